@@ -1,0 +1,140 @@
+/**
+ * mqtt.js connect options for an ApsaraMQ instance, per transport. Pure: no I/O, no mqtt.js import.
+ * @module
+ */
+import type { IClientOptions } from 'mqtt';
+import { _invalid } from '../errors.js';
+import { _typeName } from '../internal/bytes.js';
+import { _requireClientId } from '../credentials/client-id.js';
+import type { Credentials } from '../credentials/types.js';
+import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+
+/** How the client reaches the broker: MQTT over TCP, over TLS, over WebSocket, over secure WebSocket. */
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** ApsaraMQ's ports per transport. */
+export const DEFAULT_PORTS: Readonly<Record<Transport, number>> = { tcp: 1883, tls: 8883, ws: 80, wss: 443 };
+
+/** The WebSocket path used unless `path` says otherwise. */
+export const DEFAULT_WS_PATH = '/mqtt';
+
+/**
+ * Defaults applied unless the caller passes its own: keepalive 90 s as in Alibaba's demos,
+ * a clean session, a retry every 2 s as in the browser demo, and a 10 s connect timeout
+ * (the demos' 3 s is too short for TLS over mobile networks).
+ */
+export const CONNECT_DEFAULTS = { keepalive: 90, clean: true, reconnectPeriod: 2000, connectTimeout: 10_000 } as const;
+
+const SCHEMES: Readonly<Record<Transport, string>> = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' };
+
+// Options the URL and the credentials own; passing them beside would silently lose one of the two.
+const RESERVED: Readonly<Record<string, string>> = {
+  username: 'pass it inside credentials',
+  password: 'pass it inside credentials',
+  clientId: 'pass it as clientId at the top level (it is validated there)',
+  protocol: 'use transport',
+  hostname: 'use host',
+  servers: 'connect to one instance at a time',
+};
+
+/** Options of mqtt.js that pass through untouched (all but those the SDK sets). */
+export type PassThroughMqttOptions = Omit<
+  IClientOptions,
+  'username' | 'password' | 'clientId' | 'protocol' | 'hostname' | 'host' | 'port' | 'path' | 'servers' | 'protocolVersion'
+>;
+
+/** Inputs of {@link createConnectOptions}: where to connect, as whom, and any mqtt.js option. */
+export interface ConnectOptionsInput extends PassThroughMqttOptions {
+  /** The instance id; also names the default host `<instanceId>.mqtt.aliyuncs.com`. */
+  instanceId: string;
+  /** `<GroupId>@@@<DeviceId>`: the id the credentials were made for. */
+  clientId: string;
+  /** The result of a credential builder. */
+  credentials: Credentials;
+  /** Default: `wss` in browsers and other non-Node runtimes, `tls` in Node. */
+  transport?: Transport;
+  /** Default `<instanceId>.mqtt.aliyuncs.com` (use the domain, not an IP). */
+  host?: string;
+  /** Default 1883 / 8883 / 80 / 443 for tcp / tls / ws / wss. */
+  port?: number;
+  /** WebSocket path, default `/mqtt`; ignored for tcp and tls. */
+  path?: string;
+  /** 4 (MQTT 3.1.1, default) or 5 (MQTT 5.0, upgraded instances). */
+  protocolVersion?: 4 | 5;
+}
+
+/** What {@link createConnectOptions} returns: the two arguments of `mqtt.connect(url, options)`. */
+export interface ConnectOptions {
+  url: string;
+  options: IClientOptions;
+}
+
+/** @internal `tls` where Node's TCP/TLS sockets exist, `wss` elsewhere (browsers, workers, React Native). */
+export function _defaultTransport(): Transport {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; process?: { versions?: { node?: string } } };
+  if (g.document !== undefined || g.WorkerGlobalScope !== undefined) return 'wss';
+  return typeof g.process?.versions?.node === 'string' ? 'tls' : 'wss';
+}
+
+function checkHost(host: unknown): string {
+  const text = _requireString(host, 'host');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw _invalid('host', 'must be a host name without a scheme (use transport to choose mqtt/mqtts/ws/wss)');
+  if (/[\s/?#@]/.test(text)) throw _invalid('host', 'must be a bare host name or IP address (no path, port, user or spaces)');
+  // A bare IPv6 address needs brackets inside a URL.
+  if (text.includes(':')) return text.startsWith('[') ? text : `[${text}]`;
+  return text;
+}
+
+/**
+ * Builds the arguments of `mqtt.connect(url, options)` for an ApsaraMQ instance.
+ *
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` / `ERR_INVALID_CLIENT_ID`.
+ * @example
+ * ```ts
+ * const credentials = await signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId })
+ * const { url, options } = createConnectOptions({ instanceId, clientId, credentials, transport: 'wss' })
+ * // url: 'wss://mqtt-xxxxx.mqtt.aliyuncs.com:443/mqtt'
+ * const client = mqtt.connect(url, options)
+ * ```
+ */
+export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions {
+  _requireOptions(input, 'options');
+  const { instanceId, clientId, credentials, transport, host, port, path, protocolVersion, ...rest } = input as ConnectOptionsInput &
+    Record<string, unknown>;
+  _requireSegment(instanceId, 'instanceId');
+  _requireClientId(clientId);
+  _requireOptions(credentials, 'credentials');
+  _requireString(credentials.username, 'credentials.username');
+  _requireString(credentials.password, 'credentials.password');
+
+  const chosen = transport ?? _defaultTransport();
+  if (!Object.prototype.hasOwnProperty.call(SCHEMES, chosen)) {
+    throw _invalid('transport', `must be "tcp", "tls", "ws" or "wss" (got ${JSON.stringify(String(chosen))})`);
+  }
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw _invalid('port', `must be an integer from 1 to 65535 (got ${typeof port === 'number' ? port : _typeName(port)})`);
+  }
+  if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) {
+    throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0)');
+  }
+  for (const key of Object.keys(rest)) {
+    if (key in RESERVED) throw _invalid(key, `is set by the SDK: ${RESERVED[key]}`);
+  }
+  const hostName = host === undefined ? `${instanceId}.mqtt.aliyuncs.com` : checkHost(host);
+  let urlPath = '';
+  if (chosen === 'ws' || chosen === 'wss') {
+    urlPath = path === undefined ? DEFAULT_WS_PATH : _requireString(path, 'path');
+    if (!urlPath.startsWith('/')) throw _invalid('path', `must start with "/" (e.g. "${DEFAULT_WS_PATH}")`);
+  }
+  return {
+    url: `${SCHEMES[chosen]}://${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`,
+    options: {
+      ...CONNECT_DEFAULTS,
+      ...rest,
+      clientId,
+      username: credentials.username,
+      password: credentials.password,
+      protocolVersion: protocolVersion ?? 4,
+    },
+  };
+}

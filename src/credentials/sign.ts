@@ -1,0 +1,27 @@
+/**
+ * The one signing step shared by Signature, DeviceCredential and custom SIGNED identities.
+ * @module
+ */
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
+import { _base64, _toBytes } from '../internal/bytes.js';
+import { hmacSha1 } from '../hmac/hmac.js';
+import type { HmacSha1 } from '../hmac/types.js';
+
+/** @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. */
+export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
+  let mac: Uint8Array;
+  if (hmac) {
+    try {
+      mac = await hmac(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
+    } catch (cause) {
+      // The adapter is the caller's; its error could quote its inputs, so it is wrapped, not copied.
+      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'the hmac adapter passed in options failed', { field: 'hmac', cause });
+    }
+    if (!(mac instanceof Uint8Array) || mac.length !== 20) {
+      throw _invalid('hmac', 'must resolve to the 20-byte HMAC-SHA1 digest as a Uint8Array');
+    }
+  } else {
+    mac = await hmacSha1(secret, clientId);
+  }
+  return _base64(mac);
+}

@@ -1,0 +1,47 @@
+/**
+ * Signature mode: fixed permissions for trusted clients.
+ * @module
+ */
+import { _requireClientId } from './client-id.js';
+import { _signClientId } from './sign.js';
+import type { Credentials } from './types.js';
+import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
+import type { HmacSha1 } from '../hmac/types.js';
+
+/** Inputs of {@link signatureCredentials}. */
+export interface SignatureCredentialsOptions {
+  /** The AccessKey ID (not secret; it appears in the Username). */
+  accessKeyId: string;
+  /** The AccessKey secret. Keep it on servers and trusted devices only. */
+  accessKeySecret: string;
+  /** The ApsaraMQ for MQTT instance id, e.g. `mqtt-cn-xxxx`. */
+  instanceId: string;
+  /** `<GroupId>@@@<DeviceId>`; this exact string is what is signed. */
+  clientId: string;
+  /** HMAC-SHA1 to use instead of the default (WebCrypto, else `@noble/hashes`). */
+  hmac?: HmacSha1;
+}
+
+/**
+ * Signature-mode credentials: Username `Signature|<AccessKeyId>|<InstanceId>`,
+ * Password Base64(HMAC-SHA1(AccessKeySecret, ClientId)).
+ *
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` / `ERR_INVALID_CLIENT_ID` before any signing.
+ * @example
+ * ```ts
+ * await signatureCredentials({ accessKeyId: 'YYYYY', accessKeySecret: 'XXXXX', instanceId: 'mqtt-xxxxx', clientId: 'GID_Test@@@0001' })
+ * // { username: 'Signature|YYYYY|mqtt-xxxxx', password: 'vI009IZJZVGRwBwZvnbwjfuXxVM=' }
+ * ```
+ */
+export async function signatureCredentials(options: SignatureCredentialsOptions): Promise<Credentials> {
+  _requireOptions(options, 'options');
+  const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
+  const secret = _requireString(options.accessKeySecret, 'accessKeySecret');
+  const instanceId = _requireSegment(options.instanceId, 'instanceId');
+  const clientId = _requireClientId(options.clientId);
+  const hmac = _requireHmac(options.hmac);
+  return {
+    username: `Signature|${accessKeyId}|${instanceId}`,
+    password: await _signClientId(secret, clientId, hmac),
+  };
+}

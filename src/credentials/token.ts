@@ -1,0 +1,63 @@
+/**
+ * Token mode: on-demand permissions for untrusted clients.
+ * @module
+ */
+import { _invalid } from '../errors.js';
+import type { Credentials } from './types.js';
+import { _requireOptions, _requireSegment, _requireString } from './validate.js';
+
+/** A token's permission type. */
+export type TokenType = 'R' | 'W' | 'RW';
+
+/** Tokens by permission type; at least one. */
+export type TokenSet = { [K in TokenType]?: string };
+
+/** Inputs of {@link tokenCredentials}. */
+export interface TokenCredentialsOptions {
+  /** The AccessKey ID of the account that applied for the tokens. */
+  accessKeyId: string;
+  /** The ApsaraMQ for MQTT instance id. */
+  instanceId: string;
+  /** The tokens from ApplyToken, by type (`R` read, `W` write, `RW` both). */
+  tokens: TokenSet;
+}
+
+/** The order the types are written in the password. */
+export const TOKEN_TYPES: readonly TokenType[] = ['R', 'W', 'RW'];
+
+/** @internal `R|<t>|W|<t>|RW|<t>` for the types present, in that order; checks every token. */
+export function _tokenPassword(tokens: unknown, field = 'tokens'): string {
+  _requireOptions(tokens, field);
+  for (const key of Object.keys(tokens as object)) {
+    if (!TOKEN_TYPES.includes(key as TokenType)) {
+      throw _invalid(`${field}.${key}`, 'is not a token type; use R, W or RW');
+    }
+  }
+  const parts: string[] = [];
+  for (const type of TOKEN_TYPES) {
+    const token = (tokens as TokenSet)[type];
+    if (token === undefined) continue;
+    _requireString(token, `${field}.${type}`);
+    if (token.includes('|')) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
+    parts.push(type, token);
+  }
+  if (parts.length === 0) throw _invalid(field, 'must hold at least one token (R, W or RW)');
+  return parts.join('|');
+}
+
+/**
+ * Token-mode credentials: Username `Token|<AccessKeyId>|<InstanceId>`, Password the tokens as
+ * `R|<token>|W|<token>|RW|<token>` (only the types given, in that order). Synchronous: nothing is signed.
+ *
+ * @example
+ * ```ts
+ * tokenCredentials({ accessKeyId: 'YYYYY', instanceId: 'mqtt-xxxxx', tokens: { RW: token } })
+ * // { username: 'Token|YYYYY|mqtt-xxxxx', password: 'RW|' + token }
+ * ```
+ */
+export function tokenCredentials(options: TokenCredentialsOptions): Credentials {
+  _requireOptions(options, 'options');
+  const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
+  const instanceId = _requireSegment(options.instanceId, 'instanceId');
+  return { username: `Token|${accessKeyId}|${instanceId}`, password: _tokenPassword(options.tokens) };
+}

@@ -1,0 +1,73 @@
+/**
+ * The one error class of the SDK. Callers branch on `code`, never on message text.
+ * Messages name the field and the rule that was broken; they never contain a secret's value.
+ * @module
+ */
+
+/** Stable error codes. New codes may be added; existing ones never change meaning. */
+export type ApsaraMqttAuthErrorCode =
+  /** An argument has the wrong type or an impossible value. `field` names it. */
+  | 'ERR_INVALID_ARGUMENT'
+  /** A client id breaks ApsaraMQ's `<GroupId>@@@<DeviceId>` rules. `field` names it. */
+  | 'ERR_INVALID_CLIENT_ID'
+  /** No HMAC-SHA1 implementation could be used (WebCrypto missing and no fallback). */
+  | 'ERR_HMAC_UNAVAILABLE'
+  /** mqtt.js could not be loaded (not installed, or no `mqtt` global on a page). */
+  | 'ERR_MQTT_UNAVAILABLE'
+  /** The broker refused the connection (CONNACK return/reason code in `returnCode`). */
+  | 'ERR_CONNECT_REFUSED'
+  /** The broker could not be reached, or closed the connection before answering CONNECT. */
+  | 'ERR_CONNECT_FAILED'
+  /** The credentials could not be obtained (provider failed, credential server said no). */
+  | 'ERR_CREDENTIALS_UNAVAILABLE'
+  /** The broker reported the token invalid (`$SYS/tokenInvalidNotice`); `returnCode` has its code. */
+  | 'ERR_TOKEN_INVALID'
+  /** An OpenAPI call (ApplyToken, QueryToken, RevokeToken) failed. */
+  | 'ERR_OPENAPI'
+  /** A request to the credential handler was refused by its `authorize` callback. */
+  | 'ERR_FORBIDDEN';
+
+/** Extra details carried by an {@link ApsaraMqttAuthError}. */
+export interface ApsaraMqttAuthErrorOptions {
+  /** The input field (or CLI flag) at fault, e.g. `clientId` or `tokens.RW`. */
+  field?: string;
+  /** A CONNACK return code (MQTT 3.1.1), reason code (MQTT 5) or token-invalid code. */
+  returnCode?: number;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/**
+ * Thrown (or emitted) by every part of the SDK.
+ *
+ * @example
+ * ```ts
+ * try { await signatureCredentials(opts) }
+ * catch (e) { if (e instanceof ApsaraMqttAuthError && e.code === 'ERR_INVALID_CLIENT_ID') showHint(e.field) }
+ * ```
+ */
+export class ApsaraMqttAuthError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ApsaraMqttAuthErrorCode;
+  /** The input field at fault, when there is one. */
+  readonly field?: string;
+  /** CONNACK return code / MQTT 5 reason code / token-invalid code, when there is one. */
+  readonly returnCode?: number;
+
+  constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.field !== undefined) this.field = options.field;
+    if (options.returnCode !== undefined) this.returnCode = options.returnCode;
+  }
+
+  // A getter on the prototype keeps `name` right after minification renames the class.
+  override get name(): string {
+    return 'ApsaraMqttAuthError';
+  }
+}
+
+/** @internal Shorthand for the commonest failure: a bad argument, named. */
+export function _invalid(field: string, rule: string, cause?: unknown): ApsaraMqttAuthError {
+  return new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} ${rule}`, { field, cause });
+}

@@ -1,0 +1,35 @@
+/**
+ * apsaramq-mqtt-auth: connection credentials for Alibaba Cloud ApsaraMQ for MQTT, the same in
+ * browsers and Node, ready for mqtt.js.
+ *
+ * Layers, bottom up: `hmac/` (HMAC-SHA1 backends) → `credentials/` (Username/Password per auth
+ * mode, client ids) → `connect/` (mqtt.js options and connections).
+ * @module
+ */
+export { ApsaraMqttAuthError } from './errors.js';
+export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions } from './errors.js';
+export type { BytesLike } from './internal/bytes.js';
+
+export type { HmacSha1 } from './hmac/types.js';
+export { hmacSha1, hmacBackend } from './hmac/hmac.js';
+export type { HmacBackend } from './hmac/hmac.js';
+export { webCryptoHmacSha1 } from './hmac/webcrypto.js';
+export { nobleHmacSha1 } from './hmac/noble.js';
+
+export type { Credentials } from './credentials/types.js';
+export { signatureCredentials } from './credentials/signature.js';
+export type { SignatureCredentialsOptions } from './credentials/signature.js';
+export { deviceCredentials } from './credentials/device.js';
+export type { DeviceCredentialsOptions } from './credentials/device.js';
+export { customCredentials } from './credentials/custom.js';
+export type { CustomCredentialsOptions, CustomSignMode } from './credentials/custom.js';
+export { tokenCredentials, TOKEN_TYPES } from './credentials/token.js';
+export type { TokenCredentialsOptions, TokenSet, TokenType } from './credentials/token.js';
+export { formatClientId, parseClientId, validateClientId, MAX_CLIENT_ID_LENGTH } from './credentials/client-id.js';
+export type { ClientIdProblem, ClientIdValidation } from './credentials/client-id.js';
+
+export { createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH } from './connect/options.js';
+export type { ConnectOptions, ConnectOptionsInput, PassThroughMqttOptions, Transport } from './connect/options.js';
+export { connect, connectAsync } from './connect/connect.js';
+export type { ConnectInput } from './connect/connect.js';
+export type { MqttModule } from './connect/mqtt-module.js';
