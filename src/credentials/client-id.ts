@@ -82,7 +82,8 @@ export function validateClientId(clientId: unknown): ClientIdValidation {
     problems.push({
       field: 'clientId',
       rule: 'separator',
-      message: `clientId ${show(clientId)} must be <GroupId>@@@<DeviceId> with exactly one "@@@" (e.g. "GID_demo@@@device-1")`,
+      // Not echoed: a value without "@@@" may be a secret passed in the wrong field.
+      message: `clientId (${clientId.length} characters) must be <GroupId>@@@<DeviceId> with exactly one "@@@" (e.g. "GID_demo@@@device-1")`,
     });
     checkLength(clientId, problems);
     return { valid: false, problems };

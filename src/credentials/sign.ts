@@ -3,7 +3,7 @@
  * @module
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _base64, _toBytes } from '../internal/bytes.js';
+import { _base64, _toBytes, _typeName } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
@@ -13,9 +13,12 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
   if (hmac) {
     try {
       mac = await hmac(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
-    } catch (cause) {
-      // The adapter is the caller's; its error could quote its inputs, so it is wrapped, not copied.
-      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'the hmac adapter passed in options failed', { field: 'hmac', cause });
+    } catch (error) {
+      // The adapter is the caller's and its error could quote the key, so neither its message nor
+      // the error itself (as `cause`) is kept: only its type.
+      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', `the hmac adapter passed in options threw ${_typeName(error)} (its message is withheld: it may quote the key)`, {
+        field: 'hmac',
+      });
     }
     if (!(mac instanceof Uint8Array) || mac.length !== 20) {
       throw _invalid('hmac', 'must resolve to the 20-byte HMAC-SHA1 digest as a Uint8Array');
