@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * Bundle bytes and their budgets. Deterministic (same sources, same lockfile → same bytes), so CI
+ * enforces them; `scripts/check.sh` runs this after the build.
+ *
+ *   node scripts/budgets.mjs               measure dist/, compare, exit 1 when a budget is exceeded
+ *   node scripts/budgets.mjs --json        the same, as JSON on stdout
+ *   node scripts/budgets.mjs --breakdown   where the bytes go, per source module (builds from src/)
+ *
+ * Every figure is what a user ships: a real bundler (rollup + node-resolve + terser, the defaults
+ * a consumer gets) builds a one-line consumer of the package, and the result is gzipped at level 9.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import commonjs from '@rollup/plugin-commonjs';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { rollup } from 'rollup';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGE = 'apsaramq-mqtt-auth';
+const UMD_MIN = 'dist/apsaramq-mqtt-auth.umd.min.js';
+
+/** Budgets in gzip bytes (1 KB = 1024 bytes). Raising one is a decision for the lead, in review. */
+export const BUDGETS = {
+  signatureCredentials: 1.5 * 1024,
+  umd: 5 * 1024,
+};
+
+const gzip = (text) => gzipSync(text, { level: 9 }).length;
+const sizes = (text) => ({ min: Buffer.byteLength(text), gzip: gzip(text) });
+
+/** A virtual entry module, and the package name resolved to this checkout's dist/ (as an install would). */
+function consumer(code) {
+  return {
+    name: 'consumer',
+    resolveId(id) {
+      if (id === '\0entry') return id;
+      if (id === PACKAGE) return resolve(ROOT, 'dist/index.js');
+      return null;
+    },
+    load: (id) => (id === '\0entry' ? code : null),
+  };
+}
+
+/**
+ * Bundles `code` as a consumer would and minifies it with terser's defaults. Returns the entry
+ * chunk and every lazily loaded chunk separately, since only the entry is fetched up front.
+ */
+export async function bundle(code, { cjs = false, external = [] } = {}) {
+  const build = await rollup({
+    input: '\0entry',
+    external,
+    plugins: [consumer(code), nodeResolve({ browser: true, rootDir: ROOT }), ...(cjs ? [commonjs()] : [])],
+    onwarn(warning, warn) {
+      if (warning.code !== 'CIRCULAR_DEPENDENCY') warn(warning);
+    },
+  });
+  const { output } = await build.generate({ format: 'es', plugins: [terser()] });
+  await build.close();
+  const chunks = output.filter((o) => o.type === 'chunk');
+  const entry = chunks.find((c) => c.isEntry);
+  const lazy = chunks.filter((c) => !c.isEntry);
+  return {
+    ...sizes(entry.code),
+    lazy: lazy.map((c) => ({ file: c.fileName.replace(/-[\w-]{8}\.js$/, '.js'), ...sizes(c.code) })),
+  };
+}
+
+const read = (path) => readFileSync(resolve(ROOT, path), 'utf8');
+
+/** Every measurement, for this script and for `npm run bench`. */
+export async function measureBundles() {
+  const rows = [];
+  const add = (name, what, size, budget) => rows.push({ name, what, min: size.min, gzip: size.gzip, ...(budget ? { budget } : {}) });
+
+  const one = await bundle(`export { signatureCredentials } from '${PACKAGE}';`, { external: ['mqtt'] });
+  add('signatureCredentials alone (ESM, WebCrypto)', 'rollup+terser build of a one-line consumer; the lazily imported noble chunk is not counted', one, BUDGETS.signatureCredentials);
+  for (const chunk of one.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where WebCrypto is missing', chunk);
+
+  const all = await bundle(`export * from '${PACKAGE}';`, { external: ['mqtt'] });
+  add('whole ESM API', 'rollup+terser build of `export *` (mqtt, a peer, external)', all);
+  for (const chunk of all.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where WebCrypto is missing', chunk);
+
+  add('UMD, minified (whole client API + noble)', UMD_MIN, sizes(read(UMD_MIN)), BUDGETS.umd);
+
+  const cryptoJs = await bundle(
+    `import HmacSHA1 from 'crypto-js/hmac-sha1.js'; import Base64 from 'crypto-js/enc-base64.js';
+     export const password = (secret, clientId) => Base64.stringify(HmacSHA1(clientId, secret));`,
+    { cjs: true },
+  );
+  add('crypto-js HmacSHA1 + enc-base64', 'the same job as the official demos do it, same bundler', cryptoJs);
+
+  const noble = await bundle(`export { hmac } from '@noble/hashes/hmac.js'; export { sha1 } from '@noble/hashes/legacy.js';`);
+  add('@noble/hashes hmac + sha1', 'raw, for reference', noble);
+
+  add('mqtt.js dist/mqtt.min.js', 'for scale: the client every page loads anyway', sizes(read('node_modules/mqtt/dist/mqtt.min.js')));
+  return rows;
+}
+
+/** Where the bytes go: per source module, minified and gzipped on its own (an approximation: gzip shares context across modules). */
+async function breakdown() {
+  const { default: typescript } = await import('@rollup/plugin-typescript');
+  const { minify } = await import('terser');
+  const ts = () =>
+    typescript({
+      tsconfig: resolve(ROOT, 'tsconfig.json'),
+      include: ['src/**/*.ts'],
+      compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
+    });
+  const targets = [
+    ['signatureCredentials alone', `export { signatureCredentials } from './src/index.ts';`, false],
+    ['whole client API, one file (as the UMD)', `export * from './src/index.ts';`, true],
+  ];
+  for (const [title, code, inline] of targets) {
+    const build = await rollup({
+      input: '\0entry',
+      external: ['mqtt'],
+      plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts()],
+      onwarn() {},
+    });
+    const { output } = await build.generate({ format: 'es', inlineDynamicImports: inline });
+    await build.close();
+    console.log(`\n${title}`);
+    for (const chunk of output.filter((o) => o.type === 'chunk')) {
+      const whole = (await minify(chunk.code, { module: true, format: { comments: false } })).code;
+      console.log(`  chunk ${chunk.fileName}: ${whole.length} min, ${gzip(whole)} gzip`);
+      const rows = [];
+      for (const [id, mod] of Object.entries(chunk.modules)) {
+        if (!mod.code) continue;
+        const min = (await minify(mod.code, { compress: { unused: false }, format: { comments: false } })).code;
+        rows.push([min.length, gzip(min), id.replace(/.*node_modules\//, '').replace(ROOT + '/', '')]);
+      }
+      rows.sort((a, b) => b[0] - a[0]);
+      for (const [min, gz, id] of rows) console.log(`    ${String(min).padStart(6)} ${String(gz).padStart(6)}  ${id}`);
+    }
+  }
+}
+
+function table(rows) {
+  const lines = [['', 'min B', 'gzip B', 'budget', ''].join('\t')];
+  let over = 0;
+  for (const row of rows) {
+    const ok = row.budget === undefined || row.gzip <= row.budget;
+    if (!ok) over++;
+    const verdict = row.budget === undefined ? '' : ok ? `ok (${row.budget - row.gzip} B left)` : `OVER by ${row.gzip - row.budget} B`;
+    lines.push([row.name.padEnd(44), String(row.min).padStart(7), String(row.gzip).padStart(7), row.budget ?? '', verdict].join('\t'));
+  }
+  return { text: lines.join('\n'), over };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = new Set(process.argv.slice(2));
+  if (args.has('--breakdown')) {
+    await breakdown();
+  } else {
+    const rows = await measureBundles();
+    const { text, over } = table(rows);
+    if (args.has('--json')) console.log(JSON.stringify(rows, null, 2));
+    else console.log(text);
+    if (over) {
+      console.error(`${over} bundle budget(s) exceeded (see scripts/budgets.mjs and BENCHMARKS.md)`);
+      process.exitCode = 1;
+    }
+  }
+}
