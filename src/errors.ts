@@ -48,17 +48,17 @@ export interface ApsaraMqttAuthErrorOptions {
  */
 export class ApsaraMqttAuthError extends Error {
   /** Stable machine-readable code. */
-  readonly code: ApsaraMqttAuthErrorCode;
+  declare readonly code: ApsaraMqttAuthErrorCode;
   /** The input field at fault, when there is one. */
-  readonly field?: string;
+  declare readonly field?: string;
   /** CONNACK return code / MQTT 5 reason code / token-invalid code, when there is one. */
-  readonly returnCode?: number;
+  declare readonly returnCode?: number;
 
-  constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    if (options.field !== undefined) this.field = options.field;
-    if (options.returnCode !== undefined) this.returnCode = options.returnCode;
+  constructor(code: ApsaraMqttAuthErrorCode, message: string, { field, returnCode, cause }: ApsaraMqttAuthErrorOptions = {}) {
+    // Error keeps `cause` non-enumerable; it is only passed on when there is one.
+    super(message, cause === undefined ? undefined : { cause });
+    // Own enumerable properties, as class fields would make them, so JSON.stringify shows them.
+    Object.assign(this, { code, field, returnCode });
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.

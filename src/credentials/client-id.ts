@@ -9,7 +9,6 @@ import { _typeName } from '../internal/bytes.js';
 /** Longest client id ApsaraMQ accepts. */
 export const MAX_CLIENT_ID_LENGTH = 64;
 const SEPARATOR = '@@@';
-const BAD_CHAR = /[^A-Za-z0-9_-]/;
 
 /** One broken rule, as reported by {@link validateClientId}. */
 export interface ClientIdProblem {
@@ -29,38 +28,7 @@ export interface ClientIdValidation {
   problems: ClientIdProblem[];
 }
 
-const show = (s: string) => JSON.stringify(s.length > 80 ? s.slice(0, 77) + '...' : s);
-
-function checkPart(field: 'groupId' | 'deviceId', value: string, problems: ClientIdProblem[]): void {
-  if (field === 'groupId') {
-    if (!/^GID[_-]/.test(value)) {
-      problems.push({ field, rule: 'group-prefix', message: `groupId ${show(value)} must start with "GID_" or "GID-"` });
-    }
-    if (value.length < 7 || value.length > 64) {
-      problems.push({ field, rule: 'group-length', message: `groupId ${show(value)} must be 7 to 64 characters long (it has ${value.length})` });
-    }
-  } else if (value.length === 0) {
-    problems.push({ field, rule: 'empty', message: 'deviceId must not be empty' });
-  }
-  const bad = BAD_CHAR.exec(value);
-  if (bad) {
-    problems.push({
-      field,
-      rule: 'chars',
-      message: `${field} ${show(value)} may contain only letters, digits, "-" and "_" (found ${JSON.stringify(bad[0])} at position ${bad.index})`,
-    });
-  }
-}
-
-function checkLength(clientId: string, problems: ClientIdProblem[]): void {
-  if (clientId.length > MAX_CLIENT_ID_LENGTH) {
-    problems.push({
-      field: 'clientId',
-      rule: 'length',
-      message: `clientId is ${clientId.length} characters long; ApsaraMQ allows at most ${MAX_CLIENT_ID_LENGTH} (shorten the GroupId or DeviceId)`,
-    });
-  }
-}
+const show = JSON.stringify;
 
 /**
  * Checks a client id against every ApsaraMQ rule and reports all that are broken (never throws).
@@ -68,35 +36,40 @@ function checkLength(clientId: string, problems: ClientIdProblem[]): void {
  * @example
  * ```ts
  * validateClientId('GID_demo@@@dev/1').problems[0].message
- * // 'deviceId "dev/1" may contain only letters, digits, "-" and "_" (found "/" at position 3)'
+ * // 'deviceId "dev/1" has "/" at 3: use only A-Z a-z 0-9 - _'
  * ```
  */
 export function validateClientId(clientId: unknown): ClientIdValidation {
   const problems: ClientIdProblem[] = [];
+  // Every message starts with the field's name.
+  const add = (field: ClientIdProblem['field'], rule: ClientIdProblem['rule'], message: string) => void problems.push({ field, rule, message: `${field} ${message}` });
+  let parts: string[] = [];
   if (typeof clientId !== 'string') {
-    problems.push({ field: 'clientId', rule: 'type', message: `clientId must be a string (got ${_typeName(clientId)})` });
-    return { valid: false, problems };
-  }
-  const parts = clientId.split(SEPARATOR);
-  if (parts.length !== 2) {
-    problems.push({
-      field: 'clientId',
-      rule: 'separator',
-      // Not echoed: a value without "@@@" may be a secret passed in the wrong field.
-      message: `clientId (${clientId.length} characters) must be <GroupId>@@@<DeviceId> with exactly one "@@@" (e.g. "GID_demo@@@device-1")`,
+    add('clientId', 'type', `must be a string (got ${_typeName(clientId)})`);
+  } else if ((parts = clientId.split(SEPARATOR)).length !== 2) {
+    // Not echoed: a value without "@@@" may be a secret passed in the wrong field.
+    add('clientId', 'separator', 'must be <GroupId>@@@<DeviceId>, e.g. "GID_demo@@@device-1"');
+  } else {
+    const [groupId] = parts as [string];
+    if (!/^GID[_-]/.test(groupId)) add('groupId', 'group-prefix', `${show(groupId)} must start with "GID_" or "GID-"`);
+    if (groupId.length < 7 || groupId.length > 64) add('groupId', 'group-length', `${show(groupId)} has ${groupId.length} characters: use 7 to 64`);
+    parts.forEach((value, i) => {
+      const field = i ? 'deviceId' : 'groupId';
+      if (!value && i) add(field, 'empty', 'must not be empty'); // an empty groupId breaks group-length
+      // Without the u flag \w is exactly [A-Za-z0-9_].
+      const bad = /[^\w-]/.exec(value);
+      if (bad) add(field, 'chars', `${show(value)} has ${show(bad[0])} at ${bad.index}: use only A-Z a-z 0-9 - _`);
     });
-    checkLength(clientId, problems);
-    return { valid: false, problems };
   }
-  const [groupId, deviceId] = parts as [string, string];
-  checkPart('groupId', groupId, problems);
-  checkPart('deviceId', deviceId, problems);
-  checkLength(clientId, problems);
-  return { valid: problems.length === 0, groupId, deviceId, problems };
+  if (typeof clientId === 'string' && clientId.length > MAX_CLIENT_ID_LENGTH) {
+    add('clientId', 'length', `has ${clientId.length} characters: use at most ${MAX_CLIENT_ID_LENGTH}`);
+  }
+  const [groupId, deviceId] = parts;
+  return parts.length === 2 ? { valid: !problems.length, groupId, deviceId, problems } : { valid: false, problems };
 }
 
-function fail(problem: ClientIdProblem): never {
-  throw new ApsaraMqttAuthError('ERR_INVALID_CLIENT_ID', problem.message, { field: problem.field });
+function fail(field: string, message: string): never {
+  throw new ApsaraMqttAuthError('ERR_INVALID_CLIENT_ID', message, { field });
 }
 
 /**
@@ -104,9 +77,8 @@ function fail(problem: ClientIdProblem): never {
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_CLIENT_ID` naming the first rule broken.
  */
 export function parseClientId(clientId: string): { groupId: string; deviceId: string } {
-  const result = validateClientId(clientId);
-  if (!result.valid) fail(result.problems[0]!);
-  return { groupId: result.groupId!, deviceId: result.deviceId! };
+  const [groupId, deviceId] = _requireClientId(clientId).split(SEPARATOR) as [string, string];
+  return { groupId, deviceId };
 }
 
 /**
@@ -119,20 +91,16 @@ export function parseClientId(clientId: string): { groupId: string; deviceId: st
  * ```
  */
 export function formatClientId(groupId: string, deviceId: string): string {
-  const problems: ClientIdProblem[] = [];
   for (const [field, value] of [['groupId', groupId], ['deviceId', deviceId]] as const) {
-    if (typeof value !== 'string') fail({ field, rule: 'type', message: `${field} must be a string (got ${_typeName(value)})` });
-    if (value.includes(SEPARATOR)) fail({ field, rule: 'separator', message: `${field} ${show(value)} must not contain "@@@"` });
-    checkPart(field, value, problems);
+    if (typeof value !== 'string') fail(field, `${field} must be a string (got ${_typeName(value)})`);
+    if (value.includes(SEPARATOR)) fail(field, `${field} ${show(value)} must not contain "@@@"`);
   }
-  const clientId = groupId + SEPARATOR + deviceId;
-  checkLength(clientId, problems);
-  if (problems.length) fail(problems[0]!);
-  return clientId;
+  return _requireClientId(groupId + SEPARATOR + deviceId);
 }
 
-/** @internal The check every builder runs before signing. */
+/** @internal The check every builder runs before signing: throws the first problem found. */
 export function _requireClientId(clientId: unknown): string {
-  parseClientId(clientId as string);
+  const [problem] = validateClientId(clientId).problems;
+  if (problem) fail(problem.field, problem.message);
   return clientId as string;
 }

@@ -10,21 +10,14 @@ import type { HmacSha1 } from '../hmac/types.js';
 /** @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. */
 export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
   let mac: Uint8Array;
-  if (hmac) {
-    try {
-      mac = await hmac(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
-    } catch (error) {
-      // The adapter is the caller's and its error could quote the key, so neither its message nor
-      // the error itself (as `cause`) is kept: only its type.
-      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', `the hmac adapter passed in options threw ${_typeName(error)} (its message is withheld: it may quote the key)`, {
-        field: 'hmac',
-      });
-    }
-    if (!(mac instanceof Uint8Array) || mac.length !== 20) {
-      throw _invalid('hmac', 'must resolve to the 20-byte HMAC-SHA1 digest as a Uint8Array');
-    }
-  } else {
-    mac = await hmacSha1(secret, clientId);
+  try {
+    mac = await (hmac ?? hmacSha1)(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
+  } catch (error) {
+    if (!hmac) throw error;
+    // The adapter is the caller's and its error could quote the key, so neither its message nor
+    // the error itself (as `cause`) is kept: only its type.
+    throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', `hmac threw ${_typeName(error)} (message withheld)`, { field: 'hmac' });
   }
+  if (!(mac instanceof Uint8Array) || mac.length !== 20) throw _invalid('hmac', 'must return a 20-byte Uint8Array');
   return _base64(mac);
 }

@@ -28,5 +28,5 @@ export function hmacBackend(): HmacBackend {
  * ```
  */
 export function hmacSha1(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
-  return hmacBackend() === 'webcrypto' ? webCryptoHmacSha1(key, message) : nobleHmacSha1(key, message);
+  return (globalThis.crypto?.subtle ? webCryptoHmacSha1 : nobleHmacSha1)(key, message);
 }

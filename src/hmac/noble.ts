@@ -5,15 +5,12 @@
  */
 import { _toBytes, type BytesLike } from '../internal/bytes.js';
 
-type NobleModule = typeof import('./noble-sync.js');
-let loaded: NobleModule | undefined;
+let loaded: Promise<typeof import('./noble-sync.js')> | undefined;
 
 /** @internal Loads the noble code once; a dynamic import keeps it out of bundles that never need it. */
-export async function _loadNoble(): Promise<NobleModule> {
-  return (loaded ??= await import('./noble-sync.js'));
-}
+export const _loadNoble = () => (loaded ??= import('./noble-sync.js'));
 
 /** HMAC-SHA1 through `@noble/hashes`. Strings are UTF-8 encoded. Works in every JavaScript runtime. */
 export async function nobleHmacSha1(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
-  return (loaded ?? (await _loadNoble()))._nobleHmac(_toBytes(key, 'key'), _toBytes(message, 'message'));
+  return (await _loadNoble())._nobleHmac(_toBytes(key, 'key'), _toBytes(message, 'message'));
 }
