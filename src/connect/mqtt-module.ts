@@ -14,44 +14,50 @@ export interface MqttModule {
 let loaded: MqttModule | undefined;
 
 function usable(candidate: unknown): MqttModule | undefined {
-  const c = candidate as { connect?: unknown; default?: { connect?: unknown } } | undefined;
-  if (c && typeof c.connect === 'function') return c as MqttModule;
-  if (c?.default && typeof c.default.connect === 'function') return c.default as MqttModule;
-  return undefined;
+  const c = candidate as (MqttModule & { default?: MqttModule }) | undefined;
+  return typeof c?.connect === 'function' ? c : typeof c?.default?.connect === 'function' ? c.default : undefined;
 }
 
-const MISSING =
-  'mqtt.js is not available: install it (npm install mqtt), pass it as the mqtt option, or on a plain page load its browser bundle (mqtt.min.js) before this script';
+/** What is there without waiting: passed in, loaded before, or the global of mqtt.js's browser bundle. */
+const found = (injected: unknown) => usable(injected) ?? loaded ?? usable((globalThis as { mqtt?: unknown }).mqtt);
 
-function nodeRequire(): MqttModule | undefined {
-  // Node ≥ 20.16 exposes built-ins without a static import, which would break browser bundles.
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  const nodeModule = getBuiltin?.('module') as { createRequire(url: string): (id: string) => unknown } | undefined;
-  if (!nodeModule) return undefined;
-  try {
-    return usable(nodeModule.createRequire(import.meta.url)('mqtt'));
-  } catch {
-    return undefined;
-  }
+function missing(cause?: unknown, hint = ''): ApsaraMqttAuthError {
+  return new ApsaraMqttAuthError(
+    'ERR_MQTT_UNAVAILABLE',
+    `mqtt.js is missing: install it (npm install mqtt), pass it as the mqtt option, or load mqtt.min.js before this script${hint}`,
+    { cause },
+  );
 }
 
 /** @internal mqtt.js now, without waiting: for the synchronous `connect`. */
 export function _mqttSync(injected?: unknown): MqttModule {
-  const found = usable(injected) ?? loaded ?? usable((globalThis as { mqtt?: unknown }).mqtt) ?? nodeRequire();
-  if (!found) throw new ApsaraMqttAuthError('ERR_MQTT_UNAVAILABLE', `${MISSING}; or use connectAsync`);
-  return (loaded ??= found);
+  let mqtt = found(injected);
+  // Node ≥ 20.16 exposes built-ins without a static import, which would break browser bundles.
+  // `import.meta.url` is undefined in the UMD build, which drops this Node-only path.
+  if (!mqtt && import.meta.url) {
+    type NodeModule = { createRequire(url: string): (id: string) => unknown };
+    const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => NodeModule | undefined } }).process;
+    try {
+      mqtt = usable(process?.getBuiltinModule?.('module')?.createRequire(import.meta.url)('mqtt'));
+    } catch {
+      // not installed: reported below
+    }
+  }
+  if (!mqtt) throw missing(undefined, '; or use connectAsync');
+  return (loaded ??= mqtt);
 }
 
 /** @internal mqtt.js, loading it if needed. */
 export async function _mqttAsync(injected?: unknown): Promise<MqttModule> {
-  let found = usable(injected) ?? loaded ?? usable((globalThis as { mqtt?: unknown }).mqtt);
-  if (!found) {
+  let mqtt = found(injected);
+  // The UMD build has no module loader to ask: there the global is the only way.
+  if (!mqtt && import.meta.url) {
     try {
-      found = usable(await import('mqtt'));
+      mqtt = usable(await import('mqtt'));
     } catch (cause) {
-      throw new ApsaraMqttAuthError('ERR_MQTT_UNAVAILABLE', MISSING, { cause });
+      throw missing(cause);
     }
-    if (!found) throw new ApsaraMqttAuthError('ERR_MQTT_UNAVAILABLE', MISSING);
   }
-  return (loaded ??= found);
+  if (!mqtt) throw missing();
+  return (loaded ??= mqtt);
 }

@@ -4,7 +4,6 @@
  */
 import type { IClientOptions } from 'mqtt';
 import { _invalid } from '../errors.js';
-import { _typeName } from '../internal/bytes.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import type { Credentials } from '../credentials/types.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
@@ -25,16 +24,15 @@ export const DEFAULT_WS_PATH = '/mqtt';
  */
 export const CONNECT_DEFAULTS = { keepalive: 90, clean: true, reconnectPeriod: 2000, connectTimeout: 10_000 } as const;
 
-const SCHEMES: Readonly<Record<Transport, string>> = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' };
-
-// Options the URL and the credentials own; passing them beside would silently lose one of the two.
+// Options the URL and the credentials own, and what to use instead; passing them beside would
+// silently lose one of the two.
 const RESERVED: Readonly<Record<string, string>> = {
-  username: 'pass it inside credentials',
-  password: 'pass it inside credentials',
-  clientId: 'pass it as clientId at the top level (it is validated there)',
-  protocol: 'use transport',
-  hostname: 'use host',
-  servers: 'connect to one instance at a time',
+  username: 'credentials',
+  password: 'credentials',
+  clientId: 'clientId at the top level',
+  protocol: 'transport',
+  hostname: 'host',
+  servers: 'host (one instance at a time)',
 };
 
 /** Options of mqtt.js that pass through untouched (all but those the SDK sets). */
@@ -69,20 +67,13 @@ export interface ConnectOptions {
   options: IClientOptions;
 }
 
-/** @internal `tls` where Node's TCP/TLS sockets exist, `wss` elsewhere (browsers, workers, React Native). */
+/**
+ * @internal `tls` where Node's TCP/TLS sockets exist, `wss` elsewhere (browsers, workers, React
+ * Native). The UMD build is for pages only: there `import.meta.url` is undefined and this is `wss`.
+ */
 export function _defaultTransport(): Transport {
   const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; process?: { versions?: { node?: string } } };
-  if (g.document !== undefined || g.WorkerGlobalScope !== undefined) return 'wss';
-  return typeof g.process?.versions?.node === 'string' ? 'tls' : 'wss';
-}
-
-function checkHost(host: unknown): string {
-  const text = _requireString(host, 'host');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw _invalid('host', 'must be a host name without a scheme (use transport to choose mqtt/mqtts/ws/wss)');
-  if (/[\s/?#@]/.test(text)) throw _invalid('host', 'must be a bare host name or IP address (no path, port, user or spaces)');
-  // A bare IPv6 address needs brackets inside a URL.
-  if (text.includes(':')) return text.startsWith('[') ? text : `[${text}]`;
-  return text;
+  return import.meta.url && !g.document && !g.WorkerGlobalScope && g.process?.versions?.node ? 'tls' : 'wss';
 }
 
 /**
@@ -99,8 +90,7 @@ function checkHost(host: unknown): string {
  */
 export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions {
   _requireOptions(input, 'options');
-  const { instanceId, clientId, credentials, transport, host, port, path, protocolVersion, ...rest } = input as ConnectOptionsInput &
-    Record<string, unknown>;
+  const { instanceId, clientId, credentials, transport, host, port, path, protocolVersion, ...rest } = input as ConnectOptionsInput & Record<string, unknown>;
   _requireSegment(instanceId, 'instanceId');
   _requireClientId(clientId);
   _requireOptions(credentials, 'credentials');
@@ -108,26 +98,25 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
   _requireString(credentials.password, 'credentials.password');
 
   const chosen = transport ?? _defaultTransport();
-  if (!Object.prototype.hasOwnProperty.call(SCHEMES, chosen)) {
-    throw _invalid('transport', `must be "tcp", "tls", "ws" or "wss" (got ${JSON.stringify(String(chosen))})`);
+  if (!Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws" or "wss"');
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw _invalid('port', 'must be an integer from 1 to 65535');
+  if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5');
+  for (const key in rest) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);
+  let hostName = `${instanceId}.mqtt.aliyuncs.com`;
+  if (host !== undefined) {
+    hostName = _requireString(host, 'host');
+    if (/^\w[\w+.-]*:\/\/|[\s/?#@]/.test(hostName)) throw _invalid('host', 'must be a bare host name or IP address (no scheme, path or user; use transport and port)');
+    // A bare IPv6 address needs brackets inside a URL.
+    if (hostName.includes(':') && hostName[0] !== '[') hostName = `[${hostName}]`;
   }
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw _invalid('port', `must be an integer from 1 to 65535 (got ${typeof port === 'number' ? port : _typeName(port)})`);
-  }
-  if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) {
-    throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0)');
-  }
-  for (const key of Object.keys(rest)) {
-    if (key in RESERVED) throw _invalid(key, `is set by the SDK: ${RESERVED[key]}`);
-  }
-  const hostName = host === undefined ? `${instanceId}.mqtt.aliyuncs.com` : checkHost(host);
   let urlPath = '';
-  if (chosen === 'ws' || chosen === 'wss') {
+  if (chosen[0] === 'w') {
     urlPath = path === undefined ? DEFAULT_WS_PATH : _requireString(path, 'path');
-    if (!urlPath.startsWith('/')) throw _invalid('path', `must start with "/" (e.g. "${DEFAULT_WS_PATH}")`);
+    if (urlPath[0] !== '/') throw _invalid('path', `must start with "/" (e.g. "${DEFAULT_WS_PATH}")`);
   }
+  const scheme = chosen === 'tcp' ? 'mqtt' : chosen === 'tls' ? 'mqtts' : chosen;
   return {
-    url: `${SCHEMES[chosen]}://${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`,
+    url: `${scheme}://${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`,
     options: {
       ...CONNECT_DEFAULTS,
       ...rest,
