@@ -28,6 +28,9 @@ const wrongSecret = 'e2e-AccessKeySecret-000l';
 
 type Case = { name: string; clientId: string; credentials: Credentials };
 
+/** The auth modes, in the order {@link identities} returns them (test names are fixed before it runs). */
+const MODES = ['Signature', 'DeviceCredential', 'custom SIGNED', 'custom ORIGIN', 'Token (R and W)'] as const;
+
 /**
  * One identity per case: mosquitto keys its password file by username only, so two Signature
  * clients of one AccessKey (same username, passwords differing by client id) cannot share it.
@@ -114,8 +117,9 @@ describe('mosquitto (Debian 2.0) accepts what the SDK computes', () => {
   }
 
   describe.each(['tcp', 'ws'] as const)('over %s', (transport) => {
-    it.each([0, 1, 2, 3, 4])('identity %i: mqtt.connect(createConnectOptions(...)) completes a publish/subscribe round trip', async (index) => {
+    it.each(MODES.map((mode, index) => [mode, index] as const))('%s: mqtt.connect(createConnectOptions(...)) completes a publish/subscribe round trip', async (mode, index) => {
       const { name, clientId, credentials } = cases[transport][index]!;
+      expect(name).toBe(mode);
       const { url, options } = createConnectOptions({ instanceId, clientId, credentials, ...where(transport), reconnectPeriod: 0 });
       expect(url).toBe(transport === 'tcp' ? `mqtt://127.0.0.1:${broker.tcpPort}` : `ws://127.0.0.1:${broker.wsPort}/mqtt`);
       const client = track(await withTimeout(mqtt.connectAsync(url, options), 10_000, `${name} to connect`));

@@ -18,6 +18,16 @@
 window.runDemo = async function runDemo(api, mqtt) {
   const q = new URLSearchParams(location.search);
   const $ = (id) => document.getElementById(id);
+  // The same view on both pages (static markup; message text goes in with textContent only).
+  document.body.insertAdjacentHTML(
+    'beforeend',
+    `<p>State: <output id="state">loading</output></p>
+     <p id="secure"></p>
+     <p>Username: <code id="username"></code></p>
+     <p id="error" role="alert"></p>
+     <h2>Messages</h2>
+     <ul id="messages"></ul>`,
+  );
   const demo = (window.demo = { state: 'idle', backend: api.hmacBackend(), error: null, messages: [], client: null, api });
   const setState = (state, detail) => {
     demo.state = state;
