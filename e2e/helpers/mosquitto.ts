@@ -8,12 +8,13 @@
  * @module
  */
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { accepts, freePorts } from './ports.js';
-import { startProcess, type StartedProcess } from './process.js';
+import { atExit, startProcess, type StartedProcess } from './process.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -119,6 +120,11 @@ async function launch(dir: string, startTimeout: number): Promise<{ broker: Star
 export async function startMosquitto(options: MosquittoOptions): Promise<Mosquitto> {
   const { users, startTimeout = 10_000 } = options;
   const dir = await mkdtemp(join(tmpdir(), 'apsaramq-mosquitto-'));
+  const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const removeDir = async () => {
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
   try {
     await chmod(dir, 0o711); // traversable by the mosquitto user, not listable
     const passwd = join(dir, 'passwd');
@@ -147,12 +153,12 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
           try {
             await broker.stop({ timeout: 5000 });
           } finally {
-            await rm(dir, { recursive: true, force: true });
+            await removeDir();
           }
         })()),
     };
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
     throw error;
   }
 }

@@ -44,15 +44,45 @@ export interface StartProcessOptions extends Pick<SpawnOptions, 'cwd' | 'env'> {
 
 const MAX_CAPTURE = 1 << 20;
 const live = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
 let hooked = false;
+
+function cleanUpNow(): void {
+  for (const child of live) child.kill('SIGKILL');
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // best effort: the worker is going away
+    }
+  }
+}
 
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  // 'exit' handlers must be synchronous: a plain kill is all that can be done here.
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
+  // 'exit' handlers must be synchronous: a plain kill is all that can be done there.
+  process.once('exit', cleanUpNow);
+  // vitest stops its workers with SIGTERM, which skips 'exit' handlers: clean up, then let the
+  // signal do what it would have done.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      cleanUpNow();
+      process.off(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/**
+ * Registers a synchronous cleanup (e.g. removing a temporary directory) that runs if the worker
+ * exits or is signalled before the owner cleaned up. Returns the function that unregisters it.
+ */
+export function atExit(cleanup: () => void): () => void {
+  hookExit();
+  cleanups.add(cleanup);
+  return () => void cleanups.delete(cleanup);
 }
 
 /** Starts `command` with `args` (no shell), capturing its output. */
