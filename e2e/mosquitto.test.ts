@@ -165,9 +165,13 @@ describe('mosquitto (Debian 2.0) accepts what the SDK computes', () => {
       expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 0x87 });
     });
 
-    it('connect emits the refusal as an error event (code 5)', async () => {
+    it('connect emits the refusal as one typed error event and ends the client instead of retrying', async () => {
       const client = track(connect({ instanceId, clientId: refusedId, credentials: wrong, ...where(transport) }));
-      expect((await nextError(client)).code).toBe(5);
+      const error = await nextError(client);
+      expect(error).toBeInstanceOf(ApsaraMqttAuthError);
+      expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
+      expect(client.disconnecting || client.disconnected).toBe(true);
+      expect(client.reconnecting).toBe(false);
     });
 
     it('the right secret for the same client id is accepted', async () => {

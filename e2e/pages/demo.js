@@ -82,8 +82,8 @@ window.runDemo = async function runDemo(api, mqtt) {
   setState('connecting');
   let client;
   if (q.get('via') === 'connect') {
-    // The event-style API: mqtt.js stops on its own after a CONNACK refusal (it does not retry
-    // unless reconnectOnConnackError is set); other errors leave its reconnect loop running.
+    // The event-style API: a refusal arrives as one ERR_CONNECT_REFUSED error event and the SDK
+    // ends the client (retrying credentials the broker said no to would only loop).
     try {
       client = demo.client = api.connect(mqtt ? { ...input, mqtt } : input);
     } catch (error) {
@@ -91,8 +91,9 @@ window.runDemo = async function runDemo(api, mqtt) {
       return showError('Cannot connect', error);
     }
     client.on('error', (error) => {
-      if (typeof error.code === 'number') setState('refused');
-      showError('Refused by the broker', error);
+      const refused = error.code === 'ERR_CONNECT_REFUSED';
+      if (refused) setState('refused');
+      showError(refused ? 'Refused by the broker' : 'Connection error', error);
     });
     client.on('reconnect', () => setState('reconnecting'));
     client.on('message', onMessage);
