@@ -5,26 +5,18 @@
  * secure context (a made-up host name mapped to 127.0.0.1), where `crypto.subtle` is absent and the
  * noble fallback must sign.
  */
-import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { connectAsync, deviceCredentials, signatureCredentials, customCredentials, tokenCredentials, type Credentials } from '../src/index.js';
 import { DOC_VECTOR } from '../test/helpers/vectors.js';
-import { browserRoundTripSuite, useBrowserRig, type BrowserTarget, type PageIdentity } from './helpers/browser-suite.js';
+import { browserRoundTripSuite, pageIdentity, useBrowserRig, withPublisher, type BrowserTarget, type PageIdentity } from './helpers/browser-suite.js';
 import { recordPage, screenshot } from './helpers/chromium.js';
 import { demoUrl, waitForDemoMessage, waitForDemoState } from './helpers/demo-page.js';
 import { startMosquitto } from './helpers/mosquitto.js';
-import { endAll } from './helpers/mqtt.js';
 
 const instanceId = 'mqtt-cn-web0001';
 const INSECURE_HOST = 'dashboard.test';
 
-const identity = (device: string, mode: PageIdentity['mode'], accessKeyId: string, secret: string): PageIdentity => ({
-  instanceId,
-  clientId: `GID_web@@@${device}`,
-  mode,
-  accessKeyId,
-  secret,
-});
+const identity = (device: string, mode: PageIdentity['mode'], accessKeyId: string, secret: string) => pageIdentity(instanceId, device, mode, accessKeyId, secret);
 
 const insecure = {
   umd: identity('insecure-umd', 'signature', 'LTAI-insecure-umd', 'insecure-secret-1'),
@@ -58,23 +50,10 @@ const target: BrowserTarget = {
     const accepted = [this.umd, this.esm, insecure.umd, insecure.esm, { ...this.refused, secret: 'the-right-secret' }];
     const users = [...(await Promise.all(accepted.map(credentialsOf))), publisherCredentials];
     const broker = await startMosquitto({ users });
-    const clients = new Set<MqttClient>();
-    try {
-      const publisher = await connectAsync({ instanceId, clientId: publisherId, credentials: publisherCredentials, transport: 'tcp', host: broker.host, port: broker.tcpPort });
-      clients.add(publisher);
-      return {
-        wsPort: broker.wsPort,
-        publish: async (topic, payload) => void (await publisher.publishAsync(topic, payload, { qos: 1 })),
-        refusals: () => broker.connacks().filter((c) => c.code !== 0).length,
-        stop: async () => {
-          await endAll(clients);
-          await broker.stop();
-        },
-      };
-    } catch (error) {
-      await broker.stop();
-      throw error;
-    }
+    return withPublisher(
+      { wsPort: broker.wsPort, refusals: () => broker.connacks().filter((c) => c.code !== 0).length, stop: () => broker.stop() },
+      () => connectAsync({ instanceId, clientId: publisherId, credentials: publisherCredentials, transport: 'tcp', host: broker.host, port: broker.tcpPort }),
+    );
   },
 };
 

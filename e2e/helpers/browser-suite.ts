@@ -6,15 +6,17 @@
  * by the local-broker browser test.
  * @module
  */
+import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, recordPage, ROOT, screenshot, type LaunchOptions } from './chromium.js';
 import { countWebSockets, demoRoots, demoUrl, waitForDemoMessage, waitForDemoState, webSocketCount, type DemoParams } from './demo-page.js';
+import { endAll } from './mqtt.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 import { waitFor } from './wait.js';
 
 /** An identity a page signs with (the broker accepts it unless the secret is wrong on purpose). */
-export type PageIdentity = Pick<DemoParams, 'instanceId' | 'clientId' | 'mode' | 'accessKeyId' | 'secret'>;
+export type PageIdentity = Pick<DemoParams, 'instanceId' | 'clientId' | 'mode' | 'accessKeyId' | 'secret' | 'tokenType'>;
 
 /** A running broker, as the suite needs it. */
 export interface RunningTarget {
@@ -26,6 +28,37 @@ export interface RunningTarget {
   refusals(): number;
   /** Stops the broker and the Node client (bounded). */
   stop(): Promise<void>;
+}
+
+/** A page identity with client id `GID_web@@@<device>`. */
+export function pageIdentity(instanceId: string, device: string, mode: PageIdentity['mode'], accessKeyId: string, secret: string): PageIdentity {
+  return { instanceId, clientId: `GID_web@@@${device}`, mode, accessKeyId, secret };
+}
+
+/**
+ * A {@link RunningTarget} from a started broker and a Node publisher: connects the publisher with
+ * `connectPublisher`, and stops the broker if that fails; `stop` ends the publisher, then the broker.
+ */
+export async function withPublisher(
+  broker: { wsPort: number; refusals: () => number; stop: () => Promise<void> },
+  connectPublisher: () => Promise<MqttClient>,
+): Promise<RunningTarget> {
+  let publisher: MqttClient;
+  try {
+    publisher = await connectPublisher();
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+  return {
+    wsPort: broker.wsPort,
+    publish: async (topic, payload) => void (await publisher.publishAsync(topic, payload, { qos: 1 })),
+    refusals: broker.refusals,
+    stop: async () => {
+      await endAll([publisher]);
+      await broker.stop();
+    },
+  };
 }
 
 /** A broker to run the browser round trip against. */

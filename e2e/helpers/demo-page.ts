@@ -18,6 +18,7 @@ export interface DemoParams {
   accessKeyId: string;
   secret: string;
   topic: string;
+  tokenType?: 'R' | 'W' | 'RW';
   via?: 'connectAsync' | 'connect';
   protocolVersion?: 4 | 5;
   path?: string;

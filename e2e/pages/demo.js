@@ -7,6 +7,7 @@
  *   instanceId, clientId   the ApsaraMQ instance and client id
  *   mode                   signature | device | custom (SIGNED) | token
  *   accessKeyId, secret    key id (or custom username) and the secret to sign with (token: the token)
+ *   tokenType              token mode: R | W | RW (default RW)
  *   topic                  what to subscribe to
  *   via                    connectAsync (default) | connect
  *   protocolVersion        4 (default) | 5
@@ -54,7 +55,7 @@ window.runDemo = async function runDemo(api, mqtt) {
     if (mode === 'signature') credentials = await api.signatureCredentials({ accessKeyId, accessKeySecret: secret, instanceId, clientId });
     else if (mode === 'device') credentials = await api.deviceCredentials({ deviceAccessKeyId: accessKeyId, deviceAccessKeySecret: secret, instanceId, clientId });
     else if (mode === 'custom') credentials = await api.customCredentials({ username: accessKeyId, secret, clientId, signMode: 'SIGNED' });
-    else credentials = api.tokenCredentials({ accessKeyId, instanceId, tokens: { RW: secret } });
+    else credentials = api.tokenCredentials({ accessKeyId, instanceId, tokens: { [q.get('tokenType') ?? 'RW']: secret } });
   } catch (error) {
     setState('invalid');
     return showError('Cannot sign', error);
