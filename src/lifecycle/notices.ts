@@ -40,18 +40,8 @@ export interface TokenExpireNotice {
   type?: string;
 }
 
+/** The topic a client publishes a new token to (QoS 1) to rotate it without reconnecting. */
 export const UPLOAD_TOKEN_TOPIC = '$SYS/uploadToken';
-
-function parse(payload: Uint8Array | string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload));
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-const typeOf = (body: Record<string, unknown>) => (typeof body.type === 'string' ? { type: body.type } : {});
 
 /**
  * @internal Reads a `$SYS` notice; `undefined` for any other topic. The documentation also shows
@@ -61,23 +51,27 @@ export function _parseNotice(
   topic: string,
   payload: Uint8Array | string,
 ): { kind: 'expiring'; notice: TokenExpireNotice } | { kind: 'invalid'; notice: TokenInvalidNotice } | undefined {
-  if (topic === '$SYS/tokenExpireNotice' || topic === '$SYS/tokenExprireNotice') {
-    const body = parse(payload);
-    const expireTime = Number(body.expireTime ?? body.exprireTime);
-    return { kind: 'expiring', notice: { expireTime: Number.isFinite(expireTime) ? expireTime : 0, ...typeOf(body) } };
+  const kind = /^\$SYS\/token(Expr?ire|Invalid)Notice$/.exec(topic)?.[1];
+  if (!kind) return undefined;
+  let body: Record<string, unknown> = {};
+  try {
+    // Object() turns null and other non-objects into something safe to read fields from.
+    body = Object(JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload)));
+  } catch {
+    // a notice with an unreadable body still counts; its fields are unknown
   }
-  if (topic === '$SYS/tokenInvalidNotice') {
-    const body = parse(payload);
+  const type = typeof body.type === 'string' ? { type: body.type } : {};
+  if (kind === 'Invalid') {
     const code = Number(body.code);
-    return { kind: 'invalid', notice: { code, reason: TOKEN_INVALID_REASONS[code] ?? 'unknown', ...typeOf(body) } };
+    return { kind: 'invalid', notice: { code, reason: TOKEN_INVALID_REASONS[code] ?? 'unknown', ...type } };
   }
-  return undefined;
+  const expireTime = Number(body.expireTime ?? body.exprireTime);
+  return { kind: 'expiring', notice: { expireTime: Number.isFinite(expireTime) ? expireTime : 0, ...type } };
 }
 
 /** @internal The `(type, token)` pairs of a Token-mode password `R|a|W|b|RW|c`; empty if not Token mode. */
 export function _tokenPairs(username: string, password: string): { type: string; token: string }[] {
-  if (!username.startsWith('Token|')) return [];
-  const parts = password.split('|');
+  const parts = username.startsWith('Token|') ? password.split('|') : [];
   const pairs: { type: string; token: string }[] = [];
   for (let i = 0; i + 1 < parts.length; i += 2) pairs.push({ type: parts[i]!, token: parts[i + 1]! });
   return pairs;

@@ -10,11 +10,11 @@
  */
 import type { MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _refusalCode, _refusalError } from '../connect/refusal.js';
+import { _AUTH_REFUSALS, _refusalCode, _refusalError } from '../connect/refusal.js';
 import type { Clock } from './clock.js';
 import { _parseNotice, _tokenPairs, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from './notices.js';
 import type { CredentialsProvider, RefreshReason } from './provider.js';
-import { _createRefresher, type RefreshOptions } from './refresher.js';
+import { _createRefresher, type Refresher, type RefreshOptions } from './refresher.js';
 
 /** Events a managed client emits besides mqtt.js's own. Listen with {@link onSessionEvent}. */
 export interface SessionEvents {
@@ -38,15 +38,14 @@ export interface SessionInput extends RefreshOptions {
   clock: Clock;
 }
 
-interface Controller {
-  refresh(): Promise<void>;
-}
-
-const controllers = new WeakMap<MqttClient, Controller>();
-const AUTH_REFUSALS = new Set([4, 5, 0x86, 0x87, 0x8c]);
+const controllers = new WeakMap<MqttClient, Refresher>();
 const GATED = ['publish', 'subscribe', 'unsubscribe'] as const;
+const ignore = () => undefined;
 
 type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
+
+/** `{ ...info, expiresAt }` only when there is an expiry, so listeners never see `expiresAt: undefined`. */
+const withExpiry = <T extends object>(info: T, expiresAt: number | undefined) => (expiresAt === undefined ? info : { ...info, expiresAt });
 
 /**
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
@@ -54,9 +53,10 @@ type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
  */
 export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): void {
   const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
+  const { options } = client;
   let waiting = connectNow; // idle until credentials arrive
   let refused: string | undefined; // the password refused since the last successful CONNACK
-  let lastRefusal = 5;
+  let refusal: unknown; // mqtt.js's error for that refusal
   let held: Call[] | undefined; // calls held back while a token upload awaits its PUBACK
   let ended = false;
 
@@ -66,20 +66,19 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     client.end(true);
     emit('error', error);
   };
+  const refresh = (reason: RefreshReason) => void refresher.refresh(reason).catch(ignore); // failures arrive through onError
 
   const refresher = _createRefresher({
     ...input,
     context: { clientId: input.clientId, instanceId: input.instanceId },
     onUpdate(fresh, reason) {
       if (ended) return;
-      const { username, password } = client.options;
-      if (reason === 'refused' && fresh.password === refused && fresh.username === username) {
-        // The provider has nothing newer than what was just refused: retrying would loop.
-        return fatal(_refusalError(lastRefusal, undefined));
-      }
-      client.options.username = fresh.username;
-      client.options.password = fresh.password;
-      emit('credentials', fresh.expiresAt === undefined ? { reason } : { reason, expiresAt: fresh.expiresAt });
+      const { username, password } = options;
+      // The provider has nothing newer than what was just refused: retrying would loop.
+      if (reason === 'refused' && fresh.password === refused && fresh.username === username) return fatal(_refusalError(_refusalCode(refusal)!, refusal));
+      options.username = fresh.username;
+      options.password = fresh.password;
+      emit('credentials', withExpiry({ reason }, fresh.expiresAt));
       if (waiting) {
         waiting = false;
         client.connect();
@@ -99,28 +98,23 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   };
 
   // Held-back calls keep their order; mqtt.js's *Async variants go through these methods too.
-  const originals = {} as Record<(typeof GATED)[number], (...args: unknown[]) => unknown>;
+  const gated = client as unknown as Record<(typeof GATED)[number], (...args: unknown[]) => unknown>;
+  const publish = gated.publish.bind(client);
   for (const name of GATED) {
-    const fn = (originals[name] = (client[name] as (...args: unknown[]) => unknown).bind(client));
-    (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      if (held) held.push([fn, args]);
-      else fn(...args);
-      return client;
-    };
+    const fn = gated[name].bind(client);
+    gated[name] = (...args) => (held ? held.push([fn, args]) : fn(...args), client);
   }
 
   async function upload(pairs: { type: string; token: string }[], expiresAt?: number): Promise<void> {
-    if (pairs.length === 0) return; // not Token mode: the next CONNECT carries the new password
+    if (!pairs.length) return; // not Token mode: the next CONNECT carries the new password
     const batch: Call[] = (held = []);
     try {
       for (const { type, token } of pairs) {
         await new Promise<void>((resolve, reject) =>
-          originals.publish(UPLOAD_TOKEN_TOPIC, JSON.stringify({ token, type }), { qos: 1 }, (error?: Error) =>
-            error ? reject(error) : resolve(),
-          ),
+          publish(UPLOAD_TOKEN_TOPIC, JSON.stringify({ token, type }), { qos: 1 }, (error?: Error) => (error ? reject(error) : resolve())),
         );
       }
-      emit('tokenUploaded', { types: pairs.map((p) => p.type), ...(expiresAt === undefined ? {} : { expiresAt }) });
+      emit('tokenUploaded', withExpiry({ types: pairs.map((p) => p.type) }, expiresAt));
     } catch {
       // The broker answers a bad upload with tokenInvalidNotice and a disconnect; the reconnect
       // then carries the new password, so there is nothing more to do here.
@@ -135,21 +129,21 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     if (event === 'message') {
       const parsed = _parseNotice(String(args[0]), args[1] as Uint8Array);
       if (parsed) {
-        emit(parsed.kind === 'expiring' ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
+        const expiring = parsed.kind === 'expiring';
+        emit(expiring ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
         // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
-        const stale = parsed.kind === 'expiring' && (refresher.current?.expiresAt ?? 0) > parsed.notice.expireTime;
-        if (!stale) refresher.refresh(parsed.kind === 'expiring' ? 'expiring' : 'token-invalid').catch(() => undefined);
+        if (!expiring || (refresher.current?.expiresAt ?? 0) <= parsed.notice.expireTime) refresh(expiring ? 'expiring' : 'token-invalid');
         return true;
       }
     } else if (event === 'error' && !ended) {
       const code = _refusalCode(args[0]);
-      if (code !== undefined && AUTH_REFUSALS.has(code)) {
-        lastRefusal = code;
+      if (code !== undefined && _AUTH_REFUSALS.includes(code)) {
         // Refused again before any success: the fresh credentials are no better, so stop here.
         if (refused !== undefined) return fatal(_refusalError(code, args[0])), true;
-        refused = client.options.password as string;
+        refused = options.password as string;
+        refusal = args[0];
         waiting = true;
-        refresher.refresh('refused').catch(() => undefined);
+        refresh('refused');
         return true;
       }
     } else if (event === 'connect') {
@@ -165,12 +159,8 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     return emit(event, ...args);
   };
 
-  controllers.set(client, {
-    async refresh() {
-      await refresher.refresh('manual');
-    },
-  });
-  refresher.refresh('connect').catch(() => undefined);
+  controllers.set(client, refresher);
+  refresh('connect');
 }
 
 /**
@@ -179,9 +169,9 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
  *   with a provider, or the provider's error.
  */
 export async function refreshCredentials(client: MqttClient): Promise<void> {
-  const controller = controllers.get(client);
-  if (!controller) throw _invalid('client', 'is not a client opened by connect/connectAsync of this SDK');
-  await controller.refresh();
+  const refresher = controllers.get(client);
+  if (!refresher) throw _invalid('client', 'is not a client opened by connect/connectAsync of this SDK');
+  await refresher.refresh('manual');
 }
 
 /** Typed listener for {@link SessionEvents}; returns a function that removes it. */
