@@ -36,9 +36,7 @@ export async function customCredentials(options: CustomCredentialsOptions): Prom
   const secret = _requireString(options.secret, 'secret');
   const clientId = _requireClientId(options.clientId);
   const hmac = _requireHmac(options.hmac);
-  const { signMode } = options;
-  if (signMode !== 'ORIGIN' && signMode !== 'SIGNED') {
-    throw _invalid('signMode', `must be "ORIGIN" or "SIGNED" (got ${JSON.stringify(String(signMode)).slice(0, 40)})`);
-  }
-  return { username, password: signMode === 'ORIGIN' ? secret : await _signClientId(secret, clientId, hmac) };
+  if (options.signMode === 'ORIGIN') return { username, password: secret };
+  if (options.signMode !== 'SIGNED') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');
+  return { username, password: await _signClientId(secret, clientId, hmac) };
 }

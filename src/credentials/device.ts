@@ -2,10 +2,8 @@
  * DeviceCredential mode: one secret per device, issued by RegisterDeviceCredential.
  * @module
  */
-import { _requireClientId } from './client-id.js';
-import { _signClientId } from './sign.js';
+import { _modeCredentials } from './sign.js';
 import type { Credentials } from './types.js';
-import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
 /** Inputs of {@link deviceCredentials}. */
@@ -27,15 +25,6 @@ export interface DeviceCredentialsOptions {
  * Password Base64(HMAC-SHA1(DeviceAccessKeySecret, ClientId)).
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` / `ERR_INVALID_CLIENT_ID` before any signing.
  */
-export async function deviceCredentials(options: DeviceCredentialsOptions): Promise<Credentials> {
-  _requireOptions(options, 'options');
-  const deviceAccessKeyId = _requireSegment(options.deviceAccessKeyId, 'deviceAccessKeyId');
-  const secret = _requireString(options.deviceAccessKeySecret, 'deviceAccessKeySecret');
-  const instanceId = _requireSegment(options.instanceId, 'instanceId');
-  const clientId = _requireClientId(options.clientId);
-  const hmac = _requireHmac(options.hmac);
-  return {
-    username: `DeviceCredential|${deviceAccessKeyId}|${instanceId}`,
-    password: await _signClientId(secret, clientId, hmac),
-  };
+export function deviceCredentials(options: DeviceCredentialsOptions): Promise<Credentials> {
+  return _modeCredentials('DeviceCredential', options, 'deviceAccessKeyId', 'deviceAccessKeySecret');
 }

@@ -1,11 +1,14 @@
 /**
- * The one signing step shared by Signature, DeviceCredential and custom SIGNED identities.
+ * The signing step shared by Signature, DeviceCredential and custom SIGNED identities.
  * @module
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes, _typeName } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
 import type { HmacSha1 } from '../hmac/types.js';
+import { _requireClientId } from './client-id.js';
+import type { Credentials } from './types.js';
+import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
 
 /** @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. */
 export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
@@ -20,4 +23,17 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
   }
   if (!(mac instanceof Uint8Array) || mac.length !== 20) throw _invalid('hmac', 'must return a 20-byte Uint8Array');
   return _base64(mac);
+}
+
+/**
+ * @internal Signature and DeviceCredential modes: `<mode>|<id>|<instanceId>` and the signed client
+ * id, every input checked (in this order) before anything is signed.
+ */
+export async function _modeCredentials(mode: string, options: unknown, idField: string, secretField: string): Promise<Credentials> {
+  const given = _requireOptions(options as Record<string, unknown>, 'options');
+  const id = _requireSegment(given[idField], idField);
+  const secret = _requireString(given[secretField], secretField);
+  const instanceId = _requireSegment(given.instanceId, 'instanceId');
+  const clientId = _requireClientId(given.clientId);
+  return { username: `${mode}|${id}|${instanceId}`, password: await _signClientId(secret, clientId, _requireHmac(given.hmac)) };
 }

@@ -2,10 +2,8 @@
  * Signature mode: fixed permissions for trusted clients.
  * @module
  */
-import { _requireClientId } from './client-id.js';
-import { _signClientId } from './sign.js';
+import { _modeCredentials } from './sign.js';
 import type { Credentials } from './types.js';
-import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
 /** Inputs of {@link signatureCredentials}. */
@@ -33,15 +31,6 @@ export interface SignatureCredentialsOptions {
  * // { username: 'Signature|YYYYY|mqtt-xxxxx', password: 'vI009IZJZVGRwBwZvnbwjfuXxVM=' }
  * ```
  */
-export async function signatureCredentials(options: SignatureCredentialsOptions): Promise<Credentials> {
-  _requireOptions(options, 'options');
-  const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
-  const secret = _requireString(options.accessKeySecret, 'accessKeySecret');
-  const instanceId = _requireSegment(options.instanceId, 'instanceId');
-  const clientId = _requireClientId(options.clientId);
-  const hmac = _requireHmac(options.hmac);
-  return {
-    username: `Signature|${accessKeyId}|${instanceId}`,
-    password: await _signClientId(secret, clientId, hmac),
-  };
+export function signatureCredentials(options: SignatureCredentialsOptions): Promise<Credentials> {
+  return _modeCredentials('Signature', options, 'accessKeyId', 'accessKeySecret');
 }

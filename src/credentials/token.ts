@@ -27,21 +27,15 @@ export const TOKEN_TYPES: readonly TokenType[] = ['R', 'W', 'RW'];
 
 /** @internal `R|<t>|W|<t>|RW|<t>` for the types present, in that order; checks every token. */
 export function _tokenPassword(tokens: unknown, field = 'tokens'): string {
-  _requireOptions(tokens, field);
-  for (const key of Object.keys(tokens as object)) {
-    if (!TOKEN_TYPES.includes(key as TokenType)) {
-      throw _invalid(`${field}.${key}`, 'is not a token type; use R, W or RW');
-    }
-  }
+  const given = _requireOptions(tokens as TokenSet, field);
   const parts: string[] = [];
+  for (const type in given) if (!TOKEN_TYPES.includes(type as TokenType)) throw _invalid(`${field}.${type}`, 'is not a token type: use R, W or RW');
   for (const type of TOKEN_TYPES) {
-    const token = (tokens as TokenSet)[type];
-    if (token === undefined) continue;
-    _requireString(token, `${field}.${type}`);
-    if (token.includes('|')) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
-    parts.push(type, token);
+    if (given[type] === undefined) continue;
+    if (_requireString(given[type], `${field}.${type}`).includes('|')) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
+    parts.push(type, given[type]);
   }
-  if (parts.length === 0) throw _invalid(field, 'must hold at least one token (R, W or RW)');
+  if (!parts.length) throw _invalid(field, 'must hold at least one token (R, W or RW)');
   return parts.join('|');
 }
 

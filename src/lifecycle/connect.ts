@@ -32,19 +32,13 @@ function prepare(input: ConnectInput) {
   const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, random, ...rest } = input ?? ({} as ConnectInput);
   // Everything is validated before any I/O, so bad input throws here, not later in an event.
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
-  let provider: CredentialsProvider;
-  if (typeof credentials === 'function') provider = credentials;
-  else if (typeof (credentials as PromiseLike<Credentials> | undefined)?.then === 'function') provider = () => credentials as PromiseLike<Credentials>;
-  else {
-    const fixed = _checkProvided(credentials, 'credentials');
-    provider = () => fixed;
+  let provider = credentials as CredentialsProvider;
+  if (typeof credentials !== 'function') {
+    const given = typeof (credentials as PromiseLike<Credentials>)?.then === 'function' ? credentials : _checkProvided(credentials, 'credentials');
+    provider = () => given;
   }
-  const tuning: RefreshOptions = {};
-  if (refreshMargin !== undefined) tuning.refreshMargin = refreshMargin;
-  if (minBackoff !== undefined) tuning.minBackoff = minBackoff;
-  if (maxBackoff !== undefined) tuning.maxBackoff = maxBackoff;
-  if (random !== undefined) tuning.random = random;
-  const session = { ...tuning, provider, clientId: rest.clientId, instanceId: rest.instanceId, clock: clock ?? systemClock };
+  // Unset tuning stays undefined: the refresher applies its defaults.
+  const session = { refreshMargin, minBackoff, maxBackoff, random, provider, clientId: rest.clientId, instanceId: rest.instanceId, clock: clock ?? systemClock };
   return { mqtt, url, options, session };
 }
 
@@ -81,15 +75,13 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const { mqtt, url, options, session } = prepare(input);
   const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
   return new Promise<MqttClient>((resolve, reject) => {
+    const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
     const listeners: Record<string, (arg?: unknown) => void> = {
       connect: () => settle(),
-      error: (error) =>
-        settle(error instanceof ApsaraMqttAuthError ? error : new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}`, { cause: error })),
+      error: (error) => settle(error instanceof ApsaraMqttAuthError ? error : failed('', error)),
       credentialsError: (error) => settle(error as ApsaraMqttAuthError),
       // Without retries a close before CONNACK is final; with retries mqtt.js keeps trying.
-      close: () => {
-        if (!options.reconnectPeriod) settle(new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url} (connection closed before CONNACK)`));
-      },
+      close: () => options.reconnectPeriod || settle(failed(' (connection closed before CONNACK)')),
     };
     const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
     const settle = (error?: ApsaraMqttAuthError) => {

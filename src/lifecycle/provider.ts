@@ -3,8 +3,9 @@
  * connect and again whenever they are about to expire or the broker refuses them.
  * @module
  */
-import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _typeName } from '../internal/bytes.js';
+import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorOptions } from '../errors.js';
+import { _mustBe } from '../internal/bytes.js';
+import { _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
@@ -30,16 +31,12 @@ export type CredentialsProvider = (context: ProviderContext) => ProvidedCredenti
 
 /** @internal Checks a provider's answer; names what is wrong, never echoes a value. */
 export function _checkProvided(value: unknown, source: string): ProvidedCredentials {
-  const v = value as Partial<ProvidedCredentials> | null;
-  if (!v || typeof v !== 'object') throw _invalid(source, `must yield { username, password } (got ${_typeName(value)})`);
-  if (typeof v.username !== 'string' || !v.username) throw _invalid(`${source}.username`, 'must be a non-empty string');
-  if (typeof v.password !== 'string' || !v.password) throw _invalid(`${source}.password`, 'must be a non-empty string');
-  if (v.expiresAt !== undefined && !(typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt))) {
-    throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
-  }
-  const out: ProvidedCredentials = { username: v.username, password: v.password };
-  if (v.expiresAt !== undefined) out.expiresAt = v.expiresAt;
-  return out;
+  if (!value || typeof value !== 'object') throw _mustBe(source, 'an object { username, password }', value);
+  const { username, password, expiresAt } = value as ProvidedCredentials;
+  _requireString(username, `${source}.username`);
+  _requireString(password, `${source}.password`);
+  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
+  return expiresAt === undefined ? { username, password } : { username, password, expiresAt };
 }
 
 /** A provider that always returns the same credentials (e.g. computed once on a trusted device). */
@@ -48,23 +45,23 @@ export function staticCredentials(credentials: ProvidedCredentials): Credentials
   return () => checked;
 }
 
+/** Signs now; a failure is reported when the provider is called, not as an unhandled rejection. */
+function signedOnce(signed: Promise<Credentials>): CredentialsProvider {
+  signed.catch(() => undefined);
+  return () => signed;
+}
+
 /**
  * A provider that signs Signature-mode credentials itself. For trusted clients only: it holds the
  * AccessKey secret (in a closure, never on an inspectable object).
  */
 export function signatureProvider(options: SignatureCredentialsOptions): CredentialsProvider {
-  const { accessKeyId, accessKeySecret, instanceId, clientId, hmac } = options ?? ({} as SignatureCredentialsOptions);
-  const signed = signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId, ...(hmac ? { hmac } : {}) });
-  signed.catch(() => undefined); // reported when the provider is called, not as an unhandled rejection
-  return () => signed;
+  return signedOnce(signatureCredentials(options));
 }
 
 /** A provider that signs DeviceCredential-mode credentials with the device's own secret. */
 export function deviceProvider(options: DeviceCredentialsOptions): CredentialsProvider {
-  const { deviceAccessKeyId, deviceAccessKeySecret, instanceId, clientId, hmac } = options ?? ({} as DeviceCredentialsOptions);
-  const signed = deviceCredentials({ deviceAccessKeyId, deviceAccessKeySecret, instanceId, clientId, ...(hmac ? { hmac } : {}) });
-  signed.catch(() => undefined);
-  return () => signed;
+  return signedOnce(deviceCredentials(options));
 }
 
 /**
@@ -80,33 +77,27 @@ export function deviceProvider(options: DeviceCredentialsOptions): CredentialsPr
  * ```
  */
 export function remoteCredentials(url: string | URL, init: RequestInit = {}): CredentialsProvider {
-  if (typeof url !== 'string' && !(url instanceof URL)) throw _invalid('url', `must be a string or URL (got ${_typeName(url)})`);
+  if (typeof url !== 'string' && !(url instanceof URL)) throw _mustBe('url', 'a string or URL', url);
   return async (context) => {
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    const fail = (detail: string, options?: ApsaraMqttAuthErrorOptions) =>
+      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server ${detail}`, options);
     let response: Response;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        credentials: 'same-origin',
-        cache: 'no-store',
-        ...init,
-        headers,
-        body: init.body ?? JSON.stringify(context),
-      });
+      response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? JSON.stringify(context) });
     } catch (cause) {
-      throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server at ${String(url)} could not be reached`, { cause });
+      throw fail(`at ${url} could not be reached`, { cause });
     }
-    const body = (await response.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+    const body = await response.json().catch(ignore);
     if (!response.ok) {
-      const error = body?.error;
-      const detail = typeof error?.message === 'string' ? `: ${error.message}` : '';
-      throw new ApsaraMqttAuthError(
-        'ERR_CREDENTIALS_UNAVAILABLE',
-        `the credential server answered ${response.status}${typeof error?.code === 'string' ? ` ${error.code}` : ''}${detail}`,
-        { returnCode: response.status },
-      );
+      const { code, message } = Object(body?.error) as { code?: unknown; message?: unknown };
+      throw fail(`answered ${response.status}${typeof code === 'string' ? ` ${code}` : ''}${typeof message === 'string' ? `: ${message}` : ''}`, {
+        returnCode: response.status,
+      });
     }
     return _checkProvided(body, 'response');
   };
 }
+
+const ignore = () => undefined;

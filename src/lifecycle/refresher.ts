@@ -45,60 +45,49 @@ export interface RefresherInput extends RefreshOptions {
 
 /** @internal */
 export function _createRefresher(input: RefresherInput): Refresher {
-  const { provider, context, clock, onUpdate, onError } = input;
-  const margin = input.refreshMargin ?? 300_000;
-  const minBackoff = input.minBackoff ?? 1000;
-  const maxBackoff = input.maxBackoff ?? 60_000;
-  const random = input.random ?? Math.random;
+  const { provider, context, clock, onUpdate, onError, refreshMargin = 300_000, minBackoff = 1000, maxBackoff = 60_000, random = Math.random } = input;
   let current: ProvidedCredentials | undefined;
   let inflight: Promise<ProvidedCredentials> | undefined;
   let timer: unknown;
   let failures = 0;
   let stopped = false;
 
-  const schedule = (delay: number, reason: RefreshReason) => {
+  const cancel = () => {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
-    if (stopped) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      refresh(reason).catch(() => undefined); // reported through onError
-    }, Math.max(0, delay));
+  };
+  const schedule = (delay: number, reason: RefreshReason) => {
+    cancel();
+    if (!stopped) timer = clock.setTimeout(() => ((timer = undefined), refresh(reason).catch(() => undefined)), Math.max(0, delay)); // reported through onError
   };
 
   const refresh = (reason: RefreshReason): Promise<ProvidedCredentials> => {
-    if (inflight) return inflight;
     const fetchedAt = clock.now();
-    inflight = (async () => {
+    return (inflight ??= (async () => {
       try {
         return _checkProvided(await provider({ ...context, reason }), 'provider');
       } catch (cause) {
-        throw cause instanceof ApsaraMqttAuthError
-          ? cause
-          : new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider failed', { cause });
+        throw cause instanceof ApsaraMqttAuthError ? cause : new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider failed', { cause });
       }
     })().then(
       (fresh) => {
         inflight = undefined;
         failures = 0;
         current = fresh;
-        if (fresh.expiresAt !== undefined) {
-          const lead = Math.min(margin, (fresh.expiresAt - fetchedAt) / 2);
-          schedule(fresh.expiresAt - lead - clock.now(), 'expiring');
-        }
+        const { expiresAt } = fresh;
+        // Ahead of expiry by the margin, but never more than half the lifetime.
+        if (expiresAt !== undefined) schedule(expiresAt - Math.min(refreshMargin, (expiresAt - fetchedAt) / 2) - clock.now(), 'expiring');
         onUpdate(fresh, reason);
         return fresh;
       },
       (error: ApsaraMqttAuthError) => {
         inflight = undefined;
         // Full jitter in the upper half: spreads a fleet's retries without ever retrying at once.
-        const delay = Math.min(maxBackoff, minBackoff * 2 ** failures++) * (0.5 + random() / 2);
-        schedule(delay, reason);
+        schedule(Math.min(maxBackoff, minBackoff * 2 ** failures++) * (0.5 + random() / 2), reason);
         onError(error);
         throw error;
       },
-    );
-    return inflight;
+    ));
   };
 
   return {
@@ -108,8 +97,7 @@ export function _createRefresher(input: RefresherInput): Refresher {
     refresh,
     stop() {
       stopped = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
+      cancel();
     },
   };
 }
