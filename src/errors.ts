@@ -56,11 +56,13 @@ export class ApsaraMqttAuthError extends Error {
   /** CONNACK return code / MQTT 5 reason code / token-invalid code, when there is one. */
   declare readonly returnCode?: number;
 
-  constructor(code: ApsaraMqttAuthErrorCode, message: string, { field, returnCode, cause }: ApsaraMqttAuthErrorOptions = {}) {
-    // Error keeps `cause` non-enumerable; it is only passed on when there is one.
-    super(message, cause === undefined ? undefined : { cause });
-    // Own enumerable properties, as class fields would make them, so JSON.stringify shows them.
-    Object.assign(this, { code, field, returnCode });
+  constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
+    // Error keeps `options.cause` as a non-enumerable own property.
+    super(message, options);
+    // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
+    this.code = code;
+    this.field = options.field;
+    this.returnCode = options.returnCode;
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.
@@ -70,6 +72,6 @@ export class ApsaraMqttAuthError extends Error {
 }
 
 /** @internal Shorthand for the commonest failure: a bad argument, named. */
-export function _invalid(field: string, rule: string, cause?: unknown): ApsaraMqttAuthError {
-  return new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} ${rule}`, { field, cause });
+export function _invalid(field: string, rule: string): ApsaraMqttAuthError {
+  return new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} ${rule}`, { field });
 }

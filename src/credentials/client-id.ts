@@ -28,44 +28,43 @@ export interface ClientIdValidation {
   problems: ClientIdProblem[];
 }
 
-const show = JSON.stringify;
-
 /**
  * Checks a client id against every ApsaraMQ rule and reports all that are broken (never throws).
  *
  * @example
  * ```ts
  * validateClientId('GID_demo@@@dev/1').problems[0].message
- * // 'deviceId "dev/1" has "/" at 3: use only A-Z a-z 0-9 - _'
+ * // 'deviceId has "/" at 3: use only A-Z a-z 0-9 - _'
  * ```
  */
 export function validateClientId(clientId: unknown): ClientIdValidation {
   const problems: ClientIdProblem[] = [];
   // Every message starts with the field's name.
   const add = (field: ClientIdProblem['field'], rule: ClientIdProblem['rule'], message: string) => void problems.push({ field, rule, message: `${field} ${message}` });
-  let parts: string[] = [];
   if (typeof clientId !== 'string') {
     add('clientId', 'type', `must be a string (got ${_typeName(clientId)})`);
-  } else if ((parts = clientId.split(SEPARATOR)).length !== 2) {
+    return { valid: false, problems };
+  }
+  let parts = clientId.split(SEPARATOR);
+  if (parts.length !== 2) {
+    parts = [];
     // Not echoed: a value without "@@@" may be a secret passed in the wrong field.
     add('clientId', 'separator', 'must be <GroupId>@@@<DeviceId>, e.g. "GID_demo@@@device-1"');
   } else {
     const [groupId] = parts as [string];
-    if (!/^GID[_-]/.test(groupId)) add('groupId', 'group-prefix', `${show(groupId)} must start with "GID_" or "GID-"`);
-    if (groupId.length < 7 || groupId.length > 64) add('groupId', 'group-length', `${show(groupId)} has ${groupId.length} characters: use 7 to 64`);
+    if (!/^GID[_-]/.test(groupId)) add('groupId', 'group-prefix', 'must start with "GID_" or "GID-"');
+    if (groupId.length < 7 || groupId.length > 64) add('groupId', 'group-length', `has ${groupId.length} characters: use 7 to 64`);
     parts.forEach((value, i) => {
       const field = i ? 'deviceId' : 'groupId';
       if (!value && i) add(field, 'empty', 'must not be empty'); // an empty groupId breaks group-length
       // Without the u flag \w is exactly [A-Za-z0-9_].
       const bad = /[^\w-]/.exec(value);
-      if (bad) add(field, 'chars', `${show(value)} has ${show(bad[0])} at ${bad.index}: use only A-Z a-z 0-9 - _`);
+      if (bad) add(field, 'chars', `has ${JSON.stringify(bad[0])} at ${bad.index}: use only A-Z a-z 0-9 - _`);
     });
   }
-  if (typeof clientId === 'string' && clientId.length > MAX_CLIENT_ID_LENGTH) {
-    add('clientId', 'length', `has ${clientId.length} characters: use at most ${MAX_CLIENT_ID_LENGTH}`);
-  }
-  const [groupId, deviceId] = parts;
-  return parts.length === 2 ? { valid: !problems.length, groupId, deviceId, problems } : { valid: false, problems };
+  if (clientId.length > MAX_CLIENT_ID_LENGTH) add('clientId', 'length', `has ${clientId.length} characters: use at most ${MAX_CLIENT_ID_LENGTH}`);
+  // groupId and deviceId are undefined when the id could not be split.
+  return { valid: !problems.length, groupId: parts[0], deviceId: parts[1], problems };
 }
 
 function fail(field: string, message: string): never {
@@ -93,7 +92,7 @@ export function parseClientId(clientId: string): { groupId: string; deviceId: st
 export function formatClientId(groupId: string, deviceId: string): string {
   for (const [field, value] of [['groupId', groupId], ['deviceId', deviceId]] as const) {
     if (typeof value !== 'string') fail(field, `${field} must be a string (got ${_typeName(value)})`);
-    if (value.includes(SEPARATOR)) fail(field, `${field} ${show(value)} must not contain "@@@"`);
+    if (value.includes(SEPARATOR)) fail(field, `${field} must not contain "@@@"`);
   }
   return _requireClientId(groupId + SEPARATOR + deviceId);
 }

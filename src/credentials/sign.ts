@@ -3,7 +3,7 @@
  * @module
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _base64, _toBytes, _typeName } from '../internal/bytes.js';
+import { _base64, _toBytes } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from './client-id.js';
@@ -18,8 +18,8 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
   } catch (error) {
     if (!hmac) throw error;
     // The adapter is the caller's and its error could quote the key, so neither its message nor
-    // the error itself (as `cause`) is kept: only its type.
-    throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', `hmac threw ${_typeName(error)} (message withheld)`, { field: 'hmac' });
+    // the error itself (as `cause`) is kept.
+    throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'hmac threw (its error is withheld: it may quote the key)', { field: 'hmac' });
   }
   if (!(mac instanceof Uint8Array) || mac.length !== 20) throw _invalid('hmac', 'must return a 20-byte Uint8Array');
   return _base64(mac);

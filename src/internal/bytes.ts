@@ -43,8 +43,7 @@ export function _hex(bytes: Uint8Array): string {
 
 /** @internal A short description of a value's type for error messages (never the value itself). */
 export function _typeName(value: unknown): string {
-  if (value === '' || value === null) return value === '' ? 'an empty string' : 'null';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  return value === '' ? 'an empty string' : value === null ? 'null' : typeof value;
 }
 
 /** @internal The error for a value of the wrong type: `<field> must be <what> (got <type>)`, never the value. */
