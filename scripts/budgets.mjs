@@ -100,6 +100,44 @@ export async function measureBundles() {
   return rows;
 }
 
+const CORE = 'ApsaraMqttAuthError, hmacSha1, hmacBackend, webCryptoHmacSha1, nobleHmacSha1, signatureCredentials, deviceCredentials, customCredentials, tokenCredentials, TOKEN_TYPES, formatClientId, parseClientId, validateClientId, MAX_CLIENT_ID_LENGTH';
+const OPTIONS = 'createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH';
+
+/**
+ * What each part of the client API costs in the one-file browser bundle: the sources built as the
+ * UMD is (everything inlined, `import.meta.url` undefined, terser), for growing subsets of the API,
+ * with and without the noble fallback. Differences between rows are the cost of what was added.
+ */
+async function umdParts(ts, minify) {
+  const variants = [
+    ['credentials + client ids + HMAC', `export { ${CORE} } from './src/index.ts';`],
+    ['  + createConnectOptions', `export { ${CORE}, ${OPTIONS} } from './src/index.ts';`],
+    ['  + connect/connectAsync, providers, lifecycle (= whole API)', `export * from './src/index.ts';`],
+  ];
+  const noNoble = {
+    name: 'no-noble',
+    resolveId: (id) => (id.endsWith('/noble-sync.js') ? '\0noble-stub' : null),
+    load: (id) => (id === '\0noble-stub' ? 'export const _nobleHmac = () => { throw 0 }; export const _nobleKeyedHmac = _nobleHmac;' : null),
+  };
+  const umdMeta = { name: 'umd-meta', resolveImportMeta: (property) => (property === 'url' ? 'undefined' : null) };
+  console.log('\nUMD cost by part (min / gzip bytes; differences between rows are what the added part costs)');
+  for (const [title, code] of variants) {
+    const sizesOf = async (extra) => {
+      const build = await rollup({
+        input: '\0entry',
+        external: ['mqtt'],
+        plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, ...extra, nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts(), umdMeta],
+        onwarn() {},
+      });
+      const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+      await build.close();
+      const min = (await minify(output[0].code, { module: true, format: { comments: false } })).code;
+      return `${String(min.length).padStart(6)} / ${String(gzip(min)).padStart(5)}`;
+    };
+    console.log(`  ${title.padEnd(62)} with noble ${await sizesOf([])}   without noble ${await sizesOf([noNoble])}`);
+  }
+}
+
 /** Where the bytes go: per source module, minified and gzipped on its own (an approximation: gzip shares context across modules). */
 async function breakdown() {
   const { default: typescript } = await import('@rollup/plugin-typescript');
@@ -137,6 +175,7 @@ async function breakdown() {
       for (const [min, gz, id] of rows) console.log(`    ${String(min).padStart(6)} ${String(gz).padStart(6)}  ${id}`);
     }
   }
+  await umdParts(ts, minify);
 }
 
 function table(rows) {
