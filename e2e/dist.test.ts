@@ -16,6 +16,7 @@ import { credentialsSuite } from '../test/suites/credentials.suite.js';
 import { errorsSuite } from '../test/suites/errors.suite.js';
 import { hmacSuite } from '../test/suites/hmac.suite.js';
 import { propertySuite } from '../test/suites/property.suite.js';
+import { signerSuite } from '../test/suites/signer.suite.js';
 import { ROOT } from './helpers/chromium.js';
 
 const oracle = (key: Uint8Array, message: Uint8Array) => new Uint8Array(createHmac('sha1', key).update(message).digest());
@@ -45,6 +46,7 @@ for (const { name, api } of builds) {
     errorsSuite(api, render);
     connectOptionsSuite(api);
     propertySuite(api, oracle);
+    signerSuite(api, render);
   });
 }
 

@@ -26,6 +26,8 @@ export type { CustomCredentialsOptions, CustomSignMode } from './credentials/cus
 export { tokenCredentials, TOKEN_TYPES } from './credentials/token.js';
 export type { TokenCredentialsOptions, TokenSet, TokenType } from './credentials/token.js';
 export { formatClientId, parseClientId, validateClientId, MAX_CLIENT_ID_LENGTH } from './credentials/client-id.js';
+export { createSigner } from './credentials/signer.js';
+export type { Signer, SignerBackend, SignerOptions } from './credentials/signer.js';
 export type { ClientIdProblem, ClientIdValidation } from './credentials/client-id.js';
 
 export { createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH } from './connect/options.js';

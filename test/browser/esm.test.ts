@@ -9,6 +9,7 @@ import { credentialsSuite } from '../suites/credentials.suite.js';
 import { errorsSuite } from '../suites/errors.suite.js';
 import { hmacSuite } from '../suites/hmac.suite.js';
 import { propertySuite } from '../suites/property.suite.js';
+import { signerSuite } from '../suites/signer.suite.js';
 
 // A computed specifier: the type-check runs before the build, when dist/ may not exist yet.
 const api = (await import(/* @vite-ignore */ new URL('../../dist/index.js', import.meta.url).href)) as Api;
@@ -19,4 +20,5 @@ describe('dist/index.js imported as an ES module', () => {
   errorsSuite(api);
   connectOptionsSuite(api);
   propertySuite(api);
+  signerSuite(api);
 });

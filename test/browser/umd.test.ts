@@ -12,6 +12,7 @@ import { credentialsSuite } from '../suites/credentials.suite.js';
 import { errorsSuite } from '../suites/errors.suite.js';
 import { hmacSuite } from '../suites/hmac.suite.js';
 import { propertySuite } from '../suites/property.suite.js';
+import { signerSuite } from '../suites/signer.suite.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 
 type Global = { ApsaraMqttAuth?: Api };
@@ -63,5 +64,6 @@ for (const { file, api, added } of bundles) {
     errorsSuite(api);
     connectOptionsSuite(api);
     propertySuite(api);
+    signerSuite(api);
   });
 }

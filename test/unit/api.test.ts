@@ -8,9 +8,11 @@ import { credentialsSuite } from '../suites/credentials.suite.js';
 import { errorsSuite } from '../suites/errors.suite.js';
 import { hmacSuite } from '../suites/hmac.suite.js';
 import { propertySuite } from '../suites/property.suite.js';
+import { signerSuite } from '../suites/signer.suite.js';
 
 hmacSuite(api);
 credentialsSuite(api);
 errorsSuite(api);
 connectOptionsSuite(api);
 propertySuite(api);
+signerSuite(api);
