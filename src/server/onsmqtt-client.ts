@@ -10,7 +10,7 @@ import { _invalid } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
-import { canonicalQuery } from '../openapi/signature.js';
+import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
 import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../openapi/token-rules.js';
 import { OpenApiError } from './openapi-error.js';
@@ -137,11 +137,18 @@ function endpointOf(options: OnsMqttClientOptions): string {
   return `https://onsmqtt.${region}.aliyuncs.com/`;
 }
 
-/** Replaces each sensitive value the request carried with `***` in text the service sent back. */
+/**
+ * Replaces each sensitive value the request carried with `***` in text the service sent back, as sent
+ * and percent-encoded once or twice (the gateway quotes its string to sign, which encodes twice).
+ */
 function redact(text: string, sensitive: readonly string[]): string {
   let out = text;
-  for (const value of sensitive) if (value.length >= 4) out = out.split(value).join('***');
-  return out.length > 300 ? out.slice(0, 297) + '...' : out;
+  for (const value of sensitive) {
+    if (value.length < 4) continue;
+    const once = percentEncode(value);
+    for (const form of new Set([value, once, percentEncode(once)])) out = out.split(form).join('***');
+  }
+  return out.length > 1000 ? out.slice(0, 997) + '...' : out;
 }
 
 function str(body: Record<string, unknown>, key: string): string | undefined {

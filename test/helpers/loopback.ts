@@ -1,0 +1,38 @@
+/**
+ * Serves a fetch-style handler on 127.0.0.1 (an ephemeral port) through the SDK's own Node adapter,
+ * and stops it with a bounded wait.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeListener } from '../../src/server/node.js';
+
+export interface Served {
+  /** `http://127.0.0.1:<port>/` */
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function serve(handler: (request: Request) => Promise<Response | undefined> | Response | undefined): Promise<Served> {
+  const server = createServer(toNodeListener(handler));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
