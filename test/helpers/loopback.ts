@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNodeListener } from '../../src/server/node.js';
+import { toNodeListener, type NodeListenerOptions } from '../../src/server/node.js';
 
 export interface Served {
   /** `http://127.0.0.1:<port>/` */
@@ -14,8 +14,11 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(handler: (request: Request) => Promise<Response | undefined> | Response | undefined): Promise<Served> {
-  const server = createServer(toNodeListener(handler));
+export async function serve(
+  handler: (request: Request) => Promise<Response | undefined> | Response | undefined,
+  options?: NodeListenerOptions,
+): Promise<Served> {
+  const server = createServer(toNodeListener(handler, options));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
