@@ -12,7 +12,8 @@ export interface NodeRequestLike {
   method?: string;
   url?: string;
   headers: Record<string, string | string[] | undefined>;
-  socket?: { encrypted?: boolean } | null;
+  /** A `tls.TLSSocket` (with `encrypted: true`) makes the Request URL `https:`. */
+  socket?: unknown;
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -80,7 +81,7 @@ function toRequest(req: NodeRequestLike, body: Uint8Array | undefined): Request 
     else headers.set(name, value);
   }
   const host = headers.get('host') ?? 'localhost';
-  const scheme = req.socket?.encrypted ? 'https' : 'http';
+  const scheme = (req.socket as { encrypted?: boolean } | null | undefined)?.encrypted ? 'https' : 'http';
   const method = (req.method ?? 'GET').toUpperCase();
   return new Request(`${scheme}://${host}${req.url ?? '/'}`, { method, headers, ...(body && body.byteLength ? { body: body as Uint8Array<ArrayBuffer> } : {}) });
 }
