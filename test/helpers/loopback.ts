@@ -21,7 +21,8 @@ export async function serve(
   const server = createServer(toNodeListener(handler, options));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    // A deep backlog: tests open a thousand connections at once, more than Node's default 511.
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { signatureCredentials } from '../../src/index.js';
+import { ApsaraMqttAuthError, remoteCredentials, signatureCredentials } from '../../src/index.js';
 import {
   createCredentialHandler,
   createOnsMqttClient,
@@ -151,6 +151,27 @@ describe('CORS', () => {
     const { status, headers } = await send(served, post({ clientId: CLIENT }, 'application/json', { origin: `http://127.0.0.1:${served.port}` }));
     expect(status).toBe(200);
     expect(headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('with the client-side remoteCredentials provider', () => {
+  it('a default remoteCredentials POST gets token credentials it accepts, with expiresAt', async () => {
+    const served = await start({ ...base, authorize: (_r, clientId, { params }) => params['reason'] === 'connect' && { mode: 'token', resources: [`p2p/${clientId}`], actions: 'R,W' } });
+    const provided = await remoteCredentials(served.url)({ clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' });
+    expect(provided.username).toBe(`Token|${AK}|${INSTANCE}`);
+    expect(provided.password).toMatch(/^RW\|[0-9a-f]{48}$/);
+    expect(provided.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('a refusal reaches the client as ERR_CREDENTIALS_UNAVAILABLE with the status and the server code', async () => {
+    const served = await start(base);
+    const error = await remoteCredentials(served.url)({ clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ApsaraMqttAuthError);
+    expect(error).toMatchObject({ code: 'ERR_CREDENTIALS_UNAVAILABLE', returnCode: 403 });
+    expect((error as Error).message).toContain('ERR_FORBIDDEN');
   });
 });
 
