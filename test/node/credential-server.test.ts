@@ -165,7 +165,7 @@ describe('with the client-side remoteCredentials provider', () => {
 
   it('a refusal reaches the client as ERR_CREDENTIALS_UNAVAILABLE with the status and the server code', async () => {
     const served = await start(base);
-    const error = await remoteCredentials(served.url)({ clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' }).then(
+    const error = await Promise.resolve(remoteCredentials(served.url)({ clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' })).then(
       () => undefined,
       (e: unknown) => e,
     );
