@@ -54,8 +54,14 @@ export interface OpenApiDeviceStore {
 
 /** Inputs of {@link createOpenApiService}. */
 export interface OpenApiServiceOptions {
-  /** AccessKey pairs that may call (id → secret), or a lookup. */
-  accessKeys: Readonly<Record<string, string>> | ((accessKeyId: string) => string | undefined);
+  /**
+   * AccessKey pairs that may call: the broker's `accessKeys` list (`{ accessKeyId, accessKeySecret }`),
+   * a map id → secret, or a lookup.
+   */
+  accessKeys:
+    | readonly { accessKeyId: string; accessKeySecret: string }[]
+    | Readonly<Record<string, string>>
+    | ((accessKeyId: string) => string | undefined);
   /** The instance served; calls naming another get `InstanceNotFound`. */
   instanceId: string;
   /** Where the instance's tokens live. */
@@ -126,19 +132,26 @@ async function paramsOf(request: Request): Promise<Record<string, string> | Fail
   return params;
 }
 
+function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: string) => string | undefined {
+  if (typeof keys === 'function') return keys;
+  // Copied into a Map with no prototype to consult: `constructor` or `__proto__` are not key ids.
+  const map = new Map<string, string>(Array.isArray(keys) ? keys.map((k) => [k.accessKeyId, k.accessKeySecret] as const) : Object.entries(keys));
+  return (id) => map.get(id);
+}
+
 /**
  * The `onsmqtt` OpenAPI as a fetch-style handler for loopback use.
  *
  * @example
  * ```ts
- * const service = createOpenApiService({ accessKeys: { LTAIlocal: secret }, tokens: store });
- * createServer(toNodeListener(service)).listen(0, '127.0.0.1');
- * createOnsMqttClient({ accessKeyId: 'LTAIlocal', accessKeySecret: secret, endpoint: `http://127.0.0.1:${port}/` });
+ * const broker = await startBroker({ instanceId, accessKeys });
+ * broker.addRoute(createOpenApiService({ accessKeys, instanceId, tokens: broker.tokens, devices: broker.devices }));
+ * createOnsMqttClient({ ...accessKeys[0], instanceId, endpoint: `${broker.url('http')}/` });
  * ```
  */
 export function createOpenApiService(options: OpenApiServiceOptions): OpenApiService {
   const { tokens, devices } = options;
-  const lookup = typeof options.accessKeys === 'function' ? options.accessKeys : (id: string) => (options.accessKeys as Record<string, string>)[id];
+  const lookup = secretLookup(options.accessKeys);
   const served = options.instanceId;
   const path = options.path ?? '/';
   const now = options.now ?? Date.now;

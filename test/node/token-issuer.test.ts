@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
 import { createOnsMqttClient, createTokenIssuer, OpenApiError, type OnsMqttClient } from '../../src/server/index.js';
 import { serve, type Served } from '../helpers/loopback.js';
-import { memoryTokenStore } from '../helpers/stores.js';
+import { TokenStore } from '../../src/broker/index.js';
 import { SECRET } from '../suites/api.js';
 
 const AK = 'LTAI5tIssuerTest';
@@ -21,7 +21,7 @@ let served: Served;
 let client: OnsMqttClient;
 
 beforeAll(async () => {
-  service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens: memoryTokenStore(now), now });
+  service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens: new TokenStore({ instanceId: INSTANCE, now }), now });
   served = await serve(service);
   client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, now });
 });
@@ -48,10 +48,10 @@ describe('single flight', () => {
     const issuer = createTokenIssuer({ client, now });
     const before = applyCalls();
     const permissions = [
-      { resources: ['p2p/GID_a@@@1'], actions: 'R' as const },
-      { resources: ['p2p/GID_a@@@1'], actions: 'W' as const },
-      { resources: ['p2p/GID_a@@@1'], actions: 'R,W' as const },
-      { resources: ['p2p/GID_a@@@2'], actions: 'R,W' as const },
+      { resources: ['devices/a1'], actions: 'R' as const },
+      { resources: ['devices/a1'], actions: 'W' as const },
+      { resources: ['devices/a1'], actions: 'R,W' as const },
+      { resources: ['devices/a2'], actions: 'R,W' as const },
     ];
     const results = await Promise.all(Array.from({ length: 400 }, (_, i) => issuer.issue(permissions[i % 4]!)));
     expect(applyCalls() - before).toBe(4);
