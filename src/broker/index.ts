@@ -27,3 +27,5 @@ export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
 export type { AuthMode, RefusalKind } from './auth.js';
+export { createOpenApiService } from './openapi-service.js';
+export type { OpenApiDeviceRecord, OpenApiDeviceStore, OpenApiService, OpenApiServiceOptions, OpenApiTokenStore } from './openapi-service.js';
