@@ -18,6 +18,7 @@ import {
 } from '../../src/server/index.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { TokenStore } from '../../src/broker/index.js';
+import { post } from '../helpers/requests.js';
 import { SECRET } from '../suites/api.js';
 
 const INSTANCE = 'mqtt-cn-http';
@@ -74,12 +75,6 @@ function getJson(url: string, agent: Agent): Promise<{ status: number; body: unk
 async function call(options: CredentialHandlerOptions, init: RequestInit = {}) {
   return send(await start(options), init);
 }
-
-const post = (body: unknown, type = 'application/json', headers: Record<string, string> = {}) => ({
-  method: 'POST',
-  headers: { 'content-type': type, ...headers },
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-});
 
 describe('over HTTP', () => {
   it('GET and POST answer JSON credentials with no-store headers', async () => {

@@ -16,6 +16,7 @@ import {
 } from '../../src/server/index.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 import { memoryTokenStore } from '../helpers/stores.js';
+import { post } from '../helpers/requests.js';
 import { SECRET } from '../suites/api.js';
 
 const INSTANCE = 'mqtt-cn-handler';
@@ -53,12 +54,6 @@ async function call(options: CredentialHandlerOptions, init: RequestInit & { que
   bodies.push(text);
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
-
-const post = (body: unknown, type = 'application/json', headers: Record<string, string> = {}) => ({
-  method: 'POST',
-  headers: { 'content-type': type, ...headers },
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-});
 
 describe('authorization', () => {
   it('refuses everything by default (403 ERR_FORBIDDEN, JSON, no-store)', async () => {
