@@ -7,7 +7,7 @@
  *
  * Error codes and messages follow Alibaba's gateway where its documentation shows them
  * (`SignatureDoesNotMatch`, `InvalidAccessKeyId.NotFound`, `InvalidTimeStamp.Expired`,
- * `SignatureNonceUsed`, `InvalidAction.NotFound`, `MissingParameter`-style `Missing<Name>`); the
+ * `SignatureNonceUsed`, `InvalidAction.NotFound`, `Throttling.User`, `MissingParameter`-style `Missing<Name>`); the
  * action-level codes (`InvalidParameter`, `InstanceNotFound`, `DeviceCredentialNotFound`) are modelled,
  * not verified against the real service.
  * @module
@@ -76,6 +76,12 @@ export interface OpenApiServiceOptions {
   maxSkew?: number;
   /** Shown as `HostId` in error answers (default `onsmqtt.local`). */
   hostId?: string;
+  /**
+   * Calls per second allowed per AccessKey, by action, as the real service documents them (default
+   * `{ ApplyToken: 100, RevokeToken: 5 }`); more in one second of the clock → `Throttling.User`.
+   * `false` for no limit.
+   */
+  rateLimits?: Readonly<Record<string, number>> | false;
 }
 
 /** A fetch-style OpenAPI handler that also counts the calls it answered, by action. */
@@ -161,6 +167,19 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
   const errors: Record<string, number> = {};
   // Nonces seen, with when each may be forgotten (a replay that old fails the Timestamp check anyway).
   const nonces = new Map<string, number>();
+  const limits: Readonly<Record<string, number>> = options.rateLimits === false ? {} : (options.rateLimits ?? { ApplyToken: 100, RevokeToken: 5 });
+  // Calls in the current one-second window of the clock, by AccessKey and action.
+  let window = { second: NaN, counts: new Map<string, number>() };
+  const throttled = (accessKeyId: string, action: string): boolean => {
+    const limit = limits[action];
+    if (limit === undefined) return false;
+    const second = Math.floor(now() / 1000);
+    if (second !== window.second) window = { second, counts: new Map() };
+    const key = `${accessKeyId}\n${action}`;
+    const count = (window.counts.get(key) ?? 0) + 1;
+    window.counts.set(key, count);
+    return count > limit;
+  };
 
   const remember = (key: string, t: number) => {
     for (const [old, until] of nonces) {
@@ -314,6 +333,7 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
       if (failure) throw failure;
       const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
       if (!run) throw new Failure(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      if (throttled(params['AccessKeyId']!, action)) throw new Failure(400, 'Throttling.User', 'Request was denied due to user flow control.');
       const body = await run(params);
       calls[action] = (calls[action] ?? 0) + 1;
       return reply(200, { RequestId: id, ...body });

@@ -14,6 +14,7 @@ import { tokenCredentials, type TokenType } from '../credentials/token.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { tokenTypeOf } from '../openapi/token-rules.js';
 import { _cors, _errorResponse, _json, _readBody, type CorsOptions } from './http.js';
+import type { OpenApiError } from './openapi-error.js';
 import type { TokenIssuer, TokenPermission } from './token-issuer.js';
 
 /** What `authorize` grants a caller: which kind of credentials, and for tokens which topics. */
@@ -107,10 +108,12 @@ class Refusal {
     readonly message: string,
     readonly field?: string,
     readonly cause?: unknown,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 }
 
-const refuse = (status: number, code: ApsaraMqttAuthErrorCode, message: string, field?: string, cause?: unknown) => new Refusal(status, code, message, field, cause);
+const refuse = (status: number, code: ApsaraMqttAuthErrorCode, message: string, field?: string, cause?: unknown, headers?: Record<string, string>) =>
+  new Refusal(status, code, message, field, cause, headers);
 const misconfigured = (message: string, cause?: unknown) => refuse(500, 'ERR_CREDENTIALS_UNAVAILABLE', 'the credential server cannot issue these credentials', undefined, cause ?? new Error(message));
 
 function paramsFrom(entries: Iterable<[string, unknown]>): Record<string, string> {
@@ -150,7 +153,8 @@ function permissionsOf(grant: CredentialGrant): readonly TokenPermission[] {
 /**
  * A fetch-style credential handler. Answers `GET ?clientId=…` or `POST {"clientId": …}` (JSON or
  * form) with `{ mode, clientId, instanceId, username, password, expiresAt?, tokens?, connect? }`;
- * failures with `{ error: { code, message, field? } }` and status 400, 403, 405, 413, 415, 500 or 502.
+ * failures with `{ error: { code, message, field? } }` and status 400, 403, 405, 413, 415, 500, 502, or
+ * 503 with `Retry-After` when ApplyToken is throttled.
  * Every answer has `Cache-Control: no-store`. No answer ever contains an AccessKey secret, a device
  * secret or a stack.
  *
@@ -267,7 +271,11 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
       let refusal: Refusal;
       if (thrown instanceof Refusal) refusal = thrown;
       else if (thrown instanceof ApsaraMqttAuthError && thrown.code === 'ERR_OPENAPI') {
-        refusal = refuse(502, 'ERR_OPENAPI', 'the token service failed; try again later', undefined, thrown);
+        // Throttling (ApplyToken allows about 100 calls/s per account) is temporary: say when to retry.
+        const throttled = /^Throttling/.test((thrown as OpenApiError).openApiCode ?? '');
+        refusal = throttled
+          ? refuse(503, 'ERR_OPENAPI', 'the token service is busy; try again in a moment', undefined, thrown, { 'retry-after': '1' })
+          : refuse(502, 'ERR_OPENAPI', 'the token service failed; try again later', undefined, thrown);
       } else if (thrown instanceof ApsaraMqttAuthError && (thrown.code === 'ERR_INVALID_ARGUMENT' || thrown.code === 'ERR_INVALID_CLIENT_ID')) {
         // Raised while building credentials from what authorize or the options supplied: the server's fault.
         refusal = misconfigured(thrown.message, thrown);
@@ -282,7 +290,7 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
         }
       }
       const corsHeaders = cors.headersFor(request) || {};
-      const extra = refusal.status === 405 ? { allow, ...corsHeaders } : corsHeaders;
+      const extra = { ...refusal.headers, ...(refusal.status === 405 ? { allow } : {}), ...corsHeaders };
       return _errorResponse(refusal.status, refusal.code, refusal.message, refusal.field, extra);
     }
   };

@@ -120,7 +120,15 @@ export function toNodeListener(
           req.destroy?.();
           return;
         }
-        const response = (await handler(toRequest(req, body))) ?? _errorResponse(404, 'ERR_INVALID_ARGUMENT', 'nothing is served at this path', 'url');
+        let request: Request;
+        try {
+          request = toRequest(req, body);
+        } catch {
+          // A Host header or request target that makes no URL: the client's fault, not the handler's.
+          await send(res, _errorResponse(400, 'ERR_INVALID_ARGUMENT', 'the request target or Host header is not valid', 'url'));
+          return;
+        }
+        const response = (await handler(request)) ?? _errorResponse(404, 'ERR_INVALID_ARGUMENT', 'nothing is served at this path', 'url');
         await send(res, response);
       } catch (error) {
         options.onError?.(error);

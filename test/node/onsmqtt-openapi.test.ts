@@ -152,6 +152,15 @@ describe('the service verifies every request', () => {
     expect((await rejection(api.call('DescribeNothing', {}))).openApiCode).toBe('InvalidAction.NotFound');
   });
 
+  it('more than 5 RevokeToken calls in one second → Throttling.User, as documented', async () => {
+    clock += 1000; // a fresh one-second window
+    const api = createOnsMqttClient(base);
+    for (let i = 0; i < 5; i++) await api.revokeToken({ token: `t-${i}` });
+    expect(await rejection(api.revokeToken({ token: 't-5' }))).toMatchObject({ openApiCode: 'Throttling.User', status: 400 });
+    clock += 1000;
+    await api.revokeToken({ token: 't-6' });
+  });
+
   it('a token quoted back by the service (string to sign) is redacted from the error', async () => {
     const token = 'tok/+=' + 'q'.repeat(40);
     const api = createOnsMqttClient({ ...base, accessKeySecret: 'wrong-secret' });

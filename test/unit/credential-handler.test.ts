@@ -155,6 +155,19 @@ describe('grants', () => {
     }
   });
 
+  it('token: a throttled ApplyToken is a 503 with Retry-After', async () => {
+    const limited = createOpenApiService({ accessKeys: { [AK]: SECRET }, instanceId: INSTANCE, tokens: memoryTokenStore(now), now, rateLimits: { ApplyToken: 1 } });
+    const limitedClient = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://openapi.test/', instanceId: INSTANCE, now, fetch: async (url, init) => (await limited(new Request(url, init)))! });
+    const options = { ...base, tokenIssuer: createTokenIssuer({ client: limitedClient, now }) };
+    const first = await call({ ...options, authorize: () => ({ mode: 'token', resources: ['a'], actions: 'R' }) });
+    expect(first.status).toBe(200);
+    const second = await call({ ...options, authorize: () => ({ mode: 'token', resources: ['b'], actions: 'R' }) });
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    expect(second.body.error).toEqual({ code: 'ERR_OPENAPI', message: 'the token service is busy; try again in a moment' });
+    expect(limited.errors['Throttling.User']).toBe(1);
+  });
+
   it('a grant the server cannot honour is a 500, not a leak', async () => {
     const { accessKeySecret: _drop, ...noSecret } = base;
     for (const options of [
