@@ -4,6 +4,7 @@
  * Origin headers, and a thousand clients at once costing one ApplyToken.
  */
 import { Agent, get } from 'node:http';
+import { connect } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
@@ -214,6 +215,21 @@ describe('the Node adapter', () => {
     expect(text).not.toContain(SECRET);
     expect(JSON.parse(text)).toEqual({ error: { code: 'ERR_CREDENTIALS_UNAVAILABLE', message: 'the server failed' } });
     expect(String(errors[0])).toContain('boom');
+  });
+
+  it('a Host header that makes no URL is a JSON 400, not a crash', async () => {
+    const served = await serve(async () => new Response('{}'));
+    servers.push(served);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(served.port, '127.0.0.1', () => socket.write('GET /credentials HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.startsWith('HTTP/1.1 400 ')).toBe(true);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', field: 'url' } });
   });
 
   it('passes status, repeated headers, cookies and binary bodies through', async () => {
