@@ -5,7 +5,7 @@
  * `@types/node`.
  * @module
  */
-import { _errorResponse } from './http.js';
+import { _bodyText, _errorResponse } from './http.js';
 
 /** The parts of Node's `IncomingMessage` the adapter reads. */
 export interface NodeRequestLike {
@@ -24,7 +24,7 @@ export interface NodeRequestLike {
 export interface NodeResponseLike {
   statusCode: number;
   setHeader(name: string, value: string | string[]): unknown;
-  end(body?: Uint8Array): unknown;
+  end(body?: Uint8Array | string): unknown;
   headersSent?: boolean;
 }
 
@@ -93,7 +93,9 @@ async function send(res: NodeResponseLike, response: Response): Promise<void> {
     if (name !== 'set-cookie') res.setHeader(name, value);
   });
   if (cookies.length) res.setHeader('set-cookie', cookies);
-  res.end(response.body ? new Uint8Array(await response.arrayBuffer()) : undefined);
+  const text = response.bodyUsed ? undefined : _bodyText.get(response);
+  if (text !== undefined) res.end(text);
+  else res.end(response.body ? new Uint8Array(await response.arrayBuffer()) : undefined);
 }
 
 /**
