@@ -17,6 +17,7 @@ import {
 } from '../../src/server/index.js';
 import { _requireActions, _requireExpireTime, _requireResources } from '../../src/openapi/token-rules.js';
 import { DOC_RPC_EXAMPLE } from '../helpers/openapi-vectors.js';
+import { nobleHmacSha1 } from '../../src/index.js';
 
 function caught(run: () => unknown): ApsaraMqttAuthError {
   try {
@@ -54,6 +55,29 @@ describe('RPC signature (SignatureVersion 1.0)', () => {
     const post = await openApiSignature({ method: 'POST', params, accessKeySecret: secret });
     expect(post).not.toBe(DOC_RPC_EXAMPLE.signature);
     expect(stringToSign('post', params).startsWith('POST&%2F&')).toBe(true);
+  });
+
+  it('signs through a caller-supplied adapter, and hides what a failing one says', async () => {
+    const { params, secret } = DOC_RPC_EXAMPLE;
+    const seen: string[] = [];
+    const viaNoble = await openApiSignature({
+      method: 'GET',
+      params,
+      accessKeySecret: secret,
+      hmac: (key, message) => {
+        seen.push(new TextDecoder().decode(key));
+        return nobleHmacSha1(key, message);
+      },
+    });
+    expect(viaNoble).toBe(DOC_RPC_EXAMPLE.signature);
+    expect(seen).toEqual(['testsecret&']);
+    const leaky = (key: Uint8Array): Uint8Array => {
+      throw new Error(`cannot use key ${new TextDecoder().decode(key)}`);
+    };
+    const error = await openApiSignature({ method: 'GET', params, accessKeySecret: 'S3cr3t-in-adapter', hmac: leaky }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE', field: 'hmac' });
+    expect(String((error as Error).message)).not.toContain('S3cr3t-in-adapter');
+    expect((error as Error).cause).toBeUndefined();
   });
 
   it('refuses to let action parameters override common ones', async () => {
