@@ -72,6 +72,7 @@ describe(`a page on http://${INSECURE_HOST}:<port>/ (not a secure context): the 
       const page = await context.newPage();
       const log = recordPage(page);
       const topic = `web/insecure/${kind}`;
+      const firstRequest = server.requests.length;
       await page.goto(demoUrl(server, file, { ...insecure[kind], host: '127.0.0.1', port: running.wsPort, topic }, INSECURE_HOST));
       expect(page.url()).toMatch(new RegExp(`^http://${INSECURE_HOST.replace('.', '\\.')}:${server.port}/`));
       expect(server.requests.some((r) => r.url.startsWith(`/${file}`) && r.host === `${INSECURE_HOST}:${server.port}`)).toBe(true);
@@ -98,6 +99,11 @@ describe(`a page on http://${INSECURE_HOST}:<port>/ (not a secure context): the 
         credentials: { username: DOC_VECTOR.username, password: DOC_VECTOR.password },
         webCrypto: 'ERR_HMAC_UNAVAILABLE',
       });
+
+      // The ESM build loads its noble chunk on demand; the UMD build carries it and fetches nothing.
+      const nobleFetched = server.requests.slice(firstRequest).map((r) => r.url).filter((u) => /noble/.test(u));
+      if (kind === 'umd') expect(nobleFetched).toEqual([]);
+      else expect(nobleFetched).toEqual(expect.arrayContaining(['/dist/noble-sync.js', '/node_modules/@noble/hashes/hmac.js', '/node_modules/@noble/hashes/legacy.js']));
 
       const payload = `noble-signed page (${kind}) receives this`;
       await running.publish(topic, payload);
