@@ -136,7 +136,9 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
       const parsed = _parseNotice(String(args[0]), args[1] as Uint8Array);
       if (parsed) {
         emit(parsed.kind === 'expiring' ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
-        refresher.refresh(parsed.kind === 'expiring' ? 'expiring' : 'token-invalid').catch(() => undefined);
+        // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
+        const stale = parsed.kind === 'expiring' && (refresher.current?.expiresAt ?? 0) > parsed.notice.expireTime;
+        if (!stale) refresher.refresh(parsed.kind === 'expiring' ? 'expiring' : 'token-invalid').catch(() => undefined);
         return true;
       }
     } else if (event === 'error' && !ended) {
