@@ -3,7 +3,7 @@
  * UMD script (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`) with the noble code
  * inside and mqtt.js read from its own global, and one bundled `.d.ts` (+ `.d.cts`) per entry.
  */
-import { copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -30,7 +30,10 @@ const ctsTypes = (): Plugin => ({
   name: 'cts-types',
   writeBundle(options, bundle) {
     for (const file of Object.keys(bundle)) {
-      if (file.endsWith('.d.ts')) copyFileSync(`${options.dir}/${file}`, `${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`);
+      if (!file.endsWith('.d.ts')) continue;
+      // Entries share declaration chunks: a .d.cts must import the chunk's .d.cts, or TypeScript reads it as ESM.
+      const text = readFileSync(`${options.dir}/${file}`, 'utf8').replace(/(from\s+'\.\/[^']+)\.js'/g, "$1.cjs'");
+      writeFileSync(`${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`, text);
     }
   },
 });

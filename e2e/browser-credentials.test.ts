@@ -11,7 +11,8 @@ import { createOpenApiService, startBroker, type LocalBroker } from '../src/brok
 import { signatureCredentials } from '../src/index.js';
 import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/index.js';
 import { serve, type Served } from '../test/helpers/loopback.js';
-import { launchChromium, recordPage, ROOT, screenshot } from './helpers/chromium.js';
+import { launchChromium, recordPage, screenshot } from './helpers/chromium.js';
+import { ROOT } from './helpers/paths.js';
 import { demoRoots } from './helpers/demo-page.js';
 import { startStaticServer, type StaticServer } from './helpers/static-server.js';
 import { waitFor } from './helpers/wait.js';

@@ -81,7 +81,7 @@ describe('packed package', () => {
     const result = await run(join(BIN, 'attw'), [tarball, '--format', 'json', '--profile', 'node16'], { timeout: 110_000 }).catch((e: { stdout: string }) => e);
     const report = JSON.parse(result.stdout) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
     expect(report.analysis.problems).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.']));
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.', './server']));
   }, 120_000);
 
   it('works by name with import (ESM)', async () => {
@@ -106,15 +106,27 @@ describe('packed package', () => {
     expect(out).toEqual({ a: { username, password }, b: { username, password }, isError: true });
   });
 
+  it('serves apsaramq-mqtt-auth/server by name, with one error class shared with the main entry', async () => {
+    const handle = `const h = s.createCredentialHandler({ instanceId: ${JSON.stringify(instanceId)}, accessKeyId: ${JSON.stringify(accessKeyId)}, accessKeySecret: ${JSON.stringify(accessKeySecret)}, authorize: () => ({ mode: 'signature' }) });
+       h(new Request('http://127.0.0.1/?clientId=${encodeURIComponent(clientId)}')).then((r) => r.json()).then((b) => console.log(JSON.stringify({ password: b.password, shared: s.ApsaraMqttAuthError === m.ApsaraMqttAuthError })));`;
+    const esm = await nodeJson(['--input-type=module', '-e', `import * as s from 'apsaramq-mqtt-auth/server'; import * as m from 'apsaramq-mqtt-auth';
+${handle}`]);
+    const cjs = await nodeJson(['-e', `const s = require('apsaramq-mqtt-auth/server'); const m = require('apsaramq-mqtt-auth');
+${handle}`]);
+    expect([esm, cjs]).toEqual([{ password, shared: true }, { password, shared: true }]);
+  });
+
   it('type-checks a TypeScript consumer under node16 resolution, as ESM and as CJS', async () => {
     const body = `const c = await signatureCredentials(${SIGN});
 const u: string = c.username;
 const t = tokenCredentials({ accessKeyId: 'a', instanceId: 'i', tokens: { RW: 'x' } });
 const o = createConnectOptions({ instanceId: 'i', clientId: 'GID_Test@@@1', credentials: t, transport: 'wss', keepalive: 30 });
 const e: ApsaraMqttAuthErrorCode = 'ERR_INVALID_CLIENT_ID';
-export { u, o, e };
+const h: (request: Request) => Promise<Response> = createCredentialHandler({ instanceId: 'i', authorize: () => ({ mode: 'token', resources: ['a'], actions: 'R' }) });
+export { u, o, e, h };
 `;
-    const imports = `import { signatureCredentials, tokenCredentials, createConnectOptions, type ApsaraMqttAuthErrorCode } from 'apsaramq-mqtt-auth';\n`;
+    const imports = `import { signatureCredentials, tokenCredentials, createConnectOptions, type ApsaraMqttAuthErrorCode } from 'apsaramq-mqtt-auth';
+import { createCredentialHandler } from 'apsaramq-mqtt-auth/server';\n`;
     await writeFile(join(consumer, 'esm.mts'), imports + body);
     await writeFile(join(consumer, 'cjs.cts'), imports + `async function main() {\n${body.replace(/^export .*$/m, '')}}\nvoid main;\n`);
     const tsc = join(BIN, 'tsc');
