@@ -13,7 +13,6 @@ export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqtt
 export { OpenApiError } from './openapi-error.js';
 export type { OpenApiErrorOptions } from './openapi-error.js';
 export { AppliedToken, DeviceCredential } from './records.js';
-export type { AppliedTokenInfo, DeviceCredentialInfo } from './records.js';
 export { createTokenIssuer } from './token-issuer.js';
 export type { TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
 export { createCredentialHandler } from './credential-handler.js';

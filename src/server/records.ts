@@ -7,8 +7,8 @@
 import type { TokenType } from '../credentials/token.js';
 import type { TokenActions } from '../openapi/token-rules.js';
 
-/** The visible part of an {@link AppliedToken}. */
-export interface AppliedTokenInfo {
+/** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
+export class AppliedToken {
   /** The instance the token is for. */
   readonly instanceId: string;
   /** The topics it allows, sorted, as sent to ApplyToken. */
@@ -21,20 +21,10 @@ export interface AppliedTokenInfo {
   readonly expiresAt: number;
   /** The service's `RequestId`. */
   readonly requestId?: string;
-}
-
-/** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
-export class AppliedToken implements AppliedTokenInfo {
-  readonly instanceId: string;
-  readonly resources: readonly string[];
-  readonly actions: TokenActions;
-  readonly type: TokenType;
-  readonly expiresAt: number;
-  readonly requestId?: string;
   readonly #token: string;
 
-  /** @internal Made by the client and the issuer, not by callers. */
-  constructor(token: string, info: AppliedTokenInfo) {
+  /** @internal Made by the client, not by callers. */
+  constructor(token: string, info: Omit<AppliedToken, 'token'>) {
     this.#token = token;
     this.instanceId = info.instanceId;
     this.resources = Object.freeze([...info.resources]);
@@ -51,8 +41,8 @@ export class AppliedToken implements AppliedTokenInfo {
   }
 }
 
-/** The visible part of a {@link DeviceCredential}. */
-export interface DeviceCredentialInfo {
+/** A device credential from Register/Get/RefreshDeviceCredential; the secret is behind a getter. */
+export class DeviceCredential {
   /** The client id it was registered for. */
   readonly clientId: string;
   /** The instance. */
@@ -65,20 +55,10 @@ export interface DeviceCredentialInfo {
   readonly updateTime?: number;
   /** The service's `RequestId`. */
   readonly requestId?: string;
-}
-
-/** A device credential from Register/Get/RefreshDeviceCredential; the secret is behind a getter. */
-export class DeviceCredential implements DeviceCredentialInfo {
-  readonly clientId: string;
-  readonly instanceId: string;
-  readonly deviceAccessKeyId: string;
-  readonly createTime?: number;
-  readonly updateTime?: number;
-  readonly requestId?: string;
   readonly #secret: string;
 
   /** @internal Made by the client, not by callers. */
-  constructor(secret: string, info: DeviceCredentialInfo) {
+  constructor(secret: string, info: Omit<DeviceCredential, 'deviceAccessKeySecret'>) {
     this.#secret = secret;
     this.clientId = info.clientId;
     this.instanceId = info.instanceId;
