@@ -288,13 +288,18 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     };
     this.#sessions.set(client, session);
     conn.once('close', () => this.#end(session));
+    // Just before the CONNACK leaves, so P2P delivery and token timers are in place before the
+    // client can act on it.
+    conn.once('connack', (returnCode: number) => {
+      if (returnCode === 0) this.#ready(session);
+    });
     return null;
   }
 
-  /** @internal After CONNACK: P2P delivery and token timers start. */
-  _ready(client: Client): void {
-    const session = this.#sessions.get(client);
-    if (!session || session.closing) return;
+  /** At CONNACK: P2P delivery and token timers start. */
+  #ready(session: Session): void {
+    if (session.closing) return;
+    const { client } = session;
     session.ready = true;
     // P2P messages reach their target without a subscription: subscribe on its behalf, through
     // aedes's own delivery function so that a matching user subscription is not delivered twice.
@@ -572,7 +577,6 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     authorizeSubscribe: (client, sub, done) => broker!._authorizeSubscribe(client, sub, done),
     authorizeForward: (client, packet) => broker!._authorizeForward(client, packet),
   });
-  aedes.on('clientReady', (client) => broker?._ready(client));
 
   const handle = (raw: Duplex, request: import('node:http').IncomingMessage | undefined) => {
     aedes.handle(new ClientConnection(raw, peers.mqttPacket), request);

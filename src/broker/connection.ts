@@ -33,6 +33,8 @@ const MAX_CONNECT_BYTES = 256 * 1024;
 
 /**
  * A client connection handed to aedes: a `Duplex` over the real socket (TCP or WebSocket stream).
+ * Emits `connack` (with the 3.1.1 return code) synchronously just before the CONNACK reaches the
+ * socket, so the broker can get a session ready before the client can act on it.
  */
 export class ClientConnection extends Duplex {
   /** The client's protocol level once its CONNECT is read: 3, 4 or 5. */
@@ -46,6 +48,8 @@ export class ClientConnection extends Duplex {
   #outbound: MqttPacket.Parser | undefined;
   readonly #unsubscribeCounts = new Map<number, number>();
   #ending = false;
+  /** Bytes aedes wrote before its CONNACK was complete (3.1.1 pass-through only). */
+  #head: Buffer[] | undefined = [];
 
   constructor(raw: Duplex, mqttPacket: PacketModule) {
     super({ allowHalfOpen: false });
@@ -103,6 +107,17 @@ export class ClientConnection extends Duplex {
       this.#outbound!.parse(chunk);
       callback();
       return;
+    }
+    if (this.#head) {
+      // aedes writes the CONNACK in pieces; once its 4 bytes are here, announce it before they leave.
+      this.#head.push(chunk);
+      chunk = Buffer.concat(this.#head);
+      if (chunk.length < 4) {
+        callback();
+        return;
+      }
+      this.#head = undefined;
+      if (chunk[0] === 0x20) this.emit('connack', chunk[3]!);
     }
     if (this.#raw.write(chunk)) {
       callback();
@@ -223,6 +238,7 @@ export class ClientConnection extends Duplex {
     let out: Packet;
     switch (packet.cmd) {
       case 'connack':
+        this.emit('connack', packet.returnCode ?? 0);
         out = { cmd: 'connack', sessionPresent: packet.sessionPresent, reasonCode: CONNACK_REASON[packet.returnCode ?? 0] ?? 0x80 };
         break;
       case 'publish': {
