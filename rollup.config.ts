@@ -11,7 +11,7 @@ import type { Plugin, RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
-const entries: Record<string, string> = { index: 'src/index.ts' };
+const entries: Record<string, string> = { index: 'src/index.ts', broker: 'src/broker/index.ts' };
 const UMD_NAME = 'ApsaraMqttAuth';
 const UMD_FILE = 'dist/apsaramq-mqtt-auth.umd';
 
@@ -23,7 +23,8 @@ const ts = () =>
     compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
   });
 
-const isExternal = (id: string) => id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:');
+const isExternal = (id: string) =>
+  id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:') || ['aedes', 'ws', 'mqtt-packet'].includes(id);
 
 /** Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS. */
 const ctsTypes = (): Plugin => ({

@@ -109,11 +109,54 @@ function closeServer(server: TcpServer | HttpServer | undefined): Promise<void> 
 }
 
 /**
- * A running local broker. Start one with {@link startBroker}; stop it with {@link LocalBroker.close}.
+ * A running local broker, as {@link startBroker} returns it; stop it with {@link LocalBroker.close}.
+ * Its events ({@link BrokerEvents}) say who connected, was refused, denied or sent a notice.
  * Secrets (AccessKey secrets, device secrets, tokens) live in private fields and never show in
- * `util.inspect` or `JSON.stringify` of this object.
+ * `util.inspect` or `JSON.stringify` of it.
  */
-export class LocalBroker extends EventEmitter<BrokerEvents> {
+export interface LocalBroker extends EventEmitter<BrokerEvents> {
+  /** The instance id clients must name. */
+  readonly instanceId: string;
+  /** The address listened on. */
+  readonly host: string;
+  /** MQTT over TCP port. */
+  readonly tcpPort: number;
+  /** MQTT over WebSocket port, if enabled. */
+  readonly wsPort: number | undefined;
+  /** WebSocket path. */
+  readonly wsPath: string;
+  /** Control API port, if enabled. */
+  readonly httpPort: number | undefined;
+  /** The token service (ApplyToken / QueryToken / RevokeToken). */
+  readonly tokens: TokenStore;
+  /** Device credentials (Register / Get / Refresh / UnRegister). */
+  readonly devices: DeviceStore;
+  /** `mqtt://host:port`, `ws://host:port/mqtt` or `http://host:port` (throws for a disabled listener). */
+  url(transport: BrokerTransport): string;
+  /** Every enabled listener's URL, by transport. */
+  urls(): Record<string, string>;
+  /**
+   * The `transport`, `host`, `port` (and `path`) fields of `createConnectOptions` for this broker.
+   *
+   * @example
+   * ```ts
+   * const { url, options } = createConnectOptions({ instanceId, clientId, credentials, ...broker.endpoint('ws') })
+   * ```
+   */
+  endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string };
+  /** The connected clients (authenticated, CONNACK sent), without secrets. */
+  sessions(): SessionInfo[];
+  /**
+   * Mounts a fetch-standard route on the HTTP listener, tried before the built-in control routes
+   * (and after the routes added before it). Returns a function that unmounts it.
+   */
+  addRoute(route: RouteHandler): () => void;
+  /** Stops listening, disconnects every client and cancels every timer. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The implementation behind {@link LocalBroker} (not exported: its aedes hooks are not API). */
+class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   /** The instance id clients must name. */
   readonly instanceId: string;
   /** The address listened on. */
@@ -564,7 +607,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
   const sockets = new Set<Duplex>();
   // The hooks reach the broker object, made once the ports are known; a connection accepted
   // before that waits in `early`.
-  let broker: LocalBroker | undefined;
+  let broker: Broker | undefined;
   const early: Array<[Duplex, import('node:http').IncomingMessage | undefined]> = [];
   const aedes = await peers.aedes.Aedes.createBroker({
     authenticate: (client, username, password, done) => {
@@ -609,7 +652,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     throw error;
   }
-  broker = new LocalBroker({ config, aedes, auth, tokens, devices, servers, ports, sockets });
+  broker = new Broker({ config, aedes, auth, tokens, devices, servers, ports, sockets });
   for (const [raw, request] of early.splice(0)) if (!raw.destroyed) handle(raw, request);
   return broker;
 }

@@ -4,8 +4,8 @@
  * Never imported by the client API, so browser bundles never reach it.
  * @module
  */
-export { startBroker, LocalBroker, SYS_TOPICS } from './broker.js';
-export type { BrokerEvents, BrokerTransport, SessionInfo } from './broker.js';
+export { startBroker, SYS_TOPICS } from './broker.js';
+export type { BrokerEvents, BrokerTransport, LocalBroker, SessionInfo } from './broker.js';
 export { DEFAULT_EXPIRE_NOTICE_LEAD_MS } from './config.js';
 export type {
   AccessKeyConfig,
