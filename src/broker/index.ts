@@ -27,3 +27,5 @@ export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
 export type { AuthMode, RefusalKind } from './auth.js';
+export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
+export type { BrokerConfigFileOptions } from './config-file.js';
