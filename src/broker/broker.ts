@@ -155,24 +155,11 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   close(): Promise<void>;
 }
 
+// The public fields come from LocalBroker by declaration merging and are set in the constructor.
+interface Broker extends LocalBroker {}
+
 /** The implementation behind {@link LocalBroker} (not exported: its aedes hooks are not API). */
 class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
-  /** The instance id clients must name. */
-  readonly instanceId: string;
-  /** The address listened on. */
-  readonly host: string;
-  /** MQTT over TCP port. */
-  readonly tcpPort: number;
-  /** MQTT over WebSocket port, if enabled. */
-  readonly wsPort: number | undefined;
-  /** WebSocket path. */
-  readonly wsPath: string;
-  /** Control API port, if enabled. */
-  readonly httpPort: number | undefined;
-  /** The token service (ApplyToken / QueryToken / RevokeToken). */
-  readonly tokens: TokenStore;
-  /** Device credentials (Register / Get / Refresh / UnRegister). */
-  readonly devices: DeviceStore;
 
   readonly #aedes: Aedes;
   readonly #auth: Authenticator;
@@ -199,14 +186,16 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   }) {
     super();
     const { config } = parts;
-    this.instanceId = config.instanceId;
-    this.host = config.host ?? '127.0.0.1';
-    this.tcpPort = parts.ports.tcp;
-    this.wsPort = parts.ports.ws;
-    this.wsPath = config.wsPath ?? '/mqtt';
-    this.httpPort = parts.ports.http;
-    this.tokens = parts.tokens;
-    this.devices = parts.devices;
+    Object.assign(this, {
+      instanceId: config.instanceId,
+      host: config.host ?? '127.0.0.1',
+      tcpPort: parts.ports.tcp,
+      wsPort: parts.ports.ws,
+      wsPath: config.wsPath ?? '/mqtt',
+      httpPort: parts.ports.http,
+      tokens: parts.tokens,
+      devices: parts.devices,
+    });
     this.#aedes = parts.aedes;
     this.#auth = parts.auth;
     this.#servers = parts.servers;
@@ -218,7 +207,6 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     this.#unsubscribeRevoke = this.tokens.onRevoke((token) => this.#onRevoke(token));
   }
 
-  /** `mqtt://host:port`, `ws://host:port/mqtt` or `http://host:port` (throws for a disabled listener). */
   url(transport: BrokerTransport): string {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
     if (transport === 'tcp') return `mqtt://${host}:${this.tcpPort}`;
@@ -227,7 +215,6 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     throw _invalid('transport', `${JSON.stringify(transport)} is not a listener of this broker (tcp, ws and http when enabled)`);
   }
 
-  /** Every enabled listener's URL, by transport. */
   urls(): Record<string, string> {
     const urls: Record<string, string> = { tcp: this.url('tcp') };
     if (this.wsPort !== undefined) urls.ws = this.url('ws');
@@ -235,29 +222,16 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     return urls;
   }
 
-  /**
-   * The `transport`, `host`, `port` (and `path`) fields of `createConnectOptions` for this broker.
-   *
-   * @example
-   * ```ts
-   * const { url, options } = createConnectOptions({ instanceId, clientId, credentials, ...broker.endpoint('ws') })
-   * ```
-   */
   endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string } {
     if (transport === 'tcp') return { transport, host: this.host, port: this.tcpPort };
     if (this.wsPort === undefined) throw _invalid('transport', '"ws" is disabled on this broker (wsPort: false)');
     return { transport, host: this.host, port: this.wsPort, path: this.wsPath };
   }
 
-  /** The connected clients (authenticated, CONNACK sent), without secrets. */
   sessions(): SessionInfo[] {
     return [...this.#sessions.values()].filter((s) => s.ready && !s.closing).map((s) => this.#info(s));
   }
 
-  /**
-   * Mounts a fetch-standard route on the HTTP listener, tried before the built-in control routes
-   * (and after the routes added before it). Returns a function that unmounts it.
-   */
   addRoute(route: RouteHandler): () => void {
     if (typeof route !== 'function') throw _invalid('route', `must be a function (request) => Promise<Response | undefined> (got ${_typeName(route)})`);
     this.#routes.splice(this.#routes.length - 1, 0, route);
@@ -272,7 +246,6 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     return this.#routes;
   }
 
-  /** Stops listening, disconnects every client and cancels every timer. Safe to call twice. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#unsubscribeRevoke();
