@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 import { startBroker, type LocalBroker } from '../src/broker/index.js';
-import { AK, INSTANCE, closeAll, closed, connect, disconnectReason, refusalCode, brokerEvent } from './broker-helpers.js';
+import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, disconnectReason, nextMessage, refusalCode } from './broker-helpers.js';
 
 const DEVICE = { clientId: 'GID_dev@@@sensor-1', deviceAccessKeyId: 'DevKey-1', deviceAccessKeySecret: 'device-secret-1' };
 const ORIGIN = { username: 'dashboard-user', secret: 'origin-secret', signMode: 'ORIGIN' as const };
@@ -51,6 +51,35 @@ describe.each([
     expect(await got).toBe('hello');
     expect(broker.sessions().find((s) => s.clientId === clientId)).toMatchObject({ mode: 'Signature', id: AK.accessKeyId, protocolVersion });
     await client.endAsync();
+  });
+
+  it('carries QoS 0/1/2, retained messages, unsubscribe and a will through (MQTT 5 is translated for aedes)', async () => {
+    const rx = await connect(broker, { clientId: id('rx'), credentials: await signature(id('rx')), transport, protocolVersion });
+    const willTopic = `fleet/will/${transport}${protocolVersion}`;
+    const tx = await connect(broker, {
+      clientId: id('tx'),
+      credentials: await signature(id('tx')),
+      transport,
+      protocolVersion,
+      options: { will: { topic: willTopic, payload: Buffer.from('gone'), qos: 1, retain: false } },
+    });
+    const topic = `fleet/qos/${transport}${protocolVersion}`;
+    const granted = await rx.subscribeAsync([topic, willTopic], { qos: 2 });
+    expect(granted.map((g) => g.qos)).toEqual([2, 2]);
+    const received: Array<[string, number]> = [];
+    rx.on('message', (_t, payload, packet) => received.push([payload.toString(), packet.qos]));
+    for (const qos of [0, 1, 2] as const) await tx.publishAsync(topic, `q${qos}`, { qos });
+    await tx.publishAsync(`${topic}/retained`, 'kept', { qos: 1, retain: true });
+    const retained = nextMessage(rx, `${topic}/retained`);
+    await rx.subscribeAsync(`${topic}/retained`, { qos: 1 });
+    expect((await retained).text).toBe('kept');
+    await rx.unsubscribeAsync(topic);
+    await tx.publishAsync(topic, 'after unsubscribe', { qos: 1 });
+    const will = nextMessage(rx, willTopic);
+    tx.stream.destroy();
+    expect((await will).text).toBe('gone');
+    expect(received).toEqual([['q0', 0], ['q1', 1], ['q2', 2], ['kept', 1], ['gone', 1]]);
+    await rx.endAsync();
   });
 
   it('accepts Token, DeviceCredential and custom ORIGIN / SIGNED credentials', async () => {

@@ -487,7 +487,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     if (session.closing) return;
     session.closing = true;
     this.#cancelTimers(session);
-    if (invalid) await this.#notice(session, SYS_TOPICS.TOKEN_INVALID_NOTICE, { code: invalid.code, type: invalid.type });
+    // Before its CONNACK a client may receive nothing else: it is just cut off.
+    if (invalid && session.ready) await this.#notice(session, SYS_TOPICS.TOKEN_INVALID_NOTICE, { code: invalid.code, type: invalid.type });
     session.conn.sendDisconnect(DISCONNECT_REASON.NOT_AUTHORIZED);
     session.conn.endGracefully();
   }
