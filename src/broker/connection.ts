@@ -99,6 +99,11 @@ export class ClientConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send(chunk, callback);
+  }
+
+  /** Bytes from aedes → the socket (translated for MQTT 5). */
+  #send(chunk: Buffer, callback: (error?: Error | null) => void): void {
     if (this.#ending || this.#raw.destroyed) {
       callback();
       return;
@@ -130,6 +135,11 @@ export class ClientConnection extends Duplex {
     };
     this.#raw.once('drain', done);
     this.#raw.once('close', done);
+  }
+
+  // aedes corks the stream around each packet: write the pieces as one chunk, not one syscall each.
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.#send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -76,6 +76,18 @@ describe('TokenStore', () => {
     expect(code(rw, 'RW')).toBe(TOKEN_INVALID_CODES.REVOKED);
   });
 
+  it('tells any change to a token of ours (even in the unused bits of its last character) as an invalid signature', () => {
+    const { store } = tokenStore();
+    for (let i = 0; i < 200; i++) {
+      const token = store.apply({ resources: 'a', actions: 'R', expireTime: T0 + 3600_000 });
+      const last = token.at(-1)!;
+      // Base64 neighbours: 'A'..'D' differ from each other only in the low bits.
+      const flipped = token.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) ^ 1);
+      if (!/^[A-Za-z0-9_-]$/.test(flipped.at(-1)!)) continue;
+      expect(store.check(flipped, { type: 'R' })).toMatchObject({ valid: false, code: TOKEN_INVALID_CODES.INVALID_SIGNATURE });
+    }
+  });
+
   it('narrows an R,W token declared R to reading', () => {
     const { store } = tokenStore();
     const rw = store.apply({ resources: 'a', actions: 'R,W', expireTime: T0 + 3600_000 });
