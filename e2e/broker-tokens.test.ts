@@ -118,6 +118,31 @@ describe('resources and actions', () => {
   });
 });
 
+describe('configured permissions for non-token identities', () => {
+  it('enforces an AccessKey\'s resources and actions when the config gives them (no token notice: just a disconnect)', async () => {
+    const limited = await startBroker({
+      instanceId: INSTANCE,
+      accessKeys: [{ ...AK, permissions: { resources: 'fleet/#', actions: 'R' } }],
+      httpPort: false,
+      wsPort: false,
+    });
+    try {
+      const clientId = newId('limited');
+      const client = await connect(limited, { clientId, credentials: await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId }) });
+      await client.subscribeAsync('fleet/+/telemetry', { qos: 1 });
+      const notices: string[] = [];
+      client.on('message', (t) => notices.push(t));
+      const denied = brokerEvent(limited, 'denied', (e) => e.clientId === clientId);
+      client.publish('fleet/a/telemetry', 'x', { qos: 1 });
+      expect(await denied).toEqual({ clientId, action: 'publish', topic: 'fleet/a/telemetry', denial: 'action' });
+      await closed(client);
+      expect(notices).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('point-to-point topics', () => {
   it('delivers <parent>/p2p/<clientId> to its target without a subscription, and to nobody else', async () => {
     const target = await tokenClient({ RW: apply('fleet/#', 'R,W') }, { name: 'target' });
