@@ -3,13 +3,16 @@
  * require both start a working broker; the client entry's import graph and the UMD bundle never
  * reach broker code or Node built-ins.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AK, INSTANCE, closeAll, connect } from './broker-helpers.js';
 
+const run = promisify(execFile);
 const DIST = resolve(import.meta.dirname, '../dist');
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8'));
 
@@ -44,6 +47,15 @@ describe('dist/broker', () => {
       require: { types: './dist/broker.d.cts', default: './dist/broker.cjs' },
     });
     for (const peer of ['aedes', 'ws', 'mqtt-packet']) expect(pkg.peerDependenciesMeta[peer]).toEqual({ optional: true });
+  });
+
+  it('resolves by name through the exports map (package self-reference), for import and require', async () => {
+    const script = `const esm = await import('apsaramq-mqtt-auth/broker');
+      const cjs = (await import('node:module')).createRequire(process.cwd() + '/').call(null, 'apsaramq-mqtt-auth/broker');
+      console.log(JSON.stringify({ esm: typeof esm.startBroker, cjs: typeof cjs.startBroker, same: esm.startBroker === cjs.startBroker }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '..'), timeout: 30_000 });
+    // Two builds (ESM and CJS), each with a working startBroker.
+    expect(JSON.parse(stdout)).toEqual({ esm: 'function', cjs: 'function', same: false });
   });
 
   it.each(['import', 'require'] as const)('starts a broker that accepts a Signature client (%s)', async (how) => {
