@@ -11,7 +11,7 @@ import type { Plugin, RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
-const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/index.ts' };
+const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/index.ts', broker: 'src/broker/index.ts' };
 const UMD_NAME = 'ApsaraMqttAuth';
 const UMD_FILE = 'dist/apsaramq-mqtt-auth.umd';
 
@@ -23,16 +23,19 @@ const ts = () =>
     compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
   });
 
-const isExternal = (id: string) => id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:');
+const isExternal = (id: string) =>
+  id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:') || ['aedes', 'ws', 'mqtt-packet'].includes(id);
 
-/** Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS. */
+/**
+ * Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS; relative
+ * imports of shared chunks (`./chunk.js`) become `./chunk.cjs`, so they stay CommonJS too.
+ */
 const ctsTypes = (): Plugin => ({
   name: 'cts-types',
   writeBundle(options, bundle) {
     for (const file of Object.keys(bundle)) {
       if (!file.endsWith('.d.ts')) continue;
-      // Entries share declaration chunks: a .d.cts must import the chunk's .d.cts, or TypeScript reads it as ESM.
-      const text = readFileSync(`${options.dir}/${file}`, 'utf8').replace(/(from\s+'\.\/[^']+)\.js'/g, "$1.cjs'");
+      const text = readFileSync(`${options.dir}/${file}`, 'utf8').replace(/(['"]\.\.?\/[^'"]+)\.js(['"])/g, '$1.cjs$2');
       writeFileSync(`${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`, text);
     }
   },

@@ -81,7 +81,7 @@ describe('packed package', () => {
     const result = await run(join(BIN, 'attw'), [tarball, '--format', 'json', '--profile', 'node16'], { timeout: 110_000 }).catch((e: { stdout: string }) => e);
     const report = JSON.parse(result.stdout) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
     expect(report.analysis.problems).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.', './server']));
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.', './server', './broker']));
   }, 120_000);
 
   it('works by name with import (ESM)', async () => {
