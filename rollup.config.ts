@@ -3,7 +3,7 @@
  * UMD script (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`) with the noble code
  * inside and mqtt.js read from its own global, and one bundled `.d.ts` (+ `.d.cts`) per entry.
  */
-import { copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -11,7 +11,7 @@ import type { Plugin, RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
-const entries: Record<string, string> = { index: 'src/index.ts' };
+const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/index.ts', broker: 'src/broker/index.ts' };
 const UMD_NAME = 'ApsaraMqttAuth';
 const UMD_FILE = 'dist/apsaramq-mqtt-auth.umd';
 
@@ -23,14 +23,20 @@ const ts = () =>
     compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
   });
 
-const isExternal = (id: string) => id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:');
+const isExternal = (id: string) =>
+  id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:') || ['aedes', 'ws', 'mqtt-packet'].includes(id);
 
-/** Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS. */
+/**
+ * Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS; relative
+ * imports of shared chunks (`./chunk.js`) become `./chunk.cjs`, so they stay CommonJS too.
+ */
 const ctsTypes = (): Plugin => ({
   name: 'cts-types',
   writeBundle(options, bundle) {
     for (const file of Object.keys(bundle)) {
-      if (file.endsWith('.d.ts')) copyFileSync(`${options.dir}/${file}`, `${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`);
+      if (!file.endsWith('.d.ts')) continue;
+      const text = readFileSync(`${options.dir}/${file}`, 'utf8').replace(/(['"]\.\.?\/[^'"]+)\.js(['"])/g, '$1.cjs$2');
+      writeFileSync(`${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`, text);
     }
   },
 });

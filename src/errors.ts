@@ -72,6 +72,6 @@ export class ApsaraMqttAuthError extends Error {
 }
 
 /** @internal Shorthand for the commonest failure: a bad argument, named. */
-export function _invalid(field: string, rule: string): ApsaraMqttAuthError {
-  return new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} ${rule}`, { field });
+export function _invalid(field: string, rule: string, cause?: unknown): ApsaraMqttAuthError {
+  return new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} ${rule}`, cause === undefined ? { field } : { field, cause });
 }

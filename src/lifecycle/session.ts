@@ -51,7 +51,7 @@ const withExpiry = <T extends object>(info: T, expiresAt: number | undefined) =>
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
  * soon as the first credentials arrive.
  */
-export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): void {
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean } {
   const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
   const { options } = client;
   let waiting = connectNow; // idle until credentials arrive
@@ -161,6 +161,8 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
 
   controllers.set(client, refresher);
   refresh('connect');
+  // True from a refusal until the next CONNACK: the refused connection's close is not a failure.
+  return { recovering: () => refused !== undefined };
 }
 
 /**

@@ -4,10 +4,9 @@
  * isomorphic: the HMAC is the SDK's own adapter.
  * @module
  */
-import { _base64, _toBytes } from '../internal/bytes.js';
-import { hmacSha1 } from '../hmac/hmac.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _requireString } from '../credentials/validate.js';
+import { _signClientId } from '../credentials/sign.js';
+import { _requireHmac, _requireString } from '../credentials/validate.js';
 
 /** RFC 3986 percent-encoding as the RPC signature wants it: space `%20`, `*` `%2A`, `~` kept. */
 export function percentEncode(value: string): string {
@@ -50,8 +49,7 @@ export interface OpenApiSignatureOptions {
 export async function openApiSignature(options: OpenApiSignatureOptions): Promise<string> {
   const secret = _requireString(options.accessKeySecret, 'accessKeySecret');
   const text = stringToSign(_requireString(options.method, 'method'), options.params);
-  const mac = options.hmac
-    ? await options.hmac(_toBytes(secret + '&', 'accessKeySecret'), _toBytes(text, 'params'))
-    : await hmacSha1(secret + '&', text);
-  return _base64(mac);
+  // The same guarded step as the credential builders: a caller's adapter that throws (perhaps quoting
+  // the key) becomes ERR_HMAC_UNAVAILABLE without its message, and a wrong-sized digest is refused.
+  return _signClientId(secret + '&', text, _requireHmac(options.hmac));
 }

@@ -1,0 +1,68 @@
+/**
+ * The rules ApplyToken sets on its inputs, shared by the client that calls it and by the local
+ * service that plays it: resources (≤ 100 topics, sorted), actions (`R`, `W`, `R,W`) and
+ * ExpireTime (60 seconds to 30 days ahead, in milliseconds).
+ * @module
+ */
+import { _invalid } from '../errors.js';
+import { _typeName } from '../internal/bytes.js';
+import type { TokenType } from '../credentials/token.js';
+
+/** What a token allows, as ApplyToken spells it: read, write, or both. */
+export type TokenActions = 'R' | 'W' | 'R,W';
+
+/** The most topics one token may name. */
+export const MAX_TOKEN_RESOURCES = 100;
+/** The shortest lifetime ApplyToken accepts, in milliseconds. */
+export const MIN_TOKEN_TTL = 60_000;
+/** The longest lifetime ApplyToken grants, in milliseconds (the service cuts longer ones to this). */
+export const MAX_TOKEN_TTL = 30 * 24 * 60 * 60_000;
+
+const ACTIONS: Record<string, TokenType> = { R: 'R', W: 'W', 'R,W': 'RW' };
+// Only what would break the comma-separated list (or is a paste slip) is refused here; the service
+// judges the rest (topic characters, parent topics that exist), and P2P topics carry `@@@`.
+const BAD_TOPIC_CHAR = /[,\s\u0000-\u001f\u007f]/;
+
+/** The token type (password prefix) that goes with a set of actions: `R`, `W`, or `RW` for `R,W`. */
+export function tokenTypeOf(actions: TokenActions): TokenType {
+  return ACTIONS[_requireActions(actions)]!;
+}
+
+/** @internal `R`, `W` or `R,W`, exactly. */
+export function _requireActions(value: unknown, field = 'actions'): TokenActions {
+  if (typeof value !== 'string' || !(value in ACTIONS)) {
+    throw _invalid(field, `must be "R", "W" or "R,W" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : _typeName(value)})`);
+  }
+  return value as TokenActions;
+}
+
+/**
+ * @internal The topics of a token: an array (or a comma-separated string) of 1 to 100 topics,
+ * returned sorted and without repeats, as ApplyToken wants them.
+ */
+export function _requireResources(value: unknown, field = 'resources'): string[] {
+  const list = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(list)) throw _invalid(field, `must be an array of topics (got ${_typeName(value)})`);
+  const topics = new Set<string>();
+  list.forEach((topic: unknown, i) => {
+    if (typeof topic !== 'string' || topic.length === 0) throw _invalid(`${field}[${i}]`, 'must be a non-empty topic string');
+    if (BAD_TOPIC_CHAR.test(topic)) throw _invalid(`${field}[${i}]`, 'must not contain commas, white space or control characters');
+    topics.add(topic);
+  });
+  if (topics.size === 0) throw _invalid(field, 'must name at least one topic');
+  if (topics.size > MAX_TOKEN_RESOURCES) throw _invalid(field, `names ${topics.size} topics; one token may name at most ${MAX_TOKEN_RESOURCES}`);
+  // Code-unit order, the same in every runtime and locale ("alphabetically" for ASCII topics).
+  return [...topics].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * @internal An ExpireTime (ms since the epoch) that ApplyToken accepts at `now`: at least 60 s and at
+ * most 30 days ahead. Longer is refused rather than sent: the service would cut it to 30 days without
+ * saying so, and the caller would then believe in an expiry the token does not have.
+ */
+export function _requireExpireTime(value: unknown, now: number, field = 'expireTime'): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw _invalid(field, `must be an integer number of milliseconds since the epoch (got ${_typeName(value)})`);
+  if (value < now + MIN_TOKEN_TTL) throw _invalid(field, `must be at least ${MIN_TOKEN_TTL / 1000} seconds ahead (it is ${Math.round((value - now) / 1000)} s ahead)`);
+  if (value > now + MAX_TOKEN_TTL) throw _invalid(field, `must be at most 30 days ahead (it is ${Math.round((value - now) / 86_400_000)} days ahead); ApplyToken would silently cut it`);
+  return value;
+}

@@ -1,0 +1,31 @@
+/**
+ * apsaramq-mqtt-auth/server: the server side of ApsaraMQ for MQTT authentication. Runs on Node ≥ 20
+ * and on any runtime with fetch-standard `Request`/`Response` (Deno, Bun, edge workers).
+ *
+ * - `createOnsMqttClient`: the `onsmqtt` OpenAPI (ApplyToken, QueryToken, RevokeToken, DeviceCredential calls).
+ * - `createTokenIssuer`: tokens cached per (resources, actions), refreshed ahead of expiry, single-flight.
+ * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
+ * - `toNodeListener`: the same handler behind `http.createServer`.
+ * @module
+ */
+export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
+export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
+export { OpenApiError } from './openapi-error.js';
+export type { OpenApiErrorOptions } from './openapi-error.js';
+export { AppliedToken, DeviceCredential } from './records.js';
+export { createTokenIssuer } from './token-issuer.js';
+export type { TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
+export { createCredentialHandler } from './credential-handler.js';
+export type { Authorize, AuthorizeContext, CredentialBody, CredentialGrant, CredentialHandlerOptions, DeviceSecret, IssuedTokenBody } from './credential-handler.js';
+export type { CorsOptions, CredentialErrorBody } from './http.js';
+export { toNodeListener } from './node.js';
+export type { NodeListenerOptions, NodeRequestLike, NodeResponseLike } from './node.js';
+
+export { signRpcRequest, rpcTimestamp, RPC_COMMON_PARAMS } from '../openapi/rpc.js';
+export type { SignRpcRequestOptions } from '../openapi/rpc.js';
+export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/signature.js';
+export type { OpenApiSignatureOptions } from '../openapi/signature.js';
+export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MAX_TOKEN_TTL } from '../openapi/token-rules.js';
+export type { TokenActions } from '../openapi/token-rules.js';
+export { ApsaraMqttAuthError } from '../errors.js';
+export type { ApsaraMqttAuthErrorCode } from '../errors.js';

@@ -1,0 +1,46 @@
+/**
+ * The error an `onsmqtt` OpenAPI call fails with: code `ERR_OPENAPI`, and Alibaba's own error code
+ * (`SignatureDoesNotMatch`, `Throttling.User`, …), request id and HTTP status kept for branching and support.
+ * @module
+ */
+import { ApsaraMqttAuthError } from '../errors.js';
+
+/** Details of an {@link OpenApiError}. */
+export interface OpenApiErrorOptions {
+  /** Alibaba's error `Code`, e.g. `InvalidAccessKeyId.NotFound`. */
+  openApiCode?: string;
+  /** The `RequestId` the service answered with (quote it to Alibaba support). */
+  requestId?: string;
+  /** The HTTP status of the answer, when there was one. */
+  status?: number;
+  /** The request parameter at fault, when the SDK knows it. */
+  field?: string;
+  /** The underlying error (a network failure, a malformed body). */
+  cause?: unknown;
+}
+
+/**
+ * An OpenAPI call failed: the service answered with an error, answered something unreadable, or
+ * could not be reached. `code` is always `ERR_OPENAPI`; branch on {@link OpenApiError.openApiCode}
+ * for Alibaba's reason.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof OpenApiError && e.openApiCode === 'Throttling.User') retryLater() }
+ * ```
+ */
+export class OpenApiError extends ApsaraMqttAuthError {
+  /** Alibaba's error `Code`, when the service sent one. */
+  readonly openApiCode?: string;
+  /** The service's `RequestId`, when it sent one. */
+  readonly requestId?: string;
+  /** The HTTP status, when an answer arrived. */
+  readonly status?: number;
+
+  constructor(message: string, options: OpenApiErrorOptions = {}) {
+    super('ERR_OPENAPI', message, { cause: options.cause, ...(options.field === undefined ? {} : { field: options.field }) });
+    if (options.openApiCode !== undefined) this.openApiCode = options.openApiCode;
+    if (options.requestId !== undefined) this.requestId = options.requestId;
+    if (options.status !== undefined) this.status = options.status;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What the `onsmqtt` calls return. Each keeps its secret (a token, a device secret) in a `#private`
+ * field behind a getter, so logging, `JSON.stringify` or `util.inspect` of the object shows everything
+ * but the secret.
+ * @module
+ */
+import type { TokenType } from '../credentials/token.js';
+import type { TokenActions } from '../openapi/token-rules.js';
+
+/** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
+export class AppliedToken {
+  /** The instance the token is for. */
+  readonly instanceId: string;
+  /** The topics it allows, sorted, as sent to ApplyToken. */
+  readonly resources: readonly string[];
+  /** What it allows on them. */
+  readonly actions: TokenActions;
+  /** The password prefix that goes with the actions: `R`, `W` or `RW`. */
+  readonly type: TokenType;
+  /** When it expires, in milliseconds since the epoch (the ExpireTime sent). */
+  readonly expiresAt: number;
+  /** The service's `RequestId`. */
+  readonly requestId?: string;
+  readonly #token: string;
+
+  /** @internal Made by the client, not by callers. */
+  constructor(token: string, info: Omit<AppliedToken, 'token'>) {
+    this.#token = token;
+    this.instanceId = info.instanceId;
+    this.resources = Object.freeze([...info.resources]);
+    this.actions = info.actions;
+    this.type = info.type;
+    this.expiresAt = info.expiresAt;
+    if (info.requestId !== undefined) this.requestId = info.requestId;
+    Object.freeze(this);
+  }
+
+  /** The token itself: the part after `<type>|` in a Token-mode password. */
+  get token(): string {
+    return this.#token;
+  }
+}
+
+/** A device credential from Register/Get/RefreshDeviceCredential; the secret is behind a getter. */
+export class DeviceCredential {
+  /** The client id it was registered for. */
+  readonly clientId: string;
+  /** The instance. */
+  readonly instanceId: string;
+  /** The device's AccessKey id (not secret: it appears in the Username). */
+  readonly deviceAccessKeyId: string;
+  /** When it was created, ms since the epoch. */
+  readonly createTime?: number;
+  /** When it was last refreshed, ms since the epoch. */
+  readonly updateTime?: number;
+  /** The service's `RequestId`. */
+  readonly requestId?: string;
+  readonly #secret: string;
+
+  /** @internal Made by the client, not by callers. */
+  constructor(secret: string, info: Omit<DeviceCredential, 'deviceAccessKeySecret'>) {
+    this.#secret = secret;
+    this.clientId = info.clientId;
+    this.instanceId = info.instanceId;
+    this.deviceAccessKeyId = info.deviceAccessKeyId;
+    if (info.createTime !== undefined) this.createTime = info.createTime;
+    if (info.updateTime !== undefined) this.updateTime = info.updateTime;
+    if (info.requestId !== undefined) this.requestId = info.requestId;
+    Object.freeze(this);
+  }
+
+  /** The device's secret (`DeviceAccessKeySecret`): what `deviceCredentials()` signs with. */
+  get deviceAccessKeySecret(): string {
+    return this.#secret;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The token issuer in front of the OpenAPI service on loopback: ApplyToken calls are counted where
+ * they arrive (the service), with one injected clock for issuer, client and service.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
+import { createOnsMqttClient, createTokenIssuer, OpenApiError, type OnsMqttClient } from '../../src/server/index.js';
+import { serve, type Served } from '../helpers/loopback.js';
+import { TokenStore } from '../../src/broker/index.js';
+import { SECRET } from '../suites/api.js';
+
+const AK = 'LTAI5tIssuerTest';
+const INSTANCE = 'mqtt-cn-issuer';
+const MINUTE = 60_000;
+let clock = Date.UTC(2026, 0, 1);
+const now = () => clock;
+let keyEnabled = true;
+
+let service: OpenApiService;
+let served: Served;
+let client: OnsMqttClient;
+
+beforeAll(async () => {
+  service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens: new TokenStore({ instanceId: INSTANCE, now }), now });
+  served = await serve(service);
+  client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, now });
+});
+afterAll(() => served?.close());
+
+const applyCalls = () => service.calls['ApplyToken'] ?? 0;
+const applyErrors = () => service.errors['InvalidAccessKeyId.NotFound'] ?? 0;
+
+describe('single flight', () => {
+  it('1,000 concurrent requests for one (resources, actions) → exactly one ApplyToken call', async () => {
+    const issuer = createTokenIssuer({ client, now });
+    const before = applyCalls();
+    const orders = [['dash/b', 'dash/a/#'], ['dash/a/#', 'dash/b'], 'dash/b,dash/a/#'];
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => issuer.issue({ resources: orders[i % 3]!, actions: 'R' })));
+    expect(applyCalls() - before).toBe(1);
+    expect(new Set(results.map((t) => t.token)).size).toBe(1);
+    expect(results[0]).toMatchObject({ resources: ['dash/a/#', 'dash/b'], actions: 'R', type: 'R', expiresAt: clock + 60 * MINUTE });
+    // And the next thousand are served from the cache.
+    await Promise.all(Array.from({ length: 1000 }, () => issuer.issue({ resources: ['dash/b', 'dash/a/#'], actions: 'R' })));
+    expect(applyCalls() - before).toBe(1);
+  });
+
+  it('distinct permissions get one call each, however many ask', async () => {
+    const issuer = createTokenIssuer({ client, now });
+    const before = applyCalls();
+    const permissions = [
+      { resources: ['devices/a1'], actions: 'R' as const },
+      { resources: ['devices/a1'], actions: 'W' as const },
+      { resources: ['devices/a1'], actions: 'R,W' as const },
+      { resources: ['devices/a2'], actions: 'R,W' as const },
+    ];
+    const results = await Promise.all(Array.from({ length: 400 }, (_, i) => issuer.issue(permissions[i % 4]!)));
+    expect(applyCalls() - before).toBe(4);
+    expect(new Set(results.map((t) => t.token)).size).toBe(4);
+    expect(issuer.size).toBe(4);
+  });
+});
+
+describe('refresh ahead of expiry', () => {
+  it('serves the cached token until `refreshMargin` before expiry, then applies again', async () => {
+    const issuer = createTokenIssuer({ client, now, ttl: 10 * MINUTE, refreshMargin: 2 * MINUTE });
+    const before = applyCalls();
+    const start = clock;
+    const first = await issuer.issue({ resources: ['r/1'], actions: 'W' });
+    expect(first.expiresAt).toBe(start + 10 * MINUTE);
+    clock = start + 8 * MINUTE - 1;
+    expect((await issuer.issue({ resources: ['r/1'], actions: 'W' })).token).toBe(first.token);
+    expect(applyCalls() - before).toBe(1);
+    clock = start + 8 * MINUTE;
+    const second = await issuer.issue({ resources: ['r/1'], actions: 'W' });
+    expect(second.token).not.toBe(first.token);
+    expect(second.expiresAt).toBe(start + 18 * MINUTE);
+    expect(applyCalls() - before).toBe(2);
+  });
+
+  it('with no margin, a token is replaced at its expiry instant, never served expired', async () => {
+    const issuer = createTokenIssuer({ client, now, ttl: 2 * MINUTE, refreshMargin: 0 });
+    const first = await issuer.issue({ resources: ['r/2'], actions: 'R' });
+    clock = first.expiresAt - 1;
+    expect((await issuer.issue({ resources: ['r/2'], actions: 'R' })).token).toBe(first.token);
+    clock = first.expiresAt;
+    const next = await issuer.issue({ resources: ['r/2'], actions: 'R' });
+    expect(next.token).not.toBe(first.token);
+    expect(next.expiresAt).toBeGreaterThan(clock);
+  });
+});
+
+describe('failures', () => {
+  it('are not cached: one failing call for the concurrent requests, then the next request tries again', async () => {
+    const issuer = createTokenIssuer({ client, now });
+    const [calls, errors] = [applyCalls(), applyErrors()];
+    keyEnabled = false;
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => issuer.issue({ resources: ['f/1'], actions: 'R' })));
+      expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof OpenApiError && o.reason.openApiCode === 'InvalidAccessKeyId.NotFound')).toBe(true);
+      expect(applyErrors() - errors).toBe(1);
+      expect(issuer.size).toBe(0);
+    } finally {
+      keyEnabled = true;
+    }
+    const token = await issuer.issue({ resources: ['f/1'], actions: 'R' });
+    expect(token.token).toBeTruthy();
+    expect(applyCalls() - calls).toBe(1);
+  });
+
+  it('a failed refresh returns the cached token while it is still valid, and never once it has expired', async () => {
+    const issuer = createTokenIssuer({ client, now, ttl: 10 * MINUTE, refreshMargin: 2 * MINUTE });
+    const first = await issuer.issue({ resources: ['f/2'], actions: 'W' });
+    const errors = applyErrors();
+    keyEnabled = false;
+    try {
+      clock = first.expiresAt - MINUTE;
+      expect((await issuer.issue({ resources: ['f/2'], actions: 'W' })).token).toBe(first.token);
+      clock = first.expiresAt;
+      await expect(issuer.issue({ resources: ['f/2'], actions: 'W' })).rejects.toBeInstanceOf(OpenApiError);
+      expect(applyErrors() - errors).toBe(2);
+    } finally {
+      keyEnabled = true;
+    }
+  });
+});
+
+describe('cache management and options', () => {
+  it('keeps at most maxEntries keys, least recently used dropped first; invalidate forgets', async () => {
+    const issuer = createTokenIssuer({ client, now, maxEntries: 2 });
+    const a = await issuer.issue({ resources: ['m/a'], actions: 'R' });
+    await issuer.issue({ resources: ['m/b'], actions: 'R' });
+    await issuer.issue({ resources: ['m/a'], actions: 'R' });
+    await issuer.issue({ resources: ['m/c'], actions: 'R' });
+    expect(issuer.size).toBe(2);
+    const before = applyCalls();
+    expect((await issuer.issue({ resources: ['m/a'], actions: 'R' })).token).toBe(a.token);
+    expect(applyCalls()).toBe(before);
+    issuer.invalidate({ resources: ['m/a'], actions: 'R' });
+    expect((await issuer.issue({ resources: ['m/a'], actions: 'R' })).token).not.toBe(a.token);
+    issuer.invalidate();
+    expect(issuer.size).toBe(0);
+  });
+
+  it('bad options and permissions are named', async () => {
+    expect(() => createTokenIssuer({ client, ttl: 30 * 86_400_000 + 1 })).toThrow(expect.objectContaining({ field: 'ttl' }));
+    expect(() => createTokenIssuer({ client, ttl: 2 * MINUTE, refreshMargin: 90_000 })).toThrow(expect.objectContaining({ field: 'ttl' }));
+    expect(() => createTokenIssuer({ client: {} as never })).toThrow(expect.objectContaining({ field: 'client' }));
+    expect(() => createTokenIssuer({ client: createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url }) })).toThrow(
+      expect.objectContaining({ field: 'instanceId' }),
+    );
+    const issuer = createTokenIssuer({ client, now });
+    await expect(issuer.issue({ resources: ['ok'], actions: 'X' as never })).rejects.toMatchObject({ field: 'actions' });
+    await expect(issuer.issue({ resources: [], actions: 'R' })).rejects.toMatchObject({ field: 'resources' });
+  });
+});
