@@ -44,7 +44,9 @@ export function _mqttSync(injected?: unknown): MqttModule {
     }
   }
   if (!mqtt) throw missing(undefined, '; or use connectAsync');
-  return (loaded ??= mqtt);
+  // Remembered for later calls without one, but an mqtt passed in always wins over it.
+  loaded ??= mqtt;
+  return mqtt;
 }
 
 /** @internal mqtt.js, loading it if needed. */
@@ -59,5 +61,7 @@ export async function _mqttAsync(injected?: unknown): Promise<MqttModule> {
     }
   }
   if (!mqtt) throw missing();
-  return (loaded ??= mqtt);
+  // Remembered for later calls without one, but an mqtt passed in always wins over it.
+  loaded ??= mqtt;
+  return mqtt;
 }

@@ -1,0 +1,111 @@
+/**
+ * Connect overhead on loopback: our `connectAsync` (signing included) until CONNACK, against bare
+ * `mqtt.connectAsync` with a password computed beforehand, on the local broker and on mosquitto.
+ * @module
+ */
+import mqtt from 'mqtt';
+import { startMosquitto } from '../e2e/helpers/mosquitto.js';
+import { startBroker } from '../src/broker/index.js';
+import * as sdk from '../src/index.js';
+import { round, rounded, summarize } from './stats.js';
+import type { BenchOptions, Row, Section } from './types.js';
+
+const INSTANCE = 'mqtt-cn-bench';
+const AK = { accessKeyId: 'LTAI5tBenchmark', accessKeySecret: 'bench-secret-0123456789abcdefghij' };
+// One client id: mosquitto's password file holds one password per username.
+const CLIENT_ID = 'GID_bench@@@connect-1';
+
+interface Target {
+  name: string;
+  port: number;
+}
+
+async function timeOurs(port: number): Promise<number> {
+  const start = performance.now();
+  const client = await sdk.connectAsync({
+    instanceId: INSTANCE,
+    clientId: CLIENT_ID,
+    credentials: sdk.signatureCredentials({ ...AK, instanceId: INSTANCE, clientId: CLIENT_ID }),
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port,
+    reconnectPeriod: 0,
+  });
+  const elapsed = performance.now() - start;
+  await client.endAsync();
+  return elapsed;
+}
+
+async function timeBare(port: number, password: string): Promise<number> {
+  const start = performance.now();
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    clientId: CLIENT_ID,
+    username: `Signature|${AK.accessKeyId}|${INSTANCE}`,
+    password,
+    protocolVersion: 4,
+    keepalive: 90,
+    clean: true,
+    reconnectPeriod: 0,
+  });
+  const elapsed = performance.now() - start;
+  await client.endAsync();
+  return elapsed;
+}
+
+export async function connectOverhead(options: BenchOptions): Promise<Section> {
+  const pairs = options.quick ? 30 : 300;
+  const warmup = 20;
+  const credentials = await sdk.signatureCredentials({ ...AK, instanceId: INSTANCE, clientId: CLIENT_ID });
+  const broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], wsPort: false, httpPort: false });
+  const mosquitto = await startMosquitto({ users: [credentials] });
+  const targets: Target[] = [
+    { name: 'local broker (aedes)', port: broker.tcpPort },
+    { name: 'mosquitto', port: mosquitto.tcpPort },
+  ];
+  const data = [];
+  const rows: Row[] = [];
+  try {
+    for (const target of targets) {
+      const ours: number[] = [];
+      const bare: number[] = [];
+      const paired: number[] = [];
+      for (let i = 0; i < warmup + pairs; i++) {
+        // Alternate which goes first, so neither always meets a broker still busy with the last disconnect.
+        let a: number;
+        let b: number;
+        if (i % 2) {
+          a = await timeOurs(target.port);
+          b = await timeBare(target.port, credentials.password);
+        } else {
+          b = await timeBare(target.port, credentials.password);
+          a = await timeOurs(target.port);
+        }
+        if (i < warmup) continue;
+        ours.push(a);
+        bare.push(b);
+        paired.push(a / b);
+      }
+      const o = summarize(ours);
+      const b = summarize(bare);
+      const p = summarize(paired);
+      const ratio = o.median / b.median;
+      data.push({ target: target.name, pairs, oursMs: rounded(o), bareMs: rounded(b), ratioOfMedians: round(ratio), pairedRatio: rounded(p) });
+      rows.push({
+        name: `${target.name}: connectAsync vs mqtt.connectAsync`,
+        value: `${round(o.median)} ms vs ${round(b.median)} ms (p10–p90 ${round(o.p10)}–${round(o.p90)} vs ${round(b.p10)}–${round(b.p90)})`,
+        ratio: `${round(ratio)}× (paired median ${round(p.median)}×, p10–p90 ${round(p.p10)}–${round(p.p90)})`,
+        target: '≤ 1.05×',
+        met: ratio <= 1.05,
+      });
+    }
+  } finally {
+    await broker.close();
+    await mosquitto.stop();
+  }
+  return {
+    title: 'Connect overhead on loopback (until CONNACK)',
+    method: `${pairs} pairs after ${warmup} warm-up pairs per broker, MQTT 3.1.1 over TCP to 127.0.0.1, one client at a time, the order inside each pair alternating. Ours: connectAsync with signatureCredentials(...) passed unawaited (signing, option checks and the managed session included). Bare: mqtt.connectAsync with the password computed beforehand. Ratio of medians; the paired ratio is the median of per-pair ratios.`,
+    rows,
+    data,
+  };
+}
