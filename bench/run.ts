@@ -14,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from '../e2e/helpers/paths.js';
 import { connectOverhead } from './connect.js';
+import { credentialServer } from './server.js';
 import { signingChromium } from './signing-chromium.js';
 import { signingNode } from './signing-node.js';
 import type { BenchOptions, Section } from './types.js';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, (options: BenchOptions) => Promise<Section>> = {
   node: signingNode,
   chromium: signingChromium,
   connect: connectOverhead,
+  server: credentialServer,
 };
 
 function args(): { only: string[]; options: BenchOptions } {

@@ -10,6 +10,7 @@ import type { HmacSha1 } from '../hmac/types.js';
 import { validateClientId } from '../credentials/client-id.js';
 import { deviceCredentials } from '../credentials/device.js';
 import { signatureCredentials } from '../credentials/signature.js';
+import { createSigner, type Signer } from '../credentials/signer.js';
 import { tokenCredentials, type TokenType } from '../credentials/token.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { tokenTypeOf } from '../openapi/token-rules.js';
@@ -196,13 +197,19 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
   const cors = _cors(options.cors, methods);
   const allow = [...methods, 'OPTIONS'].join(', ');
 
+  let signer: Promise<Signer> | undefined;
+
   async function credentialsFor(grant: CredentialGrant, clientId: string): Promise<CredentialBody> {
     const base = { clientId, instanceId, ...(connectHints ? { connect: connectHints } : {}) };
     const withHmac = hmac ? { hmac } : {};
     switch (grant.mode) {
       case 'signature': {
         if (accessKeyId === undefined || accessKeySecret === undefined) throw misconfigured('a signature grant needs accessKeyId and accessKeySecret in the handler options');
-        const creds = await signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId, ...withHmac });
+        // The batch signer (node:crypto where reachable) signs synchronously with the key set up once;
+        // a caller's own hmac adapter goes through the builder, as it may be asynchronous.
+        const creds = hmac
+          ? await signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId, hmac })
+          : (await (signer ??= createSigner({ accessKeyId, accessKeySecret, instanceId }))).sign(clientId);
         return { mode: 'signature', ...base, ...creds };
       }
       case 'device': {
