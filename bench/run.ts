@@ -13,17 +13,21 @@ import { cpus, loadavg, release } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from '../e2e/helpers/paths.js';
+import { bundles } from './bundles.js';
 import { connectOverhead } from './connect.js';
+import { tokenRotation } from './rotation.js';
 import { credentialServer } from './server.js';
 import { signingChromium } from './signing-chromium.js';
 import { signingNode } from './signing-node.js';
 import type { BenchOptions, Section } from './types.js';
 
 const SECTIONS: Record<string, (options: BenchOptions) => Promise<Section>> = {
+  bundles,
   node: signingNode,
   chromium: signingChromium,
   connect: connectOverhead,
   server: credentialServer,
+  rotation: tokenRotation,
 };
 
 function args(): { only: string[]; options: BenchOptions } {

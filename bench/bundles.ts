@@ -1,0 +1,43 @@
+/**
+ * Bundle bytes, from scripts/budgets.mjs (the same figures CI enforces), in the benchmark table.
+ * @module
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from '../e2e/helpers/paths.js';
+import type { Row, Section } from './types.js';
+
+interface BundleRow {
+  name: string;
+  what: string;
+  min: number;
+  gzip: number;
+  budget?: number;
+}
+
+export async function bundles(): Promise<Section> {
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/budgets.mjs'), '--json'], { cwd: ROOT, timeout: 120_000 }));
+  } catch (error) {
+    // Exit code 1 means a budget is exceeded; the figures are still on stdout.
+    stdout = (error as { stdout?: string }).stdout ?? '';
+    if (!stdout.trim().startsWith('[')) throw error;
+  }
+  const data = JSON.parse(stdout) as BundleRow[];
+  const rows: Row[] = data.map((b) => {
+    const row: Row = { name: b.name, value: `${b.min} B min, ${b.gzip} B gzip` };
+    if (b.budget !== undefined) {
+      row.target = `≤ ${b.budget} B gzip`;
+      row.met = b.gzip <= b.budget;
+    }
+    return row;
+  });
+  return {
+    title: 'Bundle bytes (deterministic; budgets enforced by scripts/budgets.mjs in CI)',
+    method: 'rollup + @rollup/plugin-node-resolve + @rollup/plugin-terser (defaults) build a one-line consumer of the built package; gzip level 9; 1 KB = 1024 B.',
+    rows,
+    data,
+  };
+}
