@@ -89,10 +89,10 @@ export async function connectOverhead(options: BenchOptions): Promise<Section> {
       const b = summarize(bare);
       const p = summarize(paired);
       const ratio = o.median / b.median;
-      data.push({ target: target.name, pairs, oursMs: rounded(o), bareMs: rounded(b), ratioOfMedians: round(ratio), pairedRatio: rounded(p) });
+      data.push({ target: target.name, pairs, oursMs: rounded(o), bareMs: rounded(b), overheadMs: round(o.median - b.median), ratioOfMedians: round(ratio), pairedRatio: rounded(p) });
       rows.push({
         name: `${target.name}: connectAsync vs mqtt.connectAsync`,
-        value: `${round(o.median)} ms vs ${round(b.median)} ms (p10–p90 ${round(o.p10)}–${round(o.p90)} vs ${round(b.p10)}–${round(b.p90)})`,
+        value: `${round(o.median)} ms vs ${round(b.median)} ms (+${round(o.median - b.median)} ms; p10–p90 ${round(o.p10)}–${round(o.p90)} vs ${round(b.p10)}–${round(b.p90)})`,
         ratio: `${round(ratio)}× (paired median ${round(p.median)}×, p10–p90 ${round(p.p10)}–${round(p.p90)})`,
         target: '≤ 1.05×',
         met: ratio <= 1.05,
