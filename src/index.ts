@@ -33,3 +33,10 @@ export type { ConnectOptions, ConnectOptionsInput, PassThroughMqttOptions, Trans
 export { connect, connectAsync } from './connect/connect.js';
 export type { ConnectInput } from './connect/connect.js';
 export type { MqttModule } from './connect/mqtt-module.js';
+
+export { USERNAME_LABELS } from './credentials/username.js';
+export type { AuthMode } from './credentials/username.js';
+export { explainSignature } from './credentials/explain.js';
+export type { ExplainSignatureOptions, ExplainedPart, SignatureExplanation, SignedMode } from './credentials/explain.js';
+export { checkCredentials } from './credentials/check.js';
+export type { CheckCredentialsOptions, CheckStatus, CheckedPart, CredentialCheck } from './credentials/check.js';
