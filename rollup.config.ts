@@ -3,7 +3,7 @@
  * UMD script (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`) with the noble code
  * inside and mqtt.js read from its own global, and one bundled `.d.ts` (+ `.d.cts`) per entry.
  */
-import { copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -43,6 +43,35 @@ const noImportMetaInUmd = (): Plugin => ({
   },
 });
 
+/** Folders that get a copy of the minified UMD file, so their pages load it with a relative `<script>`. */
+const UMD_COPIES = ['examples/signature-tool/vendor'];
+
+const copyUmd = (): Plugin => ({
+  name: 'copy-umd',
+  writeBundle(options) {
+    if (!options.file?.endsWith('.min.js')) return;
+    for (const dir of UMD_COPIES) {
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(options.file, `${dir}/${options.file.split('/').pop()}`);
+    }
+  },
+});
+
+/** The CLI imports the public API (`src/index.ts`), which it finds at run time as `dist/index.js`. */
+const publicApiExternal = (): Plugin => ({
+  name: 'public-api-external',
+  resolveId(source, importer) {
+    return importer && /[\\/]src[\\/]cli[\\/]/.test(importer) && source === '../index.js' ? { id: './index.js', external: true } : null;
+  },
+});
+
+const executable = (): Plugin => ({
+  name: 'executable',
+  writeBundle(options, bundle) {
+    for (const file of Object.keys(bundle)) chmodSync(`${options.dir}/${file}`, 0o755);
+  },
+});
+
 const config: RollupOptions[] = [
   {
     input: entries,
@@ -65,9 +94,16 @@ const config: RollupOptions[] = [
         name: UMD_NAME,
         inlineDynamicImports: true,
         globals: { mqtt: 'mqtt' },
-        plugins: [terser({ format: { comments: false } })],
+        plugins: [terser({ format: { comments: false } }), copyUmd()],
       },
     ],
+  },
+  {
+    // bin `apsaramq-mqtt-auth`: Node only, ESM only.
+    input: { cli: 'src/cli/main.ts' },
+    external: (id) => id.startsWith('node:'),
+    plugins: [publicApiExternal(), ts(), executable()],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', banner: '#!/usr/bin/env node' },
   },
   {
     input: entries,

@@ -38,5 +38,3 @@ export { USERNAME_LABELS } from './credentials/username.js';
 export type { AuthMode } from './credentials/username.js';
 export { explainSignature } from './credentials/explain.js';
 export type { ExplainSignatureOptions, ExplainedPart, SignatureExplanation, SignedMode } from './credentials/explain.js';
-export { checkCredentials } from './credentials/check.js';
-export type { CheckCredentialsOptions, CheckStatus, CheckedPart, CredentialCheck } from './credentials/check.js';

@@ -1,5 +1,5 @@
 /**
- * Reading a Username back into its parts, for the diagnostics (`explainSignature`, `checkCredentials`).
+ * The auth modes by name, and the label each puts first in its `Label|Id|Instance` Username.
  * @module
  */
 
@@ -12,32 +12,3 @@ export const USERNAME_LABELS: { readonly [M in Exclude<AuthMode, 'custom'>]: str
   token: 'Token',
   device: 'DeviceCredential',
 };
-
-/** @internal A Username taken apart; `problems` lists what is malformed (never throws). */
-export interface _ParsedUsername {
-  mode: AuthMode;
-  accessKeyId?: string;
-  instanceId?: string;
-  problems: string[];
-}
-
-/**
- * @internal `Signature|<id>|<instance>`, `Token|…`, `DeviceCredential|…`; anything else is read as a
- * custom identity's username, unless its first part is a label in the wrong case (a common slip).
- */
-export function _parseUsername(username: string): _ParsedUsername {
-  const parts = username.split('|');
-  const head = parts[0]!;
-  const entry = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => label.toLowerCase() === head.trim().toLowerCase());
-  if (!entry || parts.length === 1) return { mode: 'custom', problems: [] };
-  const [mode, label] = entry;
-  const problems: string[] = [];
-  if (head !== label) problems.push(`the Username starts with ${JSON.stringify(head)}; ApsaraMQ expects exactly ${JSON.stringify(label)}`);
-  if (parts.length !== 3) {
-    problems.push(`the Username has ${parts.length} "|"-separated parts; ${label} mode needs 3: ${label}|<AccessKeyId>|<InstanceId>`);
-  }
-  const result: _ParsedUsername = { mode, problems };
-  if (parts[1] !== undefined) result.accessKeyId = parts[1];
-  if (parts[2] !== undefined) result.instanceId = parts.slice(2).join('|');
-  return result;
-}

@@ -1,17 +1,21 @@
 /**
- * Does a Username/Password pair made elsewhere match the secret? And if not, which part differs and
- * what slip most likely caused it. Shared by the CLI's `check` command and the signature-check page.
+ * What `check` decides: does a Username/Password pair made elsewhere fit the secret, and if not,
+ * which part differs and what slip most likely caused it. Node only (kept out of the browser bundle,
+ * which has no use for it), built on the public API.
  * @module
  */
-import { _invalid } from '../errors.js';
-import { _base64, _fromBase64, _hex, _typeName } from '../internal/bytes.js';
-import type { HmacSha1 } from '../hmac/types.js';
-import type { CustomSignMode } from './custom.js';
-import { validateClientId } from './client-id.js';
-import { _signClientId } from './sign.js';
-import { TOKEN_TYPES, _tokenPassword, type TokenSet, type TokenType } from './token.js';
-import { USERNAME_LABELS, _parseUsername, type AuthMode } from './username.js';
-import { _requireHmac, _requireOptions, _requireString } from './validate.js';
+import {
+  TOKEN_TYPES,
+  USERNAME_LABELS,
+  hmacSha1,
+  tokenCredentials,
+  validateClientId,
+  type AuthMode,
+  type CustomSignMode,
+  type TokenSet,
+  type TokenType,
+} from '../index.js';
+import { usageError } from './args.js';
 
 /** Inputs of {@link checkCredentials}: the pair under test, and what it is expected to be made of. */
 export interface CheckCredentialsOptions {
@@ -33,8 +37,6 @@ export interface CheckCredentialsOptions {
   signMode?: CustomSignMode;
   /** Token mode: the tokens the Password should carry; without them only its layout is checked. Never echoed. */
   tokens?: TokenSet;
-  /** HMAC-SHA1 to use instead of the default. */
-  hmac?: HmacSha1;
 }
 
 /** `ok`: matches; `differs`: does not; `unchecked`: nothing to compare with (the part is shown only). */
@@ -62,30 +64,48 @@ export interface CredentialCheck {
 const MODE_NAMES: Record<AuthMode, string> = { signature: 'Signature', token: 'Token', device: 'DeviceCredential', custom: 'custom identity' };
 const q = JSON.stringify;
 
+/** A Username taken apart; `problems` lists what is malformed. */
+interface ParsedUsername {
+  mode: AuthMode;
+  accessKeyId?: string;
+  instanceId?: string;
+  problems: string[];
+}
+
+/** `Label|<id>|<instance>`; anything else is a custom identity's, unless it starts with a label in the wrong case. */
+export function parseUsername(username: string): ParsedUsername {
+  const parts = username.split('|');
+  const head = parts[0]!;
+  const entry = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => label.toLowerCase() === head.trim().toLowerCase());
+  if (!entry || parts.length === 1) return { mode: 'custom', problems: [] };
+  const [mode, label] = entry;
+  const problems: string[] = [];
+  if (head !== label) problems.push(`the Username starts with ${q(head)}; ApsaraMQ expects exactly ${q(label)}`);
+  if (parts.length !== 3) problems.push(`the Username has ${parts.length} "|"-separated parts; ${label} mode needs 3: ${label}|<AccessKeyId>|<InstanceId>`);
+  const result: ParsedUsername = { mode, problems };
+  if (parts[1] !== undefined) result.accessKeyId = parts[1];
+  if (parts[2] !== undefined) result.instanceId = parts.slice(2).join('|');
+  return result;
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+/** Strict standard Base64: `undefined` unless the text is exactly what encoding its bytes gives. */
+function fromBase64(text: string): Uint8Array | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? new Uint8Array(bytes) : undefined;
+}
+
 /**
- * Compares a Username/Password pair with what the SDK computes from the secret, part by part, and
- * names likely slips for a Password that differs (secret with a trailing newline, another client id
- * signed, key and message swapped, hex or base64url instead of Base64, …). Never throws for a
- * mismatch; never puts a secret, token or password in its result.
+ * Compares a Username/Password pair with what the secret gives, part by part, and names likely
+ * slips for a Password that differs (secret with a trailing newline, another client id signed, key
+ * and message swapped, hex or base64url instead of Base64, …). A mismatch is a result, not an
+ * error; no secret, token or password is ever put in the result.
  *
- * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` when an input needed for the mode is missing or not a string.
- * @example
- * ```ts
- * const r = await checkCredentials({ username: 'Signature|YYYYY|mqtt-xxxxx', password: 'vI009IZJZVGRwBwZvnbwjfuXxVM=', clientId: 'GID_Test@@@0001', secret: 'XXXXX' })
- * r.match // true
- * ```
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` when an input the mode needs is missing.
  */
 export async function checkCredentials(options: CheckCredentialsOptions): Promise<CredentialCheck> {
-  _requireOptions(options, 'options');
-  const username = _requireString(options.username, 'username');
-  const password = _requireString(options.password, 'password');
-  if (options.mode !== undefined && !(options.mode in MODE_NAMES)) throw _invalid('mode', 'must be "signature", "token", "device" or "custom"');
-  for (const field of ['accessKeyId', 'instanceId', 'clientId', 'secret'] as const) {
-    if (options[field] !== undefined && typeof options[field] !== 'string') throw _invalid(field, `must be a string (got ${_typeName(options[field])})`);
-  }
-  const hmac = _requireHmac(options.hmac);
-
-  const parsed = _parseUsername(username);
+  const { username, password } = options;
+  const parsed = parseUsername(username);
   const mode = options.mode ?? parsed.mode;
   const parts: CheckedPart[] = [];
 
@@ -103,7 +123,7 @@ export async function checkCredentials(options: CheckCredentialsOptions): Promis
     parts.push(comparePart('accessKeyId', parsed.accessKeyId, options.accessKeyId));
     parts.push(comparePart('instanceId', parsed.instanceId, options.instanceId));
   }
-  parts.push(mode === 'token' ? checkTokens(password, options.tokens) : await checkSigned(mode, password, options, parsed.accessKeyId, hmac));
+  parts.push(mode === 'token' ? checkTokens(password, options.tokens) : await checkSigned(mode, options, parsed.accessKeyId));
   return { match: parts.every((p) => p.status !== 'differs'), mode, parts };
 }
 
@@ -118,66 +138,59 @@ function comparePart(part: 'accessKeyId' | 'instanceId', found: string | undefin
   return { part, status: 'differs', detail: `the Username has ${q(found)}, expected ${q(expected)}`, hints };
 }
 
+const plural = (types: string[]) => `${types.join(', ')} token${types.length > 1 ? 's' : ''}`;
+
 function checkTokens(password: string, tokens: TokenSet | undefined): CheckedPart {
   const fields = password.split('|');
   const types: string[] = [];
   const layout: string[] = [];
   for (let i = 0; i < fields.length; i += 2) {
     types.push(fields[i]!);
-    if (fields[i + 1] === undefined || fields[i + 1] === '') layout.push(`the ${q(fields[i]!)} entry has no token after it`);
+    if (!fields[i + 1]) layout.push(`the ${q(fields[i]!.slice(0, 8))} entry has no token after it`);
   }
   const unknown = types.filter((t) => !TOKEN_TYPES.includes(t as TokenType));
-  if (unknown.length) layout.push(`${unknown.map((t) => q(t.slice(0, 8))).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a token type (R, W or RW)`);
-  const hints = layout.length ? ['a token Password is <type>|<token> pairs joined by "|", e.g. RW|<token>'] : [];
-  if (tokens === undefined) {
-    if (layout.length) return { part: 'password', status: 'differs', detail: layout.join('; '), hints };
-    return { part: 'password', status: 'unchecked', detail: `carries ${types.join(', ')} token${types.length > 1 ? 's' : ''} (no tokens given to compare with)`, hints };
+  if (unknown.length) layout.push(`${unknown.map((t) => q(t.slice(0, 8))).join(', ')} ${unknown.length > 1 ? 'are not token types' : 'is not a token type'} (R, W or RW)`);
+  if (layout.length) {
+    return { part: 'password', status: 'differs', detail: layout.join('; '), hints: ['a token Password is <type>|<token> pairs joined by "|", e.g. RW|<token>'] };
   }
-  const expected = _tokenPassword(tokens);
-  if (password === expected) return { part: 'password', status: 'ok', detail: `carries the expected ${types.join(', ')} token${types.length > 1 ? 's' : ''}`, hints: [] };
+  if (tokens === undefined) return { part: 'password', status: 'unchecked', detail: `carries ${plural(types)} (no tokens given to compare with)`, hints: [] };
+  // tokenCredentials only lays the tokens out here (and checks them); the ids are placeholders.
+  const expected = tokenCredentials({ accessKeyId: 'x', instanceId: 'x', tokens }).password;
+  if (password === expected) return { part: 'password', status: 'ok', detail: `carries the expected ${plural(types)}`, hints: [] };
   const expectedTypes = expected.split('|').filter((_, i) => i % 2 === 0);
+  let hint = 'a different token of the same type: an expired or revoked token, or one applied for another instance?';
   if (types.join() !== expectedTypes.join()) {
-    hints.push(
+    hint =
       [...types].sort().join() === [...expectedTypes].sort().join()
         ? `same types in another order: write them as ${expectedTypes.join(', ')}`
-        : `it carries ${types.join(', ')}, expected ${expectedTypes.join(', ')}`,
-    );
-  } else {
-    hints.push('a different token of the same type: an expired or revoked token, or one applied for another instance?');
+        : `it carries ${types.join(', ')}, expected ${expectedTypes.join(', ')}`;
   }
-  return { part: 'password', status: 'differs', detail: layout.length ? layout.join('; ') : 'the tokens differ', hints };
+  return { part: 'password', status: 'differs', detail: 'the tokens differ', hints: [hint] };
 }
 
-async function checkSigned(
-  mode: Exclude<AuthMode, 'token'>,
-  password: string,
-  options: CheckCredentialsOptions,
-  usernameKeyId: string | undefined,
-  hmac: HmacSha1 | undefined,
-): Promise<CheckedPart> {
-  const secret = _requireString(options.secret, 'secret');
-  const signMode = options.signMode ?? 'SIGNED';
-  if (signMode !== 'SIGNED' && signMode !== 'ORIGIN') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');
-  if (mode === 'custom' && signMode === 'ORIGIN') {
+async function checkSigned(mode: Exclude<AuthMode, 'token'>, options: CheckCredentialsOptions, usernameKeyId: string | undefined): Promise<CheckedPart> {
+  const { password, secret } = options;
+  if (secret === undefined) throw usageError('secret', 'is required to check a signed Password');
+  if (mode === 'custom' && options.signMode === 'ORIGIN') {
     if (password === secret) return { part: 'password', status: 'ok', detail: 'equals the secret (ORIGIN sign mode)', hints: [] };
     const hints = password.trim() === secret.trim() ? ['they differ only in white space at the ends (a trailing newline?)'] : [];
     return { part: 'password', status: 'differs', detail: 'does not equal the secret (ORIGIN sign mode sends the secret itself)', hints };
   }
-  const clientId = _requireString(options.clientId, 'clientId');
-  const sign = (key: string, message: string) => _signClientId(key, message, hmac);
+  const { clientId } = options;
+  if (clientId === undefined) throw usageError('clientId', 'is required to check a signed Password');
+  const sign = async (key: string, message: string) => base64(await hmacSha1(key, message));
   const expected = await sign(secret, clientId);
   if (password === expected) return { part: 'password', status: 'ok', detail: 'equals Base64(HMAC-SHA1(secret, client id))', hints: [] };
 
   const hints: string[] = [];
   const { digest, formatHint } = readDigest(password);
   if (formatHint) hints.push(formatHint);
-  const expectedBytes = _fromBase64(expected)!;
-  if (digest && _hex(digest) === _hex(expectedBytes)) {
+  if (digest && base64(digest) === expected) {
     return { part: 'password', status: 'differs', detail: 'the right digest in the wrong text form', hints };
   }
   const causes: string[] = [];
   if (password === secret) causes.push('the Password is the secret itself; this mode sends Base64(HMAC-SHA1(secret, client id))');
-  if (digest) causes.push(...(await slips(_base64(digest), { secret, clientId, username: options.username, keyId: options.accessKeyId ?? usernameKeyId }, sign)));
+  if (digest) causes.push(...(await slips(base64(digest), { secret, clientId, username: options.username, keyId: options.accessKeyId ?? usernameKeyId }, sign)));
   if (causes.length === 0) {
     causes.push('signed a different client id, or with a different secret? The client id must be exactly the one that connects, and the secret the one paired with the AccessKey ID');
   }
@@ -188,25 +201,23 @@ async function checkSigned(
 
 /** Reads the 20-byte digest out of a Password in any of the text forms people slip into. */
 function readDigest(password: string): { digest?: Uint8Array; formatHint?: string } {
-  const exact = _fromBase64(password);
+  const exact = fromBase64(password);
   if (exact?.length === 20) return { digest: exact };
   const trimmed = password.trim();
-  // Before other Base64 readings: 40 hex digits are also valid Base64 (of 30 bytes).
+  // Before the other Base64 readings: 40 hex digits are also valid Base64 (of 30 bytes).
   if (/^[0-9a-fA-F]{40}$/.test(trimmed)) {
-    const digest = new Uint8Array(20);
-    for (let i = 0; i < 20; i++) digest[i] = parseInt(trimmed.slice(i * 2, i * 2 + 2), 16);
-    return { digest, formatHint: 'the Password is a hex digest; ApsaraMQ expects the digest in standard Base64' };
+    return { digest: new Uint8Array(Buffer.from(trimmed, 'hex')), formatHint: 'the Password is a hex digest; ApsaraMQ expects the digest in standard Base64' };
   }
   if (exact) {
     const sha256 = exact.length === 32 ? ' (32 is HMAC-SHA256: ApsaraMQ uses SHA-1)' : '';
     return { formatHint: `the Password decodes to ${exact.length} bytes; an HMAC-SHA1 has 20${sha256}` };
   }
-  if (trimmed !== password && _fromBase64(trimmed)?.length === 20) {
-    return { digest: _fromBase64(trimmed)!, formatHint: 'the Password has white space at its ends (a trailing newline?)' };
+  if (trimmed !== password && fromBase64(trimmed)?.length === 20) {
+    return { digest: fromBase64(trimmed)!, formatHint: 'the Password has white space at its ends (a trailing newline?)' };
   }
   let standard = trimmed.replace(/-/g, '+').replace(/_/g, '/');
   while (standard.length % 4) standard += '=';
-  const loose = _fromBase64(standard);
+  const loose = fromBase64(standard);
   if (loose?.length === 20) {
     return { digest: loose, formatHint: 'the Password is base64url or lacks its "=" padding; ApsaraMQ expects standard Base64 with padding' };
   }
@@ -238,7 +249,7 @@ async function slips(got: string, input: SlipInputs, sign: (key: string, message
   if (keyId) candidates.push([keyId, clientId, 'the Password was signed with the AccessKey ID as the key; the key is the AccessKey secret']);
   const hints: string[] = [];
   for (const [key, message, hint] of candidates) {
-    if ((key !== secret || message !== clientId) && key !== '' && (await sign(key, message)) === got) hints.push(hint);
+    if ((key !== secret || message !== clientId) && (await sign(key, message)) === got) hints.push(hint);
   }
   return hints;
 }
