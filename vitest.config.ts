@@ -42,6 +42,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          // Built files load through Node's own loader, as in a user's program, not vitest's transform.
+          server: { deps: { external: [/\/dist\//] } },
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 120_000,

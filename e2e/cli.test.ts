@@ -9,11 +9,13 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_VECTOR, hexOf } from '../test/helpers/vectors.js';
-import { ROOT, ensureBuilt } from './helpers/ensure-built.js';
 
+/** The repository root. dist/ is built by scripts/check.sh (or `npm run test:e2e`) before vitest runs. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
 const { accessKeyId, accessKeySecret, instanceId, clientId, username, password } = DOC_VECTOR;
 /** A distinctive secret: any output holding it is a leak. */
@@ -48,8 +50,6 @@ function cli(args: readonly string[], options: { env?: Record<string, string>; s
 
 const SIG = ['--access-key-id', accessKeyId, '--instance-id', instanceId, '--client-id', clientId];
 const SIG_ENV = { APSARAMQ_ACCESS_KEY_SECRET: accessKeySecret };
-
-beforeAll(() => ensureBuilt('dist/cli.js', 'dist/index.js'));
 
 describe.concurrent('the binary', () => {
   it('is an executable ESM file with a node shebang', async () => {

@@ -5,62 +5,30 @@
  * Each time: fill in, click, compare with the documentation's known answer, copy, screenshot,
  * and check that the page requested nothing but its own files.
  */
-import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_VECTOR, hexOf } from '../test/helpers/vectors.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../vitest.config.js';
-import { ROOT, ensureBuilt } from './helpers/ensure-built.js';
+import { ROOT, launchChromium, recordPage, screenshot, type PageLog } from './helpers/chromium.js';
+import { startStaticServer, type StaticServer } from './helpers/static-server.js';
 
+/** The page, with its vendor/ copy of the UMD build (written by `npm run build`, run by check.sh first). */
 const TOOL_DIR = join(ROOT, 'examples/signature-tool');
-const ARTIFACTS = join(ROOT, 'artifacts');
 const { accessKeyId, accessKeySecret, instanceId, clientId, username, password } = DOC_VECTOR;
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const INSECURE_HOST = 'signature.test';
 
-let server: Server;
-let port: number;
+let server: StaticServer;
 let browser: Browser;
-/** Every path the static server was asked for, in order. */
-const served: string[] = [];
-
-/** Serves examples/signature-tool at `/` (GET only, nothing outside the folder). */
-function startServer(): Promise<void> {
-  server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    served.push(path);
-    const file = normalize(join(TOOL_DIR, path === '/' ? 'index.html' : path));
-    if (req.method !== 'GET' || !file.startsWith(TOOL_DIR + '/')) {
-      res.writeHead(404).end();
-      return;
-    }
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-}
 
 beforeAll(async () => {
-  ensureBuilt('dist/apsaramq-mqtt-auth.umd.min.js', 'examples/signature-tool/vendor/apsaramq-mqtt-auth.umd.min.js');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await startServer();
-  port = (server.address() as AddressInfo).port;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP signature.test 127.0.0.1'],
-    timeout: 30_000,
-  });
+  server = await startStaticServer({ roots: { '/': TOOL_DIR } });
+  browser = await launchChromium({ args: [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`] });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
 });
 
 interface Origin {
@@ -74,8 +42,8 @@ interface Origin {
 
 const ORIGINS: Origin[] = [
   { name: 'file', url: () => pathToFileURL(join(TOOL_DIR, 'index.html')).href, ownPrefix: () => pathToFileURL(TOOL_DIR).href + '/', secure: true, backend: 'webcrypto' },
-  { name: 'localhost-http', url: () => `http://127.0.0.1:${port}/`, ownPrefix: () => `http://127.0.0.1:${port}/`, secure: true, backend: 'webcrypto' },
-  { name: 'insecure-http', url: () => `http://signature.test:${port}/`, ownPrefix: () => `http://signature.test:${port}/`, secure: false, backend: 'noble' },
+  { name: 'localhost-http', url: () => server.url('/'), ownPrefix: () => server.url('/'), secure: true, backend: 'webcrypto' },
+  { name: 'insecure-http', url: () => server.url('/', INSECURE_HOST), ownPrefix: () => server.url('/', INSECURE_HOST), secure: false, backend: 'noble' },
 ];
 
 const OWN_FILES = ['index.html', 'tool.css', 'tool.js', 'vendor/apsaramq-mqtt-auth.umd.min.js'];
@@ -83,22 +51,19 @@ const OWN_FILES = ['index.html', 'tool.css', 'tool.js', 'vendor/apsaramq-mqtt-au
 interface Opened {
   context: BrowserContext;
   page: Page;
+  /** Every URL the page requested, as Chromium saw it. */
   requests: string[];
-  problems: string[];
+  log: PageLog;
 }
 
 async function open(origin: Origin): Promise<Opened> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const requests: string[] = [];
-  const problems: string[] = [];
   page.on('request', (request) => requests.push(request.url()));
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
+  const log = recordPage(page);
   await page.goto(origin.url());
-  return { context, page, requests, problems };
+  return { context, page, requests, log };
 }
 
 async function fillDocVector(page: Page): Promise<void> {
@@ -138,7 +103,7 @@ describe.each(ORIGINS)('signature tool from $name', (origin) => {
     expect(checks).toEqual(['ok accessKeyId', 'ok instanceId', 'ok clientId', 'ok groupId', 'ok deviceId', 'ok accessKeySecret']);
     // The secret is only ever in its own input, never in the page's text.
     expect(await page.evaluate(() => document.body.innerText.includes('XXXXX'))).toBe(false);
-    await page.screenshot({ path: join(ARTIFACTS, `signature-tool-${origin.name}.png`), fullPage: true });
+    await screenshot(page, `signature-tool-${origin.name}`);
   });
 
   it('copies the Password and the Username to the clipboard', async () => {
@@ -161,20 +126,22 @@ describe.each(ORIGINS)('signature tool from $name', (origin) => {
   });
 
   it('requested nothing but its own files, and stored nothing', async () => {
-    const { page, requests, problems } = opened;
+    const { page, requests, log } = opened;
     const own = new Set([origin.ownPrefix(), ...OWN_FILES.map((file) => origin.ownPrefix() + file)]);
     const foreign = requests.filter((url) => !own.has(url) && url !== 'data:,');
     expect(foreign).toEqual([]);
     expect(requests).toContain(origin.ownPrefix() + 'vendor/apsaramq-mqtt-auth.umd.min.js');
     expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
-    expect(problems).toEqual([]);
+    // No CSP violation, error or failed request was logged.
+    expect(log.lines).toEqual([]);
   });
 });
 
 describe('signature tool behaviour', () => {
   let opened: Opened;
+  let firstRequest: number;
   beforeAll(async () => {
-    served.length = 0;
+    firstRequest = server.requests.length;
     opened = await open(ORIGINS[1]!);
   });
   afterAll(async () => {
@@ -183,7 +150,6 @@ describe('signature tool behaviour', () => {
 
   it('the Content-Security-Policy stops any request the page might try to make', async () => {
     const { page } = opened;
-    const before = served.length;
     const outcome = await page.evaluate(async (url) => {
       try {
         await fetch(url);
@@ -191,10 +157,10 @@ describe('signature tool behaviour', () => {
       } catch (error) {
         return (error as Error).name;
       }
-    }, `http://127.0.0.1:${port}/should-never-arrive`);
+    }, server.url('/should-never-arrive'));
     expect(outcome).toBe('TypeError');
-    expect(served.slice(before)).toEqual([]);
-    expect(served).toEqual(['/', '/tool.css', '/vendor/apsaramq-mqtt-auth.umd.min.js', '/tool.js']);
+    expect(server.requests.slice(firstRequest).map((r) => r.url)).toEqual(['/', '/tool.css', '/vendor/apsaramq-mqtt-auth.umd.min.js', '/tool.js']);
+    expect(opened.log.text()).toMatch(/Content Security Policy/);
   });
 
   it('signs an invalid client id anyway, and lists each broken rule per part', async () => {

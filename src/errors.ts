@@ -25,7 +25,9 @@ export type ApsaraMqttAuthErrorCode =
   /** An OpenAPI call (ApplyToken, QueryToken, RevokeToken) failed. */
   | 'ERR_OPENAPI'
   /** A request to the credential handler was refused by its `authorize` callback. */
-  | 'ERR_FORBIDDEN';
+  | 'ERR_FORBIDDEN'
+  /** The local broker could not start: a peer dependency (`field`) is missing or a port (`field`) could not be bound. */
+  | 'ERR_BROKER_UNAVAILABLE';
 
 /** Extra details carried by an {@link ApsaraMqttAuthError}. */
 export interface ApsaraMqttAuthErrorOptions {

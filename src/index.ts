@@ -3,7 +3,7 @@
  * browsers and Node, ready for mqtt.js.
  *
  * Layers, bottom up: `hmac/` (HMAC-SHA1 backends) → `credentials/` (Username/Password per auth
- * mode, client ids) → `connect/` (mqtt.js options and connections).
+ * mode, client ids) → `connect/` (mqtt.js options) → `lifecycle/` (providers, managed connections).
  * @module
  */
 export { ApsaraMqttAuthError } from './errors.js';
@@ -30,9 +30,19 @@ export type { ClientIdProblem, ClientIdValidation } from './credentials/client-i
 
 export { createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH } from './connect/options.js';
 export type { ConnectOptions, ConnectOptionsInput, PassThroughMqttOptions, Transport } from './connect/options.js';
-export { connect, connectAsync } from './connect/connect.js';
-export type { ConnectInput } from './connect/connect.js';
 export type { MqttModule } from './connect/mqtt-module.js';
+
+export { connect, connectAsync } from './lifecycle/connect.js';
+export type { ConnectInput } from './lifecycle/connect.js';
+export { staticCredentials, signatureProvider, deviceProvider, remoteCredentials } from './lifecycle/provider.js';
+export type { CredentialsProvider, ProvidedCredentials, ProviderContext, RefreshReason } from './lifecycle/provider.js';
+export type { RefreshOptions } from './lifecycle/refresher.js';
+export { refreshCredentials, onSessionEvent } from './lifecycle/session.js';
+export type { SessionEvents } from './lifecycle/session.js';
+export { TOKEN_INVALID_REASONS, UPLOAD_TOKEN_TOPIC } from './lifecycle/notices.js';
+export type { TokenExpireNotice, TokenInvalidNotice, TokenInvalidReason } from './lifecycle/notices.js';
+export { systemClock } from './lifecycle/clock.js';
+export type { Clock } from './lifecycle/clock.js';
 
 export { USERNAME_LABELS } from './credentials/username.js';
 export type { AuthMode } from './credentials/username.js';

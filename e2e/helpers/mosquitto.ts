@@ -1,0 +1,164 @@
+/**
+ * Debian's mosquitto, started by a test on free loopback ports: an MQTT listener and a WebSocket
+ * listener, no anonymous access, a password file made with `mosquitto_passwd` from credentials the
+ * SDK computed. An independent broker judging our bytes on the wire.
+ *
+ * Started as root, mosquitto drops to the `mosquitto` user before it reads the password file, so
+ * the temporary directory is traversable and the files are handed to that user.
+ * @module
+ */
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { accepts, freePorts } from './ports.js';
+import { atExit, startProcess, type StartedProcess } from './process.js';
+import { waitFor } from './wait.js';
+
+const run = promisify(execFile);
+
+/** Where Debian installs the broker and its password tool. */
+export const MOSQUITTO = process.env.MOSQUITTO_PATH ?? '/usr/sbin/mosquitto';
+export const MOSQUITTO_PASSWD = process.env.MOSQUITTO_PASSWD_PATH ?? '/usr/bin/mosquitto_passwd';
+
+/** One account in mosquitto's password file. */
+export interface MosquittoUser {
+  username: string;
+  password: string;
+}
+
+/** Options of {@link startMosquitto}. */
+export interface MosquittoOptions {
+  /** Accounts the broker accepts; usually Username/Password pairs made by the SDK. */
+  users: readonly MosquittoUser[];
+  /** Milliseconds to wait for both listeners (default 10 s). */
+  startTimeout?: number;
+}
+
+/** One CONNACK mosquitto sent, read from its debug log. */
+export interface Connack {
+  /** Client id, or the peer address when the connection was refused before it had one. */
+  to: string;
+  /** CONNACK return code (MQTT 3.1.1) or reason code (MQTT 5); 0 is success. */
+  code: number;
+}
+
+/** A running mosquitto. */
+export interface Mosquitto {
+  readonly host: '127.0.0.1';
+  /** The `protocol mqtt` listener. */
+  readonly tcpPort: number;
+  /** The `protocol websockets` listener (mosquitto serves MQTT on any path, `/mqtt` included). */
+  readonly wsPort: number;
+  /** `ws://127.0.0.1:<wsPort>/mqtt`. */
+  readonly wsUrl: string;
+  /** The broker's log so far (`log_type all` on stderr). */
+  log(): string;
+  /** Every CONNACK sent so far, in order. */
+  connacks(): Connack[];
+  /** Kills the broker (bounded) and removes its temporary files. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+async function mosquittoOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined; // not root: mosquitto keeps our user and reads our files
+  const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith('mosquitto:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined;
+}
+
+async function writePasswordFile(file: string, users: readonly MosquittoUser[]): Promise<void> {
+  await writeFile(file, '', { mode: 0o600 });
+  for (const { username, password } of users) {
+    // The file is `user:hash` per line; mosquitto_passwd refuses a colon, say so before it does.
+    if (username.includes(':')) throw new Error(`mosquitto cannot hold a username with ":" (${JSON.stringify(username)})`);
+    await run(MOSQUITTO_PASSWD, ['-b', file, username, password], { timeout: 10_000 });
+  }
+}
+
+function config(dir: string, tcpPort: number, wsPort: number): string {
+  return [
+    'per_listener_settings false',
+    'allow_anonymous false',
+    `password_file ${join(dir, 'passwd')}`,
+    'persistence false',
+    'log_dest stderr',
+    'log_type all',
+    'connection_messages true',
+    `listener ${tcpPort} 127.0.0.1`,
+    'protocol mqtt',
+    `listener ${wsPort} 127.0.0.1`,
+    'protocol websockets',
+    '',
+  ].join('\n');
+}
+
+const CONNACK = /Sending CONNACK to (\S+) \((\d+), (\d+)\)/g;
+
+async function launch(dir: string, startTimeout: number): Promise<{ broker: StartedProcess; tcpPort: number; wsPort: number }> {
+  const [tcpPort, wsPort] = (await freePorts(2)) as [number, number];
+  const file = join(dir, 'mosquitto.conf');
+  await writeFile(file, config(dir, tcpPort, wsPort), { mode: 0o644 });
+  const broker = startProcess(MOSQUITTO, ['-c', file], { name: 'mosquitto' });
+  try {
+    await broker.waitForOutput(/mosquitto version \S+ running/, { timeout: startTimeout, stream: 'stderr' });
+    await waitFor(async () => (await accepts(tcpPort)) && (await accepts(wsPort)), { timeout: startTimeout, what: `mosquitto on ports ${tcpPort}/${wsPort}` });
+    return { broker, tcpPort, wsPort };
+  } catch (error) {
+    await broker.stop({ timeout: 2000 });
+    throw Object.assign(error as Error, { inUse: /Address already in use/i.test(broker.stderr()) });
+  }
+}
+
+/**
+ * Starts mosquitto with an MQTT and a WebSocket listener on free loopback ports, accepting only
+ * `users`. Resolves once both ports accept connections. Retries with new ports if another process
+ * took one between picking and binding.
+ */
+export async function startMosquitto(options: MosquittoOptions): Promise<Mosquitto> {
+  const { users, startTimeout = 10_000 } = options;
+  const dir = await mkdtemp(join(tmpdir(), 'apsaramq-mosquitto-'));
+  const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const removeDir = async () => {
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
+  try {
+    await chmod(dir, 0o711); // traversable by the mosquitto user, not listable
+    const passwd = join(dir, 'passwd');
+    await writePasswordFile(passwd, users);
+    const owner = await mosquittoOwner();
+    if (owner) await chown(passwd, owner.uid, owner.gid);
+    let started: Awaited<ReturnType<typeof launch>> | undefined;
+    for (let attempt = 1; !started; attempt++) {
+      try {
+        started = await launch(dir, startTimeout);
+      } catch (error) {
+        if (!(error as { inUse?: boolean }).inUse || attempt >= 3) throw error;
+      }
+    }
+    const { broker, tcpPort, wsPort } = started;
+    let stopped: Promise<void> | undefined;
+    return {
+      host: '127.0.0.1',
+      tcpPort,
+      wsPort,
+      wsUrl: `ws://127.0.0.1:${wsPort}/mqtt`,
+      log: () => broker.stderr(),
+      connacks: () => [...broker.stderr().matchAll(CONNACK)].map((m) => ({ to: m[1]!, code: Number(m[3]) })),
+      stop: () =>
+        (stopped ??= (async () => {
+          try {
+            await broker.stop({ timeout: 5000 });
+          } finally {
+            await removeDir();
+          }
+        })()),
+    };
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+}

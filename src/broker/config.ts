@@ -1,0 +1,148 @@
+/**
+ * The local broker's configuration: who may connect, with which secrets and permissions, and where
+ * it listens. Checked once, before anything listens; errors name the field and never a secret.
+ * @module
+ */
+import { _invalid } from '../errors.js';
+import { _typeName } from '../internal/bytes.js';
+import type { BrokerTimers } from './clock.js';
+import { parseActions, resourceProblem, type Permissions } from './acl.js';
+
+/**
+ * Topic permissions for an identity that is not a token (Signature, DeviceCredential, custom).
+ * ApsaraMQ manages those in the console; by default the local broker allows every topic.
+ */
+export interface PermissionsConfig {
+  /** Topic filters (`+`/`#` allowed): a list or a comma-separated string. */
+  resources: string | readonly string[];
+  /** `R` (subscribe), `W` (publish) or `R,W`. */
+  actions: string;
+}
+
+/** An AccessKey pair: Signature-mode clients sign with it; Token-mode Usernames name its id. */
+export interface AccessKeyConfig {
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** What Signature-mode clients of this AccessKey may do. Default: every topic, both actions. */
+  permissions?: PermissionsConfig;
+}
+
+/** A device credential (DeviceCredential mode), bound to one client id. */
+export interface DeviceConfig {
+  clientId: string;
+  deviceAccessKeyId: string;
+  deviceAccessKeySecret: string;
+}
+
+/** A custom identity: a registered username and its secret. */
+export interface CustomIdentityConfig {
+  username: string;
+  secret: string;
+  /** `ORIGIN`: the password is the secret; `SIGNED`: Base64(HMAC-SHA1(secret, clientId)). */
+  signMode: 'ORIGIN' | 'SIGNED';
+  /** Default: every topic, both actions. */
+  permissions?: PermissionsConfig;
+}
+
+/** A token issued ahead of time (as if by ApplyToken). */
+export interface TokenConfig {
+  token: string;
+  resources: string | readonly string[];
+  actions: string;
+  /** UNIX ms. */
+  expireTime: number;
+  /** Bind the token to this AccessKey id (Usernames with another id get code -1). */
+  accessKeyId?: string;
+}
+
+/**
+ * A fetch-standard route for the broker's HTTP listener: answer with a `Response`, or `undefined`
+ * to let the next route (and finally the built-in control routes) try. Mount extra APIs, such as an
+ * OpenAPI facade over {@link TokenStore}, this way without touching the broker.
+ *
+ * @example
+ * ```ts
+ * const hello: RouteHandler = async (request) =>
+ *   new URL(request.url).pathname === '/hello' ? Response.json({ hello: 'world' }) : undefined
+ * await startBroker({ instanceId, routes: [hello] })
+ * ```
+ */
+export type RouteHandler = (request: Request) => Promise<Response | undefined>;
+
+/** Everything {@link startBroker} takes. Only `instanceId` is required. */
+export interface BrokerConfig {
+  /** The instance id clients must name in their Username (`Mode|Id|<instanceId>`). */
+  instanceId: string;
+  /** Address to listen on. Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** MQTT over TCP. Default 0 (an ephemeral port; read it from the handle). */
+  tcpPort?: number;
+  /** MQTT over WebSocket. Default 0 (ephemeral); `false` for none. */
+  wsPort?: number | false;
+  /** WebSocket path. Default `/mqtt`. */
+  wsPath?: string;
+  /** The JSON control API (tokens, device credentials, sessions) and any `routes`. Default 0; `false` for none. */
+  httpPort?: number | false;
+  accessKeys?: readonly AccessKeyConfig[];
+  devices?: readonly DeviceConfig[];
+  customIdentities?: readonly CustomIdentityConfig[];
+  tokens?: readonly TokenConfig[];
+  /** What DeviceCredential clients may do. Default: every topic, both actions. */
+  devicePermissions?: PermissionsConfig;
+  /** How long before a token's expiry `$SYS/tokenExpireNotice` is sent. Default 5 minutes. */
+  expireNoticeLeadMs?: number;
+  /** The clock, UNIX ms. Default `Date.now`. */
+  now?: () => number;
+  /** Timers for token notices and expiry. Default: the real ones. See {@link createManualClock}. */
+  timers?: BrokerTimers;
+  /** Extra HTTP routes, tried in order before the built-in ones. */
+  routes?: readonly RouteHandler[];
+}
+
+/** Default lead time of `$SYS/tokenExpireNotice`. */
+export const DEFAULT_EXPIRE_NOTICE_LEAD_MS = 5 * 60_000;
+
+/** @internal A port number or 0; `false` where allowed. */
+export function _checkPort(value: unknown, field: string, allowFalse: boolean): number | false {
+  if (value === undefined) return 0;
+  if (value === false && allowFalse) return false;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw _invalid(field, `must be an integer from 0 (ephemeral) to 65535${allowFalse ? ', or false for none' : ''} (got ${typeof value === 'number' ? value : _typeName(value)})`);
+  }
+  return value;
+}
+
+/** @internal A non-empty string without `|` or white space (ids that sit inside a Username). */
+export function _checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw _invalid(field, `must be a non-empty string (got ${_typeName(value)})`);
+  if (/[|\s]/.test(value)) throw _invalid(field, 'must not contain "|" or white space');
+  return value;
+}
+
+/** @internal A secret: a non-empty string. Never echoed. */
+export function _checkSecret(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw _invalid(field, `must be a non-empty string (got ${_typeName(value)})`);
+  return value;
+}
+
+/** @internal Permissions from config, checked; `undefined` means everything. */
+export function _checkPermissions(value: PermissionsConfig | undefined, field: string): Permissions | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') throw _invalid(field, 'must be { resources, actions }');
+  const list = typeof value.resources === 'string' ? value.resources.split(',').map((r) => r.trim()) : value.resources;
+  if (!Array.isArray(list) || list.length === 0) throw _invalid(`${field}.resources`, 'must be a non-empty list of topics');
+  list.forEach((r: unknown, i: number) => {
+    const problem = resourceProblem(r);
+    if (problem) throw _invalid(`${field}.resources[${i}]`, problem);
+  });
+  const actions = parseActions(value.actions);
+  if (!actions) throw _invalid(`${field}.actions`, 'must be "R", "W" or "R,W"');
+  return { resources: [...list] as string[], actions };
+}
+
+/** @internal A list field: absent → empty; otherwise it must be an array. */
+export function _checkList<T>(value: readonly T[] | undefined, field: string): readonly T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw _invalid(field, `must be an array (got ${_typeName(value)})`);
+  return value;
+}

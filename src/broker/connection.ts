@@ -1,0 +1,264 @@
+/**
+ * One client connection as aedes sees it. aedes 1.x speaks MQTT 3.1/3.1.1 only, so this stream
+ * sits between the socket and aedes: it reads the CONNECT, and for an MQTT 5 client translates
+ * every packet both ways (5 → 3.1.1 in, 3.1.1 → 5 out), mapping CONNACK return codes to MQTT 5
+ * reason codes. MQTT 3.1.1 traffic passes through untouched. It also lets the broker end a
+ * connection gracefully: a notice written just before is flushed, never cut off.
+ *
+ * MQTT 5 features that have no 3.1.1 equivalent (properties, topic aliases, AUTH) are not
+ * offered: the CONNACK advertises no topic aliases, so conforming clients send none.
+ * @module
+ */
+import { Duplex } from 'node:stream';
+import type * as MqttPacket from 'mqtt-packet';
+
+type PacketModule = typeof MqttPacket;
+type Packet = MqttPacket.Packet;
+
+/** CONNACK return code (3.1.1) → reason code (5). */
+const CONNACK_REASON: Readonly<Record<number, number>> = { 0: 0, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
+
+/** MQTT 5 DISCONNECT reason codes the broker sends. */
+export const DISCONNECT_REASON = {
+  NOT_AUTHORIZED: 0x87,
+  SESSION_TAKEN_OVER: 0x8e,
+  PROTOCOL_ERROR: 0x82,
+  TOPIC_ALIAS_INVALID: 0x94,
+} as const;
+
+/** How long a graceful end may take before the socket is cut. */
+const GRACE_MS = 2_000;
+/** Bytes buffered while waiting for a complete CONNECT. */
+const MAX_CONNECT_BYTES = 256 * 1024;
+
+/**
+ * A client connection handed to aedes: a `Duplex` over the real socket (TCP or WebSocket stream).
+ */
+export class ClientConnection extends Duplex {
+  /** The client's protocol level once its CONNECT is read: 3, 4 or 5. */
+  protocolVersion: number | undefined;
+  readonly #raw: Duplex;
+  readonly #mp: PacketModule;
+  #mode: 'detect' | 'pass' | 'v5' = 'detect';
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  readonly #inbound: MqttPacket.Parser;
+  #outbound: MqttPacket.Parser | undefined;
+  readonly #unsubscribeCounts = new Map<number, number>();
+  #ending = false;
+
+  constructor(raw: Duplex, mqttPacket: PacketModule) {
+    super({ allowHalfOpen: false });
+    this.#raw = raw;
+    this.#mp = mqttPacket;
+    this.#inbound = mqttPacket.parser();
+    this.#inbound.on('packet', (packet: Packet) => this.#fromClient(packet));
+    this.#inbound.on('error', (error: Error) => this.destroy(error));
+    raw.on('data', (chunk: Buffer) => this.#onData(chunk));
+    raw.on('end', () => this.push(null));
+    raw.on('error', (error: Error) => this.destroy(error));
+    raw.on('close', () => this.destroy());
+  }
+
+  /** The socket underneath (for its address). */
+  get raw(): Duplex {
+    return this.#raw;
+  }
+
+  /**
+   * MQTT 5 only: sends DISCONNECT with `reasonCode` (e.g. 0x87 not authorized, 0x8E session taken
+   * over). A no-op for MQTT 3.1.1, which has no server DISCONNECT.
+   */
+  sendDisconnect(reasonCode: number): void {
+    if (this.protocolVersion !== 5 || this.#raw.destroyed || this.#raw.writableEnded) return;
+    const bytes = this.#generate({ cmd: 'disconnect', reasonCode }, 5);
+    if (bytes) this.#writeRaw(bytes);
+  }
+
+  /**
+   * Ends the connection after everything written so far reached the socket, and cuts it if the
+   * peer has not closed within a grace period. A later `destroy()` (aedes closing the client) waits
+   * for that flush too.
+   */
+  endGracefully(): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    if (this.#raw.destroyed) return;
+    const cut = setTimeout(() => this.#raw.destroy(), GRACE_MS);
+    cut.unref();
+    this.#raw.once('close', () => clearTimeout(cut));
+    this.#raw.end();
+  }
+
+  override _read(): void {
+    this.#raw.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.#ending || this.#raw.destroyed) {
+      callback();
+      return;
+    }
+    if (this.#mode === 'v5') {
+      this.#outbound!.parse(chunk);
+      callback();
+      return;
+    }
+    if (this.#raw.write(chunk)) {
+      callback();
+      return;
+    }
+    const done = () => {
+      this.#raw.off('drain', done);
+      this.#raw.off('close', done);
+      callback();
+    };
+    this.#raw.once('drain', done);
+    this.#raw.once('close', done);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.endGracefully();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // aedes destroys the connection right after writing a refusal CONNACK or a last notice: end the
+    // socket instead, so those bytes are flushed, and let the grace timer cut a peer that lingers.
+    if (!this.#raw.destroyed) this.endGracefully();
+    callback(error);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#mode === 'pass') {
+      if (!this.push(chunk)) this.#raw.pause();
+      return;
+    }
+    if (this.#mode === 'detect') {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+    }
+    this.#inbound.parse(chunk);
+    if (this.#mode === 'detect' && this.#pendingBytes > MAX_CONNECT_BYTES) this.destroy(new Error('CONNECT too large'));
+  }
+
+  #fromClient(packet: Packet): void {
+    if (this.#mode === 'detect') {
+      this.protocolVersion = packet.cmd === 'connect' ? (packet.protocolVersion ?? 4) : undefined;
+      if (this.protocolVersion === 5) {
+        this.#mode = 'v5';
+        this.#pending = [];
+        this.#outbound = this.#mp.parser({ protocolVersion: 4 });
+        this.#outbound.on('packet', (p: Packet) => this.#toClient(p));
+        this.#outbound.on('error', (error: Error) => this.destroy(error));
+      } else {
+        // 3.1 / 3.1.1 (or garbage, which aedes refuses): hand over the bytes as they came.
+        this.#mode = 'pass';
+        this.#inbound.removeAllListeners('packet');
+        const pending = this.#pending;
+        this.#pending = [];
+        for (const buffer of pending) this.push(buffer);
+        return;
+      }
+    }
+    if (this.#mode === 'v5') this.#toBroker(packet);
+  }
+
+  /** MQTT 5 packet from the client → MQTT 3.1.1 bytes for aedes. */
+  #toBroker(packet: Packet): void {
+    let out: Packet;
+    switch (packet.cmd) {
+      case 'connect': {
+        const { properties: _p, will, ...rest } = packet;
+        out = { ...rest, protocolVersion: 4, protocolId: 'MQTT' };
+        if (will) {
+          const { properties: _wp, ...plainWill } = will;
+          out.will = plainWill;
+        }
+        break;
+      }
+      case 'publish': {
+        if (packet.properties?.topicAlias !== undefined) {
+          this.sendDisconnect(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
+          this.endGracefully();
+          return;
+        }
+        const { properties: _p, ...rest } = packet;
+        out = rest;
+        break;
+      }
+      case 'subscribe':
+        out = {
+          cmd: 'subscribe',
+          messageId: packet.messageId!,
+          subscriptions: packet.subscriptions.map(({ topic, qos }) => ({ topic, qos })),
+        };
+        break;
+      case 'unsubscribe':
+        this.#unsubscribeCounts.set(packet.messageId!, packet.unsubscriptions.length);
+        out = { cmd: 'unsubscribe', messageId: packet.messageId!, unsubscriptions: packet.unsubscriptions };
+        break;
+      case 'puback':
+      case 'pubrec':
+      case 'pubrel':
+      case 'pubcomp':
+        out = { cmd: packet.cmd, messageId: packet.messageId! };
+        break;
+      case 'pingreq':
+      case 'disconnect':
+        out = { cmd: packet.cmd };
+        break;
+      default:
+        // AUTH and anything else has no 3.1.1 meaning.
+        this.sendDisconnect(DISCONNECT_REASON.PROTOCOL_ERROR);
+        this.endGracefully();
+        return;
+    }
+    const bytes = this.#generate(out, 4);
+    if (bytes) this.push(bytes);
+  }
+
+  /** MQTT 3.1.1 packet from aedes → MQTT 5 bytes for the client. */
+  #toClient(packet: Packet): void {
+    let out: Packet;
+    switch (packet.cmd) {
+      case 'connack':
+        out = { cmd: 'connack', sessionPresent: packet.sessionPresent, reasonCode: CONNACK_REASON[packet.returnCode ?? 0] ?? 0x80 };
+        break;
+      case 'publish': {
+        const { properties: _p, ...rest } = packet;
+        out = rest;
+        break;
+      }
+      case 'unsuback': {
+        const count = this.#unsubscribeCounts.get(packet.messageId!) ?? 1;
+        this.#unsubscribeCounts.delete(packet.messageId!);
+        out = { cmd: 'unsuback', messageId: packet.messageId!, granted: new Array<number>(count).fill(0) } as Packet;
+        break;
+      }
+      case 'puback':
+      case 'pubrec':
+      case 'pubrel':
+      case 'pubcomp':
+        out = { cmd: packet.cmd, messageId: packet.messageId!, reasonCode: 0 };
+        break;
+      default:
+        out = packet;
+    }
+    const bytes = this.#generate(out, 5);
+    if (bytes) this.#writeRaw(bytes);
+  }
+
+  #generate(packet: Packet, protocolVersion: 4 | 5): Buffer | undefined {
+    try {
+      return this.#mp.generate(packet, { protocolVersion });
+    } catch (error) {
+      this.destroy(error as Error);
+      return undefined;
+    }
+  }
+
+  #writeRaw(bytes: Buffer): void {
+    if (!this.#raw.destroyed && !this.#raw.writableEnded) this.#raw.write(bytes);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * `apsaramq-mqtt-auth/broker`: a local ApsaraMQ-compatible MQTT broker for tests, demos and offline
+ * development. Node only; needs the optional peer dependencies `aedes`, `ws` and `mqtt-packet`.
+ * Never imported by the client API, so browser bundles never reach it.
+ * @module
+ */
+export { startBroker, LocalBroker, SYS_TOPICS } from './broker.js';
+export type { BrokerEvents, BrokerTransport, SessionInfo } from './broker.js';
+export { DEFAULT_EXPIRE_NOTICE_LEAD_MS } from './config.js';
+export type {
+  AccessKeyConfig,
+  BrokerConfig,
+  CustomIdentityConfig,
+  DeviceConfig,
+  PermissionsConfig,
+  RouteHandler,
+  TokenConfig,
+} from './config.js';
+export { TokenStore, TOKEN_INVALID_CODES } from './tokens.js';
+export type { AddTokenOptions, ApplyTokenOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenInvalidCode, TokenStoreOptions } from './tokens.js';
+export { DeviceStore } from './devices.js';
+export type { DeviceCredential, DeviceCredentialInput, DeviceStoreOptions } from './devices.js';
+export { createManualClock, systemTimers } from './clock.js';
+export type { BrokerTimers, ManualClock } from './clock.js';
+export { createControlRoutes } from './control.js';
+export type { ControlTarget } from './control.js';
+export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
+export type { Action, Denial, Permissions } from './acl.js';
+export type { AuthMode, RefusalKind } from './auth.js';

@@ -1,0 +1,264 @@
+/**
+ * The local broker's token service: what ApplyToken / QueryToken / RevokeToken do on a real
+ * instance, as an importable store. The broker checks CONNECT passwords and `$SYS/uploadToken`
+ * against it, and an OpenAPI facade (or a test) drives it.
+ * @module
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { _invalid } from '../errors.js';
+import type { TokenType } from '../credentials/token.js';
+import { formatActions, parseActions, resourceProblem, type Action, type Permissions } from './acl.js';
+
+/** The codes of `$SYS/tokenInvalidNotice`, as ApsaraMQ documents them. */
+export const TOKEN_INVALID_CODES = {
+  /** The token was not issued by this service (or is malformed). */
+  FORGED: 1,
+  /** The token's expiry time has passed. */
+  EXPIRED: 2,
+  /** The token was revoked (RevokeToken). */
+  REVOKED: 3,
+  /** A topic used, or a subscription held, is outside the token's resources. */
+  RESOURCE_MISMATCH: 4,
+  /** The permission type (R / W / RW) does not match the token's actions. */
+  PERMISSION_TYPE_MISMATCH: 5,
+  /** The token looks like one of ours but its signature does not verify (tampered). */
+  INVALID_SIGNATURE: 8,
+  /** The token belongs to another account (AccessKey) than the one in the Username. */
+  INVALID_ACCOUNT: -1,
+} as const;
+
+/** One of {@link TOKEN_INVALID_CODES}. */
+export type TokenInvalidCode = (typeof TOKEN_INVALID_CODES)[keyof typeof TOKEN_INVALID_CODES];
+
+/** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
+export interface ApplyTokenOptions {
+  /** Topics (filters, `+`/`#` allowed): a comma-separated string or a list; at most 100. Sorted on the way in. */
+  resources: string | readonly string[];
+  /** `R`, `W` or `R,W` (a list `['R', 'W']` also works). */
+  actions: string | readonly Action[];
+  /** Expiry, UNIX ms: at least 60 s ahead; more than 30 days ahead is cut to 30 days, as ApsaraMQ does. */
+  expireTime: number;
+  /** The AccessKey id of the account applying; a token is then usable only with that id in the Username. */
+  accessKeyId?: string;
+}
+
+/** Inputs of {@link TokenStore.add}: a token string chosen by the caller (from a config file). */
+export interface AddTokenOptions extends Omit<ApplyTokenOptions, 'expireTime'> {
+  /** The token itself. Any string without `|` or white space. */
+  token: string;
+  /** Expiry, UNIX ms; any value (a past one makes an already expired token). */
+  expireTime: number;
+}
+
+/** What the store knows about a token (never the token itself). */
+export interface TokenInfo {
+  /** Sorted topic filters. */
+  readonly resources: readonly string[];
+  /** `R`, `W` or `R,W`. */
+  readonly actions: string;
+  /** Expiry, UNIX ms. */
+  readonly expireTime: number;
+  /** The account the token was applied for, if bound to one. */
+  readonly accessKeyId?: string;
+  /** Issue time, UNIX ms. */
+  readonly createTime: number;
+  /** Whether RevokeToken was called on it. */
+  readonly revoked: boolean;
+}
+
+/** The verdict of {@link TokenStore.check}. */
+export type TokenCheck =
+  | { readonly valid: true; readonly info: TokenInfo; readonly permissions: Permissions }
+  | { readonly valid: false; readonly code: TokenInvalidCode; readonly reason: string };
+
+/** Options of {@link TokenStore.check}. */
+export interface TokenCheckOptions {
+  /** The permission type the client declared (`R|<token>` in the password, `type` in uploadToken). */
+  type: TokenType;
+  /** The AccessKey id in the client's Username. */
+  accessKeyId?: string;
+}
+
+/** Options of the {@link TokenStore} constructor. */
+export interface TokenStoreOptions {
+  /** The instance id the tokens are for (mixed into their signature). */
+  instanceId: string;
+  /** The clock, UNIX ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+const MIN_AHEAD = 60_000;
+const MAX_AHEAD = 30 * 24 * 3600_000;
+const MAX_RESOURCES = 100;
+const OUR_SHAPE = /^[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{27}$/;
+
+/** The actions each declared permission type needs. */
+const TYPE_ACTIONS: Readonly<Record<TokenType, readonly Action[]>> = { R: ['R'], W: ['W'], RW: ['R', 'W'] };
+
+interface Entry {
+  info: TokenInfo;
+  permissions: Permissions;
+}
+
+/** @internal Resources as a sorted, checked list. */
+function checkResources(value: unknown, field: string): string[] {
+  const list = typeof value === 'string' ? value.split(',').map((r) => r.trim()) : value;
+  if (!Array.isArray(list) || list.length === 0) throw _invalid(field, 'must be a non-empty list of topics (or a comma-separated string)');
+  if (list.length > MAX_RESOURCES) throw _invalid(field, `may hold at most ${MAX_RESOURCES} topics (got ${list.length})`);
+  list.forEach((r, i) => {
+    const problem = resourceProblem(r);
+    if (problem) throw _invalid(`${field}[${i}]`, problem);
+  });
+  return [...new Set(list as string[])].sort();
+}
+
+function checkAccessKeyId(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[^|\s]+$/.test(value)) throw _invalid(field, 'must be a non-empty string without "|" or white space');
+  return value;
+}
+
+/**
+ * The token service of the local broker: issues, checks and revokes tokens. Tokens are random,
+ * signed with a key that lives only in this process, so a tampered token is told apart from an
+ * unknown one. Tokens never appear in `util.inspect` or `JSON.stringify` of the store.
+ *
+ * @example
+ * ```ts
+ * const token = broker.tokens.apply({ resources: 'fleet/#', actions: 'R,W', expireTime: Date.now() + 3600_000 })
+ * tokenCredentials({ accessKeyId, instanceId, tokens: { RW: token } })
+ * ```
+ */
+export class TokenStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #key = randomBytes(32);
+  readonly #instanceId: string;
+  readonly #now: () => number;
+  readonly #revokeListeners = new Set<(token: string) => void>();
+
+  constructor(options: TokenStoreOptions) {
+    this.#instanceId = options.instanceId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * ApplyToken: issues a token for `resources` and `actions` until `expireTime`.
+   * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field (`resources`, `actions`, `expireTime`).
+   */
+  apply(options: ApplyTokenOptions): string {
+    const id = randomBytes(18).toString('base64url');
+    const token = `${id}.${this.#mac(id).toString('base64url')}`;
+    const now = this.#now();
+    const { expireTime } = options;
+    if (typeof expireTime !== 'number' || !Number.isFinite(expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
+    if (expireTime < now + MIN_AHEAD) throw _invalid('expireTime', 'must be at least 60 seconds in the future (UNIX milliseconds, not seconds)');
+    this.#store(token, { ...options, expireTime: Math.min(expireTime, now + MAX_AHEAD) }, now);
+    return token;
+  }
+
+  /**
+   * Registers a token chosen elsewhere (a config file, a fixture), with any expiry time.
+   * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
+   */
+  add(options: AddTokenOptions): void {
+    const { token } = options;
+    if (typeof token !== 'string' || !/^[^|\s]+$/.test(token)) throw _invalid('token', 'must be a non-empty string without "|" or white space');
+    if (typeof options.expireTime !== 'number' || !Number.isFinite(options.expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
+    this.#store(token, options, this.#now());
+  }
+
+  /** QueryToken: `true` while the token is known, unrevoked and unexpired. */
+  query(token: string): boolean {
+    const entry = this.#entries.get(token);
+    return entry !== undefined && !entry.info.revoked && entry.info.expireTime > this.#now();
+  }
+
+  /** What the store knows about a token, or `undefined` for an unknown one. */
+  describe(token: string): TokenInfo | undefined {
+    return this.#entries.get(token)?.info;
+  }
+
+  /**
+   * RevokeToken: the token stops working at once; connected clients using it are sent
+   * `$SYS/tokenInvalidNotice` code 3 and disconnected. Returns `false` for an unknown token.
+   */
+  revoke(token: string): boolean {
+    const entry = this.#entries.get(token);
+    if (!entry) return false;
+    if (!entry.info.revoked) {
+      entry.info = { ...entry.info, revoked: true };
+      for (const listener of this.#revokeListeners) listener(token);
+    }
+    return true;
+  }
+
+  /**
+   * Checks a token presented by a client: known, signed by us, unrevoked, unexpired, of the
+   * declared permission type and account. Resources are checked by the caller (they depend on use).
+   */
+  check(token: string, options: TokenCheckOptions): TokenCheck {
+    const entry = this.#entries.get(token);
+    if (!entry) {
+      if (OUR_SHAPE.test(token) && !this.#signedByUs(token)) {
+        return { valid: false, code: TOKEN_INVALID_CODES.INVALID_SIGNATURE, reason: 'the token signature does not verify' };
+      }
+      return { valid: false, code: TOKEN_INVALID_CODES.FORGED, reason: 'the token was not issued by this broker' };
+    }
+    const { info } = entry;
+    if (info.revoked) return { valid: false, code: TOKEN_INVALID_CODES.REVOKED, reason: 'the token was revoked' };
+    if (info.expireTime <= this.#now()) return { valid: false, code: TOKEN_INVALID_CODES.EXPIRED, reason: 'the token has expired' };
+    if (info.accessKeyId !== undefined && options.accessKeyId !== info.accessKeyId) {
+      return { valid: false, code: TOKEN_INVALID_CODES.INVALID_ACCOUNT, reason: 'the token belongs to another AccessKey' };
+    }
+    const needed = TYPE_ACTIONS[options.type];
+    if (!needed || !needed.every((a) => entry.permissions.actions.has(a))) {
+      return {
+        valid: false,
+        code: TOKEN_INVALID_CODES.PERMISSION_TYPE_MISMATCH,
+        reason: `permission type ${options.type} needs actions ${needed?.join(',') ?? '?'} but the token grants ${info.actions}`,
+      };
+    }
+    // The declared type narrows what the token grants: an R,W token sent as `R|...` only reads.
+    return { valid: true, info, permissions: { resources: entry.permissions.resources, actions: new Set(needed) } };
+  }
+
+  /**
+   * Calls `listener` with the token each time one is revoked. Returns a function that removes it.
+   */
+  onRevoke(listener: (token: string) => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
+  }
+
+  /** How many tokens the store holds (revoked and expired included). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #store(token: string, options: Omit<AddTokenOptions, 'token'>, now: number): void {
+    const resources = checkResources(options.resources, 'resources');
+    const actions = parseActions(options.actions);
+    if (!actions) throw _invalid('actions', 'must be "R", "W" or "R,W"');
+    const accessKeyId = checkAccessKeyId(options.accessKeyId, 'accessKeyId');
+    const info: TokenInfo = {
+      resources,
+      actions: formatActions(actions),
+      expireTime: options.expireTime,
+      ...(accessKeyId === undefined ? {} : { accessKeyId }),
+      createTime: now,
+      revoked: false,
+    };
+    this.#entries.set(token, { info, permissions: { resources, actions } });
+  }
+
+  #mac(id: string): Buffer {
+    return createHmac('sha1', this.#key).update(`${this.#instanceId}:${id}`).digest();
+  }
+
+  #signedByUs(token: string): boolean {
+    const [id, mac] = token.split('.') as [string, string];
+    const given = Buffer.from(mac, 'base64url');
+    const expected = this.#mac(id);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Opening a live mqtt.js client for an ApsaraMQ instance, with its credentials managed for the
+ * connection's whole life.
+ * @module
+ */
+import type { MqttClient } from 'mqtt';
+import { ApsaraMqttAuthError } from '../errors.js';
+import type { Credentials } from '../credentials/types.js';
+import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
+import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
+import { systemClock, type Clock } from './clock.js';
+import { _checkProvided, type CredentialsProvider } from './provider.js';
+import type { RefreshOptions } from './refresher.js';
+import { _startSession } from './session.js';
+
+/** Inputs of {@link connect} and {@link connectAsync}: those of `createConnectOptions`, plus: */
+export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, RefreshOptions {
+  /**
+   * Credentials, a promise of them (e.g. `signatureCredentials(...)` not awaited), or a provider
+   * that is asked again before they expire and after a refusal (e.g. `remoteCredentials(url)`).
+   */
+  credentials: Credentials | PromiseLike<Credentials> | CredentialsProvider;
+  /** mqtt.js to use; by default the installed `mqtt` package, or the `mqtt` global on a page. */
+  mqtt?: MqttModule;
+  /** Clock and timers; injectable for tests. */
+  clock?: Clock;
+}
+
+const PLACEHOLDER: Credentials = { username: '-', password: '-' };
+
+function prepare(input: ConnectInput) {
+  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, random, ...rest } = input ?? ({} as ConnectInput);
+  // Everything is validated before any I/O, so bad input throws here, not later in an event.
+  const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
+  let provider: CredentialsProvider;
+  if (typeof credentials === 'function') provider = credentials;
+  else if (typeof (credentials as PromiseLike<Credentials> | undefined)?.then === 'function') provider = () => credentials as PromiseLike<Credentials>;
+  else {
+    const fixed = _checkProvided(credentials, 'credentials');
+    provider = () => fixed;
+  }
+  const tuning: RefreshOptions = {};
+  if (refreshMargin !== undefined) tuning.refreshMargin = refreshMargin;
+  if (minBackoff !== undefined) tuning.minBackoff = minBackoff;
+  if (maxBackoff !== undefined) tuning.maxBackoff = maxBackoff;
+  if (random !== undefined) tuning.random = random;
+  const session = { ...tuning, provider, clientId: rest.clientId, instanceId: rest.instanceId, clock: clock ?? systemClock };
+  return { mqtt, url, options, session };
+}
+
+/**
+ * Opens a managed connection and returns the mqtt.js client at once, like `mqtt.connect`. The
+ * client connects as soon as the credentials are ready; fresh credentials are fetched ahead of
+ * expiry, after a refusal, and on the broker's token notices (see `SessionEvents`).
+ *
+ * mqtt.js must be available without waiting: passed as `mqtt`, the `mqtt` global of its browser
+ * bundle, or installed (Node). In a bundled browser app use {@link connectAsync}, or pass `mqtt`.
+ * @throws {@link ApsaraMqttAuthError} for invalid input or when mqtt.js is not available.
+ */
+export function connect(input: ConnectInput): MqttClient {
+  const { mqtt, url, options, session } = prepare(input);
+  const client = _mqttSync(mqtt).connect(url, { ...options, manualConnect: true });
+  _startSession(client, session, options.manualConnect !== true);
+  return client;
+}
+
+/**
+ * Opens a managed connection and resolves with the mqtt.js client once the broker accepted it.
+ * Loads mqtt.js on first use if it was not passed in.
+ *
+ * @throws {@link ApsaraMqttAuthError} `ERR_CONNECT_REFUSED` (with `returnCode`) when the broker refuses
+ *   even fresh credentials, `ERR_CREDENTIALS_UNAVAILABLE` when the first credentials cannot be had,
+ *   `ERR_CONNECT_FAILED` when the broker cannot be reached and `reconnectPeriod` is 0,
+ *   `ERR_MQTT_UNAVAILABLE`, or an input error.
+ * @example
+ * ```ts
+ * const client = await connectAsync({ instanceId, clientId, credentials: remoteCredentials('/api/mqtt-credentials') })
+ * ```
+ */
+export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
+  const { mqtt, url, options, session } = prepare(input);
+  const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
+  return new Promise<MqttClient>((resolve, reject) => {
+    const listeners: Record<string, (arg?: unknown) => void> = {
+      connect: () => settle(),
+      error: (error) =>
+        settle(error instanceof ApsaraMqttAuthError ? error : new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}`, { cause: error })),
+      credentialsError: (error) => settle(error as ApsaraMqttAuthError),
+      // Without retries a close before CONNACK is final; with retries mqtt.js keeps trying.
+      close: () => {
+        if (!options.reconnectPeriod) settle(new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url} (connection closed before CONNACK)`));
+      },
+    };
+    const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
+    const settle = (error?: ApsaraMqttAuthError) => {
+      for (const [event, listener] of Object.entries(listeners)) emitter.off(event, listener);
+      if (!error) return resolve(client);
+      client.end(true);
+      reject(error);
+    };
+    for (const [event, listener] of Object.entries(listeners)) emitter.on(event, listener);
+    _startSession(client, session, true);
+  });
+}

@@ -1,0 +1,192 @@
+/**
+ * A managed connection: keeps an mqtt.js client's credentials fresh for its whole life.
+ * - mqtt.js builds each CONNECT from `client.options.username/password` synchronously, so fresh
+ *   credentials are written there ahead of time, never fetched inside its reconnect path.
+ * - A CONNACK refusal is answered by one refresh and one retry; a refusal of fresh credentials is
+ *   final and surfaces as one typed `error`.
+ * - Token mode rotates in band: new tokens are published to `$SYS/uploadToken` (QoS 1) while the
+ *   user's publishes and subscribes wait for the PUBACK, then go out in order.
+ * @module
+ */
+import type { MqttClient } from 'mqtt';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
+import { _refusalCode, _refusalError } from '../connect/refusal.js';
+import type { Clock } from './clock.js';
+import { _parseNotice, _tokenPairs, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from './notices.js';
+import type { CredentialsProvider, RefreshReason } from './provider.js';
+import { _createRefresher, type RefreshOptions } from './refresher.js';
+
+/** Events a managed client emits besides mqtt.js's own. Listen with {@link onSessionEvent}. */
+export interface SessionEvents {
+  /** New credentials are in `client.options` (used by the next CONNECT). No secret in the payload. */
+  credentials: (info: { reason: RefreshReason; expiresAt?: number }) => void;
+  /** Fetching credentials failed; a retry is scheduled with backoff. */
+  credentialsError: (error: ApsaraMqttAuthError) => void;
+  /** The broker acknowledged a token uploaded in band (`$SYS/uploadToken`); no reconnect was needed. */
+  tokenUploaded: (info: { types: string[]; expiresAt?: number }) => void;
+  /** `$SYS/tokenExpireNotice`: the token expires soon; a refresh has started. */
+  tokenExpiring: (notice: TokenExpireNotice) => void;
+  /** `$SYS/tokenInvalidNotice`: the broker rejected the token and will disconnect; a refresh has started. */
+  tokenInvalid: (notice: TokenInvalidNotice) => void;
+}
+
+/** @internal */
+export interface SessionInput extends RefreshOptions {
+  provider: CredentialsProvider;
+  clientId: string;
+  instanceId: string;
+  clock: Clock;
+}
+
+interface Controller {
+  refresh(): Promise<void>;
+}
+
+const controllers = new WeakMap<MqttClient, Controller>();
+const AUTH_REFUSALS = new Set([4, 5, 0x86, 0x87, 0x8c]);
+const GATED = ['publish', 'subscribe', 'unsubscribe'] as const;
+
+type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
+
+/**
+ * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
+ * soon as the first credentials arrive.
+ */
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): void {
+  const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
+  let waiting = connectNow; // idle until credentials arrive
+  let refused: string | undefined; // the password refused since the last successful CONNACK
+  let lastRefusal = 5;
+  let held: Call[] | undefined; // calls held back while a token upload awaits its PUBACK
+  let ended = false;
+
+  const fatal = (error: ApsaraMqttAuthError) => {
+    ended = true;
+    refresher.stop();
+    client.end(true);
+    emit('error', error);
+  };
+
+  const refresher = _createRefresher({
+    ...input,
+    context: { clientId: input.clientId, instanceId: input.instanceId },
+    onUpdate(fresh, reason) {
+      if (ended) return;
+      const { username, password } = client.options;
+      if (reason === 'refused' && fresh.password === refused && fresh.username === username) {
+        // The provider has nothing newer than what was just refused: retrying would loop.
+        return fatal(_refusalError(lastRefusal, undefined));
+      }
+      client.options.username = fresh.username;
+      client.options.password = fresh.password;
+      emit('credentials', fresh.expiresAt === undefined ? { reason } : { reason, expiresAt: fresh.expiresAt });
+      if (waiting) {
+        waiting = false;
+        client.connect();
+      } else if (client.connected && username === fresh.username && password !== fresh.password) {
+        void upload(_tokenPairs(fresh.username, fresh.password), fresh.expiresAt);
+      }
+    },
+    onError(error) {
+      if (!ended) emit('credentialsError', error);
+    },
+  });
+
+  const release = (batch: Call[] | undefined) => {
+    if (batch !== held) return; // a newer upload owns the gate
+    held = undefined;
+    for (const [fn, args] of batch ?? []) fn.apply(client, args);
+  };
+
+  // Held-back calls keep their order; mqtt.js's *Async variants go through these methods too.
+  const originals = {} as Record<(typeof GATED)[number], (...args: unknown[]) => unknown>;
+  for (const name of GATED) {
+    const fn = (originals[name] = (client[name] as (...args: unknown[]) => unknown).bind(client));
+    (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      if (held) held.push([fn, args]);
+      else fn(...args);
+      return client;
+    };
+  }
+
+  async function upload(pairs: { type: string; token: string }[], expiresAt?: number): Promise<void> {
+    if (pairs.length === 0) return; // not Token mode: the next CONNECT carries the new password
+    const batch: Call[] = (held = []);
+    try {
+      for (const { type, token } of pairs) {
+        await new Promise<void>((resolve, reject) =>
+          originals.publish(UPLOAD_TOKEN_TOPIC, JSON.stringify({ token, type }), { qos: 1 }, (error?: Error) =>
+            error ? reject(error) : resolve(),
+          ),
+        );
+      }
+      emit('tokenUploaded', { types: pairs.map((p) => p.type), ...(expiresAt === undefined ? {} : { expiresAt }) });
+    } catch {
+      // The broker answers a bad upload with tokenInvalidNotice and a disconnect; the reconnect
+      // then carries the new password, so there is nothing more to do here.
+    } finally {
+      release(batch);
+    }
+  }
+
+  // Intercepting emit lets the session answer refusals and $SYS notices before user listeners:
+  // a refusal it can recover from is not an error to the user, and notices are not user messages.
+  (client as { emit: unknown }).emit = (event: string, ...args: unknown[]): boolean => {
+    if (event === 'message') {
+      const parsed = _parseNotice(String(args[0]), args[1] as Uint8Array);
+      if (parsed) {
+        emit(parsed.kind === 'expiring' ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
+        // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
+        const stale = parsed.kind === 'expiring' && (refresher.current?.expiresAt ?? 0) > parsed.notice.expireTime;
+        if (!stale) refresher.refresh(parsed.kind === 'expiring' ? 'expiring' : 'token-invalid').catch(() => undefined);
+        return true;
+      }
+    } else if (event === 'error' && !ended) {
+      const code = _refusalCode(args[0]);
+      if (code !== undefined && AUTH_REFUSALS.has(code)) {
+        lastRefusal = code;
+        // Refused again before any success: the fresh credentials are no better, so stop here.
+        if (refused !== undefined) return fatal(_refusalError(code, args[0])), true;
+        refused = client.options.password as string;
+        waiting = true;
+        refresher.refresh('refused').catch(() => undefined);
+        return true;
+      }
+    } else if (event === 'connect') {
+      refused = undefined;
+      release(held); // the new connection authenticated with the newest credentials
+    } else if (event === 'close') {
+      release(held); // mqtt.js queues offline publishes itself, in order
+    } else if (event === 'end') {
+      ended = true;
+      refresher.stop();
+      release(held);
+    }
+    return emit(event, ...args);
+  };
+
+  controllers.set(client, {
+    async refresh() {
+      await refresher.refresh('manual');
+    },
+  });
+  refresher.refresh('connect').catch(() => undefined);
+}
+
+/**
+ * Fetches fresh credentials for a managed client now (rotating the token in band when connected).
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` if the client was not opened by this SDK
+ *   with a provider, or the provider's error.
+ */
+export async function refreshCredentials(client: MqttClient): Promise<void> {
+  const controller = controllers.get(client);
+  if (!controller) throw _invalid('client', 'is not a client opened by connect/connectAsync of this SDK');
+  await controller.refresh();
+}
+
+/** Typed listener for {@link SessionEvents}; returns a function that removes it. */
+export function onSessionEvent<K extends keyof SessionEvents>(client: MqttClient, event: K, listener: SessionEvents[K]): () => void {
+  const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
+  emitter.on(event, listener);
+  return () => emitter.off(event, listener);
+}

@@ -1,0 +1,67 @@
+/**
+ * The built UMD bundles (minified and not) loaded in Chromium through a classic `<script>` tag, as a
+ * page without a bundler loads them, then every shared suite against `window.ApsaraMqttAuth`.
+ * The file's exact bytes are read from dist/ (check.sh builds before the tests) and served to the
+ * tag from a Blob URL, so nothing rewrites them on the way.
+ */
+import { describe, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import type { Api } from '../suites/api.js';
+import { connectOptionsSuite } from '../suites/connect-options.suite.js';
+import { credentialsSuite } from '../suites/credentials.suite.js';
+import { errorsSuite } from '../suites/errors.suite.js';
+import { hmacSuite } from '../suites/hmac.suite.js';
+import { propertySuite } from '../suites/property.suite.js';
+import { DOC_VECTOR } from '../helpers/vectors.js';
+
+type Global = { ApsaraMqttAuth?: Api };
+
+/** Loads `file` with a script tag and returns the global it defined, and the globals it added. */
+async function loadUmd(file: string): Promise<{ api: Api; added: string[] }> {
+  const source = await commands.readFile(`dist/${file}`) // relative to the project root;
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const g = globalThis as Global;
+  delete g.ApsaraMqttAuth;
+  const before = new Set(Object.keys(globalThis));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = url;
+      script.onload = () => resolve();
+      script.onerror = () => reject(new Error(`${file} failed to load`));
+      document.head.append(script);
+    });
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  const api = g.ApsaraMqttAuth;
+  if (!api) throw new Error(`${file} did not define window.ApsaraMqttAuth`);
+  const added = Object.keys(globalThis).filter((k) => !before.has(k));
+  delete g.ApsaraMqttAuth; // the next bundle must define its own
+  return { api, added };
+}
+
+const bundles = [
+  { file: 'apsaramq-mqtt-auth.umd.min.js', ...(await loadUmd('apsaramq-mqtt-auth.umd.min.js')) },
+  { file: 'apsaramq-mqtt-auth.umd.js', ...(await loadUmd('apsaramq-mqtt-auth.umd.js')) },
+];
+
+for (const { file, api, added } of bundles) {
+  describe(`dist/${file} through a <script> tag`, () => {
+    it('defines the global ApsaraMqttAuth and no other global', () => {
+      expect(added).toEqual(['ApsaraMqttAuth']);
+      expect(typeof api.signatureCredentials).toBe('function');
+    });
+
+    it('carries the noble fallback inside (no module loading on a plain page)', async () => {
+      const { password } = await api.signatureCredentials({ ...DOC_VECTOR, hmac: api.nobleHmacSha1 });
+      expect(password).toBe(DOC_VECTOR.password);
+    });
+
+    hmacSuite(api);
+    credentialsSuite(api);
+    errorsSuite(api);
+    connectOptionsSuite(api);
+    propertySuite(api);
+  });
+}
