@@ -69,16 +69,16 @@ export async function runExplain(argv: readonly string[], io: CliIo): Promise<nu
   );
 
   if (flags.bool('json')) io.out(JSON.stringify(explanation, null, 2));
-  else for (const line of describe(explanation, { ...FIELD_LABELS, clientId: flagOf.clientId!, [source.field]: secret.source }, source.what)) io.out(line);
+  else for (const line of describe(explanation, { ...FIELD_LABELS, clientId: flagOf.clientId!, [source.field]: secret.source }, `the ${source.what} from ${secret.source}`)) io.out(line);
   return explanation.valid ? 0 : 1;
 }
 
-function describe(e: SignatureExplanation, labels: Record<string, string>, keyName: string): string[] {
+function describe(e: SignatureExplanation, labels: Record<string, string>, key: string): string[] {
   const lines = [`${e.mode} mode: what is signed`, ''];
   const facts: [string, string][] = [];
   if (e.username !== undefined) facts.push(['Username', e.username]);
   facts.push(
-    ['Key', `the ${keyName} from ${labels[e.parts.at(-1)!.field]}: ${e.key.byteLength} bytes as UTF-8 (value not shown)`],
+    ['Key', `${key}: ${e.key.byteLength} bytes as UTF-8 (value not shown)`],
     ['Message', `the client id ${JSON.stringify(e.message.text)}: ${e.message.byteLength} bytes as UTF-8`],
     ['Message (hex)', e.message.utf8Hex],
     ['HMAC-SHA1 (hex)', e.hmacHex],

@@ -54,7 +54,7 @@ export interface SignatureExplanation {
   username?: string;
   /** The signed message (the client id): its text, its UTF-8 bytes in hex, and how many bytes. */
   message: { text: string; utf8Hex: string; byteLength: number };
-  /** The key, described without its value: UTF-8 byte length and character count. */
+  /** The key, described without its value: UTF-8 byte length and character (code point) count. */
   key: { byteLength: number; characters: number };
   /** The HMAC-SHA1 digest in lower-case hex. */
   hmacHex: string;
@@ -77,14 +77,14 @@ const segmentProblems = (value: string, field: string): string[] => {
   }
 };
 
-function secretProblems(secret: string, field: string, byteLength: number): string[] {
+function secretProblems(secret: string, field: string, byteLength: number, characters: number): string[] {
   const problems: string[] = [];
   if (secret.length === 0) problems.push(`${field} must not be empty`);
   // Said without the value: where the white space is and what usually puts it there.
   if (/^\s/.test(secret)) problems.push(`${field} starts with white space (a copy-paste slip?); it is signed as is`);
   if (/\s$/.test(secret)) problems.push(`${field} ends with white space (a newline from a file or from echo?); it is signed as is`);
-  if (byteLength !== secret.length) {
-    problems.push(`${field} has non-ASCII characters (${secret.length} characters, ${byteLength} UTF-8 bytes); AccessKey secrets are ASCII`);
+  if (byteLength !== characters) {
+    problems.push(`${field} has non-ASCII characters (${characters} characters, ${byteLength} UTF-8 bytes); AccessKey secrets are ASCII`);
   }
   return problems;
 }
@@ -139,14 +139,15 @@ export async function explainSignature(options: ExplainSignatureOptions): Promis
   parts.push(part('clientId', clientId, problemsOf('clientId')));
   if (validation.groupId !== undefined) parts.push(part('groupId', validation.groupId, problemsOf('groupId')));
   if (validation.deviceId !== undefined) parts.push(part('deviceId', validation.deviceId, problemsOf('deviceId')));
-  const secretIssues = secretProblems(secret, keyField, key.length);
+  const characters = Array.from(secret).length;
+  const secretIssues = secretProblems(secret, keyField, key.length, characters);
   parts.push({ field: keyField, ok: secretIssues.length === 0, problems: secretIssues });
 
   const hmacBase64 = await _signClientId(secret, clientId, hmac);
   const explanation: SignatureExplanation = {
     mode,
     message: { text: clientId, utf8Hex: _hex(message), byteLength: message.length },
-    key: { byteLength: key.length, characters: secret.length },
+    key: { byteLength: key.length, characters },
     hmacHex: _hex(_fromBase64(hmacBase64)!),
     hmacBase64,
     backend: hmac ? 'caller' : hmacBackend(),

@@ -49,6 +49,8 @@ export function explainSuite(api: Api): void {
       expect(part.value).toBeUndefined();
       expect(part.problems.join(' ')).toMatch(/starts with white space.*ends with white space.*non-ASCII/);
       expect(JSON.stringify(e)).not.toContain(SECRET);
+      // Characters are code points: one emoji is one character, four UTF-8 bytes (two UTF-16 units).
+      expect((await api.explainSignature({ clientId, secret: '🔑' })).key).toEqual({ byteLength: 4, characters: 1 });
     });
 
     it('checks the AccessKey id and instance id like the builders do, without throwing', async () => {
