@@ -72,7 +72,7 @@ describe.each([
 
   it('refuses a Signature made with the wrong secret', async () => {
     const clientId = id('wrong');
-    const refused = brokerEvent<{ kind: string; returnCode: number }>(broker, 'clientRefused', (e) => (e as { clientId: string }).clientId === clientId);
+    const refused = brokerEvent<{ clientId: string; kind: string; returnCode: number }>(broker, 'clientRefused', (e) => e.clientId === clientId);
     expect(await refusalCode(broker, { clientId, credentials: await signature(clientId, { accessKeySecret: 'not-the-secret' }), transport, protocolVersion })).toBe(badCredentials);
     expect(await refused).toMatchObject({ kind: 'bad-credentials', returnCode: badCredentials });
   });

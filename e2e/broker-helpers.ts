@@ -17,7 +17,7 @@ export interface ConnectInput {
   credentials: Credentials;
   transport?: 'tcp' | 'ws';
   protocolVersion?: 4 | 5;
-  options?: Partial<IClientOptions>;
+  options?: Partial<Omit<IClientOptions, 'protocolVersion'>>;
 }
 
 /** Connects through `createConnectOptions`, without retries (a refusal is final). */

@@ -11,6 +11,7 @@ import { DOC_VECTOR } from '../test/helpers/vectors.js';
 import { browserRoundTripSuite, pageIdentity, useBrowserRig, withPublisher, type BrowserTarget, type PageIdentity } from './helpers/browser-suite.js';
 import { recordPage, screenshot } from './helpers/chromium.js';
 import { demoUrl, waitForDemoMessage, waitForDemoState } from './helpers/demo-page.js';
+import { freePort } from './helpers/ports.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 
 const instanceId = 'mqtt-cn-web0001';
@@ -72,6 +73,7 @@ describe(`a page on http://${INSECURE_HOST}:<port>/ (not a secure context): the 
       const page = await context.newPage();
       const log = recordPage(page);
       const topic = `web/insecure/${kind}`;
+      const firstRequest = server.requests.length;
       await page.goto(demoUrl(server, file, { ...insecure[kind], host: '127.0.0.1', port: running.wsPort, topic }, INSECURE_HOST));
       expect(page.url()).toMatch(new RegExp(`^http://${INSECURE_HOST.replace('.', '\\.')}:${server.port}/`));
       expect(server.requests.some((r) => r.url.startsWith(`/${file}`) && r.host === `${INSECURE_HOST}:${server.port}`)).toBe(true);
@@ -99,10 +101,33 @@ describe(`a page on http://${INSECURE_HOST}:<port>/ (not a secure context): the 
         webCrypto: 'ERR_HMAC_UNAVAILABLE',
       });
 
+      // The ESM build loads its noble chunk on demand; the UMD build carries it and fetches nothing.
+      const nobleFetched = server.requests.slice(firstRequest).map((r) => r.url).filter((u) => /noble/.test(u));
+      if (kind === 'umd') expect(nobleFetched).toEqual([]);
+      else expect(nobleFetched).toEqual(expect.arrayContaining(['/dist/noble-sync.js', '/node_modules/@noble/hashes/hmac.js', '/node_modules/@noble/hashes/legacy.js']));
+
       const payload = `noble-signed page (${kind}) receives this`;
       await running.publish(topic, payload);
       expect(await waitForDemoMessage(page, payload)).toBe(`${topic}: ${payload}`);
       await screenshot(page, `browser-mosquitto-insecure-${kind}`);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a broker that cannot be reached', () => {
+  it('the script-tag page (event API) says it cannot reach the broker while mqtt.js retries', async () => {
+    const { browser, server } = rig();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const log = recordPage(page);
+      const port = await freePort(); // nothing listens there
+      await page.goto(demoUrl(server, 'script-tag.html', { ...target.umd, host: '127.0.0.1', port, topic: 'web/unreachable', via: 'connect' }));
+      await waitForDemoState(page, 'offline', log);
+      expect(await page.locator('#error').textContent()).toBe(`Cannot reach the broker at ws://127.0.0.1:${port}/mqtt; retrying every 2 s`);
+      await screenshot(page, 'browser-unreachable');
     } finally {
       await context.close();
     }

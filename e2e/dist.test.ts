@@ -16,7 +16,7 @@ import { credentialsSuite } from '../test/suites/credentials.suite.js';
 import { errorsSuite } from '../test/suites/errors.suite.js';
 import { hmacSuite } from '../test/suites/hmac.suite.js';
 import { propertySuite } from '../test/suites/property.suite.js';
-import { ROOT } from './helpers/chromium.js';
+import { ROOT } from './helpers/paths.js';
 
 const oracle = (key: Uint8Array, message: Uint8Array) => new Uint8Array(createHmac('sha1', key).update(message).digest());
 const render = (v: unknown) => inspect(v, { depth: 10, showHidden: true });

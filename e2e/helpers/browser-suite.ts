@@ -9,7 +9,8 @@
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, recordPage, ROOT, screenshot, type LaunchOptions } from './chromium.js';
+import { launchChromium, recordPage, screenshot, type LaunchOptions } from './chromium.js';
+import { ROOT } from './paths.js';
 import { countWebSockets, demoRoots, demoUrl, waitForDemoMessage, waitForDemoState, webSocketCount, type DemoParams } from './demo-page.js';
 import { endAll } from './mqtt.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
@@ -117,6 +118,7 @@ export function browserRoundTripSuite(target: BrowserTarget, rig: () => BrowserR
       const page = await context.newPage();
       const log = recordPage(page);
       const topic = `web/${kind}`;
+      const firstRequest = server.requests.length;
       await page.goto(demoUrl(server, file, { ...target[kind], host: '127.0.0.1', port: running.wsPort, topic }));
       const state = await waitForDemoState(page, 'subscribed', log);
       expect(state.backend).toBe('webcrypto');
@@ -126,6 +128,8 @@ export function browserRoundTripSuite(target: BrowserTarget, rig: () => BrowserR
       await running.publish(topic, payload);
       expect(await waitForDemoMessage(page, payload)).toBe(`${topic}: ${payload}`);
       expect(await page.locator('#error').textContent()).toBe('');
+      // With WebCrypto at hand, the noble fallback is never fetched (the UMD carries it inside).
+      expect(server.requests.slice(firstRequest).map((r) => r.url).filter((u) => /noble/.test(u))).toEqual([]);
       await screenshot(page, `browser-${target.name}-${kind}`);
     });
 

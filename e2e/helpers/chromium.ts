@@ -4,16 +4,11 @@
  * @module
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../vitest.config.js';
+import { ARTIFACTS } from './paths.js';
 
-/** The repository root. */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Where screenshots go (gitignored). */
-export const ARTIFACTS = join(ROOT, 'artifacts');
 
 /** Options of {@link launchChromium}. */
 export interface LaunchOptions {

@@ -48,7 +48,7 @@ export function demoUrl(server: StaticServer, page: string, params: DemoParams, 
   return `${server.url(`/${page}`, host)}?${query}`;
 }
 
-const FINAL = new Set(['subscribed', 'refused', 'failed', 'invalid']);
+const FINAL = new Set(['subscribed', 'refused', 'failed', 'invalid', 'offline']);
 
 /**
  * Waits until the page reaches a final state, then checks it is `expected`. Fails with the page's

@@ -96,9 +96,16 @@ window.runDemo = async function runDemo(api, mqtt) {
       if (refused) setState('refused');
       showError(refused ? 'Refused by the broker' : 'Connection error', error);
     });
+    // A broker that cannot be reached is no refusal: mqtt.js keeps retrying, and the page says so.
+    const { url } = api.createConnectOptions(input);
+    client.on('offline', () => {
+      setState('offline');
+      $('error').textContent = `Cannot reach the broker at ${url}; retrying every ${client.options.reconnectPeriod / 1000} s`;
+    });
     client.on('reconnect', () => setState('reconnecting'));
     client.on('message', onMessage);
     await new Promise((resolve) => client.once('connect', resolve));
+    $('error').textContent = '';
   } else {
     try {
       client = demo.client = await api.connectAsync(input);
