@@ -9,13 +9,12 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_VECTOR, hexOf } from '../test/helpers/vectors.js';
+import { ROOT } from './helpers/paths.js';
 
-/** The repository root. dist/ is built by scripts/check.sh (or `npm run test:e2e`) before vitest runs. */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Built by scripts/check.sh (or `npm run test:e2e`) before vitest runs. */
 const CLI = join(ROOT, 'dist/cli.js');
 const { accessKeyId, accessKeySecret, instanceId, clientId, username, password } = DOC_VECTOR;
 /** A distinctive secret: any output holding it is a leak. */

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_VECTOR, hexOf } from '../test/helpers/vectors.js';
-import { ROOT, launchChromium, recordPage, screenshot, type PageLog } from './helpers/chromium.js';
+import { launchChromium, recordPage, screenshot, type PageLog } from './helpers/chromium.js';
+import { ROOT } from './helpers/paths.js';
 import { startStaticServer, type StaticServer } from './helpers/static-server.js';
 
 /** The page, with its vendor/ copy of the UMD build (written by `npm run build`, run by check.sh first). */
