@@ -63,6 +63,15 @@ describe.concurrent('the binary', () => {
     expect(result.status).toBe(0);
   });
 
+  it('a reader that closes the pipe early is not an error (`| head -1`)', async () => {
+    const child = spawn(process.execPath, [CLI, 'sign', '--help'], { env: { PATH: process.env.PATH ?? '' } });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });

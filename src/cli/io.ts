@@ -20,6 +20,11 @@ export interface CliIo {
 
 /** The real process. */
 export function processIo(): CliIo {
+  // `apsaramq-mqtt-auth sign --help | head -1`: a reader that leaves early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   return {
     out: (line) => void process.stdout.write(line + '\n'),
     err: (line) => void process.stderr.write(line + '\n'),
