@@ -27,15 +27,20 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the binary with only PATH and `env` set (no APSARAMQ_* leaks in from the test's own environment). */
+/** Runs the binary with only PATH, HOME and `env` set (no APSARAMQ_* leaks in from the test's own environment). */
 function cli(args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
+  return spawnAsync(process.execPath, [CLI, ...args], { cwd: ROOT, ...options });
+}
+
+/** Runs a command to its end (killed after 60 s) with PATH, HOME and `env` only; `stdin` is written and closed. */
+function spawnAsync(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string>; stdin?: string }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...options.env } });
+    const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -62,6 +67,22 @@ describe.concurrent('the binary', () => {
     const result = spawnSync(CLI, ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 15_000 });
     expect(result.status).toBe(0);
   });
+
+  it('after installing the packed package, `npx apsaramq-mqtt-auth` runs it (offline: npm cache only)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apsaramq-cli-install-'));
+    try {
+      const npm = (args: string[]) => spawnAsync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir });
+      writeFileSync(join(dir, 'package.json'), '{"name":"cli-install-check","private":true}');
+      const pack = await spawnAsync('npm', ['pack', '--silent', '--pack-destination', dir, ROOT], { cwd: dir });
+      expect(pack.code, pack.stderr).toBe(0);
+      const install = await npm(['install', join(dir, pack.stdout.trim().split('\n').pop()!)]);
+      expect(install.code, install.stderr).toBe(0);
+      const run = await spawnAsync('npx', ['--no-install', 'apsaramq-mqtt-auth', 'sign', ...SIG, '--json'], { cwd: dir, env: SIG_ENV });
+      expect(JSON.parse(run.stdout)).toEqual({ username, password });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a reader that closes the pipe early is not an error (`| head -1`)', async () => {
     const child = spawn(process.execPath, [CLI, 'sign', '--help'], { env: { PATH: process.env.PATH ?? '' } });
