@@ -2,7 +2,6 @@
  * `check`: does a Username/Password pair fit the secret, and if not, which part differs and why.
  * @module
  */
-import type { TokenSet } from '../index.js';
 import { PROGRAM, parseFlags, usageError, withFlags, type Flags } from './args.js';
 import { checkCredentials, type CheckCredentialsOptions, type CredentialCheck } from './check-credentials.js';
 import {
@@ -129,7 +128,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
     if (hasTokens(flags, io)) {
       const { tokens, flagOf: tokenFlags } = readTokens(flags, io);
       Object.assign(flagOf, tokenFlags);
-      options.tokens = tokens as TokenSet;
+      options.tokens = tokens;
     }
   } else {
     const signMode = readSignMode(flags);
@@ -147,20 +146,23 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
 
   const verdict = await withFlags(flagOf, () => checkCredentials(options));
   if (flags.bool('json')) io.out(JSON.stringify(verdict, null, 2));
-  else for (const line of describe(verdict, clientIdShown, mode === 'token' ? 'tokens' : `secret from ${flagOf.secret}`)) io.out(line);
+  else {
+    const against = mode !== 'token' ? `the secret from ${flagOf.secret}` : options.tokens ? 'the tokens given' : undefined;
+    for (const line of describe(verdict, clientIdShown, against)) io.out(line);
+  }
   return verdict.match ? 0 : 1;
 }
 
 const PART_LABELS: Record<string, string> = { accessKeyId: 'AccessKey ID', instanceId: 'instance id', mode: 'mode', username: 'Username', password: 'Password' };
 
-function describe(verdict: CredentialCheck, clientId: string | undefined, against: string): string[] {
+function describe(verdict: CredentialCheck, clientId: string | undefined, against: string | undefined): string[] {
   const differing = verdict.parts.filter((p) => p.status === 'differs').map((p) => PART_LABELS[p.part]);
-  const lines = [
-    verdict.match
-      ? `match: the pair fits the ${against}${clientId === undefined ? '' : ` and client id ${JSON.stringify(clientId)}`}`
-      : `MISMATCH: ${differing.join(', ')} ${differing.length > 1 ? 'differ' : 'differs'}`,
-    '',
-  ];
+  const forClient = clientId === undefined ? '' : ` and client id ${JSON.stringify(clientId)}`;
+  let verdictLine = `MISMATCH: ${differing.join(', ')} ${differing.length > 1 ? 'differ' : 'differs'}`;
+  if (verdict.match) {
+    verdictLine = against ? `match: the pair fits ${against}${forClient}` : 'match: nothing differs (no tokens given: set APSARAMQ_TOKEN_* to compare them too)';
+  }
+  const lines = [verdictLine, ''];
   const table: [string, string][] = [];
   for (const part of verdict.parts) {
     table.push([`${part.status.padEnd(9)}  ${PART_LABELS[part.part]}`, part.detail]);
