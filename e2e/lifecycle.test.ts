@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/ports.js';
 import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
 import {
   connect,
@@ -281,5 +282,13 @@ describe('managed connection, refusals', () => {
         ...broker.endpoint('tcp'),
       }),
     ).rejects.toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 0x86 });
+  });
+
+  it('an unreachable broker fails connectAsync with ERR_CONNECT_FAILED instead of retrying silently', async () => {
+    const port = await freePort();
+    const clientId = 'GID_fleet@@@unreachable';
+    await expect(
+      connectAsync({ instanceId: INSTANCE, clientId, transport: 'tcp', host: '127.0.0.1', port, credentials: signatureCredentials({ ...AK, instanceId: INSTANCE, clientId }) }),
+    ).rejects.toMatchObject({ code: 'ERR_CONNECT_FAILED' });
   });
 });

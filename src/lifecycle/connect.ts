@@ -70,7 +70,8 @@ export function connect(input: ConnectInput): MqttClient {
  *
  * @throws {@link ApsaraMqttAuthError} `ERR_CONNECT_REFUSED` (with `returnCode`) when the broker refuses
  *   even fresh credentials, `ERR_CREDENTIALS_UNAVAILABLE` when the first credentials cannot be had,
- *   `ERR_CONNECT_FAILED` when the broker cannot be reached and `reconnectPeriod` is 0,
+ *   `ERR_CONNECT_FAILED` when the first attempt cannot reach the broker (later drops are retried
+ *   every `reconnectPeriod`),
  *   `ERR_MQTT_UNAVAILABLE`, or an input error.
  * @example
  * ```ts
@@ -78,17 +79,19 @@ export function connect(input: ConnectInput): MqttClient {
  * ```
  */
 export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
-  const { mqtt, url, options, session } = prepare(input);
+  const { mqtt, url, options, session: sessionInput } = prepare(input);
   const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
   return new Promise<MqttClient>((resolve, reject) => {
+    let session: { recovering(): boolean };
     const listeners: Record<string, (arg?: unknown) => void> = {
       connect: () => settle(),
       error: (error) =>
         settle(error instanceof ApsaraMqttAuthError ? error : new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}`, { cause: error })),
       credentialsError: (error) => settle(error as ApsaraMqttAuthError),
-      // Without retries a close before CONNACK is final; with retries mqtt.js keeps trying.
+      // A first attempt that closes before CONNACK fails the call (browsers report an unreachable
+      // WebSocket only as a close); a close after a refusal the session is answering is not final.
       close: () => {
-        if (!options.reconnectPeriod) settle(new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url} (connection closed before CONNACK)`));
+        if (!session.recovering()) settle(new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url} (connection closed before CONNACK)`));
       },
     };
     const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
@@ -99,6 +102,6 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
       reject(error);
     };
     for (const [event, listener] of Object.entries(listeners)) emitter.on(event, listener);
-    _startSession(client, session, true);
+    session = _startSession(client, sessionInput, true);
   });
 }

@@ -52,7 +52,7 @@ type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
  * soon as the first credentials arrive.
  */
-export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): void {
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean } {
   const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
   let waiting = connectNow; // idle until credentials arrive
   let refused: string | undefined; // the password refused since the last successful CONNACK
@@ -171,6 +171,8 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     },
   });
   refresher.refresh('connect').catch(() => undefined);
+  // True from a refusal until the next CONNACK: the refused connection's close is not a failure.
+  return { recovering: () => refused !== undefined };
 }
 
 /**

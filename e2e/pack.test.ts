@@ -1,0 +1,159 @@
+/**
+ * The package as a user gets it: `npm pack`, installed from the tarball into an empty project
+ * (offline, from npm's cache: nothing but loopback is contacted), then used by name with `import`,
+ * `require`, TypeScript and a `<script>` tag; and linted with publint and arethetypeswrong.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOC_VECTOR } from '../test/helpers/vectors.js';
+import { launchChromium, recordPage, screenshot } from './helpers/chromium.js';
+import { ROOT } from './helpers/paths.js';
+import { atExit } from './helpers/process.js';
+import { startStaticServer, type StaticServer } from './helpers/static-server.js';
+
+const run = promisify(execFile);
+const BIN = join(ROOT, 'node_modules', '.bin');
+
+let dir: string;
+let tarball: string;
+let consumer: string;
+let installed: string;
+let manifest: { name: string; unpkg: string; exports: Record<string, unknown> };
+let releaseCleanup: () => void;
+
+/** Runs `node` in the consumer project and returns its stdout parsed as JSON. */
+async function nodeJson(args: string[]): Promise<unknown> {
+  const { stdout } = await run(process.execPath, args, { cwd: consumer, timeout: 30_000 });
+  return JSON.parse(stdout);
+}
+
+const { accessKeyId, accessKeySecret, instanceId, clientId, username, password } = DOC_VECTOR;
+const SIGN = `{ accessKeyId: ${JSON.stringify(accessKeyId)}, accessKeySecret: ${JSON.stringify(accessKeySecret)}, instanceId: ${JSON.stringify(instanceId)}, clientId: ${JSON.stringify(clientId)} }`;
+
+async function versionOf(pkg: string): Promise<string> {
+  return (JSON.parse(await readFile(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'apsaramq-pack-'));
+  releaseCleanup = atExit(() => void rm(dir, { recursive: true, force: true }));
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, timeout: 60_000 });
+  tarball = join(dir, stdout.trim().split('\n').at(-1)!);
+  consumer = join(dir, 'consumer');
+  await run('mkdir', ['-p', consumer]);
+  // mqtt's type dependencies ask for the newest @types/node; pin the one this checkout installed so
+  // that npm's cache can answer offline.
+  const overrides = { '@types/node': await versionOf('@types/node') };
+  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, overrides }));
+  // The optional peers, at the versions this checkout tested with, so npm's cache has them.
+  const peers = await Promise.all(['mqtt'].map(async (p) => `${p}@${await versionOf(p)}`));
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...peers], { cwd: consumer, timeout: 120_000 });
+  installed = join(consumer, 'node_modules', 'apsaramq-mqtt-auth');
+  manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8'));
+}, 180_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  releaseCleanup?.();
+});
+
+describe('packed package', () => {
+  it('contains the builds, their types, the README and nothing from src or tests', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball]);
+    const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', manifest.unpkg.replace(/^\.\//, '')]));
+    expect(files.filter((f) => /^(src|test|e2e|scripts)\//.test(f))).toEqual([]);
+  });
+
+  it('passes publint (strict)', async () => {
+    const { messages, pkg } = await publint({ pkgDir: installed, strict: true, level: 'suggestion' });
+    expect(messages.map((m) => formatMessage(m, pkg))).toEqual([]);
+  });
+
+  it('passes arethetypeswrong for every entry point', async () => {
+    const result = await run(join(BIN, 'attw'), [tarball, '--format', 'json', '--profile', 'node16'], { timeout: 110_000 }).catch((e: { stdout: string }) => e);
+    const report = JSON.parse(result.stdout) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
+    expect(report.analysis.problems).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining(['.']));
+  }, 120_000);
+
+  it('works by name with import (ESM)', async () => {
+    const out = await nodeJson([
+      '--input-type=module',
+      '-e',
+      `import * as m from 'apsaramq-mqtt-auth';
+       const a = await m.signatureCredentials(${SIGN});
+       const b = await m.signatureCredentials({ ...${SIGN}, hmac: m.nobleHmacSha1 });
+       console.log(JSON.stringify({ a, b, backend: m.hmacBackend(), url: m.createConnectOptions({ instanceId: 'i', clientId: ${JSON.stringify(clientId)}, credentials: a }).url }));`,
+    ]);
+    expect(out).toEqual({ a: { username, password }, b: { username, password }, backend: 'webcrypto', url: 'mqtts://i.mqtt.aliyuncs.com:8883' });
+  });
+
+  it('works by name with require (CJS), including the lazily loaded noble backend', async () => {
+    const out = await nodeJson([
+      '-e',
+      `const m = require('apsaramq-mqtt-auth');
+       Promise.all([m.signatureCredentials(${SIGN}), m.signatureCredentials({ ...${SIGN}, hmac: m.nobleHmacSha1 })])
+         .then(([a, b]) => console.log(JSON.stringify({ a, b, isError: new m.ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'x') instanceof Error })));`,
+    ]);
+    expect(out).toEqual({ a: { username, password }, b: { username, password }, isError: true });
+  });
+
+  it('type-checks a TypeScript consumer under node16 resolution, as ESM and as CJS', async () => {
+    const body = `const c = await signatureCredentials(${SIGN});
+const u: string = c.username;
+const t = tokenCredentials({ accessKeyId: 'a', instanceId: 'i', tokens: { RW: 'x' } });
+const o = createConnectOptions({ instanceId: 'i', clientId: 'GID_Test@@@1', credentials: t, transport: 'wss', keepalive: 30 });
+const e: ApsaraMqttAuthErrorCode = 'ERR_INVALID_CLIENT_ID';
+export { u, o, e };
+`;
+    const imports = `import { signatureCredentials, tokenCredentials, createConnectOptions, type ApsaraMqttAuthErrorCode } from 'apsaramq-mqtt-auth';\n`;
+    await writeFile(join(consumer, 'esm.mts'), imports + body);
+    await writeFile(join(consumer, 'cjs.cts'), imports + `async function main() {\n${body.replace(/^export .*$/m, '')}}\nvoid main;\n`);
+    const tsc = join(BIN, 'tsc');
+    const flags = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')];
+    const result = await run(tsc, [...flags, 'esm.mts', 'cjs.cts'], { cwd: consumer, timeout: 110_000 }).catch((e: { stdout: string }) => e);
+    expect(result.stdout).toBe('');
+  }, 120_000);
+
+  describe('<script> tag from the unpkg/jsdelivr file', () => {
+    let server: StaticServer;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      await writeFile(
+        join(consumer, 'index.html'),
+        `<!doctype html><meta charset="utf-8"><title>pack</title>
+<script src="/node_modules/apsaramq-mqtt-auth/${manifest.unpkg.replace(/^\.\//, '')}"></script>
+<p id="out">…</p>
+<script>
+  ApsaraMqttAuth.signatureCredentials(${SIGN}).then((c) => { document.getElementById('out').textContent = c.username + ' ' + c.password; });
+</script>`,
+      );
+      server = await startStaticServer({ roots: { '/': consumer } });
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('defines the ApsaraMqttAuth global and signs the documentation vector', async () => {
+      expect(JSON.parse(JSON.stringify(manifest))).toMatchObject({ jsdelivr: manifest.unpkg });
+      const page = await browser.newPage();
+      const log = recordPage(page);
+      await page.goto(server.url('/index.html'));
+      await page.waitForFunction(() => document.getElementById('out')?.textContent !== '…', undefined, { timeout: 10_000 });
+      expect(await page.textContent('#out'), log.text()).toBe(`${username} ${password}`);
+      await screenshot(page, 'pack-script-tag');
+    });
+  });
+});
