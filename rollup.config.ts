@@ -3,7 +3,7 @@
  * UMD script (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`) with the noble code
  * inside and mqtt.js read from its own global, and one bundled `.d.ts` (+ `.d.cts`) per entry.
  */
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -11,7 +11,7 @@ import type { Plugin, RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
-const entries: Record<string, string> = { index: 'src/index.ts' };
+const entries: Record<string, string> = { index: 'src/index.ts', broker: 'src/broker/index.ts' };
 const UMD_NAME = 'ApsaraMqttAuth';
 const UMD_FILE = 'dist/apsaramq-mqtt-auth.umd';
 
@@ -23,14 +23,20 @@ const ts = () =>
     compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
   });
 
-const isExternal = (id: string) => id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:');
+const isExternal = (id: string) =>
+  id === 'mqtt' || id.startsWith('@noble/hashes') || id.startsWith('node:') || ['aedes', 'ws', 'mqtt-packet'].includes(id);
 
-/** Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS. */
+/**
+ * Writes `x.d.cts` beside each `x.d.ts`, so `require` users get types that say CommonJS; relative
+ * imports of shared chunks (`./chunk.js`) become `./chunk.cjs`, so they stay CommonJS too.
+ */
 const ctsTypes = (): Plugin => ({
   name: 'cts-types',
   writeBundle(options, bundle) {
     for (const file of Object.keys(bundle)) {
-      if (file.endsWith('.d.ts')) copyFileSync(`${options.dir}/${file}`, `${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`);
+      if (!file.endsWith('.d.ts')) continue;
+      const text = readFileSync(`${options.dir}/${file}`, 'utf8').replace(/(['"]\.\.?\/[^'"]+)\.js(['"])/g, '$1.cjs$2');
+      writeFileSync(`${options.dir}/${file.replace(/\.d\.ts$/, '.d.cts')}`, text);
     }
   },
 });
@@ -57,11 +63,17 @@ const copyUmd = (): Plugin => ({
   },
 });
 
-/** The CLI imports the public API (`src/index.ts`), which it finds at run time as `dist/index.js`. */
-const publicApiExternal = (): Plugin => ({
-  name: 'public-api-external',
+/**
+ * The CLI finds the library at run time in its built entries instead of carrying a second copy:
+ * `src/index.ts` (and the error class it exports) as `dist/index.js`, `src/broker/*` as `dist/broker.js`.
+ */
+const libraryExternal = (): Plugin => ({
+  name: 'library-external',
   resolveId(source, importer) {
-    return importer && /[\\/]src[\\/]cli[\\/]/.test(importer) && source === '../index.js' ? { id: './index.js', external: true } : null;
+    if (!importer || !/[\\/]src[\\/]cli[\\/]/.test(importer)) return null;
+    if (source === '../index.js' || source === '../errors.js') return { id: './index.js', external: true };
+    if (source.startsWith('../broker/')) return { id: './broker.js', external: true };
+    return null;
   },
 });
 
@@ -99,11 +111,11 @@ const config: RollupOptions[] = [
     ],
   },
   {
-    // bin `apsaramq-mqtt-auth`: Node only, ESM only.
+    // bin `apsaramq-mqtt-auth`: Node only, ESM only. The broker command is a lazily loaded chunk.
     input: { cli: 'src/cli/main.ts' },
     external: (id) => id.startsWith('node:'),
-    plugins: [publicApiExternal(), ts(), executable()],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', banner: '#!/usr/bin/env node' },
+    plugins: [libraryExternal(), ts(), executable()],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'cli-[name].js', banner: (chunk) => (chunk.isEntry ? '#!/usr/bin/env node' : '') },
   },
   {
     input: entries,

@@ -2,22 +2,24 @@
  * Shared by the local-broker end-to-end tests: real mqtt.js clients built from the SDK's own
  * connect options, and waits on events (never on time).
  */
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { createConnectOptions, type Credentials } from '../src/index.js';
-import type { LocalBroker } from '../src/broker/index.js';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createConnectOptions, type Credentials, type PassThroughMqttOptions } from '../src/index.js';
+import type { BrokerEvents, LocalBroker } from '../src/broker/index.js';
 
 export const INSTANCE = 'mqtt-local-test';
 export const AK = { accessKeyId: 'LTAI-local-test', accessKeySecret: 'broker-test-secret-Xy9!' };
 
 /** Every client a test opens, so `closeAll` can end them in afterAll. */
 const open = new Set<MqttClient>();
+/** Each client's first 'close', recorded from the start so a close that already happened counts. */
+const closes = new WeakMap<MqttClient, Promise<void>>();
 
 export interface ConnectInput {
   clientId: string;
   credentials: Credentials;
   transport?: 'tcp' | 'ws';
   protocolVersion?: 4 | 5;
-  options?: Partial<Omit<IClientOptions, 'protocolVersion'>>;
+  options?: PassThroughMqttOptions;
 }
 
 /** Connects through `createConnectOptions`, without retries (a refusal is final). */
@@ -34,6 +36,7 @@ export async function connect(broker: LocalBroker, input: ConnectInput): Promise
   });
   const client = mqtt.connect(url, options);
   open.add(client);
+  closes.set(client, new Promise((resolve) => client.once('close', () => resolve())));
   client.on('error', () => {});
   try {
     await new Promise<void>((resolve, reject) => {
@@ -74,8 +77,7 @@ export function nextMessage(client: MqttClient, topic: string): Promise<{ topic:
 
 /** Resolves when the client's connection closes. */
 export function closed(client: MqttClient): Promise<void> {
-  if (client.disconnected && !client.connected) return Promise.resolve();
-  return new Promise((resolve) => client.once('close', () => resolve()));
+  return closes.get(client) ?? new Promise((resolve) => client.once('close', () => resolve()));
 }
 
 /** The MQTT 5 DISCONNECT reason code the broker sent, when it sends one. */
@@ -87,14 +89,19 @@ export function disconnectReason(client: MqttClient): Promise<number | undefined
 }
 
 /** Resolves with the first `event` of the broker whose payload passes `match`. */
-export function brokerEvent<T>(broker: LocalBroker, event: string, match: (info: T) => boolean = () => true): Promise<T> {
+export function brokerEvent<K extends keyof BrokerEvents>(
+  broker: LocalBroker,
+  event: K,
+  match: (info: BrokerEvents[K][0]) => boolean = () => true,
+): Promise<BrokerEvents[K][0]> {
+  const emitter = broker as unknown as NodeJS.EventEmitter;
   return new Promise((resolve) => {
-    const listener = (info: T) => {
+    const listener = (info: BrokerEvents[K][0]) => {
       if (!match(info)) return;
-      (broker as unknown as NodeJS.EventEmitter).off(event, listener);
+      emitter.off(event, listener);
       resolve(info);
     };
-    (broker as unknown as NodeJS.EventEmitter).on(event, listener);
+    emitter.on(event, listener);
   });
 }
 

@@ -11,8 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
 import { DOC_VECTOR, hexOf } from '../test/helpers/vectors.js';
+import { endAll, nextError, nextMessage } from './helpers/mqtt.js';
 import { ROOT } from './helpers/paths.js';
+import { startProcess, type StartedProcess } from './helpers/process.js';
 
 /** Built by scripts/check.sh (or `npm run test:e2e`) before vitest runs. */
 const CLI = join(ROOT, 'dist/cli.js');
@@ -408,6 +411,76 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the flag and t
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(run.stderr).not.toContain(SECRET);
+  });
+});
+
+describe('broker: the local broker from the same binary, and sign output that it accepts', () => {
+  // examples/broker.json's demo identities (not secrets of any real account).
+  const demo = { accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real', instanceId: 'mqtt-local-demo' };
+  const device = { clientId: 'GID_demo@@@sensor-1', deviceAccessKeyId: 'DeviceKey-demo-sensor-1', secret: 'demo-device-secret-not-real' };
+  let broker: StartedProcess;
+  let tcpUrl: string;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    broker = startProcess(process.execPath, [CLI, 'broker', '--config', join(ROOT, 'examples/broker.json'), '--tcp-port', '0', '--ws-port', '0', '--http-port', '0'], {
+      name: 'apsaramq-mqtt-auth broker',
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    tcpUrl = (await broker.waitForOutput(/MQTT over TCP: +(mqtt:\/\/127\.0\.0\.1:\d+)/, { stream: 'stdout', timeout: 20_000 }))[1]!;
+  });
+
+  afterAll(async () => {
+    await endAll(clients);
+    await broker?.stop();
+  });
+
+  const connect = (clientId: string, credentials: { username: string; password: string }) => {
+    const client = mqtt.connect(tcpUrl, { clientId, ...credentials, reconnectPeriod: 0, connectTimeout: 10_000 });
+    clients.push(client);
+    return client;
+  };
+
+  it('broker --help and a missing --config (exit 2, one line)', async () => {
+    const help = await cli(['broker', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: apsaramq-mqtt-auth broker --config <file>');
+    expect((await cli(['help', 'broker'])).stdout).toBe(help.stdout);
+    const bad = await cli(['broker']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^apsaramq-mqtt-auth broker: --config <file> is required.*\n$/);
+  });
+
+  it('accepts what sign makes in Signature and DeviceCredential mode, and carries a message', async () => {
+    const clientId = 'GID_demo@@@cli-e2e';
+    const signed = await cli(['sign', '--access-key-id', demo.accessKeyId, '--instance-id', demo.instanceId, '--client-id', clientId, '--json'], {
+      env: { APSARAMQ_ACCESS_KEY_SECRET: demo.accessKeySecret },
+    });
+    const subscriber = connect(clientId, JSON.parse(signed.stdout));
+    await subscriber.subscribeAsync('demo/cli/telemetry', { qos: 1 });
+    const deviceSigned = await cli(['sign', '--mode', 'device', '--device-access-key-id', device.deviceAccessKeyId, '--instance-id', demo.instanceId, '--client-id', device.clientId, '--json'], {
+      env: { APSARAMQ_DEVICE_ACCESS_KEY_SECRET: device.secret },
+    });
+    const publisher = connect(device.clientId, JSON.parse(deviceSigned.stdout));
+    const arrived = nextMessage(subscriber, 'demo/cli/telemetry');
+    await publisher.publishAsync('demo/cli/telemetry', 'from the CLI', { qos: 1 });
+    expect(await arrived).toBe('from the CLI');
+    expect(broker.stdout()).toMatch(/connected +GID_demo@@@cli-e2e \(Signature, MQTT 3\.1\.1\)\nconnected +GID_demo@@@sensor-1 \(DeviceCredential/);
+  });
+
+  it('refuses a Password signed with another secret (CONNACK 5)', async () => {
+    const signed = await cli(['sign', '--access-key-id', demo.accessKeyId, '--instance-id', demo.instanceId, '--client-id', 'GID_demo@@@cli-wrong', '--json'], {
+      env: { APSARAMQ_ACCESS_KEY_SECRET: 'not-the-secret' },
+    });
+    const refused = await nextError(connect('GID_demo@@@cli-wrong', JSON.parse(signed.stdout)));
+    expect(refused.code).toBe(5);
+  });
+
+  it('stops cleanly on SIGINT (exit 0)', async () => {
+    await endAll(clients.splice(0));
+    expect(await broker.stop({ signal: 'SIGINT' })).toEqual({ code: 0, signal: null });
+    expect(broker.stdout()).toMatch(/stopped\n$/);
   });
 });
 

@@ -109,11 +109,12 @@ function closeServer(server: TcpServer | HttpServer | undefined): Promise<void> 
 }
 
 /**
- * A running local broker. Start one with {@link startBroker}; stop it with {@link LocalBroker.close}.
+ * A running local broker, as {@link startBroker} returns it; stop it with {@link LocalBroker.close}.
+ * Its events ({@link BrokerEvents}) say who connected, was refused, denied or sent a notice.
  * Secrets (AccessKey secrets, device secrets, tokens) live in private fields and never show in
- * `util.inspect` or `JSON.stringify` of this object.
+ * `util.inspect` or `JSON.stringify` of it.
  */
-export class LocalBroker extends EventEmitter<BrokerEvents> {
+export interface LocalBroker extends EventEmitter<BrokerEvents> {
   /** The instance id clients must name. */
   readonly instanceId: string;
   /** The address listened on. */
@@ -130,6 +131,35 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   readonly tokens: TokenStore;
   /** Device credentials (Register / Get / Refresh / UnRegister). */
   readonly devices: DeviceStore;
+  /** `mqtt://host:port`, `ws://host:port/mqtt` or `http://host:port` (throws for a disabled listener). */
+  url(transport: BrokerTransport): string;
+  /** Every enabled listener's URL, by transport. */
+  urls(): Record<string, string>;
+  /**
+   * The `transport`, `host`, `port` (and `path`) fields of `createConnectOptions` for this broker.
+   *
+   * @example
+   * ```ts
+   * const { url, options } = createConnectOptions({ instanceId, clientId, credentials, ...broker.endpoint('ws') })
+   * ```
+   */
+  endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string };
+  /** The connected clients (authenticated, CONNACK sent), without secrets. */
+  sessions(): SessionInfo[];
+  /**
+   * Mounts a fetch-standard route on the HTTP listener, tried before the built-in control routes
+   * (and after the routes added before it). Returns a function that unmounts it.
+   */
+  addRoute(route: RouteHandler): () => void;
+  /** Stops listening, disconnects every client and cancels every timer. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+// The public fields come from LocalBroker by declaration merging and are set in the constructor.
+interface Broker extends LocalBroker {}
+
+/** The implementation behind {@link LocalBroker} (not exported: its aedes hooks are not API). */
+class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
   readonly #aedes: Aedes;
   readonly #auth: Authenticator;
@@ -156,14 +186,16 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   }) {
     super();
     const { config } = parts;
-    this.instanceId = config.instanceId;
-    this.host = config.host ?? '127.0.0.1';
-    this.tcpPort = parts.ports.tcp;
-    this.wsPort = parts.ports.ws;
-    this.wsPath = config.wsPath ?? '/mqtt';
-    this.httpPort = parts.ports.http;
-    this.tokens = parts.tokens;
-    this.devices = parts.devices;
+    Object.assign(this, {
+      instanceId: config.instanceId,
+      host: config.host ?? '127.0.0.1',
+      tcpPort: parts.ports.tcp,
+      wsPort: parts.ports.ws,
+      wsPath: config.wsPath ?? '/mqtt',
+      httpPort: parts.ports.http,
+      tokens: parts.tokens,
+      devices: parts.devices,
+    });
     this.#aedes = parts.aedes;
     this.#auth = parts.auth;
     this.#servers = parts.servers;
@@ -175,7 +207,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.#unsubscribeRevoke = this.tokens.onRevoke((token) => this.#onRevoke(token));
   }
 
-  /** `mqtt://host:port`, `ws://host:port/mqtt` or `http://host:port` (throws for a disabled listener). */
   url(transport: BrokerTransport): string {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
     if (transport === 'tcp') return `mqtt://${host}:${this.tcpPort}`;
@@ -184,7 +215,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     throw _invalid('transport', `${JSON.stringify(transport)} is not a listener of this broker (tcp, ws and http when enabled)`);
   }
 
-  /** Every enabled listener's URL, by transport. */
   urls(): Record<string, string> {
     const urls: Record<string, string> = { tcp: this.url('tcp') };
     if (this.wsPort !== undefined) urls.ws = this.url('ws');
@@ -192,29 +222,16 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return urls;
   }
 
-  /**
-   * The `transport`, `host`, `port` (and `path`) fields of `createConnectOptions` for this broker.
-   *
-   * @example
-   * ```ts
-   * const { url, options } = createConnectOptions({ instanceId, clientId, credentials, ...broker.endpoint('ws') })
-   * ```
-   */
   endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string } {
     if (transport === 'tcp') return { transport, host: this.host, port: this.tcpPort };
     if (this.wsPort === undefined) throw _invalid('transport', '"ws" is disabled on this broker (wsPort: false)');
     return { transport, host: this.host, port: this.wsPort, path: this.wsPath };
   }
 
-  /** The connected clients (authenticated, CONNACK sent), without secrets. */
   sessions(): SessionInfo[] {
     return [...this.#sessions.values()].filter((s) => s.ready && !s.closing).map((s) => this.#info(s));
   }
 
-  /**
-   * Mounts a fetch-standard route on the HTTP listener, tried before the built-in control routes
-   * (and after the routes added before it). Returns a function that unmounts it.
-   */
   addRoute(route: RouteHandler): () => void {
     if (typeof route !== 'function') throw _invalid('route', `must be a function (request) => Promise<Response | undefined> (got ${_typeName(route)})`);
     this.#routes.splice(this.#routes.length - 1, 0, route);
@@ -229,7 +246,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return this.#routes;
   }
 
-  /** Stops listening, disconnects every client and cancels every timer. Safe to call twice. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#unsubscribeRevoke();
@@ -288,13 +304,18 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     };
     this.#sessions.set(client, session);
     conn.once('close', () => this.#end(session));
+    // Just before the CONNACK leaves, so P2P delivery and token timers are in place before the
+    // client can act on it.
+    conn.once('connack', (returnCode: number) => {
+      if (returnCode === 0) this.#ready(session);
+    });
     return null;
   }
 
-  /** @internal After CONNACK: P2P delivery and token timers start. */
-  _ready(client: Client): void {
-    const session = this.#sessions.get(client);
-    if (!session || session.closing) return;
+  /** At CONNACK: P2P delivery and token timers start. */
+  #ready(session: Session): void {
+    if (session.closing) return;
+    const { client } = session;
     session.ready = true;
     // P2P messages reach their target without a subscription: subscribe on its behalf, through
     // aedes's own delivery function so that a matching user subscription is not delivered twice.
@@ -466,7 +487,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     if (session.closing) return;
     session.closing = true;
     this.#cancelTimers(session);
-    if (invalid) await this.#notice(session, SYS_TOPICS.TOKEN_INVALID_NOTICE, { code: invalid.code, type: invalid.type });
+    // Before its CONNACK a client may receive nothing else: it is just cut off.
+    if (invalid && session.ready) await this.#notice(session, SYS_TOPICS.TOKEN_INVALID_NOTICE, { code: invalid.code, type: invalid.type });
     session.conn.sendDisconnect(DISCONNECT_REASON.NOT_AUTHORIZED);
     session.conn.endGracefully();
   }
@@ -559,7 +581,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
   const sockets = new Set<Duplex>();
   // The hooks reach the broker object, made once the ports are known; a connection accepted
   // before that waits in `early`.
-  let broker: LocalBroker | undefined;
+  let broker: Broker | undefined;
   const early: Array<[Duplex, import('node:http').IncomingMessage | undefined]> = [];
   const aedes = await peers.aedes.Aedes.createBroker({
     authenticate: (client, username, password, done) => {
@@ -572,7 +594,6 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     authorizeSubscribe: (client, sub, done) => broker!._authorizeSubscribe(client, sub, done),
     authorizeForward: (client, packet) => broker!._authorizeForward(client, packet),
   });
-  aedes.on('clientReady', (client) => broker?._ready(client));
 
   const handle = (raw: Duplex, request: import('node:http').IncomingMessage | undefined) => {
     aedes.handle(new ClientConnection(raw, peers.mqttPacket), request);
@@ -605,7 +626,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     throw error;
   }
-  broker = new LocalBroker({ config, aedes, auth, tokens, devices, servers, ports, sockets });
+  broker = new Broker({ config, aedes, auth, tokens, devices, servers, ports, sockets });
   for (const [raw, request] of early.splice(0)) if (!raw.destroyed) handle(raw, request);
   return broker;
 }

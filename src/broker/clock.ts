@@ -48,11 +48,15 @@ export function _runAt(at: number, callback: () => void, now: () => number, time
   };
 }
 
-/** A clock that only moves when told to: pass `now` and `timers` to `startBroker`. */
-export interface ManualClock {
+/**
+ * A clock that only moves when told to: pass `now` and `timers` to `startBroker`. It is also a
+ * `Clock` of the client API (`now`, `setTimeout`, `clearTimeout`), so one manual clock can drive
+ * the broker and managed connections together.
+ */
+export interface ManualClock extends BrokerTimers {
   /** The current time, in ms since the epoch. */
   now(): number;
-  /** Timers driven by {@link ManualClock.advance} / {@link ManualClock.set}. */
+  /** Timers driven by {@link ManualClock.advance} / {@link ManualClock.set} (the same as the clock's own). */
   readonly timers: BrokerTimers;
   /** Moves the clock forward by `ms` and runs every timer that falls due, in order. */
   advance(ms: number): void;
@@ -92,18 +96,21 @@ export function createManualClock(start = 0): ManualClock {
     }
     time = target;
   };
+  const timers: BrokerTimers = {
+    setTimeout(callback, ms) {
+      const id = nextId++;
+      queue.set(id, { at: time + Math.max(0, ms), seq: id, callback });
+      return id;
+    },
+    clearTimeout(handle) {
+      queue.delete(handle as number);
+    },
+  };
   return {
     now: () => time,
-    timers: {
-      setTimeout(callback, ms) {
-        const id = nextId++;
-        queue.set(id, { at: time + Math.max(0, ms), seq: id, callback });
-        return id;
-      },
-      clearTimeout(handle) {
-        queue.delete(handle as number);
-      },
-    },
+    timers,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
     advance: (ms) => set(time + ms),
     set,
     pending: () => queue.size,

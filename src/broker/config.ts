@@ -93,7 +93,10 @@ export interface BrokerConfig {
   expireNoticeLeadMs?: number;
   /** The clock, UNIX ms. Default `Date.now`. */
   now?: () => number;
-  /** Timers for token notices and expiry. Default: the real ones. See {@link createManualClock}. */
+  /**
+   * Timers for token notices and expiry. Default: the real ones. A manual clock
+   * ({@link createManualClock}) or any client-API `Clock` fits.
+   */
   timers?: BrokerTimers;
   /** Extra HTTP routes, tried in order before the built-in ones. */
   routes?: readonly RouteHandler[];

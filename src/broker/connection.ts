@@ -33,6 +33,8 @@ const MAX_CONNECT_BYTES = 256 * 1024;
 
 /**
  * A client connection handed to aedes: a `Duplex` over the real socket (TCP or WebSocket stream).
+ * Emits `connack` (with the 3.1.1 return code) synchronously just before the CONNACK reaches the
+ * socket, so the broker can get a session ready before the client can act on it.
  */
 export class ClientConnection extends Duplex {
   /** The client's protocol level once its CONNECT is read: 3, 4 or 5. */
@@ -46,6 +48,8 @@ export class ClientConnection extends Duplex {
   #outbound: MqttPacket.Parser | undefined;
   readonly #unsubscribeCounts = new Map<number, number>();
   #ending = false;
+  /** Bytes aedes wrote before its CONNACK was complete (3.1.1 pass-through only). */
+  #head: Buffer[] | undefined = [];
 
   constructor(raw: Duplex, mqttPacket: PacketModule) {
     super({ allowHalfOpen: false });
@@ -95,6 +99,11 @@ export class ClientConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send(chunk, callback);
+  }
+
+  /** Bytes from aedes → the socket (translated for MQTT 5). */
+  #send(chunk: Buffer, callback: (error?: Error | null) => void): void {
     if (this.#ending || this.#raw.destroyed) {
       callback();
       return;
@@ -103,6 +112,17 @@ export class ClientConnection extends Duplex {
       this.#outbound!.parse(chunk);
       callback();
       return;
+    }
+    if (this.#head) {
+      // aedes writes the CONNACK in pieces; once its 4 bytes are here, announce it before they leave.
+      this.#head.push(chunk);
+      chunk = Buffer.concat(this.#head);
+      if (chunk.length < 4) {
+        callback();
+        return;
+      }
+      this.#head = undefined;
+      if (chunk[0] === 0x20) this.emit('connack', chunk[3]!);
     }
     if (this.#raw.write(chunk)) {
       callback();
@@ -115,6 +135,11 @@ export class ClientConnection extends Duplex {
     };
     this.#raw.once('drain', done);
     this.#raw.once('close', done);
+  }
+
+  // aedes corks the stream around each packet: write the pieces as one chunk, not one syscall each.
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.#send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -223,6 +248,7 @@ export class ClientConnection extends Duplex {
     let out: Packet;
     switch (packet.cmd) {
       case 'connack':
+        this.emit('connack', packet.returnCode ?? 0);
         out = { cmd: 'connack', sessionPresent: packet.sessionPresent, reasonCode: CONNACK_REASON[packet.returnCode ?? 0] ?? 0x80 };
         break;
       case 'publish': {

@@ -9,7 +9,7 @@ import { validateClientId } from '../credentials/client-id.js';
 
 /**
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
- * non-enumerable property: readable, but left out of `JSON.stringify`, spreads and `util.inspect`.
+ * getter: readable, but left out of `JSON.stringify`, spreads and `util.inspect`.
  */
 export interface DeviceCredential {
   readonly ClientId: string;
@@ -145,15 +145,30 @@ export class DeviceStore {
   }
 
   #record(entry: Entry): DeviceCredential {
-    const record = {
-      ClientId: entry.clientId,
-      DeviceAccessKeyId: entry.keyId,
-      InstanceId: this.#instanceId,
-      CreateTime: entry.createTime,
-      UpdateTime: entry.updateTime,
-    };
-    Object.defineProperty(record, 'DeviceAccessKeySecret', { value: entry.secret, enumerable: false });
-    return Object.freeze(record) as DeviceCredential;
+    return Object.freeze(new DeviceCredentialRecord(entry, this.#instanceId));
+  }
+}
+
+/** A snapshot of one credential; the secret sits behind a getter, so no dump of the object shows it. */
+class DeviceCredentialRecord implements DeviceCredential {
+  readonly ClientId: string;
+  readonly DeviceAccessKeyId: string;
+  readonly InstanceId: string;
+  readonly CreateTime: number;
+  readonly UpdateTime: number;
+  readonly #secret: string;
+
+  constructor(entry: Entry, instanceId: string) {
+    this.ClientId = entry.clientId;
+    this.DeviceAccessKeyId = entry.keyId;
+    this.InstanceId = instanceId;
+    this.CreateTime = entry.createTime;
+    this.UpdateTime = entry.updateTime;
+    this.#secret = entry.secret;
+  }
+
+  get DeviceAccessKeySecret(): string {
+    return this.#secret;
   }
 }
 

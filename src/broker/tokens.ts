@@ -257,8 +257,9 @@ export class TokenStore {
 
   #signedByUs(token: string): boolean {
     const [id, mac] = token.split('.') as [string, string];
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.#mac(id);
+    // Compared as text: a non-canonical encoding of the right bytes is still not the token we issued.
+    const given = Buffer.from(mac, 'utf8');
+    const expected = Buffer.from(this.#mac(id).toString('base64url'), 'utf8');
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 }

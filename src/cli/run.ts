@@ -22,6 +22,8 @@ export const COMMANDS: Record<string, Command> = {
   sign: { summary: 'compute the Username and Password for a client (every auth mode)', run: runSign },
   explain: { summary: 'show exactly what is signed: bytes in hex, secret length, HMAC, checks per part', run: runExplain },
   check: { summary: 'tell whether a Username/Password pair fits a secret, and which part differs', run: runCheck },
+  // Loaded on use: the broker code is large and needs the optional peers aedes, ws and mqtt-packet.
+  broker: { summary: 'run a local ApsaraMQ-compatible broker (development and tests)', run: async (argv) => (await import('./broker-command.js')).runBrokerCommand(argv) },
 };
 
 /** Top-level `--help`. */

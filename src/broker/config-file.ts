@@ -1,0 +1,115 @@
+/**
+ * Broker configuration from a JSON file (what `apsaramq-mqtt-auth broker --config broker.json`
+ * reads). Secrets may be written inline or as `{ "env": "VARIABLE" }`; the loaded object keeps
+ * them behind getters, so printing it shows none.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { _invalid } from '../errors.js';
+import { _typeName } from '../internal/bytes.js';
+import type { BrokerConfig } from './config.js';
+
+/** Options of {@link parseBrokerConfig} and {@link loadBrokerConfig}. */
+export interface BrokerConfigFileOptions {
+  /** Where `{ "env": "NAME" }` secrets are read. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The time `expiresInMs` of tokens counts from. Default `Date.now()`. */
+  now?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const TOP_KEYS = ['$schema', 'instanceId', 'host', 'tcpPort', 'wsPort', 'wsPath', 'httpPort', 'accessKeys', 'devices', 'customIdentities', 'tokens', 'devicePermissions', 'expireNoticeLeadMs'];
+const KEYS: Record<string, readonly string[]> = {
+  accessKeys: ['accessKeyId', 'accessKeySecret', 'permissions'],
+  devices: ['clientId', 'deviceAccessKeyId', 'deviceAccessKeySecret'],
+  customIdentities: ['username', 'secret', 'signMode', 'permissions'],
+  tokens: ['token', 'resources', 'actions', 'expireTime', 'expiresInMs', 'accessKeyId'],
+};
+/** The secret field of each list's entries. */
+const SECRET_KEY: Record<string, string> = {
+  accessKeys: 'accessKeySecret',
+  devices: 'deviceAccessKeySecret',
+  customIdentities: 'secret',
+  tokens: 'token',
+};
+
+function checkKeys(value: Json, allowed: readonly string[], field: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw _invalid(field ? `${field}.${key}` : key, `is not a broker setting (known: ${allowed.filter((k) => k !== '$schema').join(', ')})`);
+  }
+}
+
+function secretValue(value: unknown, field: string, env: BrokerConfigFileOptions['env']): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const name = (value as Json).env;
+  if (typeof name !== 'string' || Object.keys(value).length !== 1) throw _invalid(field, 'must be a string or { "env": "VARIABLE_NAME" }');
+  const text = (env ?? process.env)[name];
+  if (text === undefined || text === '') throw _invalid(field, `names the environment variable ${name}, which is not set`);
+  return text;
+}
+
+/** A copy of `entry` whose `secretKey` is readable but sits on its prototype, out of every dump. */
+function hideSecret(entry: Json, secretKey: string, secret: unknown): Json {
+  const holder = Object.create(Object.prototype, { [secretKey]: { get: () => secret, enumerable: false } }) as Json;
+  const { [secretKey]: _omit, ...rest } = entry;
+  return Object.assign(Object.create(holder) as Json, rest);
+}
+
+/**
+ * Turns parsed JSON into a {@link BrokerConfig}: unknown keys are refused by name, `{ "env": ... }`
+ * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The rest is checked
+ * by `startBroker`.
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the setting (e.g. `accessKeys[0].accessKeySecret`).
+ */
+export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOptions = {}): BrokerConfig {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw _invalid('config', `must be a JSON object (got ${_typeName(json)})`);
+  const source = json as Json;
+  checkKeys(source, TOP_KEYS, '');
+  const config: Json = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (key === '$schema') continue;
+    const keys = KEYS[key];
+    if (!keys) {
+      config[key] = value;
+      continue;
+    }
+    if (!Array.isArray(value)) throw _invalid(key, `must be an array (got ${_typeName(value)})`);
+    config[key] = value.map((entry: unknown, i) => {
+      const field = `${key}[${i}]`;
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw _invalid(field, 'must be an object');
+      const item = { ...(entry as Json) };
+      checkKeys(item, keys, field);
+      if (key === 'tokens' && item.expiresInMs !== undefined) {
+        if (item.expireTime !== undefined) throw _invalid(`${field}.expiresInMs`, 'cannot be given with expireTime');
+        if (typeof item.expiresInMs !== 'number') throw _invalid(`${field}.expiresInMs`, 'must be a number of milliseconds');
+        item.expireTime = (options.now ?? Date.now()) + item.expiresInMs;
+        delete item.expiresInMs;
+      }
+      const secretKey = SECRET_KEY[key]!;
+      return hideSecret(item, secretKey, secretValue(item[secretKey], `${field}.${secretKey}`, options.env));
+    });
+  }
+  return config as unknown as BrokerConfig;
+}
+
+/**
+ * Reads and parses a broker config file (JSON). See {@link parseBrokerConfig}.
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `config`) when the file cannot be read or is not JSON.
+ */
+export async function loadBrokerConfig(path: string, options: BrokerConfigFileOptions = {}): Promise<BrokerConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw _invalid('config', `file ${JSON.stringify(path)} could not be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, cause);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    // The parser's message quotes the text around the error, which may be a secret.
+    throw _invalid('config', `file ${JSON.stringify(path)} is not valid JSON`, cause instanceof Error ? new SyntaxError('invalid JSON') : undefined);
+  }
+  return parseBrokerConfig(json, options);
+}
