@@ -49,7 +49,7 @@ command line (given there they work, with a warning: the shell history keeps the
   APSARAMQ_CUSTOM_SECRET              custom identities
   APSARAMQ_TOKEN_R, _W, _RW           Token mode (tokens from ApplyToken)
 
-Nothing is sent anywhere: every command computes locally.
+sign, explain and check compute on this machine: nothing is sent anywhere.
 Exit codes: 0 done (check: match), 1 check mismatch / explain found a broken rule / failure, 2 bad input.`;
 }
 
