@@ -3,7 +3,7 @@
  * UMD script (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`) with the noble code
  * inside and mqtt.js read from its own global, and one bundled `.d.ts` (+ `.d.cts`) per entry.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -49,6 +49,41 @@ const noImportMetaInUmd = (): Plugin => ({
   },
 });
 
+/** Folders that get a copy of the minified UMD file, so their pages load it with a relative `<script>`. */
+const UMD_COPIES = ['examples/signature-tool/vendor'];
+
+const copyUmd = (): Plugin => ({
+  name: 'copy-umd',
+  writeBundle(options) {
+    if (!options.file?.endsWith('.min.js')) return;
+    for (const dir of UMD_COPIES) {
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(options.file, `${dir}/${options.file.split('/').pop()}`);
+    }
+  },
+});
+
+/**
+ * The CLI finds the library at run time in its built entries instead of carrying a second copy:
+ * `src/index.ts` (and the error class it exports) as `dist/index.js`, `src/broker/*` as `dist/broker.js`.
+ */
+const libraryExternal = (): Plugin => ({
+  name: 'library-external',
+  resolveId(source, importer) {
+    if (!importer || !/[\\/]src[\\/]cli[\\/]/.test(importer)) return null;
+    if (source === '../index.js' || source === '../errors.js') return { id: './index.js', external: true };
+    if (source.startsWith('../broker/')) return { id: './broker.js', external: true };
+    return null;
+  },
+});
+
+const executable = (): Plugin => ({
+  name: 'executable',
+  writeBundle(options, bundle) {
+    for (const file of Object.keys(bundle)) chmodSync(`${options.dir}/${file}`, 0o755);
+  },
+});
+
 const config: RollupOptions[] = [
   {
     input: entries,
@@ -71,9 +106,16 @@ const config: RollupOptions[] = [
         name: UMD_NAME,
         inlineDynamicImports: true,
         globals: { mqtt: 'mqtt' },
-        plugins: [terser({ format: { comments: false } })],
+        plugins: [terser({ format: { comments: false } }), copyUmd()],
       },
     ],
+  },
+  {
+    // bin `apsaramq-mqtt-auth`: Node only, ESM only. The broker command is a lazily loaded chunk.
+    input: { cli: 'src/cli/main.ts' },
+    external: (id) => id.startsWith('node:'),
+    plugins: [libraryExternal(), ts(), executable()],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'cli-[name].js', banner: (chunk) => (chunk.isEntry ? '#!/usr/bin/env node' : '') },
   },
   {
     input: entries,

@@ -68,7 +68,7 @@ describe('packed package', () => {
   it('contains the builds, their types, the README and nothing from src or tests', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', manifest.unpkg.replace(/^\.\//, '')]));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', manifest.unpkg.replace(/^\.\//, '')]));
     expect(files.filter((f) => /^(src|test|e2e|scripts)\//.test(f))).toEqual([]);
   });
 
@@ -114,6 +114,13 @@ ${handle}`]);
     const cjs = await nodeJson(['-e', `const s = require('apsaramq-mqtt-auth/server'); const m = require('apsaramq-mqtt-auth');
 ${handle}`]);
     expect([esm, cjs]).toEqual([{ password, shared: true }, { password, shared: true }]);
+  });
+
+  it('runs the bin by name: npx apsaramq-mqtt-auth sign', async () => {
+    const args = ['--no-install', 'apsaramq-mqtt-auth', 'sign', '--access-key-id', accessKeyId, '--instance-id', instanceId, '--client-id', clientId, '--json'];
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', APSARAMQ_ACCESS_KEY_SECRET: accessKeySecret };
+    const { stdout } = await run('npx', args, { cwd: consumer, env, timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ username, password });
   });
 
   it('type-checks a TypeScript consumer under node16 resolution, as ESM and as CJS', async () => {

@@ -45,3 +45,8 @@ export { TOKEN_INVALID_REASONS, UPLOAD_TOKEN_TOPIC } from './lifecycle/notices.j
 export type { TokenExpireNotice, TokenInvalidNotice, TokenInvalidReason } from './lifecycle/notices.js';
 export { systemClock } from './lifecycle/clock.js';
 export type { Clock } from './lifecycle/clock.js';
+
+export { USERNAME_LABELS } from './credentials/username.js';
+export type { AuthMode } from './credentials/username.js';
+export { explainSignature } from './credentials/explain.js';
+export type { ExplainSignatureOptions, ExplainedPart, SignatureExplanation, SignedMode } from './credentials/explain.js';

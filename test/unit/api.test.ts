@@ -5,6 +5,7 @@
 import * as api from '../../src/index.js';
 import { connectOptionsSuite } from '../suites/connect-options.suite.js';
 import { credentialsSuite } from '../suites/credentials.suite.js';
+import { explainSuite } from '../suites/explain.suite.js';
 import { errorsSuite } from '../suites/errors.suite.js';
 import { hmacSuite } from '../suites/hmac.suite.js';
 import { propertySuite } from '../suites/property.suite.js';
@@ -16,3 +17,4 @@ errorsSuite(api);
 connectOptionsSuite(api);
 propertySuite(api);
 signerSuite(api);
+explainSuite(api);
