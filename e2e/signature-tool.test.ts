@@ -173,8 +173,8 @@ describe('signature tool behaviour', () => {
     const group = page.locator('#checks > li[data-field="groupId"]');
     expect(await group.getAttribute('class')).toBe('fail');
     expect(await group.locator('li').allTextContents()).toEqual([
-      'groupId "GID" must start with "GID_" or "GID-"',
-      'groupId "GID" must be 7 to 64 characters long (it has 3)',
+      'groupId must start with "GID_" or "GID-"',
+      'groupId has 3 characters: use 7 to 64',
     ]);
     expect(await page.textContent('#message')).toMatch(/2 parts break a rule/);
   });

@@ -102,6 +102,8 @@ export async function measureBundles() {
 
 const CORE = 'ApsaraMqttAuthError, hmacSha1, hmacBackend, webCryptoHmacSha1, nobleHmacSha1, signatureCredentials, deviceCredentials, customCredentials, tokenCredentials, TOKEN_TYPES, formatClientId, parseClientId, validateClientId, MAX_CLIENT_ID_LENGTH';
 const OPTIONS = 'createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH';
+const LIFECYCLE =
+  'connect, connectAsync, staticCredentials, signatureProvider, deviceProvider, remoteCredentials, refreshCredentials, onSessionEvent, TOKEN_INVALID_REASONS, UPLOAD_TOKEN_TOPIC, systemClock';
 
 /**
  * What each part of the client API costs in the one-file browser bundle: the sources built as the
@@ -112,7 +114,9 @@ async function umdParts(ts, minify) {
   const variants = [
     ['credentials + client ids + HMAC', `export { ${CORE} } from './src/index.ts';`],
     ['  + createConnectOptions', `export { ${CORE}, ${OPTIONS} } from './src/index.ts';`],
-    ['  + connect/connectAsync, providers, lifecycle (= whole API)', `export * from './src/index.ts';`],
+    ['  + connect/connectAsync, providers, lifecycle', `export { ${CORE}, ${OPTIONS}, ${LIFECYCLE} } from './src/index.ts';`],
+    ['  + createSigner', `export { ${CORE}, ${OPTIONS}, ${LIFECYCLE}, createSigner } from './src/index.ts';`],
+    ['  + everything else in the entry (= whole API, as the UMD)', `export * from './src/index.ts';`],
   ];
   const noNoble = {
     name: 'no-noble',

@@ -53,7 +53,7 @@ const VALID_CLIENT_ID = /^GID[_-][\w-]{3,60}@@@[\w-]+$/;
 function nodeCrypto(): NodeCrypto | undefined {
   if (!import.meta.url) return undefined;
   try {
-    return (globalThis as { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } }).process?.getBuiltinModule?.('node:crypto');
+    return (globalThis as { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } }).process?.getBuiltinModule?.('crypto');
   } catch {
     return undefined;
   }
@@ -90,7 +90,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     digest = (message) => node.createHmac('sha1', secret).update(message).digest();
     password = (clientId) => node.createHmac('sha1', secret).update(clientId).digest('base64');
   } else {
-    if (backend === 'node') throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'node:crypto is not reachable here: use backend "noble"', { field: 'backend' });
+    if (backend === 'node') throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'backend "node" needs Node\'s crypto module, not reachable here: use backend "noble"', { field: 'backend' });
     const keyed = (await _loadNoble())._nobleKeyedHmac(key);
     digest = (message) => keyed(_toBytes(message, 'message'));
     password = (clientId) => _base64(digest(clientId));
