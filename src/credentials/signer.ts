@@ -6,6 +6,7 @@
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes, type BytesLike } from '../internal/bytes.js';
 import { _loadNoble } from '../hmac/noble.js';
+import { _nodeCrypto } from '../hmac/node.js';
 import { _requireClientId } from './client-id.js';
 import type { Credentials } from './types.js';
 import { _requireOptions, _requireSegment } from './validate.js';
@@ -43,21 +44,9 @@ export interface Signer {
   digest(message: BytesLike): Uint8Array;
 }
 
-type NodeCrypto = { createHmac(algorithm: 'sha1', key: Uint8Array): { update(data: string | Uint8Array): { digest(): Uint8Array; digest(encoding: 'base64'): string } } };
-
 // Every rule of validateClientId at once, for the common case of a valid id; anything else goes
 // through the full check, which names the rule that is broken.
 const VALID_CLIENT_ID = /^GID[_-][\w-]{3,60}@@@[\w-]+$/;
-
-/** `node:crypto` without a static import (which would break browser bundles); undefined in the UMD build and outside Node-like runtimes. */
-function nodeCrypto(): NodeCrypto | undefined {
-  if (!import.meta.url) return undefined;
-  try {
-    return (globalThis as { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } }).process?.getBuiltinModule?.('crypto');
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A synchronous signer for one secret: the default path for batch signing (a credential server
@@ -84,7 +73,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
 
   let digest: (message: Uint8Array | string) => Uint8Array;
   let password: (clientId: string) => string;
-  const node = backend === 'noble' ? undefined : nodeCrypto();
+  const node = backend === 'noble' ? undefined : _nodeCrypto();
   if (node) {
     const secret = key.slice(); // a copy the caller cannot change afterwards
     digest = (message) => node.createHmac('sha1', secret).update(message).digest();
