@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: every benchmark of issue 6 in one run, a table on stdout and bench/results.json.
+ * `npm run bench`: every benchmark of issue 6 in one run, a table on stdout, bench/results.json (all
+ * figures) and bench/results.md (the tables, as BENCHMARKS.md shows them).
  *
  *   npm run bench                       everything (several minutes)
  *   npm run bench -- --quick            fewer rounds: to try the harness, not to publish
@@ -8,7 +9,7 @@
  * Sections: bundles, node, chromium, connect, server, rotation.
  * @module
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { tokenRotation } from './rotation.js';
 import { credentialServer } from './server.js';
 import { signingChromium } from './signing-chromium.js';
 import { signingNode } from './signing-node.js';
+import { toMarkdown } from './markdown.js';
 import type { BenchOptions, Section } from './types.js';
 
 const SECTIONS: Record<string, (options: BenchOptions) => Promise<Section>> = {
@@ -38,12 +40,10 @@ function args(): { only: string[]; options: BenchOptions } {
   return { only, options: { quick: argv.includes('--quick') } };
 }
 
+/** The first line a command prints (mosquitto -h prints its version but exits non-zero). */
 function version(command: string, argv: string[]): string {
-  try {
-    return execFileSync(command, argv, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
-  } catch {
-    return 'not found';
-  }
+  const run = spawnSync(command, argv, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  return run.stdout?.trim().split('\n')[0] || 'not found';
 }
 
 function machine() {
@@ -78,4 +78,5 @@ for (const name of only) {
 }
 const out = { ...meta, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))), sections: results };
 await writeFile(join(ROOT, 'bench/results.json'), JSON.stringify(out, null, 2) + '\n');
-console.log('\nwrote bench/results.json');
+await writeFile(join(ROOT, 'bench/results.md'), toMarkdown(meta, results));
+console.log('\nwrote bench/results.json and bench/results.md');
