@@ -18,7 +18,7 @@ type CryptoJs = {
 const CryptoJS = createRequire(import.meta.url)('crypto-js') as CryptoJs;
 
 const ACCESS_KEY_ID = 'LTAI5tBenchmark';
-const SECRET = 'bench-secret-0123456789abcdefghij'; // the length of a real AccessKey secret (30)
+const SECRET = 'bench-secret-0123456789abcdefghij'; // 33 bytes, about the length of a real AccessKey secret (30)
 const INSTANCE = 'mqtt-cn-bench';
 export const CLIENT_IDS = Array.from({ length: 1000 }, (_, i) => `GID_bench@@@device-${String(i).padStart(4, '0')}`);
 
