@@ -109,6 +109,24 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     };
   }
 
+  // mqtt.js's end() needs the network stream, which a `manualConnect` client gets only when it
+  // connects. Ended before that (say its first credentials were refused), the session ends it:
+  // 'end' as mqtt.js would emit it (which stops the refresher below), then the callback.
+  const mqttEnd = client.end.bind(client) as (...args: unknown[]) => MqttClient;
+  let endedEarly = false;
+  (client as unknown as { end: unknown }).end = (...args: unknown[]): MqttClient => {
+    if ((client as unknown as { stream?: unknown }).stream) return mqttEnd(...args);
+    const callback = args.find((a): a is () => void => typeof a === 'function');
+    waiting = false;
+    const first = !endedEarly;
+    endedEarly = true;
+    queueMicrotask(() => {
+      if (first) client.emit('end');
+      callback?.();
+    });
+    return client;
+  };
+
   async function upload(pairs: { type: string; token: string }[], expiresAt?: number): Promise<void> {
     if (pairs.length === 0) return; // not Token mode: the next CONNECT carries the new password
     const batch: Call[] = (held = []);
