@@ -139,7 +139,8 @@ async function start() {
 
   const demoAction = async (url) => {
     const answer = await fetch(url, { method: 'POST' });
-    if (!answer.ok) throw new Error((await answer.json().catch(() => ({}))).error?.message ?? `HTTP ${answer.status}`);
+    const body = await answer.json().catch(() => ({}));
+    if (!answer.ok) throw new Error(body.error?.message ?? `HTTP ${answer.status}`);
   };
   const onClick = (id, action) =>
     $(id).addEventListener('click', () => action().catch((error) => logLine(`${$(id).textContent} failed: ${error.message}`)));
