@@ -130,6 +130,8 @@ const credentialAnswers = (seen: readonly SeenResponse[]) =>
 
 /** Stops `npm start` with SIGINT and checks it left nothing behind. */
 async function expectCleanStop(started: Started, closedPorts: readonly number[]): Promise<void> {
+  // `npm start` and its node-service child carry the run id: the check below can see them.
+  expect(processesOf(started.runId)).toHaveLength(2);
   const exit = await started.process.stop({ signal: 'SIGINT', timeout: 15_000 });
   expect(exit, started.process.stdout() + started.process.stderr()).toEqual({ code: 0, signal: null });
   expect(started.process.stdout()).toMatch(/\[node-service\] stopped: \d+ samples acknowledged/);

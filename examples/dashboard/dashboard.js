@@ -36,6 +36,7 @@ function logLine(text) {
 
 function setState(state, detail = '') {
   if (view.state === 'refused') return; // final: the page does not retry what was refused
+  if (view.state === state && view.detail === detail && view.history.length > 0) return; // e.g. each retry of an outage
   view.state = state;
   view.detail = detail;
   view.history.push({ state, detail });

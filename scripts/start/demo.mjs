@@ -32,7 +32,7 @@ async function startLocalBroker(root, settings, log) {
 
 /** The environment of the node-service child: where to connect, never more secrets than it needs. */
 function serviceEnv(env, settings, broker) {
-  const own = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('APSARAMQ_') && !name.startsWith('DEMO_')));
+  const own = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('APSARAMQ_')));
   if (broker) return { ...own, APSARAMQ_HOST: broker.host, APSARAMQ_PORT: String(broker.tcpPort), APSARAMQ_PARENT_TOPIC: settings.parentTopic };
   const instance = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('APSARAMQ_') && !/^APSARAMQ_(WS_|OPENAPI_|REGION_)/.test(name)));
   return { ...own, ...instance, APSARAMQ_GROUP_ID: settings.groupId, APSARAMQ_PARENT_TOPIC: settings.parentTopic };

@@ -31,10 +31,12 @@ function portFrom(env, name, fallback) {
   return Number(text);
 }
 
-function durationFrom(env, name, fallback, min) {
+function durationFrom(env, name, fallback, min, max) {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new StartSettingsError(`${name} must be a whole number of milliseconds, at least ${min} (got ${JSON.stringify(text)})`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new StartSettingsError(`${name} must be a whole number of milliseconds from ${min} to ${max} (got ${JSON.stringify(text)})`);
+  }
   return Number(text);
 }
 
@@ -58,8 +60,8 @@ export function readStartSettings(env, files) {
   const demo = JSON.parse(readFileSync(files.brokerConfigFile, 'utf8'));
   const common = {
     webPort: portFrom(env, PORT_VARIABLES.web, DEFAULT_PORTS.web),
-    // 1 hour by default; short lifetimes (ApplyToken's minimum is 60 s) show in-band rotation live.
-    tokenTtl: durationFrom(env, 'DEMO_TOKEN_TTL_MS', HOUR, 60_000),
+    // 1 hour by default; short lifetimes (ApplyToken allows 60 s to 30 days) show in-band rotation live.
+    tokenTtl: durationFrom(env, 'DEMO_TOKEN_TTL_MS', HOUR, 60_000, 30 * 24 * HOUR),
     groupId: segmentFrom(env, 'APSARAMQ_GROUP_ID', 'GID_demo', /^GID[_-][A-Za-z0-9_-]{3,60}$/, 'must be a GroupId: GID_ or GID- then letters, digits, - or _'),
     parentTopic: segmentFrom(env, 'APSARAMQ_PARENT_TOPIC', 'demo', /^[A-Za-z0-9_-]{1,40}$/, 'must be a parent topic: letters, digits, - or _'),
   };
