@@ -166,6 +166,32 @@ describe('managed connection, Token mode', () => {
     expect(wire.slice(acked + 1)).toEqual(sent.slice(25).map((m) => `pub ${m}`));
   });
 
+  it('a second rotation before the first is acknowledged drops nothing that was held', async () => {
+    const tokens = tokenProvider(30 * MINUTE);
+    const { received } = await receiver('GID_fleet@@@rx-twice');
+    const client = await managed('GID_fleet@@@tx-twice', tokens.provider);
+    const sent = Array.from({ length: 30 }, (_, i) => `d${i}`);
+    const acks: Promise<unknown>[] = [];
+    let uploads = 0;
+    let second: Promise<void> | undefined;
+    client.on('packetsend', (p) => {
+      if (p.cmd !== 'publish' || p.topic !== '$SYS/uploadToken') return;
+      // Each upload is on the wire, unacknowledged: the app publishes, and the first time a
+      // second rotation starts at once.
+      const batch = uploads++ === 0 ? sent.slice(0, 15) : sent.slice(15);
+      for (const m of batch) acks.push(client.publishAsync(TOPIC, m, { qos: 1 }));
+      if (uploads === 1) second = refreshCredentials(client);
+    });
+    await refreshCredentials(client);
+    await until(() => second !== undefined && uploads === 2, 'the second upload');
+    await second;
+    await Promise.all(acks);
+    await until(() => received.length >= sent.length, 'all 30 messages');
+    expect(received).toEqual(sent);
+    expect(tokens.issued).toHaveLength(3);
+    expect(client.connected).toBe(true);
+  });
+
   it('accepts the expiry notice: refreshes and rotates without a disconnect', async () => {
     const tokens = tokenProvider(30 * MINUTE, { withExpiry: false }); // no expiresAt: only the notice can warn
     const client = await managed('GID_fleet@@@tx-notice', tokens.provider);
