@@ -82,7 +82,7 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const { mqtt, url, options, session: sessionInput } = prepare(input);
   const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
   return new Promise<MqttClient>((resolve, reject) => {
-    let session: { recovering(): boolean };
+    let session: ReturnType<typeof _startSession>;
     const listeners: Record<string, (arg?: unknown) => void> = {
       connect: () => settle(),
       error: (error) =>
@@ -98,8 +98,13 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
     const settle = (error?: ApsaraMqttAuthError) => {
       for (const [event, listener] of Object.entries(listeners)) emitter.off(event, listener);
       if (!error) return resolve(client);
-      client.end(true);
       reject(error);
+      session.stop();
+      try {
+        client.end(true);
+      } catch {
+        // mqtt.js cannot end a client that never opened a socket; there is nothing to close.
+      }
     };
     for (const [event, listener] of Object.entries(listeners)) emitter.on(event, listener);
     session = _startSession(client, sessionInput, true);

@@ -52,12 +52,17 @@ type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
  * soon as the first credentials arrive.
  */
-export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean } {
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean; stop(): void } {
   const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
   let waiting = connectNow; // idle until credentials arrive
+  let closing = false; // a refused connection's socket has not closed yet
+  let ready = false; // credentials arrived while `closing`: connect on its close
   let refused: string | undefined; // the password refused since the last successful CONNACK
   let lastRefusal = 5;
-  let held: Call[] | undefined; // calls held back while a token upload awaits its PUBACK
+  let held: Call[] | undefined; // calls held back while token uploads await their PUBACKs
+  let uploads = 0; // uploads in flight on this connection
+  let generation = 0; // bumped when the gate opens, so uploads of an older connection cannot reopen it
+  let doomed = false; // the broker said the token is invalid and will disconnect
   let ended = false;
 
   const fatal = (error: ApsaraMqttAuthError) => {
@@ -82,8 +87,10 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
       emit('credentials', fresh.expiresAt === undefined ? { reason } : { reason, expiresAt: fresh.expiresAt });
       if (waiting) {
         waiting = false;
-        client.connect();
-      } else if (client.connected && username === fresh.username && password !== fresh.password) {
+        // mqtt.js cannot start a connection while the refused one is still closing.
+        if (closing) ready = true;
+        else client.connect();
+      } else if (client.connected && !doomed && username === fresh.username && password !== fresh.password) {
         void upload(_tokenPairs(fresh.username, fresh.password), fresh.expiresAt);
       }
     },
@@ -92,9 +99,11 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     },
   });
 
-  const release = (batch: Call[] | undefined) => {
-    if (batch !== held) return; // a newer upload owns the gate
+  const release = () => {
+    const batch = held;
     held = undefined;
+    uploads = 0;
+    generation++;
     for (const [fn, args] of batch ?? []) fn.apply(client, args);
   };
 
@@ -129,7 +138,11 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
 
   async function upload(pairs: { type: string; token: string }[], expiresAt?: number): Promise<void> {
     if (pairs.length === 0) return; // not Token mode: the next CONNECT carries the new password
-    const batch: Call[] = (held = []);
+    // A second upload before the first is acknowledged shares its gate: nothing held is dropped,
+    // and the gate opens when the last one is acknowledged.
+    held ??= [];
+    uploads++;
+    const mine = generation;
     try {
       for (const { type, token } of pairs) {
         await new Promise<void>((resolve, reject) =>
@@ -143,7 +156,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
       // The broker answers a bad upload with tokenInvalidNotice and a disconnect; the reconnect
       // then carries the new password, so there is nothing more to do here.
     } finally {
-      release(batch);
+      if (mine === generation && --uploads === 0) release();
     }
   }
 
@@ -153,6 +166,8 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     if (event === 'message') {
       const parsed = _parseNotice(String(args[0]), args[1] as Uint8Array);
       if (parsed) {
+        // After an invalid notice the broker disconnects: new credentials wait for the reconnect.
+        if (parsed.kind === 'invalid') doomed = true;
         emit(parsed.kind === 'expiring' ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
         // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
         const stale = parsed.kind === 'expiring' && (refresher.current?.expiresAt ?? 0) > parsed.notice.expireTime;
@@ -167,18 +182,25 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         if (refused !== undefined) return fatal(_refusalError(code, args[0])), true;
         refused = client.options.password as string;
         waiting = true;
+        closing = true;
         refresher.refresh('refused').catch(() => undefined);
         return true;
       }
     } else if (event === 'connect') {
       refused = undefined;
-      release(held); // the new connection authenticated with the newest credentials
+      doomed = false;
+      release(); // the new connection authenticated with the newest credentials
     } else if (event === 'close') {
-      release(held); // mqtt.js queues offline publishes itself, in order
+      release(); // mqtt.js queues offline publishes itself, in order
+      closing = false;
+      if (ready && !ended) {
+        ready = false;
+        queueMicrotask(() => client.connect()); // after mqtt.js's own close handling
+      }
     } else if (event === 'end') {
       ended = true;
       refresher.stop();
-      release(held);
+      release();
     }
     return emit(event, ...args);
   };
@@ -190,7 +212,14 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   });
   refresher.refresh('connect').catch(() => undefined);
   // True from a refusal until the next CONNACK: the refused connection's close is not a failure.
-  return { recovering: () => refused !== undefined };
+  return {
+    recovering: () => refused !== undefined,
+    stop() {
+      ended = true;
+      refresher.stop();
+      release();
+    },
+  };
 }
 
 /**
