@@ -13,9 +13,6 @@ import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from 
 /** Device ids of the client ids this demo hands credentials to. */
 export const PAGE_DEVICE_ID = /^(dashboard|page)-[A-Za-z0-9_-]{1,40}$/;
 
-/** How long a QueryToken answer is reused for the same token (many pages complain at once). */
-const CHECK_REUSE_MS = 2000;
-
 /**
  * @param {{ instanceId: string, accessKeyId: string, accessKeySecret: string,
  *   openApi: { endpoint: string } | { regionId: string }, groupId: string, parentTopic: string,
@@ -30,25 +27,6 @@ export function createDemoCredentials(options) {
   const issuer = createTokenIssuer({ client: api, ttl: options.tokenTtl, refreshMargin });
   const permission = { resources: [`${options.parentTopic}/+/telemetry`], actions: 'R' };
 
-  // A page that was told its token is invalid (revoked, say) or refused asks again; the issuer
-  // would hand out the same cached token. Ask the token service whether it still stands, once per
-  // token however many pages ask, and apply for a new one only if it does not: a client cannot
-  // make the server call ApplyToken (billed, rate-limited) just by saying so.
-  const checks = new Map();
-  async function dropIfDead() {
-    const cached = await issuer.issue(permission);
-    let check = checks.get(cached.token);
-    if (!check) {
-      check = api.queryToken({ token: cached.token }).catch(() => true); // unknown: keep serving it
-      checks.set(cached.token, check);
-      setTimeout(() => checks.delete(cached.token), CHECK_REUSE_MS).unref();
-    }
-    if (!(await check)) {
-      issuer.invalidate(permission);
-      log('the cached token is no longer valid: applying for a new one');
-    }
-  }
-
   const handler = createCredentialHandler({
     instanceId,
     tokenIssuer: issuer,
@@ -58,7 +36,8 @@ export function createDemoCredentials(options) {
         log(`refused credentials for ${clientId}`);
         throw new ApsaraMqttAuthError('ERR_FORBIDDEN', `this demo hands credentials only to ${groupId}@@@dashboard-* and ${groupId}@@@page-* client ids`, { field: 'clientId' });
       }
-      if (params.reason === 'token-invalid' || params.reason === 'refused') await dropIfDead();
+      // A page that reports its token refused or invalid (revoked, say) makes the handler check the
+      // cached token with QueryToken and replace it only if it no longer stands.
       log(`Token credentials for ${clientId} (${params.reason ?? 'connect'}): R on ${permission.resources.join(',')}`);
       return { mode: 'token', ...permission };
     },
