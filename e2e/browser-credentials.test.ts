@@ -11,7 +11,7 @@ import { createOpenApiService, startBroker, type LocalBroker } from '../src/brok
 import { signatureCredentials } from '../src/index.js';
 import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/index.js';
 import { serve, type Served } from '../test/helpers/loopback.js';
-import { launchChromium, recordPage, screenshot } from './helpers/chromium.js';
+import { launchChromium, recordPage, recordResponses, screenshot } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
 import { demoRoots } from './helpers/demo-page.js';
 import { startStaticServer, type StaticServer } from './helpers/static-server.js';
@@ -59,11 +59,7 @@ describe('a page that gets its credentials from the handler', () => {
     try {
       const page = await context.newPage();
       const log = recordPage(page);
-      // Every response the page received, with its body (empty where there is none, e.g. a 204).
-      const responses: Promise<{ url: string; status: number; body: string }>[] = [];
-      page.on('response', (response) =>
-        responses.push(response.text().then((body) => ({ url: response.url(), status: response.status(), body }), () => ({ url: response.url(), status: response.status(), body: '' }))),
-      );
+      const responses = recordResponses(page);
       const query = new URLSearchParams({
         credentials: credentialServer.url,
         instanceId: INSTANCE,
@@ -92,7 +88,7 @@ describe('a page that gets its credentials from the handler', () => {
       // The browser preflighted the cross-origin JSON POST, then sent it: both reached the handler.
       expect(handlerRequests.map((r) => r.method)).toEqual(['OPTIONS', 'POST']);
       expect(handlerRequests.every((r) => r.origin === pages.origin)).toBe(true);
-      const seen = await Promise.all(responses);
+      const seen = await responses.all();
       expect(seen.length).toBeGreaterThan(3); // the page, its modules, the credentials
       const fromHandler = seen.filter((r) => r.url.startsWith(credentialServer.url));
       expect(fromHandler.map((r) => r.status)).toEqual([200]);

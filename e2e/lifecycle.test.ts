@@ -5,8 +5,10 @@
  * on events, never on time.
  */
 import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCredentialHandler, toNodeListener } from '../src/server/index.js';
 import { freePort } from './helpers/ports.js';
 import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
 import {
@@ -17,6 +19,7 @@ import {
   signatureCredentials,
   tokenCredentials,
   type Clock,
+  remoteCredentials,
   type CredentialsProvider,
   type TokenInvalidNotice,
 } from '../src/index.js';
@@ -166,6 +169,32 @@ describe('managed connection, Token mode', () => {
     expect(wire.slice(acked + 1)).toEqual(sent.slice(25).map((m) => `pub ${m}`));
   });
 
+  it('a second rotation before the first is acknowledged drops nothing that was held', async () => {
+    const tokens = tokenProvider(30 * MINUTE);
+    const { received } = await receiver('GID_fleet@@@rx-twice');
+    const client = await managed('GID_fleet@@@tx-twice', tokens.provider);
+    const sent = Array.from({ length: 30 }, (_, i) => `d${i}`);
+    const acks: Promise<unknown>[] = [];
+    let uploads = 0;
+    let second: Promise<void> | undefined;
+    client.on('packetsend', (p) => {
+      if (p.cmd !== 'publish' || p.topic !== '$SYS/uploadToken') return;
+      // Each upload is on the wire, unacknowledged: the app publishes, and the first time a
+      // second rotation starts at once.
+      const batch = uploads++ === 0 ? sent.slice(0, 15) : sent.slice(15);
+      for (const m of batch) acks.push(client.publishAsync(TOPIC, m, { qos: 1 }));
+      if (uploads === 1) second = refreshCredentials(client);
+    });
+    await refreshCredentials(client);
+    await until(() => second !== undefined && uploads === 2, 'the second upload');
+    await second;
+    await Promise.all(acks);
+    await until(() => received.length >= sent.length, 'all 30 messages');
+    expect(received).toEqual(sent);
+    expect(tokens.issued).toHaveLength(3);
+    expect(client.connected).toBe(true);
+  });
+
   it('accepts the expiry notice: refreshes and rotates without a disconnect', async () => {
     const tokens = tokenProvider(30 * MINUTE, { withExpiry: false }); // no expiresAt: only the notice can warn
     const client = await managed('GID_fleet@@@tx-notice', tokens.provider);
@@ -290,5 +319,34 @@ describe('managed connection, refusals', () => {
     await expect(
       connectAsync({ instanceId: INSTANCE, clientId, transport: 'tcp', host: '127.0.0.1', port, credentials: signatureCredentials({ ...AK, instanceId: INSTANCE, clientId }) }),
     ).rejects.toMatchObject({ code: 'ERR_CONNECT_FAILED' });
+  });
+
+  it('first credentials that cannot be had reject connectAsync (typed, with the server\'s status) and leave nothing running', async () => {
+    // A real credential server whose authorize refuses this caller.
+    const handler = createCredentialHandler({ instanceId: INSTANCE, ...AK, authorize: () => false });
+    const server: Server = createServer(toNodeListener(handler));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      const own = createManualClock(clock.now()); // this client's own clock, to see what it leaves scheduled
+      const error = await connectAsync({
+        instanceId: INSTANCE,
+        clientId: 'GID_fleet@@@denied',
+        credentials: remoteCredentials(`http://127.0.0.1:${port}/credentials`),
+        ...broker.endpoint('tcp'),
+        clock: { now: own.now, setTimeout: own.timers.setTimeout, clearTimeout: own.timers.clearTimeout },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'ERR_CREDENTIALS_UNAVAILABLE', returnCode: 403 });
+      expect(own.pending()).toBe(0); // no retry left scheduled
+      await expect(
+        connectAsync({ instanceId: INSTANCE, clientId: 'GID_fleet@@@throws', credentials: () => Promise.reject(new Error('down')), ...broker.endpoint('tcp') }),
+      ).rejects.toMatchObject({ code: 'ERR_CREDENTIALS_UNAVAILABLE' });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -51,3 +51,27 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** A response a page received, with its body as text (empty where there is none, e.g. a 204). */
+export interface SeenResponse {
+  url: string;
+  status: number;
+  body: string;
+}
+
+/**
+ * Records every response `page` receives from now on, body included, for assertions such as "no
+ * secret reached the page". Await `all()` after the page is done: bodies are read as they arrive.
+ */
+export function recordResponses(page: Page): { all(): Promise<SeenResponse[]> } {
+  const seen: Promise<SeenResponse>[] = [];
+  page.on('response', (response) =>
+    seen.push(
+      response.text().then(
+        (body) => ({ url: response.url(), status: response.status(), body }),
+        () => ({ url: response.url(), status: response.status(), body: '' }),
+      ),
+    ),
+  );
+  return { all: () => Promise.all(seen) };
+}

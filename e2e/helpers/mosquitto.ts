@@ -35,6 +35,11 @@ export interface MosquittoOptions {
   users: readonly MosquittoUser[];
   /** Milliseconds to wait for both listeners (default 10 s). */
   startTimeout?: number;
+  /**
+   * Also listen for MQTT over TLS, with a self-signed certificate for `127.0.0.1` made by `openssl`
+   * (clients trust it through {@link Mosquitto.caFile}).
+   */
+  tls?: boolean;
 }
 
 /** One CONNACK mosquitto sent, read from its debug log. */
@@ -54,6 +59,10 @@ export interface Mosquitto {
   readonly wsPort: number;
   /** `ws://127.0.0.1:<wsPort>/mqtt`. */
   readonly wsUrl: string;
+  /** The MQTT-over-TLS listener, with `tls: true`. */
+  readonly tlsPort?: number;
+  /** The PEM certificate of the TLS listener (self-signed: it is its own CA), with `tls: true`. */
+  readonly caFile?: string;
   /** The broker's log so far (`log_type all` on stderr). */
   log(): string;
   /** Every CONNACK sent so far, in order. */
@@ -78,7 +87,19 @@ async function writePasswordFile(file: string, users: readonly MosquittoUser[]):
   }
 }
 
-function config(dir: string, tcpPort: number, wsPort: number): string {
+/** A self-signed certificate and key for 127.0.0.1, valid for a day, in `dir`. */
+async function writeCertificate(dir: string): Promise<{ certFile: string; keyFile: string }> {
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  await run(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    { timeout: 10_000 },
+  );
+  return { certFile, keyFile };
+}
+
+function config(dir: string, tcpPort: number, wsPort: number, tls?: { port: number; certFile: string; keyFile: string }): string {
   return [
     'per_listener_settings false',
     'allow_anonymous false',
@@ -91,21 +112,27 @@ function config(dir: string, tcpPort: number, wsPort: number): string {
     'protocol mqtt',
     `listener ${wsPort} 127.0.0.1`,
     'protocol websockets',
+    ...(tls ? [`listener ${tls.port} 127.0.0.1`, 'protocol mqtt', `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`] : []),
     '',
   ].join('\n');
 }
 
 const CONNACK = /Sending CONNACK to (\S+) \((\d+), (\d+)\)/g;
 
-async function launch(dir: string, startTimeout: number): Promise<{ broker: StartedProcess; tcpPort: number; wsPort: number }> {
-  const [tcpPort, wsPort] = (await freePorts(2)) as [number, number];
+async function launch(
+  dir: string,
+  startTimeout: number,
+  certificate?: { certFile: string; keyFile: string },
+): Promise<{ broker: StartedProcess; tcpPort: number; wsPort: number; tlsPort?: number }> {
+  const [tcpPort, wsPort, tlsPort] = (await freePorts(certificate ? 3 : 2)) as [number, number, number?];
   const file = join(dir, 'mosquitto.conf');
-  await writeFile(file, config(dir, tcpPort, wsPort), { mode: 0o644 });
+  await writeFile(file, config(dir, tcpPort, wsPort, certificate && { port: tlsPort!, ...certificate }), { mode: 0o644 });
   const broker = startProcess(MOSQUITTO, ['-c', file], { name: 'mosquitto' });
   try {
     await broker.waitForOutput(/mosquitto version \S+ running/, { timeout: startTimeout, stream: 'stderr' });
-    await waitFor(async () => (await accepts(tcpPort)) && (await accepts(wsPort)), { timeout: startTimeout, what: `mosquitto on ports ${tcpPort}/${wsPort}` });
-    return { broker, tcpPort, wsPort };
+    const ports = tlsPort === undefined ? [tcpPort, wsPort] : [tcpPort, wsPort, tlsPort];
+    await waitFor(async () => (await Promise.all(ports.map((p) => accepts(p)))).every(Boolean), { timeout: startTimeout, what: `mosquitto on ports ${ports.join('/')}` });
+    return tlsPort === undefined ? { broker, tcpPort, wsPort } : { broker, tcpPort, wsPort, tlsPort };
   } catch (error) {
     await broker.stop({ timeout: 2000 });
     throw Object.assign(error as Error, { inUse: /Address already in use/i.test(broker.stderr()) });
@@ -118,7 +145,7 @@ async function launch(dir: string, startTimeout: number): Promise<{ broker: Star
  * took one between picking and binding.
  */
 export async function startMosquitto(options: MosquittoOptions): Promise<Mosquitto> {
-  const { users, startTimeout = 10_000 } = options;
+  const { users, startTimeout = 10_000, tls = false } = options;
   const dir = await mkdtemp(join(tmpdir(), 'apsaramq-mosquitto-'));
   const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
   const removeDir = async () => {
@@ -129,23 +156,25 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     await chmod(dir, 0o711); // traversable by the mosquitto user, not listable
     const passwd = join(dir, 'passwd');
     await writePasswordFile(passwd, users);
+    const certificate = tls ? await writeCertificate(dir) : undefined;
     const owner = await mosquittoOwner();
-    if (owner) await chown(passwd, owner.uid, owner.gid);
+    if (owner) for (const file of [passwd, ...(certificate ? [certificate.keyFile, certificate.certFile] : [])]) await chown(file, owner.uid, owner.gid);
     let started: Awaited<ReturnType<typeof launch>> | undefined;
     for (let attempt = 1; !started; attempt++) {
       try {
-        started = await launch(dir, startTimeout);
+        started = await launch(dir, startTimeout, certificate);
       } catch (error) {
         if (!(error as { inUse?: boolean }).inUse || attempt >= 3) throw error;
       }
     }
-    const { broker, tcpPort, wsPort } = started;
+    const { broker, tcpPort, wsPort, tlsPort } = started;
     let stopped: Promise<void> | undefined;
     return {
       host: '127.0.0.1',
       tcpPort,
       wsPort,
       wsUrl: `ws://127.0.0.1:${wsPort}/mqtt`,
+      ...(certificate ? { tlsPort, caFile: certificate.certFile } : {}),
       log: () => broker.stderr(),
       connacks: () => [...broker.stderr().matchAll(CONNACK)].map((m) => ({ to: m[1]!, code: Number(m[3]) })),
       stop: () =>

@@ -71,6 +71,8 @@ interface Session {
   tokens: Map<TokenType, HeldToken>;
   readonly timers: Map<TokenType, Array<() => void>>;
   closing: boolean;
+  /** Set by #kick: resolves once the last notice is written and the connection is ending. */
+  kicking?: Promise<void>;
   ready: boolean;
   queue: Promise<void>;
   p2p?: { filter: string; deliver: (packet: AedesPublishPacket, callback: () => void) => void };
@@ -365,7 +367,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   // --- PUBLISH / SUBSCRIBE -----------------------------------------------------------------
 
   async #onPublish(session: Session, packet: PublishPacket): Promise<Error | null> {
-    if (session.closing) return UNAUTHORIZED();
+    // Refusing at once would make aedes cut the connection before the notice in flight is out.
+    if (session.closing) return this.#afterKick(session);
     const { topic } = packet;
     if (topic === SYS_TOPICS.UPLOAD_TOKEN) {
       packet.retain = false;
@@ -377,7 +380,7 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   }
 
   async #onSubscribe(session: Session, filter: string): Promise<Error | null> {
-    if (session.closing) return UNAUTHORIZED();
+    if (session.closing) return this.#afterKick(session);
     const permissions = this.#permissions(session);
     const denial = permissions && checkSubscription(permissions, filter);
     return denial ? this.#deny(session, 'subscribe', filter, denial) : null;
@@ -483,14 +486,23 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   }
 
   /** Sends tokenInvalidNotice (when given), then ends the connection once that is flushed. */
-  async #kick(session: Session, invalid: { code: TokenInvalidCode; type: TokenType } | undefined): Promise<void> {
-    if (session.closing) return;
+  #kick(session: Session, invalid: { code: TokenInvalidCode; type: TokenType } | undefined): Promise<void> {
+    if (session.kicking) return session.kicking;
     session.closing = true;
     this.#cancelTimers(session);
-    // Before its CONNACK a client may receive nothing else: it is just cut off.
-    if (invalid && session.ready) await this.#notice(session, SYS_TOPICS.TOKEN_INVALID_NOTICE, { code: invalid.code, type: invalid.type });
-    session.conn.sendDisconnect(DISCONNECT_REASON.NOT_AUTHORIZED);
-    session.conn.endGracefully();
+    session.kicking = (async () => {
+      // Before its CONNACK a client may receive nothing else: it is just cut off.
+      if (invalid && session.ready) await this.#notice(session, SYS_TOPICS.TOKEN_INVALID_NOTICE, { code: invalid.code, type: invalid.type });
+      // The notice may still sit in the connection's write queue: end behind it, never before it.
+      session.conn.endAfterWrites(DISCONNECT_REASON.NOT_AUTHORIZED);
+    })();
+    return session.kicking;
+  }
+
+  /** A packet from a client being disconnected: refused (no PUBACK/SUBACK) once the kick is done. */
+  async #afterKick(session: Session): Promise<Error> {
+    await session.kicking;
+    return UNAUTHORIZED();
   }
 
   #end(session: Session): void {

@@ -48,6 +48,7 @@ export class ClientConnection extends Duplex {
   #outbound: MqttPacket.Parser | undefined;
   readonly #unsubscribeCounts = new Map<number, number>();
   #ending = false;
+  #finalReason: number | undefined;
   /** Bytes aedes wrote before its CONNACK was complete (3.1.1 pass-through only). */
   #head: Buffer[] | undefined = [];
 
@@ -142,7 +143,18 @@ export class ClientConnection extends Duplex {
     this.#send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
   }
 
+  /**
+   * Ends the connection after every packet aedes has written so far (aedes hands packets over in a
+   * later tick than it reports them sent), then, for MQTT 5, a DISCONNECT with `reasonCode`.
+   */
+  endAfterWrites(reasonCode?: number): void {
+    if (this.writableEnded || this.#ending) return;
+    this.#finalReason = reasonCode;
+    this.end();
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.#finalReason !== undefined) this.sendDisconnect(this.#finalReason);
     this.endGracefully();
     callback();
   }

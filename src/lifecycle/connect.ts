@@ -77,7 +77,7 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
   return new Promise<MqttClient>((resolve, reject) => {
     const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
-    let session: { recovering(): boolean };
+    let session: ReturnType<typeof _startSession>;
     const listeners: Record<string, (arg?: unknown) => void> = {
       connect: () => settle(),
       error: (error) => settle(error instanceof ApsaraMqttAuthError ? error : failed('', error)),
@@ -90,8 +90,13 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
     const settle = (error?: ApsaraMqttAuthError) => {
       for (const [event, listener] of Object.entries(listeners)) emitter.off(event, listener);
       if (!error) return resolve(client);
-      client.end(true);
       reject(error);
+      session.stop();
+      try {
+        client.end(true);
+      } catch {
+        // mqtt.js cannot end a client that never opened a socket; there is nothing to close.
+      }
     };
     for (const [event, listener] of Object.entries(listeners)) emitter.on(event, listener);
     session = _startSession(client, sessionInput, true);

@@ -14,7 +14,7 @@ import { _AUTH_REFUSALS, _refusalCode, _refusalError } from '../connect/refusal.
 import type { Clock } from './clock.js';
 import { _parseNotice, _tokenPairs, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from './notices.js';
 import type { CredentialsProvider, RefreshReason } from './provider.js';
-import { _createRefresher, type Refresher, type RefreshOptions } from './refresher.js';
+import { _createRefresher, type RefreshOptions } from './refresher.js';
 
 /** Events a managed client emits besides mqtt.js's own. Listen with {@link onSessionEvent}. */
 export interface SessionEvents {
@@ -38,26 +38,30 @@ export interface SessionInput extends RefreshOptions {
   clock: Clock;
 }
 
-const controllers = new WeakMap<MqttClient, Refresher>();
+interface Controller {
+  refresh(): Promise<void>;
+}
+
+const controllers = new WeakMap<MqttClient, Controller>();
 const GATED = ['publish', 'subscribe', 'unsubscribe'] as const;
-const ignore = () => undefined;
 
 type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
-
-/** `{ ...info, expiresAt }` only when there is an expiry, so listeners never see `expiresAt: undefined`. */
-const withExpiry = <T extends object>(info: T, expiresAt: number | undefined) => (expiresAt === undefined ? info : { ...info, expiresAt });
 
 /**
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
  * soon as the first credentials arrive.
  */
-export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean } {
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean; stop(): void } {
   const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
-  const { options } = client;
   let waiting = connectNow; // idle until credentials arrive
+  let closing = false; // a refused connection's socket has not closed yet
+  let ready = false; // credentials arrived while `closing`: connect on its close
   let refused: string | undefined; // the password refused since the last successful CONNACK
-  let refusal: unknown; // mqtt.js's error for that refusal
-  let held: Call[] | undefined; // calls held back while a token upload awaits its PUBACK
+  let lastRefusal: unknown; // mqtt.js's error for the last refusal (it words the code)
+  let held: Call[] | undefined; // calls held back while token uploads await their PUBACKs
+  let uploads = 0; // uploads in flight on this connection
+  let generation = 0; // bumped when the gate opens, so uploads of an older connection cannot reopen it
+  let doomed = false; // the broker said the token is invalid and will disconnect
   let ended = false;
 
   const fatal = (error: ApsaraMqttAuthError) => {
@@ -66,23 +70,26 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     client.end(true);
     emit('error', error);
   };
-  const refresh = (reason: RefreshReason) => void refresher.refresh(reason).catch(ignore); // failures arrive through onError
 
   const refresher = _createRefresher({
     ...input,
     context: { clientId: input.clientId, instanceId: input.instanceId },
     onUpdate(fresh, reason) {
       if (ended) return;
-      const { username, password } = options;
-      // The provider has nothing newer than what was just refused: retrying would loop.
-      if (reason === 'refused' && fresh.password === refused && fresh.username === username) return fatal(_refusalError(_refusalCode(refusal)!, refusal));
-      options.username = fresh.username;
-      options.password = fresh.password;
-      emit('credentials', withExpiry({ reason }, fresh.expiresAt));
+      const { username, password } = client.options;
+      if (reason === 'refused' && fresh.password === refused && fresh.username === username) {
+        // The provider has nothing newer than what was just refused: retrying would loop.
+        return fatal(_refusalError(_refusalCode(lastRefusal)!, lastRefusal));
+      }
+      client.options.username = fresh.username;
+      client.options.password = fresh.password;
+      emit('credentials', fresh.expiresAt === undefined ? { reason } : { reason, expiresAt: fresh.expiresAt });
       if (waiting) {
         waiting = false;
-        client.connect();
-      } else if (client.connected && username === fresh.username && password !== fresh.password) {
+        // mqtt.js cannot start a connection while the refused one is still closing.
+        if (closing) ready = true;
+        else client.connect();
+      } else if (client.connected && !doomed && username === fresh.username && password !== fresh.password) {
         void upload(_tokenPairs(fresh.username, fresh.password), fresh.expiresAt);
       }
     },
@@ -91,35 +98,64 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     },
   });
 
-  const release = (batch: Call[] | undefined) => {
-    if (batch !== held) return; // a newer upload owns the gate
+  const release = () => {
+    const batch = held;
     held = undefined;
+    uploads = 0;
+    generation++;
     for (const [fn, args] of batch ?? []) fn.apply(client, args);
   };
 
   // Held-back calls keep their order; mqtt.js's *Async variants go through these methods too.
-  const gated = client as unknown as Record<(typeof GATED)[number], (...args: unknown[]) => unknown>;
-  const publish = gated.publish.bind(client);
+  const originals = {} as Record<(typeof GATED)[number], (...args: unknown[]) => unknown>;
   for (const name of GATED) {
-    const fn = gated[name].bind(client);
-    gated[name] = (...args) => (held ? held.push([fn, args]) : fn(...args), client);
+    const fn = (originals[name] = (client[name] as (...args: unknown[]) => unknown).bind(client));
+    (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      if (held) held.push([fn, args]);
+      else fn(...args);
+      return client;
+    };
   }
 
+  // mqtt.js's end() needs the network stream, which a `manualConnect` client gets only when it
+  // connects. Ended before that (say its first credentials were refused), the session ends it:
+  // 'end' as mqtt.js would emit it (which stops the refresher below), then the callback.
+  const mqttEnd = client.end.bind(client) as (...args: unknown[]) => MqttClient;
+  let endedEarly = false;
+  (client as unknown as { end: unknown }).end = (...args: unknown[]): MqttClient => {
+    if ((client as unknown as { stream?: unknown }).stream) return mqttEnd(...args);
+    const callback = args.find((a): a is () => void => typeof a === 'function');
+    waiting = false;
+    const first = !endedEarly;
+    endedEarly = true;
+    queueMicrotask(() => {
+      if (first) client.emit('end');
+      callback?.();
+    });
+    return client;
+  };
+
   async function upload(pairs: { type: string; token: string }[], expiresAt?: number): Promise<void> {
-    if (!pairs.length) return; // not Token mode: the next CONNECT carries the new password
-    const batch: Call[] = (held = []);
+    if (pairs.length === 0) return; // not Token mode: the next CONNECT carries the new password
+    // A second upload before the first is acknowledged shares its gate: nothing held is dropped,
+    // and the gate opens when the last one is acknowledged.
+    held ??= [];
+    uploads++;
+    const mine = generation;
     try {
       for (const { type, token } of pairs) {
         await new Promise<void>((resolve, reject) =>
-          publish(UPLOAD_TOKEN_TOPIC, JSON.stringify({ token, type }), { qos: 1 }, (error?: Error) => (error ? reject(error) : resolve())),
+          originals.publish(UPLOAD_TOKEN_TOPIC, JSON.stringify({ token, type }), { qos: 1 }, (error?: Error) =>
+            error ? reject(error) : resolve(),
+          ),
         );
       }
-      emit('tokenUploaded', withExpiry({ types: pairs.map((p) => p.type) }, expiresAt));
+      emit('tokenUploaded', { types: pairs.map((p) => p.type), ...(expiresAt === undefined ? {} : { expiresAt }) });
     } catch {
       // The broker answers a bad upload with tokenInvalidNotice and a disconnect; the reconnect
       // then carries the new password, so there is nothing more to do here.
     } finally {
-      release(batch);
+      if (mine === generation && --uploads === 0) release();
     }
   }
 
@@ -129,40 +165,60 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     if (event === 'message') {
       const parsed = _parseNotice(String(args[0]), args[1] as Uint8Array);
       if (parsed) {
-        const expiring = parsed.kind === 'expiring';
-        emit(expiring ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
+        // After an invalid notice the broker disconnects: new credentials wait for the reconnect.
+        if (parsed.kind === 'invalid') doomed = true;
+        emit(parsed.kind === 'expiring' ? 'tokenExpiring' : 'tokenInvalid', parsed.notice);
         // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
-        if (!expiring || (refresher.current?.expiresAt ?? 0) <= parsed.notice.expireTime) refresh(expiring ? 'expiring' : 'token-invalid');
+        const stale = parsed.kind === 'expiring' && (refresher.current?.expiresAt ?? 0) > parsed.notice.expireTime;
+        if (!stale) refresher.refresh(parsed.kind === 'expiring' ? 'expiring' : 'token-invalid').catch(() => undefined);
         return true;
       }
     } else if (event === 'error' && !ended) {
       const code = _refusalCode(args[0]);
       if (code !== undefined && _AUTH_REFUSALS.includes(code)) {
+        lastRefusal = args[0];
         // Refused again before any success: the fresh credentials are no better, so stop here.
         if (refused !== undefined) return fatal(_refusalError(code, args[0])), true;
-        refused = options.password as string;
-        refusal = args[0];
+        refused = client.options.password as string;
         waiting = true;
-        refresh('refused');
+        closing = true;
+        refresher.refresh('refused').catch(() => undefined);
         return true;
       }
     } else if (event === 'connect') {
       refused = undefined;
-      release(held); // the new connection authenticated with the newest credentials
+      doomed = false;
+      release(); // the new connection authenticated with the newest credentials
     } else if (event === 'close') {
-      release(held); // mqtt.js queues offline publishes itself, in order
+      release(); // mqtt.js queues offline publishes itself, in order
+      closing = false;
+      if (ready && !ended) {
+        ready = false;
+        queueMicrotask(() => client.connect()); // after mqtt.js's own close handling
+      }
     } else if (event === 'end') {
       ended = true;
       refresher.stop();
-      release(held);
+      release();
     }
     return emit(event, ...args);
   };
 
-  controllers.set(client, refresher);
-  refresh('connect');
+  controllers.set(client, {
+    async refresh() {
+      await refresher.refresh('manual');
+    },
+  });
+  refresher.refresh('connect').catch(() => undefined);
   // True from a refusal until the next CONNACK: the refused connection's close is not a failure.
-  return { recovering: () => refused !== undefined };
+  return {
+    recovering: () => refused !== undefined,
+    stop() {
+      ended = true;
+      refresher.stop();
+      release();
+    },
+  };
 }
 
 /**
@@ -171,9 +227,9 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
  *   with a provider, or the provider's error.
  */
 export async function refreshCredentials(client: MqttClient): Promise<void> {
-  const refresher = controllers.get(client);
-  if (!refresher) throw _invalid('client', 'is not a client opened by connect/connectAsync of this SDK');
-  await refresher.refresh('manual');
+  const controller = controllers.get(client);
+  if (!controller) throw _invalid('client', 'is not a client opened by connect/connectAsync of this SDK');
+  await controller.refresh();
 }
 
 /** Typed listener for {@link SessionEvents}; returns a function that removes it. */

@@ -199,7 +199,7 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
 
   let signer: Promise<Signer> | undefined;
 
-  async function credentialsFor(grant: CredentialGrant, clientId: string): Promise<CredentialBody> {
+  async function credentialsFor(grant: CredentialGrant, clientId: string, reason: string | undefined): Promise<CredentialBody> {
     const base = { clientId, instanceId, ...(connectHints ? { connect: connectHints } : {}) };
     const withHmac = hmac ? { hmac } : {};
     switch (grant.mode) {
@@ -230,7 +230,10 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
         const permissions = permissionsOf(grant);
         const types = new Set(permissions.map((p) => tokenTypeOf(p.actions)));
         if (types.size !== permissions.length) throw misconfigured('authorize: a token grant may hold one permission per type (R, W, R,W)');
-        const issued = await Promise.all(permissions.map((p) => issuer.issue(p)));
+        // A client whose token was just refused or declared invalid makes the issuer check it first
+        // (revoked tokens would otherwise be served from the cache until they expire).
+        const verify = reason === 'refused' || reason === 'token-invalid';
+        const issued = await Promise.all(permissions.map((p) => issuer.issue(p, { verify })));
         const tokens: IssuedTokenBody[] = issued.map((t) => ({ type: t.type, token: t.token, expiresAt: t.expiresAt, resources: t.resources, actions: t.actions }));
         const creds = tokenCredentials({ accessKeyId: issuer.accessKeyId, instanceId, tokens: Object.fromEntries(tokens.map((t) => [t.type, t.token])) });
         return { mode: 'token', ...base, ...creds, expiresAt: Math.min(...tokens.map((t) => t.expiresAt)), tokens };
@@ -267,7 +270,7 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
     }
     if (!grant) throw refuse(403, 'ERR_FORBIDDEN', 'this caller may not have credentials for this clientId', 'clientId');
     if (typeof grant !== 'object') throw misconfigured('authorize must return a grant object such as { mode: "signature" } or false');
-    const body = await credentialsFor(grant, clientId);
+    const body = await credentialsFor(grant, clientId, params['reason']);
     return _json(200, body, corsHeaders ?? {});
   }
 

@@ -27,6 +27,19 @@ export interface TokenApplier {
   readonly instanceId?: string;
   /** ApplyToken. */
   applyToken(options: ApplyTokenOptions): Promise<AppliedToken>;
+  /** QueryToken; without it, `issue(…, { verify: true })` cannot check and serves the cached token. */
+  queryToken?(options: { token: string; instanceId?: string }): Promise<boolean>;
+}
+
+/** Options of {@link TokenIssuer.issue}. */
+export interface IssueOptions {
+  /**
+   * A client said its token was refused or invalid (revoked, say): ask QueryToken whether the cached
+   * token still stands, and apply for a new one only if it does not. One QueryToken call per token
+   * however many clients complain within `verifyReuse`, so a client cannot make the server call the
+   * billed, rate-limited ApplyToken just by saying so.
+   */
+  verify?: boolean;
 }
 
 /** Inputs of {@link createTokenIssuer}. */
@@ -41,6 +54,8 @@ export interface TokenIssuerOptions {
   refreshMargin?: number;
   /** How many (resources, actions) keys are kept, least recently used dropped first (default 1000). */
   maxEntries?: number;
+  /** How long a QueryToken answer is reused for the same token, ms (default 2 s). */
+  verifyReuse?: number;
   /** The clock (default `Date.now`); pass the same one to the client. */
   now?: () => number;
 }
@@ -62,7 +77,7 @@ export interface TokenIssuer {
    * is returned; an expired token never is.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad permission; {@link OpenApiError} when ApplyToken fails.
    */
-  issue(permission: TokenPermission): Promise<AppliedToken>;
+  issue(permission: TokenPermission, options?: IssueOptions): Promise<AppliedToken>;
   /** Forgets the cached token for a permission (e.g. after revoking it), or every token. */
   invalidate(permission?: TokenPermission): void;
   /** How many keys are cached. */
@@ -72,6 +87,8 @@ export interface TokenIssuer {
 interface Entry {
   value?: AppliedToken;
   pending?: Promise<AppliedToken>;
+  /** The last QueryToken of `value`: which token, when, and its answer. */
+  check?: { token: string; at: number; valid: Promise<boolean> };
 }
 
 function requireDuration(value: unknown, field: string, fallback: number): number {
@@ -105,6 +122,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw _invalid('ttl', `must be at least 60 s more than refreshMargin (${refreshMargin} ms), or every token would be replaced as soon as it is issued`);
   }
   const maxEntries = requireDuration(options.maxEntries, 'maxEntries', 1000);
+  const verifyReuse = requireDuration(options.verifyReuse, 'verifyReuse', 2000);
   if (maxEntries < 1) throw _invalid('maxEntries', 'must be at least 1');
   if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning milliseconds');
   const now = options.now ?? Date.now;
@@ -123,6 +141,20 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       if (cache.size <= maxEntries) return;
       if (!entry.pending) cache.delete(key);
     }
+  };
+
+  /** Drops the cached token if QueryToken says it no longer stands (an unanswered query keeps it). */
+  const verified = async (permission: TokenPermission): Promise<AppliedToken> => {
+    const { key } = keyOf(permission);
+    const entry = cache.get(key);
+    const token = entry?.value?.token;
+    if (entry && token !== undefined && client.queryToken) {
+      if (!entry.check || entry.check.token !== token || now() - entry.check.at >= verifyReuse) {
+        entry.check = { token, at: now(), valid: client.queryToken({ token, instanceId }).catch(() => true) };
+      }
+      if (!(await entry.check.valid) && entry.value?.token === token) delete entry.value;
+    }
+    return issue(permission);
   };
 
   const issue = (permission: TokenPermission): Promise<AppliedToken> => {
@@ -166,9 +198,9 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     instanceId,
     ttl,
     refreshMargin,
-    issue: (permission: TokenPermission) => {
+    issue: (permission: TokenPermission, issueOptions?: IssueOptions) => {
       try {
-        return issue(permission);
+        return issueOptions?.verify ? verified(permission) : issue(permission);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -153,3 +153,32 @@ describe('cache management and options', () => {
     await expect(issuer.issue({ resources: [], actions: 'R' })).rejects.toMatchObject({ field: 'resources' });
   });
 });
+
+describe('verify on complaint (a client says its token was refused or invalid)', () => {
+  const queryCalls = () => service.calls['QueryToken'] ?? 0;
+  const permission = { resources: ['verify/#'], actions: 'R' as const };
+
+  it('a token that still stands is served again after one QueryToken, however many complain at once', async () => {
+    const issuer = createTokenIssuer({ client, now });
+    const first = await issuer.issue(permission);
+    const [applies, queries] = [applyCalls(), queryCalls()];
+    const again = await Promise.all(Array.from({ length: 200 }, () => issuer.issue(permission, { verify: true })));
+    expect(new Set(again.map((t) => t.token))).toEqual(new Set([first.token]));
+    expect(queryCalls() - queries).toBe(1);
+    expect(applyCalls() - applies).toBe(0);
+  });
+
+  it('a revoked token is replaced: one QueryToken, one ApplyToken, and the new token for everyone', async () => {
+    const issuer = createTokenIssuer({ client, now });
+    const first = await issuer.issue(permission);
+    await client.revokeToken({ token: first.token });
+    expect((await issuer.issue(permission)).token).toBe(first.token); // without a complaint the cache answers
+    const [applies, queries] = [applyCalls(), queryCalls()];
+    const replaced = await Promise.all(Array.from({ length: 200 }, () => issuer.issue(permission, { verify: true })));
+    expect(new Set(replaced.map((t) => t.token)).size).toBe(1);
+    expect(replaced[0]!.token).not.toBe(first.token);
+    expect(queryCalls() - queries).toBe(1);
+    expect(applyCalls() - applies).toBe(1);
+    expect(await client.queryToken({ token: replaced[0]!.token })).toBe(true);
+  });
+});

@@ -1,0 +1,28 @@
+/** Types of settings.mjs, for the tests that import it. */
+export declare class StartSettingsError extends Error {}
+export declare const DEFAULT_PORTS: Readonly<{ web: number; tcp: number; ws: number; http: number }>;
+export declare const PORT_VARIABLES: Readonly<{ web: string; tcp: string; ws: string; http: string }>;
+
+interface CommonSettings {
+  webPort: number;
+  tokenTtl: number;
+  groupId: string;
+  parentTopic: string;
+  instanceId: string;
+}
+/** The local broker's settings. */
+export interface LocalStartSettings extends CommonSettings {
+  target: 'local';
+  brokerPorts: { tcp: number; ws: number; http: number };
+}
+/** An ApsaraMQ instance's settings (the secret stays in the environment). */
+export interface InstanceStartSettings extends CommonSettings {
+  target: 'instance';
+  accessKeyId: string;
+  openApi: { endpoint: string } | { regionId: string };
+  host: string;
+  pages: { transport: 'ws' | 'wss'; port: number; path: string };
+}
+export type StartSettings = LocalStartSettings | InstanceStartSettings;
+/** Reads the settings from `env`; throws {@link StartSettingsError} naming the variable. */
+export declare function readStartSettings(env: Readonly<Record<string, string | undefined>>, files: { brokerConfigFile: string }): StartSettings;

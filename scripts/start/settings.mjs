@@ -1,0 +1,99 @@
+/**
+ * What `npm start` runs, read from environment variables (pure: no I/O beyond reading the demo
+ * broker config). Two targets:
+ * - local (default): the local ApsaraMQ-compatible broker from `examples/broker.json`, on fixed
+ *   loopback ports that `DEMO_*_PORT` variables override (0 picks a free port);
+ * - instance: `APSARAMQ_INSTANCE_ID`, `APSARAMQ_ACCESS_KEY_ID` and `APSARAMQ_ACCESS_KEY_SECRET` set
+ *   (all three), plus `APSARAMQ_REGION_ID` or `APSARAMQ_OPENAPI_ENDPOINT` for ApplyToken: no local
+ *   broker; the pages and the Node service connect to that instance.
+ * Secrets are not copied here: the code that needs one reads it from the environment at that point.
+ */
+import { readFileSync } from 'node:fs';
+
+/** A setting that is missing or wrong; the message names the variable. */
+export class StartSettingsError extends Error {
+  name = 'StartSettingsError';
+}
+
+/** Default ports of the local target: easy to remember, each overridable. */
+export const DEFAULT_PORTS = Object.freeze({ web: 8080, tcp: 1883, ws: 8083, http: 8088 });
+
+/** Variables that override {@link DEFAULT_PORTS}. */
+export const PORT_VARIABLES = Object.freeze({ web: 'DEMO_WEB_PORT', tcp: 'DEMO_TCP_PORT', ws: 'DEMO_WS_PORT', http: 'DEMO_HTTP_PORT' });
+
+const REQUIRED_FOR_INSTANCE = ['APSARAMQ_INSTANCE_ID', 'APSARAMQ_ACCESS_KEY_ID', 'APSARAMQ_ACCESS_KEY_SECRET'];
+const HOUR = 3_600_000;
+
+function portFrom(env, name, fallback) {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new StartSettingsError(`${name} must be a port number from 0 (any free port) to 65535 (got ${JSON.stringify(text)})`);
+  return Number(text);
+}
+
+function durationFrom(env, name, fallback, min, max) {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new StartSettingsError(`${name} must be a whole number of milliseconds from ${min} to ${max} (got ${JSON.stringify(text)})`);
+  }
+  return Number(text);
+}
+
+function segmentFrom(env, name, fallback, pattern, rule) {
+  const value = env[name] || fallback;
+  if (!pattern.test(value)) throw new StartSettingsError(`${name} ${rule} (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+/**
+ * @param {Record<string, string | undefined>} env
+ * @param {{ brokerConfigFile: string }} files
+ */
+export function readStartSettings(env, files) {
+  const given = REQUIRED_FOR_INSTANCE.filter((name) => env[name]);
+  if (given.length > 0 && given.length < REQUIRED_FOR_INSTANCE.length) {
+    const missing = REQUIRED_FOR_INSTANCE.filter((name) => !env[name]);
+    throw new StartSettingsError(`${missing.join(' and ')} must be set too, to use an ApsaraMQ instance (or unset ${given.join(', ')} for the local broker)`);
+  }
+  const local = given.length === 0;
+  const demo = JSON.parse(readFileSync(files.brokerConfigFile, 'utf8'));
+  const common = {
+    webPort: portFrom(env, PORT_VARIABLES.web, DEFAULT_PORTS.web),
+    // 1 hour by default; short lifetimes (ApplyToken allows 60 s to 30 days) show in-band rotation live.
+    tokenTtl: durationFrom(env, 'DEMO_TOKEN_TTL_MS', HOUR, 60_000, 30 * 24 * HOUR),
+    groupId: segmentFrom(env, 'APSARAMQ_GROUP_ID', 'GID_demo', /^GID[_-][A-Za-z0-9_-]{3,60}$/, 'must be a GroupId: GID_ or GID- then letters, digits, - or _'),
+    parentTopic: segmentFrom(env, 'APSARAMQ_PARENT_TOPIC', 'demo', /^[A-Za-z0-9_-]{1,40}$/, 'must be a parent topic: letters, digits, - or _'),
+  };
+  if (local) {
+    return {
+      ...common,
+      target: 'local',
+      instanceId: demo.instanceId,
+      brokerPorts: {
+        tcp: portFrom(env, PORT_VARIABLES.tcp, DEFAULT_PORTS.tcp),
+        ws: portFrom(env, PORT_VARIABLES.ws, DEFAULT_PORTS.ws),
+        http: portFrom(env, PORT_VARIABLES.http, DEFAULT_PORTS.http),
+      },
+    };
+  }
+  if (!env.APSARAMQ_REGION_ID && !env.APSARAMQ_OPENAPI_ENDPOINT) {
+    throw new StartSettingsError('APSARAMQ_REGION_ID (e.g. cn-hangzhou) or APSARAMQ_OPENAPI_ENDPOINT is required: the credential server applies for tokens there');
+  }
+  const instanceId = env.APSARAMQ_INSTANCE_ID;
+  const webTransport = env.APSARAMQ_WS_TRANSPORT || 'wss';
+  if (webTransport !== 'wss' && webTransport !== 'ws') throw new StartSettingsError(`APSARAMQ_WS_TRANSPORT must be "wss" or "ws" (got ${JSON.stringify(webTransport)})`);
+  return {
+    ...common,
+    target: 'instance',
+    instanceId,
+    accessKeyId: env.APSARAMQ_ACCESS_KEY_ID,
+    openApi: env.APSARAMQ_OPENAPI_ENDPOINT ? { endpoint: env.APSARAMQ_OPENAPI_ENDPOINT } : { regionId: env.APSARAMQ_REGION_ID },
+    host: env.APSARAMQ_HOST || `${instanceId}.mqtt.aliyuncs.com`,
+    pages: {
+      transport: webTransport,
+      port: portFrom(env, 'APSARAMQ_WS_PORT', webTransport === 'wss' ? 443 : 80),
+      path: env.APSARAMQ_WS_PATH || '/mqtt',
+    },
+  };
+}
