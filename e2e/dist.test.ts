@@ -11,12 +11,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DOC_VECTOR } from '../test/helpers/vectors.js';
 import type { Api } from '../test/suites/api.js';
-import { connectOptionsSuite } from '../test/suites/connect-options.suite.js';
-import { credentialsSuite } from '../test/suites/credentials.suite.js';
-import { errorsSuite } from '../test/suites/errors.suite.js';
-import { hmacSuite } from '../test/suites/hmac.suite.js';
-import { propertySuite } from '../test/suites/property.suite.js';
-import { signerSuite } from '../test/suites/signer.suite.js';
+import { portableSuites } from '../test/suites/portable.js';
 import { ROOT } from './helpers/paths.js';
 
 const oracle = (key: Uint8Array, message: Uint8Array) => new Uint8Array(createHmac('sha1', key).update(message).digest());
@@ -41,12 +36,7 @@ for (const { name, api } of builds) {
       expect(Buffer.from(await api.nobleHmacSha1('XXXXX', 'GID_Test@@@0001')).toString('base64')).toBe(DOC_VECTOR.password);
     });
 
-    hmacSuite(api);
-    credentialsSuite(api);
-    errorsSuite(api, render);
-    connectOptionsSuite(api);
-    propertySuite(api, oracle);
-    signerSuite(api, render);
+    portableSuites(api, { oracle, inspect: render });
   });
 }
 

@@ -4,21 +4,11 @@
  */
 import { describe } from 'vitest';
 import type { Api } from '../suites/api.js';
-import { connectOptionsSuite } from '../suites/connect-options.suite.js';
-import { credentialsSuite } from '../suites/credentials.suite.js';
-import { errorsSuite } from '../suites/errors.suite.js';
-import { hmacSuite } from '../suites/hmac.suite.js';
-import { propertySuite } from '../suites/property.suite.js';
-import { signerSuite } from '../suites/signer.suite.js';
+import { portableSuites } from '../suites/portable.js';
 
 // A computed specifier: the type-check runs before the build, when dist/ may not exist yet.
 const api = (await import(/* @vite-ignore */ new URL('../../dist/index.js', import.meta.url).href)) as Api;
 
 describe('dist/index.js imported as an ES module', () => {
-  hmacSuite(api);
-  credentialsSuite(api);
-  errorsSuite(api);
-  connectOptionsSuite(api);
-  propertySuite(api);
-  signerSuite(api);
+  portableSuites(api);
 });

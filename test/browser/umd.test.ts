@@ -7,12 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Api } from '../suites/api.js';
-import { connectOptionsSuite } from '../suites/connect-options.suite.js';
-import { credentialsSuite } from '../suites/credentials.suite.js';
-import { errorsSuite } from '../suites/errors.suite.js';
-import { hmacSuite } from '../suites/hmac.suite.js';
-import { propertySuite } from '../suites/property.suite.js';
-import { signerSuite } from '../suites/signer.suite.js';
+import { portableSuites } from '../suites/portable.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 
 type Global = { ApsaraMqttAuth?: Api };
@@ -59,11 +54,6 @@ for (const { file, api, added } of bundles) {
       expect(password).toBe(DOC_VECTOR.password);
     });
 
-    hmacSuite(api);
-    credentialsSuite(api);
-    errorsSuite(api);
-    connectOptionsSuite(api);
-    propertySuite(api);
-    signerSuite(api);
+    portableSuites(api);
   });
 }
