@@ -77,7 +77,7 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
   return new Promise<MqttClient>((resolve, reject) => {
     const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
-    let session: ReturnType<typeof _startSession>;
+    let session: { recovering(): boolean };
     const listeners: Record<string, (arg?: unknown) => void> = {
       connect: () => settle(),
       error: (error) => settle(error instanceof ApsaraMqttAuthError ? error : failed('', error)),
@@ -91,12 +91,7 @@ export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
       for (const [event, listener] of Object.entries(listeners)) emitter.off(event, listener);
       if (!error) return resolve(client);
       reject(error);
-      session.stop();
-      try {
-        client.end(true);
-      } catch {
-        // mqtt.js cannot end a client that never opened a socket; there is nothing to close.
-      }
+      client.end(true); // the session's end() also copes with a client that never opened a socket
     };
     for (const [event, listener] of Object.entries(listeners)) emitter.on(event, listener);
     session = _startSession(client, sessionInput, true);

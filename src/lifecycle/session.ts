@@ -51,7 +51,7 @@ type Call = [fn: (...args: unknown[]) => unknown, args: unknown[]];
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
  * soon as the first credentials arrive.
  */
-export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean; stop(): void } {
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): { recovering(): boolean } {
   const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
   let waiting = connectNow; // idle until credentials arrive
   let closing = false; // a refused connection's socket has not closed yet
@@ -211,14 +211,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   });
   refresher.refresh('connect').catch(() => undefined);
   // True from a refusal until the next CONNACK: the refused connection's close is not a failure.
-  return {
-    recovering: () => refused !== undefined,
-    stop() {
-      ended = true;
-      refresher.stop();
-      release();
-    },
-  };
+  return { recovering: () => refused !== undefined };
 }
 
 /**
