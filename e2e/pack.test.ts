@@ -1,10 +1,10 @@
 /**
  * The package as a user gets it: `npm pack`, installed from the tarball into an empty project
- * (offline, from npm's cache: nothing but loopback is contacted), then used by name with `import`,
+ * (offline, from files packed from this checkout: nothing but loopback is contacted), then used by name with `import`,
  * `require`, TypeScript and a `<script>` tag; and linted with publint and arethetypeswrong.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,10 +37,6 @@ async function nodeJson(args: string[]): Promise<unknown> {
 const { accessKeyId, accessKeySecret, instanceId, clientId, username, password } = DOC_VECTOR;
 const SIGN = `{ accessKeyId: ${JSON.stringify(accessKeyId)}, accessKeySecret: ${JSON.stringify(accessKeySecret)}, instanceId: ${JSON.stringify(instanceId)}, clientId: ${JSON.stringify(clientId)} }`;
 
-async function versionOf(pkg: string): Promise<string> {
-  return (JSON.parse(await readFile(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apsaramq-pack-'));
   releaseCleanup = atExit(() => void rm(dir, { recursive: true, force: true }));
@@ -48,13 +44,14 @@ beforeAll(async () => {
   tarball = join(dir, stdout.trim().split('\n').at(-1)!);
   consumer = join(dir, 'consumer');
   await run('mkdir', ['-p', consumer]);
-  // mqtt's type dependencies ask for the newest @types/node; pin the one this checkout installed so
-  // that npm's cache can answer offline.
-  const overrides = { '@types/node': await versionOf('@types/node') };
-  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, overrides }));
-  // The optional peers, at the versions this checkout tested with, so npm's cache has them.
-  const peers = await Promise.all(['mqtt'].map(async (p) => `${p}@${await versionOf(p)}`));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...peers], { cwd: consumer, timeout: 120_000 });
+  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  // Offline and from files only: npm resolves a registry range through the package's metadata, which an
+  // install from a lockfile never caches, so the one runtime dependency is packed from this checkout too
+  // and satisfies the tarball's range without a look-up.
+  const { stdout: noble } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, join(ROOT, 'node_modules', '@noble', 'hashes')], { cwd: dir, timeout: 60_000 });
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, join(dir, noble.trim().split('\n').at(-1)!)], { cwd: consumer, timeout: 120_000 });
+  // mqtt (an optional peer) is this checkout's copy, linked in: its own dependencies resolve beside it.
+  await symlink(join(ROOT, 'node_modules', 'mqtt'), join(consumer, 'node_modules', 'mqtt'), 'dir');
   installed = join(consumer, 'node_modules', 'apsaramq-mqtt-auth');
   manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8'));
 }, 180_000);
