@@ -57,12 +57,16 @@ export class ApsaraMqttAuthError extends Error {
   declare readonly returnCode?: number;
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
-    // Error keeps `options.cause` as a non-enumerable own property.
-    super(message, options);
+    // Lenient by design (an error's constructor must not throw): options that are not an object
+    // count as none, and only their own properties are read.
+    const own = (key: keyof ApsaraMqttAuthErrorOptions) => (options !== null && typeof options === 'object' && Object.hasOwn(options, key) ? options[key] : undefined);
+    const cause = own('cause');
+    // Error keeps `cause` as a non-enumerable own property.
+    super(message, cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
-    this.field = options.field;
-    this.returnCode = options.returnCode;
+    this.field = own('field') as string | undefined;
+    this.returnCode = own('returnCode') as number | undefined;
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.

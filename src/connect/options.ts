@@ -89,11 +89,10 @@ export function _defaultTransport(): Transport {
  * ```
  */
 export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions {
-  _requireOptions(input, 'options');
-  const { instanceId, clientId, credentials, transport, host, port, path, protocolVersion, ...rest } = input as ConnectOptionsInput & Record<string, unknown>;
+  const { instanceId, clientId, credentials: given, transport, host, port, path, protocolVersion, ...rest } = _requireOptions(input, 'options') as ConnectOptionsInput & Record<string, unknown>;
   _requireSegment(instanceId, 'instanceId');
   _requireClientId(clientId);
-  _requireOptions(credentials, 'credentials');
+  const credentials = _requireOptions(given, 'credentials');
   _requireString(credentials.username, 'credentials.username');
   _requireString(credentials.password, 'credentials.password');
 
@@ -101,7 +100,7 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
   if (!Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws" or "wss"');
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw _invalid('port', 'must be an integer from 1 to 65535');
   if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5');
-  for (const key in rest) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);
+  for (const key of Object.keys(rest)) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);
   let hostName = `${instanceId}.mqtt.aliyuncs.com`;
   if (host !== undefined) {
     hostName = _requireString(host, 'host');

@@ -104,7 +104,7 @@ function secretProblems(secret: string, field: string, byteLength: number, chara
  * ```
  */
 export async function explainSignature(options: ExplainSignatureOptions): Promise<SignatureExplanation> {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const mode = options.mode ?? 'signature';
   if (mode !== 'signature' && mode !== 'device' && mode !== 'custom') {
     throw _invalid('mode', 'must be "signature", "device" or "custom" (token mode signs nothing)');

@@ -4,7 +4,7 @@
  */
 import { _invalid } from '../errors.js';
 import type { Credentials } from './types.js';
-import { _requireOptions, _requireSegment, _requireString } from './validate.js';
+import { _fieldOf, _requireOptions, _requireSegment, _requireString } from './validate.js';
 
 /** A token's permission type. */
 export type TokenType = 'R' | 'W' | 'RW';
@@ -29,7 +29,12 @@ export const TOKEN_TYPES: readonly TokenType[] = ['R', 'W', 'RW'];
 export function _tokenPassword(tokens: unknown, field = 'tokens'): string {
   const given = _requireOptions(tokens as TokenSet, field);
   const parts: string[] = [];
-  for (const type in given) if (!TOKEN_TYPES.includes(type as TokenType)) throw _invalid(`${field}.${type}`, 'is not a token type: use R, W or RW');
+  for (const type of Object.keys(given)) {
+    // A key that reads as a name is named in the field; anything else is not echoed.
+    if (TOKEN_TYPES.includes(type as TokenType)) continue;
+    const named = _fieldOf(field, type);
+    throw _invalid(named, named === field ? 'has a key that is not a token type: use R, W or RW' : 'is not a token type: use R, W or RW');
+  }
   for (const type of TOKEN_TYPES) {
     if (given[type] === undefined) continue;
     if (_requireString(given[type], `${field}.${type}`).includes('|')) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
@@ -50,7 +55,7 @@ export function _tokenPassword(tokens: unknown, field = 'tokens'): string {
  * ```
  */
 export function tokenCredentials(options: TokenCredentialsOptions): Credentials {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
   const instanceId = _requireSegment(options.instanceId, 'instanceId');
   return { username: `Token|${accessKeyId}|${instanceId}`, password: _tokenPassword(options.tokens) };

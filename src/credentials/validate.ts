@@ -2,14 +2,37 @@
  * Argument checks shared by the builders. Each names the field; none ever prints a secret's value.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
-/** @internal The options object itself. */
+/**
+ * @internal The options object, as a null-prototype copy of its own enumerable properties: every
+ * later read sees only what the caller passed, never a property a polluted `Object.prototype` adds
+ * (an `hmac` that would receive the secret, an `authorize` that grants everything). Shallow: nested
+ * objects the SDK reads go through this again.
+ */
 export function _requireOptions<T>(value: T, name: string): T {
-  if (value === null || typeof value !== 'object') throw _mustBe(name, 'an options object', value);
-  return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw _mustBe(name, 'an options object', value);
+  try {
+    return Object.assign(Object.create(null) as object, value) as T;
+  } catch (cause) {
+    // A getter that throws: its error is the caller's and could quote anything.
+    throw _invalid(name, 'could not be read (a property getter threw)', cause instanceof ApsaraMqttAuthError ? cause : undefined);
+  }
+}
+
+/**
+ * @internal `<prefix>.<key>` for a key that reads as a name, else `prefix` alone: a key is echoed in
+ * errors only when it cannot be a pasted secret or a megabyte of text.
+ */
+export function _fieldOf(prefix: string, key: string): string {
+  return /^[A-Za-z][\w-]{0,63}$/.test(key) ? `${prefix}.${key}` : prefix;
+}
+
+/** @internal `object[key]` if it is the object's own property, else `undefined` (a polluted prototype adds nothing). */
+export function _own(object: unknown, key: string): unknown {
+  return object !== null && (typeof object === 'object' || typeof object === 'function') && Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
 }
 
 /** @internal A non-empty string. Safe for secrets: the value is never echoed. */

@@ -4,10 +4,11 @@
  * @module
  */
 import type { MqttClient } from 'mqtt';
-import { ApsaraMqttAuthError } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import type { Credentials } from '../credentials/types.js';
 import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
+import { _requireOptions } from '../credentials/validate.js';
 import { systemClock, type Clock } from './clock.js';
 import { _checkProvided, type CredentialsProvider } from './provider.js';
 import type { RefreshOptions } from './refresher.js';
@@ -29,9 +30,13 @@ export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, 
 const PLACEHOLDER: Credentials = { username: '-', password: '-' };
 
 function prepare(input: ConnectInput) {
-  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, random, ...rest } = input ?? ({} as ConnectInput);
+  // Checked first: a string spread below would become an object with a key per character.
+  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, random, ...rest } = _requireOptions(input, 'options');
   // Everything is validated before any I/O, so bad input throws here, not later in an event.
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
+  if (clock !== undefined && !(typeof clock === 'object' && clock && ['now', 'setTimeout', 'clearTimeout'].every((f) => typeof (clock as unknown as Record<string, unknown>)[f] === 'function'))) {
+    throw _invalid('clock', 'must be a Clock { now, setTimeout, clearTimeout }');
+  }
   let provider = credentials as CredentialsProvider;
   if (typeof credentials !== 'function') {
     const given = typeof (credentials as PromiseLike<Credentials>)?.then === 'function' ? credentials : _checkProvided(credentials, 'credentials');

@@ -2,6 +2,7 @@
  * The broker's `$SYS` token notices, parsed. They arrive without any subscription.
  * @module
  */
+import { _own } from '../credentials/validate.js';
 
 /** Why the broker says a token is invalid (`$SYS/tokenInvalidNotice` codes). */
 export type TokenInvalidReason =
@@ -53,19 +54,20 @@ export function _parseNotice(
 ): { kind: 'expiring'; notice: TokenExpireNotice } | { kind: 'invalid'; notice: TokenInvalidNotice } | undefined {
   const kind = /^\$SYS\/token(Expr?ire|Invalid)Notice$/.exec(topic)?.[1];
   if (!kind) return undefined;
-  let body: Record<string, unknown> = {};
+  let parsed: unknown;
   try {
-    // Object() turns null and other non-objects into something safe to read fields from.
-    body = Object(JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload)));
+    parsed = JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload));
   } catch {
     // a notice with an unreadable body still counts; its fields are unknown
   }
-  const type = typeof body.type === 'string' ? { type: body.type } : {};
+  // Own properties only: a polluted Object.prototype must not put words in the broker's mouth.
+  const field = (key: string) => _own(parsed, key);
+  const type = typeof field('type') === 'string' ? { type: field('type') as string } : {};
   if (kind === 'Invalid') {
-    const code = Number(body.code);
-    return { kind: 'invalid', notice: { code, reason: TOKEN_INVALID_REASONS[code] ?? 'unknown', ...type } };
+    const code = Number(field('code'));
+    return { kind: 'invalid', notice: { code, reason: (Object.hasOwn(TOKEN_INVALID_REASONS, code) && TOKEN_INVALID_REASONS[code]) || 'unknown', ...type } };
   }
-  const expireTime = Number(body.expireTime ?? body.exprireTime);
+  const expireTime = Number(field('expireTime') ?? field('exprireTime'));
   return { kind: 'expiring', notice: { expireTime: Number.isFinite(expireTime) ? expireTime : 0, ...type } };
 }
 

@@ -5,7 +5,7 @@
  */
 import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorOptions } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
-import { _requireString } from '../credentials/validate.js';
+import { _own, _requireOptions, _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
@@ -32,11 +32,11 @@ export type CredentialsProvider = (context: ProviderContext) => ProvidedCredenti
 /** @internal Checks a provider's answer; names what is wrong, never echoes a value. */
 export function _checkProvided(value: unknown, source: string): ProvidedCredentials {
   if (!value || typeof value !== 'object') throw _mustBe(source, 'an object { username, password }', value);
-  const { username, password, expiresAt } = value as ProvidedCredentials;
+  const [username, password, expiresAt] = (['username', 'password', 'expiresAt'] as const).map((key) => _own(value, key));
   _requireString(username, `${source}.username`);
   _requireString(password, `${source}.password`);
-  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
-  return expiresAt === undefined ? { username, password } : { username, password, expiresAt };
+  if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt))) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
+  return expiresAt === undefined ? { username: username as string, password: password as string } : { username: username as string, password: password as string, expiresAt };
 }
 
 /** A provider that always returns the same credentials (e.g. computed once on a trusted device). */
@@ -78,6 +78,12 @@ export function deviceProvider(options: DeviceCredentialsOptions): CredentialsPr
  */
 export function remoteCredentials(url: string | URL, init: RequestInit = {}): CredentialsProvider {
   if (typeof url !== 'string' && !(url instanceof URL)) throw _mustBe('url', 'a string or URL', url);
+  init = _requireOptions(init, 'init');
+  try {
+    new Headers(init.headers);
+  } catch {
+    throw _invalid('init.headers', 'must be valid request headers');
+  }
   return async (context) => {
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
@@ -91,8 +97,9 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
     }
     const body = await response.json().catch(ignore);
     if (!response.ok) {
-      const { code, message } = Object(body?.error) as { code?: unknown; message?: unknown };
-      throw fail(`answered ${response.status}${typeof code === 'string' ? ` ${code}` : ''}${typeof message === 'string' ? `: ${message}` : ''}`, {
+      const code = quote(_own(_own(body, 'error'), 'code'), 64);
+      const message = quote(_own(_own(body, 'error'), 'message'), 300);
+      throw fail(`answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, {
         returnCode: response.status,
       });
     }
@@ -101,3 +108,7 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
 }
 
 const ignore = () => undefined;
+
+/** What the server said, quoted only when it is text, and never without bound. */
+const quote = (text: unknown, max: number): string | undefined =>
+  typeof text !== 'string' || !text ? undefined : text.length > max ? text.slice(0, max) + '…' : text;

@@ -228,6 +228,9 @@ export async function refreshCredentials(client: MqttClient): Promise<void> {
 /** Typed listener for {@link SessionEvents}; returns a function that removes it. */
 export function onSessionEvent<K extends keyof SessionEvents>(client: MqttClient, event: K, listener: SessionEvents[K]): () => void {
   const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
+  if (typeof emitter?.on !== 'function' || typeof emitter.off !== 'function') throw _invalid('client', 'must be an mqtt.js client');
+  if (typeof event !== 'string') throw _invalid('event', 'must be the name of a session event');
+  if (typeof listener !== 'function') throw _invalid('listener', 'must be a function');
   emitter.on(event, listener);
   return () => emitter.off(event, listener);
 }

@@ -18,7 +18,8 @@ export const MIN_TOKEN_TTL = 60_000;
 /** The longest lifetime ApplyToken grants, in milliseconds (the service cuts longer ones to this). */
 export const MAX_TOKEN_TTL = 30 * 24 * 60 * 60_000;
 
-const ACTIONS: Record<string, TokenType> = { R: 'R', W: 'W', 'R,W': 'RW' };
+// Null prototype, and read with Object.hasOwn: `"constructor" in {}` is true.
+const ACTIONS: Readonly<Record<string, TokenType>> = Object.assign(Object.create(null), { R: 'R', W: 'W', 'R,W': 'RW' });
 // Only what would break the comma-separated list (or is a paste slip) is refused here; the service
 // judges the rest (topic characters, parent topics that exist), and P2P topics carry `@@@`.
 const BAD_TOPIC_CHAR = /[,\s\u0000-\u001f\u007f]/;
@@ -30,8 +31,9 @@ export function tokenTypeOf(actions: TokenActions): TokenType {
 
 /** @internal `R`, `W` or `R,W`, exactly. */
 export function _requireActions(value: unknown, field = 'actions'): TokenActions {
-  if (typeof value !== 'string' || !(value in ACTIONS)) {
-    throw _invalid(field, `must be "R", "W" or "R,W" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : _typeName(value)})`);
+  if (typeof value !== 'string' || !Object.hasOwn(ACTIONS, value)) {
+    // The value is not echoed: a string typed in the wrong place can be a secret.
+    throw _invalid(field, `must be "R", "W" or "R,W" (got ${typeof value === 'string' ? `a string of ${value.length} characters` : _typeName(value)})`);
   }
   return value as TokenActions;
 }
@@ -61,6 +63,7 @@ export function _requireResources(value: unknown, field = 'resources'): string[]
  * saying so, and the caller would then believe in an expiry the token does not have.
  */
 export function _requireExpireTime(value: unknown, now: number, field = 'expireTime'): number {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw _invalid('now', 'must return a finite number of milliseconds since the epoch');
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw _invalid(field, `must be an integer number of milliseconds since the epoch (got ${_typeName(value)})`);
   if (value < now + MIN_TOKEN_TTL) throw _invalid(field, `must be at least ${MIN_TOKEN_TTL / 1000} seconds ahead (it is ${Math.round((value - now) / 1000)} s ahead)`);
   if (value > now + MAX_TOKEN_TTL) throw _invalid(field, `must be at most 30 days ahead (it is ${Math.round((value - now) / 86_400_000)} days ahead); ApplyToken would silently cut it`);

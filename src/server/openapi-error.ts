@@ -38,9 +38,12 @@ export class OpenApiError extends ApsaraMqttAuthError {
   readonly status?: number;
 
   constructor(message: string, options: OpenApiErrorOptions = {}) {
-    super('ERR_OPENAPI', message, { cause: options.cause, ...(options.field === undefined ? {} : { field: options.field }) });
-    if (options.openApiCode !== undefined) this.openApiCode = options.openApiCode;
-    if (options.requestId !== undefined) this.requestId = options.requestId;
-    if (options.status !== undefined) this.status = options.status;
+    // Lenient like its base class: options that are not an object count as none; own properties only.
+    const own = <K extends keyof OpenApiErrorOptions>(key: K) =>
+      (options !== null && typeof options === 'object' && Object.hasOwn(options, key) ? options[key] : undefined) as OpenApiErrorOptions[K];
+    super('ERR_OPENAPI', message, { cause: own('cause'), ...(own('field') === undefined ? {} : { field: own('field') }) });
+    if (own('openApiCode') !== undefined) this.openApiCode = own('openApiCode');
+    if (own('requestId') !== undefined) this.requestId = own('requestId');
+    if (own('status') !== undefined) this.status = own('status');
   }
 }

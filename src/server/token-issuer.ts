@@ -91,6 +91,14 @@ interface Entry {
   check?: { token: string; at: number; valid: Promise<boolean> };
 }
 
+function _requireAppliedToken(token: unknown): AppliedToken {
+  const value = token as Partial<AppliedToken> | null;
+  if (value === null || typeof value !== 'object' || typeof value.token !== 'string' || !value.token || typeof value.expiresAt !== 'number' || typeof value.type !== 'string') {
+    throw _invalid('client', 'applyToken must resolve to a token (see AppliedToken)');
+  }
+  return value as AppliedToken;
+}
+
 function requireDuration(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw _invalid(field, 'must be a non-negative integer number of milliseconds');
@@ -108,7 +116,7 @@ function requireDuration(value: unknown, field: string, fallback: number): numbe
  * ```
  */
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const client = options.client;
   if (client === null || typeof client !== 'object' || typeof client.applyToken !== 'function') {
     throw _invalid('client', 'must be an OpenAPI client with applyToken (see createOnsMqttClient)');
@@ -125,11 +133,21 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const verifyReuse = requireDuration(options.verifyReuse, 'verifyReuse', 2000);
   if (maxEntries < 1) throw _invalid('maxEntries', 'must be at least 1');
   if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning milliseconds');
-  const now = options.now ?? Date.now;
+  const clock = options.now ?? Date.now;
+  const now = (): number => {
+    let t: unknown;
+    try {
+      t = clock();
+    } catch {
+      throw _invalid('now', 'threw');
+    }
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('now', 'must return a finite number of milliseconds');
+    return t;
+  };
   const cache = new Map<string, Entry>();
 
   const keyOf = (permission: TokenPermission) => {
-    _requireOptions(permission, 'permission');
+    permission = _requireOptions(permission, 'permission');
     const resources = _requireResources(permission.resources);
     const actions = _requireActions(permission.actions);
     // A newline cannot occur in a topic, so the key is unambiguous.
@@ -150,7 +168,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const token = entry?.value?.token;
     if (entry && token !== undefined && client.queryToken) {
       if (!entry.check || entry.check.token !== token || now() - entry.check.at >= verifyReuse) {
-        entry.check = { token, at: now(), valid: client.queryToken({ token, instanceId }).catch(() => true) };
+        entry.check = { token, at: now(), valid: Promise.resolve().then(() => client.queryToken!({ token, instanceId })).then(Boolean, () => true) };
       }
       if (!(await entry.check.valid) && entry.value?.token === token) delete entry.value;
     }
@@ -174,7 +192,10 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       evict();
     }
     const slot = entry;
-    const pending = client.applyToken({ instanceId, resources, actions, expireTime: t + ttl }).then(
+    // The applier is the caller's: whatever it returns or throws synchronously arrives as a promise,
+    // and an answer that is not a token is refused rather than cached.
+    const applied = Promise.resolve().then(() => client.applyToken({ instanceId, resources, actions, expireTime: t + ttl }));
+    const pending = applied.then(_requireAppliedToken).then(
       (token) => {
         slot.value = token;
         delete slot.pending;
