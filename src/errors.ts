@@ -39,6 +39,16 @@ export interface ApsaraMqttAuthErrorOptions {
   cause?: unknown;
 }
 
+/** A message that is not a string, as text, without throwing (`String` throws for some objects). */
+function textOf(message: unknown): string {
+  if (typeof message === 'string') return message;
+  try {
+    return String(message);
+  } catch {
+    return Object.prototype.toString.call(message);
+  }
+}
+
 /**
  * Thrown (or emitted) by every part of the SDK.
  *
@@ -62,7 +72,7 @@ export class ApsaraMqttAuthError extends Error {
     const own = (key: keyof ApsaraMqttAuthErrorOptions) => (options !== null && typeof options === 'object' && Object.hasOwn(options, key) ? options[key] : undefined);
     const cause = own('cause');
     // Error keeps `cause` as a non-enumerable own property.
-    super(message, cause === undefined ? undefined : { cause });
+    super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
     this.field = own('field') as string | undefined;
@@ -73,6 +83,24 @@ export class ApsaraMqttAuthError extends Error {
   override get name(): string {
     return 'ApsaraMqttAuthError';
   }
+}
+
+/**
+ * @internal An error that may quote sensitive values (a network error quoting a request's URL or
+ * body, a caller's `fetch` quoting its arguments), rebuilt as plain errors — name, message, `code`,
+ * and causes three deep — with each sensitive value masked. Values shorter than 4 characters are
+ * left alone: masking them would garble the message and hide nothing.
+ */
+export function _redactedCause(error: unknown, sensitive: readonly string[], depth = 0): Error | undefined {
+  if (error === undefined || error === null || depth > 3) return undefined;
+  const given = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  let message = typeof given.message === 'string' ? given.message : typeof error === 'string' ? error : '';
+  for (const value of sensitive) if (value.length >= 4) message = message.split(value).join('***');
+  const cause = _redactedCause(given.cause, sensitive, depth + 1);
+  const copy = new Error(message.length > 1000 ? message.slice(0, 997) + '...' : message, cause ? { cause } : undefined);
+  if (typeof given.name === 'string') copy.name = given.name;
+  if (typeof given.code === 'string' || typeof given.code === 'number') (copy as Error & { code?: unknown }).code = given.code;
+  return copy;
 }
 
 /** @internal Shorthand for the commonest failure: a bad argument, named. */

@@ -97,7 +97,7 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
   _requireString(credentials.password, 'credentials.password');
 
   const chosen = transport ?? _defaultTransport();
-  if (!Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws" or "wss"');
+  if (typeof chosen !== 'string' || !Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws" or "wss"');
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw _invalid('port', 'must be an integer from 1 to 65535');
   if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5');
   for (const key of Object.keys(rest)) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);

@@ -7,15 +7,21 @@ import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
 /**
- * @internal The options object, as a null-prototype copy of its own enumerable properties: every
- * later read sees only what the caller passed, never a property a polluted `Object.prototype` adds
- * (an `hmac` that would receive the secret, an `authorize` that grants everything). Shallow: nested
- * objects the SDK reads go through this again.
+ * @internal The options object, as a null-prototype copy of its own properties: every later read
+ * sees only what the caller passed, never a property a polluted `Object.prototype` adds (an `hmac`
+ * that would receive the secret, an `authorize` that grants everything). Values are read once;
+ * non-enumerable ones (secrets kept out of dumps) stay non-enumerable. Shallow: nested objects the
+ * SDK reads go through this again.
  */
 export function _requireOptions<T>(value: T, name: string): T {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw _mustBe(name, 'an options object', value);
   try {
-    return Object.assign(Object.create(null) as object, value) as T;
+    const copy = Object.create(null) as Record<PropertyKey, unknown>;
+    for (const key of Reflect.ownKeys(value)) {
+      const { enumerable } = Object.getOwnPropertyDescriptor(value, key)!;
+      Object.defineProperty(copy, key, { value: (value as Record<PropertyKey, unknown>)[key], enumerable, writable: true, configurable: true });
+    }
+    return copy as T;
   } catch (cause) {
     // A getter that throws: its error is the caller's and could quote anything.
     throw _invalid(name, 'could not be read (a property getter threw)', cause instanceof ApsaraMqttAuthError ? cause : undefined);
@@ -23,11 +29,12 @@ export function _requireOptions<T>(value: T, name: string): T {
 }
 
 /**
- * @internal `<prefix>.<key>` for a key that reads as a name, else `prefix` alone: a key is echoed in
- * errors only when it cannot be a pasted secret or a megabyte of text.
+ * @internal `<prefix>.<key>` for a key that reads as a short name, else `prefix` alone: a key is
+ * echoed in errors only when it cannot be a pasted secret (AccessKey ids and secrets, tokens and
+ * device secrets are all longer than 16 characters) or a megabyte of text.
  */
 export function _fieldOf(prefix: string, key: string): string {
-  return /^[A-Za-z][\w-]{0,63}$/.test(key) ? `${prefix}.${key}` : prefix;
+  return /^[A-Za-z][\w-]{0,15}$/.test(key) ? `${prefix}.${key}` : prefix;
 }
 
 /** @internal `object[key]` if it is the object's own property, else `undefined` (a polluted prototype adds nothing). */

@@ -3,8 +3,8 @@
  * connection's whole life.
  * @module
  */
-import type { MqttClient } from 'mqtt';
-import { ApsaraMqttAuthError, _invalid } from '../errors.js';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { ApsaraMqttAuthError, _invalid, _redactedCause } from '../errors.js';
 import type { Credentials } from '../credentials/types.js';
 import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
@@ -47,6 +47,21 @@ function prepare(input: ConnectInput) {
   return { mqtt, url, options, session };
 }
 
+/** mqtt.js's client for the options, not yet connecting; what mqtt.js throws (a bad option) is ours. */
+function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClient {
+  let client: MqttClient;
+  try {
+    client = mqtt.connect(url, { ...options, manualConnect: true });
+  } catch (cause) {
+    throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'mqtt.js refused the connection options', { field: 'options', cause: _redactedCause(cause, [String(options.password ?? '')]) });
+  }
+  const c = client as unknown as Record<string, unknown> | undefined;
+  if (!['on', 'off', 'emit', 'connect', 'end', 'publish', 'subscribe', 'unsubscribe'].every((m) => typeof c?.[m] === 'function') || typeof c?.options !== 'object') {
+    throw _invalid('mqtt', 'connect must return an mqtt.js client');
+  }
+  return client;
+}
+
 /**
  * Opens a managed connection and returns the mqtt.js client at once, like `mqtt.connect`. The
  * client connects as soon as the credentials are ready; fresh credentials are fetched ahead of
@@ -58,7 +73,7 @@ function prepare(input: ConnectInput) {
  */
 export function connect(input: ConnectInput): MqttClient {
   const { mqtt, url, options, session } = prepare(input);
-  const client = _mqttSync(mqtt).connect(url, { ...options, manualConnect: true });
+  const client = open(_mqttSync(mqtt), url, options);
   _startSession(client, session, options.manualConnect !== true);
   return client;
 }
@@ -79,7 +94,7 @@ export function connect(input: ConnectInput): MqttClient {
  */
 export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const { mqtt, url, options, session: sessionInput } = prepare(input);
-  const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
+  const client = open(await _mqttAsync(mqtt), url, options);
   return new Promise<MqttClient>((resolve, reject) => {
     const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
     let session: { recovering(): boolean };

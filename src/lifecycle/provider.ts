@@ -3,7 +3,7 @@
  * connect and again whenever they are about to expire or the broker refuses them.
  * @module
  */
-import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorOptions } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid, _redactedCause, type ApsaraMqttAuthErrorOptions } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import { _own, _requireOptions, _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
@@ -85,15 +85,27 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
     throw _invalid('init.headers', 'must be valid request headers');
   }
   return async (context) => {
+    if (context === null || typeof context !== 'object') throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+    let sentBody: string;
+    try {
+      sentBody = JSON.stringify(context);
+    } catch {
+      throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+    }
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     const fail = (detail: string, options?: ApsaraMqttAuthErrorOptions) =>
       new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server ${detail}`, options);
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? JSON.stringify(context) });
+      response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? sentBody });
     } catch (cause) {
-      throw fail(`at ${url} could not be reached`, { cause });
+      // A fetch (the page's own, or a polyfill) may quote what it was asked to send: masked.
+      const sent = [String(url), typeof init.body === 'string' ? init.body : sentBody];
+      headers.forEach((value) => void sent.push(value));
+      // And each string inside the JSON sent, as a fetch may quote it decoded or re-escaped.
+      if (init.body === undefined) JSON.parse(sentBody, (_key, v: unknown) => (typeof v === 'string' && sent.push(v), v));
+      throw fail(`${where(url)} could not be reached`, { cause: _redactedCause(cause, sent) });
     }
     const body = await response.json().catch(ignore);
     if (!response.ok) {
@@ -108,6 +120,16 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
 }
 
 const ignore = () => undefined;
+
+/** Where the server is, for a message: its origin only (a path or a query may hold a token). */
+function where(url: string | URL): string {
+  try {
+    const { origin } = new URL(url);
+    return origin === 'null' ? '' : ` at ${origin}`;
+  } catch {
+    return ''; // relative to the page: the page's own server
+  }
+}
 
 /** What the server said, quoted only when it is text, and never without bound. */
 const quote = (text: unknown, max: number): string | undefined =>

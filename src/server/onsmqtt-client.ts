@@ -6,7 +6,7 @@
  * a form body).
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
@@ -139,28 +139,28 @@ function endpointOf(options: OnsMqttClientOptions): string {
 }
 
 /**
- * Replaces each sensitive value the request carried with `***` in text the service sent back, as sent
- * and percent-encoded once or twice (the gateway quotes its string to sign, which encodes twice).
+ * Each sensitive value the request carried as sent and percent-encoded once or twice (the gateway
+ * quotes its string to sign, which encodes twice).
  */
-function redact(text: string, sensitive: readonly string[], max = 1000): string {
-  let out = text;
-  for (const value of sensitive) {
-    if (value.length < 4) continue;
-    const once = percentEncode(value);
-    for (const form of new Set([value, once, percentEncode(once)])) out = out.split(form).join('***');
+function sensitiveForms(values: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const value of values) {
+    forms.add(value);
+    try {
+      const once = percentEncode(value);
+      forms.add(once).add(percentEncode(once));
+    } catch {
+      // not well-formed Unicode: it was never sent encoded
+    }
   }
-  return out.length > max ? out.slice(0, max - 3) + '...' : out;
+  return [...forms];
 }
 
-/**
- * An error that may have carried a request's sensitive values (a network error quoting the URL of a
- * GET, a `fetch` of the caller's quoting its arguments), as a plain error with the values masked.
- */
-function redactedCause(error: unknown, sensitive: readonly string[]): Error {
-  const given = error as { name?: unknown; message?: unknown } | null | undefined;
-  const cause = new Error(redact(typeof given?.message === 'string' ? given.message : '', sensitive));
-  if (typeof given?.name === 'string') cause.name = given.name;
-  return cause;
+/** Replaces each sensitive value (in every form it was sent) with `***` in text from the service. */
+function redact(text: string, sensitive: readonly string[], max = 1000): string {
+  let out = text;
+  for (const form of sensitiveForms(sensitive)) if (form.length >= 4) out = out.split(form).join('***');
+  return out.length > max ? out.slice(0, max - 3) + '...' : out;
 }
 
 /** The largest answer read from the endpoint; the service's answers are a few hundred bytes. */
@@ -232,7 +232,8 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     } catch (error) {
       const why = (error as Error | undefined)?.name === 'TimeoutError' ? `no answer within ${timeout} ms` : 'the request failed';
       throw new OpenApiError(`${action}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, {
-        cause: redactedCause(error, [...sensitive, accessKeySecret]),
+        // A network error can quote the URL of a GET, a caller's fetch anything it was given.
+        cause: _redactedCause(error, sensitiveForms([...sensitive, accessKeySecret])),
       });
     }
     const shape = response as unknown as { status?: unknown; text?: unknown } | null | undefined;
