@@ -25,11 +25,15 @@ const UMD_MIN = 'dist/apsaramq-mqtt-auth.umd.min.js';
 
 /** Budgets in gzip bytes (1 KB = 1024 bytes). Raising one is a decision for the lead, in review. */
 export const BUDGETS = {
-  signatureCredentials: 1.5 * 1024,
+  // Was 1.5 KB (1527 B measured); issue 10's argument checks (options copied to null-prototype
+  // objects, a constructor of the error class that cannot throw) cost 122 B on this path. Raised
+  // for the lead to confirm in review.
+  signatureCredentials: 1.625 * 1024,
   // Issue 6 asked for 5 KB; the whole client API (with the managed connection of issue 4 and the
   // noble fallback) measures 8998 B, and no part can be dropped without breaking another issue's
   // contract (see BENCHMARKS.md, "Budgets"). Until that is decided, this guards against growth.
-  umd: 9.25 * 1024,
+  // Was 9.25 KB (8985 B measured); issue 10's checks cost 604 B (9589 B). Raised for the lead to confirm.
+  umd: 9.5 * 1024,
 };
 
 /** What issue 6 asked for, reported beside the enforced budget so the gap stays visible. */

@@ -39,13 +39,15 @@ export interface ApsaraMqttAuthErrorOptions {
   cause?: unknown;
 }
 
+/** The options' own properties only, in a null-prototype copy; `{}` for anything that is not an object. */
+const own = (options: unknown): ApsaraMqttAuthErrorOptions => (options && typeof options === 'object' ? Object.assign(Object.create(null), options) : {});
+
 /** A message that is not a string, as text, without throwing (`String` throws for some objects). */
 function textOf(message: unknown): string {
-  if (typeof message === 'string') return message;
   try {
     return String(message);
   } catch {
-    return Object.prototype.toString.call(message);
+    return '';
   }
 }
 
@@ -68,15 +70,14 @@ export class ApsaraMqttAuthError extends Error {
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
     // Lenient by design (an error's constructor must not throw): options that are not an object
-    // count as none, and only their own properties are read.
-    const own = (key: keyof ApsaraMqttAuthErrorOptions) => (options !== null && typeof options === 'object' && Object.hasOwn(options, key) ? options[key] : undefined);
-    const cause = own('cause');
+    // count as none (Object() of them has no own property), and only own properties are read.
+    const { cause, field, returnCode } = own(options);
     // Error keeps `cause` as a non-enumerable own property.
-    super(textOf(message), cause === undefined ? undefined : { cause });
+    super(typeof message === 'string' ? message : textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
-    this.field = own('field') as string | undefined;
-    this.returnCode = own('returnCode') as number | undefined;
+    this.field = field;
+    this.returnCode = returnCode;
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.
@@ -87,20 +88,17 @@ export class ApsaraMqttAuthError extends Error {
 
 /**
  * @internal An error that may quote sensitive values (a network error quoting a request's URL or
- * body, a caller's `fetch` quoting its arguments), rebuilt as plain errors — name, message, `code`,
- * and causes three deep — with each sensitive value masked. Values shorter than 4 characters are
- * left alone: masking them would garble the message and hide nothing.
+ * body, a caller's `fetch` quoting its arguments), as one plain error: the messages of its cause
+ * chain joined by ": " (e.g. "fetch failed: connect ECONNREFUSED 127.0.0.1:9"), each sensitive value
+ * masked as is and as quoted inside JSON (values under 4 characters are left: masking them hides
+ * nothing), at most 1000 characters.
  */
-export function _redactedCause(error: unknown, sensitive: readonly string[], depth = 0): Error | undefined {
-  if (error === undefined || error === null || depth > 3) return undefined;
-  const given = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
-  let message = typeof given.message === 'string' ? given.message : typeof error === 'string' ? error : '';
-  for (const value of sensitive) if (value.length >= 4) message = message.split(value).join('***');
-  const cause = _redactedCause(given.cause, sensitive, depth + 1);
-  const copy = new Error(message.length > 1000 ? message.slice(0, 997) + '...' : message, cause ? { cause } : undefined);
-  if (typeof given.name === 'string') copy.name = given.name;
-  if (typeof given.code === 'string' || typeof given.code === 'number') (copy as Error & { code?: unknown }).code = given.code;
-  return copy;
+export function _redactedCause(error: unknown, sensitive: readonly string[]): Error {
+  const parts: unknown[] = [];
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined, i = 0; e != null && i < 4; e = e.cause as typeof e, i++) parts.push(typeof e.message === 'string' ? e.message : typeof e === 'string' ? e : '');
+  let message = parts.join(': ');
+  for (const value of sensitive) for (const form of [value, JSON.stringify(value).slice(1, -1)]) if (form.length > 3) message = message.split(form).join('***');
+  return new Error(message.slice(0, 1000));
 }
 
 /** @internal Shorthand for the commonest failure: a bad argument, named. */

@@ -2,29 +2,23 @@
  * Argument checks shared by the builders. Each names the field; none ever prints a secret's value.
  * @module
  */
-import { ApsaraMqttAuthError, _invalid } from '../errors.js';
+import { _invalid } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
 /**
- * @internal The options object, as a null-prototype copy of its own properties: every later read
- * sees only what the caller passed, never a property a polluted `Object.prototype` adds (an `hmac`
- * that would receive the secret, an `authorize` that grants everything). Values are read once;
- * non-enumerable ones (secrets kept out of dumps) stay non-enumerable. Shallow: nested objects the
- * SDK reads go through this again.
+ * @internal The options object, as a null-prototype copy of its own enumerable properties: every
+ * later read sees only what the caller passed, never a property a polluted `Object.prototype` adds
+ * (an `hmac` that would receive the secret, an `authorize` that grants everything). Shallow: nested
+ * objects the SDK reads go through this again.
  */
 export function _requireOptions<T>(value: T, name: string): T {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw _mustBe(name, 'an options object', value);
+  if (value === null || typeof value !== 'object') throw _mustBe(name, 'an options object', value);
   try {
-    const copy = Object.create(null) as Record<PropertyKey, unknown>;
-    for (const key of Reflect.ownKeys(value)) {
-      const { enumerable } = Object.getOwnPropertyDescriptor(value, key)!;
-      Object.defineProperty(copy, key, { value: (value as Record<PropertyKey, unknown>)[key], enumerable, writable: true, configurable: true });
-    }
-    return copy as T;
-  } catch (cause) {
-    // A getter that throws: its error is the caller's and could quote anything.
-    throw _invalid(name, 'could not be read (a property getter threw)', cause instanceof ApsaraMqttAuthError ? cause : undefined);
+    return Object.assign(Object.create(null) as object, value) as T;
+  } catch {
+    // A getter that threw: its error is the caller's and could quote anything, so it is not kept.
+    throw _invalid(name, 'could not be read (a property getter threw)');
   }
 }
 
@@ -40,6 +34,12 @@ export function _fieldOf(prefix: string, key: string): string {
 /** @internal `object[key]` if it is the object's own property, else `undefined` (a polluted prototype adds nothing). */
 export function _own(object: unknown, key: string): unknown {
   return object !== null && (typeof object === 'object' || typeof object === 'function') && Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+}
+
+/** @internal `value` if it has every method named (space-separated), else an error naming `field`. */
+export function _requireMethods<T>(value: T, methods: string, field: string, what: string): T {
+  if (!methods.split(' ').every((m) => typeof (value as Record<string, unknown> | null | undefined)?.[m] === 'function')) throw _invalid(field, `must be ${what}`);
+  return value;
 }
 
 /** @internal A non-empty string. Safe for secrets: the value is never echoed. */

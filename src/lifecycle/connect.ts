@@ -4,11 +4,11 @@
  * @module
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { ApsaraMqttAuthError, _invalid, _redactedCause } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import type { Credentials } from '../credentials/types.js';
 import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
-import { _requireOptions } from '../credentials/validate.js';
+import { _requireMethods, _requireOptions } from '../credentials/validate.js';
 import { systemClock, type Clock } from './clock.js';
 import { _checkProvided, type CredentialsProvider } from './provider.js';
 import type { RefreshOptions } from './refresher.js';
@@ -34,9 +34,7 @@ function prepare(input: ConnectInput) {
   const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, random, ...rest } = _requireOptions(input, 'options');
   // Everything is validated before any I/O, so bad input throws here, not later in an event.
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
-  if (clock !== undefined && !(typeof clock === 'object' && clock && ['now', 'setTimeout', 'clearTimeout'].every((f) => typeof (clock as unknown as Record<string, unknown>)[f] === 'function'))) {
-    throw _invalid('clock', 'must be a Clock { now, setTimeout, clearTimeout }');
-  }
+  if (clock !== undefined) _requireMethods(clock, 'now setTimeout clearTimeout', 'clock', 'a Clock { now, setTimeout, clearTimeout }');
   let provider = credentials as CredentialsProvider;
   if (typeof credentials !== 'function') {
     const given = typeof (credentials as PromiseLike<Credentials>)?.then === 'function' ? credentials : _checkProvided(credentials, 'credentials');
@@ -49,17 +47,16 @@ function prepare(input: ConnectInput) {
 
 /** mqtt.js's client for the options, not yet connecting; what mqtt.js throws (a bad option) is ours. */
 function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClient {
-  let client: MqttClient;
+  let client: Record<string, unknown> | undefined;
   try {
-    client = mqtt.connect(url, { ...options, manualConnect: true });
-  } catch (cause) {
-    throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'mqtt.js refused the connection options', { field: 'options', cause: _redactedCause(cause, [String(options.password ?? '')]) });
+    client = mqtt.connect(url, { ...options, manualConnect: true }) as unknown as typeof client;
+  } catch {
+    // Its error is not kept: it could quote an option, and the password is one.
+    throw _invalid('options', 'were refused by mqtt.js (check the options passed through to it)');
   }
-  const c = client as unknown as Record<string, unknown> | undefined;
-  if (!['on', 'off', 'emit', 'connect', 'end', 'publish', 'subscribe', 'unsubscribe'].every((m) => typeof c?.[m] === 'function') || typeof c?.options !== 'object') {
-    throw _invalid('mqtt', 'connect must return an mqtt.js client');
-  }
-  return client;
+  // The session drives these: anything else as a client would fail later, inside an event.
+  _requireMethods(typeof client?.options === 'object' && client, 'on off emit connect end publish subscribe unsubscribe', 'mqtt', 'mqtt.js, whose connect returns a client');
+  return client as unknown as MqttClient;
 }
 
 /**

@@ -3,7 +3,7 @@
  * connect and again whenever they are about to expire or the broker refuses them.
  * @module
  */
-import { ApsaraMqttAuthError, _invalid, _redactedCause, type ApsaraMqttAuthErrorOptions } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorOptions } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import { _own, _requireOptions, _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
@@ -32,11 +32,11 @@ export type CredentialsProvider = (context: ProviderContext) => ProvidedCredenti
 /** @internal Checks a provider's answer; names what is wrong, never echoes a value. */
 export function _checkProvided(value: unknown, source: string): ProvidedCredentials {
   if (!value || typeof value !== 'object') throw _mustBe(source, 'an object { username, password }', value);
-  const [username, password, expiresAt] = (['username', 'password', 'expiresAt'] as const).map((key) => _own(value, key));
+  const { username, password, expiresAt } = _requireOptions(value as ProvidedCredentials, source);
   _requireString(username, `${source}.username`);
   _requireString(password, `${source}.password`);
   if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt))) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
-  return expiresAt === undefined ? { username: username as string, password: password as string } : { username: username as string, password: password as string, expiresAt };
+  return expiresAt === undefined ? { username, password } : { username, password, expiresAt };
 }
 
 /** A provider that always returns the same credentials (e.g. computed once on a trusted device). */
@@ -85,13 +85,13 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
     throw _invalid('init.headers', 'must be valid request headers');
   }
   return async (context) => {
-    if (context === null || typeof context !== 'object') throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
-    let sentBody: string;
+    let sentBody: string | undefined;
     try {
       sentBody = JSON.stringify(context);
     } catch {
-      throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+      // not JSON (a BigInt, a cycle): refused below
     }
+    if (!context || typeof context !== 'object' || sentBody === undefined) throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     const fail = (detail: string, options?: ApsaraMqttAuthErrorOptions) =>
@@ -99,19 +99,17 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
     let response: Response;
     try {
       response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? sentBody });
-    } catch (cause) {
-      // A fetch (the page's own, or a polyfill) may quote what it was asked to send: masked.
-      const sent = [String(url), typeof init.body === 'string' ? init.body : sentBody];
-      headers.forEach((value) => void sent.push(value));
-      // And each string inside the JSON sent, as a fetch may quote it decoded or re-escaped.
-      if (init.body === undefined) JSON.parse(sentBody, (_key, v: unknown) => (typeof v === 'string' && sent.push(v), v));
-      throw fail(`${where(url)} could not be reached`, { cause: _redactedCause(cause, sent) });
+    } catch {
+      // Its error is not kept: a fetch (a polyfill, a wrapper) may quote what it was asked to send,
+      // headers and body included. Browsers say no more than "Failed to fetch" anyway.
+      throw fail(`${where(url)} could not be reached (network error, or a CORS refusal)`);
     }
     const body = await response.json().catch(ignore);
     if (!response.ok) {
-      const code = quote(_own(_own(body, 'error'), 'code'), 64);
-      const message = quote(_own(_own(body, 'error'), 'message'), 300);
-      throw fail(`answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, {
+      const error = _own(body, 'error');
+      const code = quote(_own(error, 'code'), 64);
+      const message = quote(_own(error, 'message'), 300);
+      throw fail(`answered ${response.status}${code && ` ${code}`}${message && `: ${message}`}`, {
         returnCode: response.status,
       });
     }
@@ -132,5 +130,4 @@ function where(url: string | URL): string {
 }
 
 /** What the server said, quoted only when it is text, and never without bound. */
-const quote = (text: unknown, max: number): string | undefined =>
-  typeof text !== 'string' || !text ? undefined : text.length > max ? text.slice(0, max) + '…' : text;
+const quote = (text: unknown, max: number): string => (typeof text === 'string' ? text.slice(0, max) : '');

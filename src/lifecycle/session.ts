@@ -11,6 +11,7 @@
 import type { MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _AUTH_REFUSALS, _refusalCode, _refusalError } from '../connect/refusal.js';
+import { _requireMethods } from '../credentials/validate.js';
 import type { Clock } from './clock.js';
 import { _parseNotice, _tokenPairs, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from './notices.js';
 import type { CredentialsProvider, RefreshReason } from './provider.js';
@@ -228,8 +229,7 @@ export async function refreshCredentials(client: MqttClient): Promise<void> {
 /** Typed listener for {@link SessionEvents}; returns a function that removes it. */
 export function onSessionEvent<K extends keyof SessionEvents>(client: MqttClient, event: K, listener: SessionEvents[K]): () => void {
   const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
-  if (typeof emitter?.on !== 'function' || typeof emitter.off !== 'function') throw _invalid('client', 'must be an mqtt.js client');
-  if (typeof event !== 'string') throw _invalid('event', 'must be the name of a session event');
+  _requireMethods(client, 'on off', 'client', 'an mqtt.js client');
   if (typeof listener !== 'function') throw _invalid('listener', 'must be a function');
   emitter.on(event, listener);
   return () => emitter.off(event, listener);
