@@ -101,6 +101,15 @@ export function _redactedCause(error: unknown, sensitive: readonly string[]): Er
   return new Error(message.slice(0, 1000));
 }
 
+/**
+ * @internal `<prefix>.<key>` for a key that reads as a short name, else `prefix` alone: a key is
+ * echoed in errors only when it cannot be a pasted secret (AccessKey ids and secrets, tokens and
+ * device secrets are all longer than 16 characters) or a megabyte of text.
+ */
+export function _fieldOf(prefix: string, key: string): string {
+  return /^[A-Za-z][\w-]{0,15}$/.test(key) ? `${prefix}.${key}` : prefix;
+}
+
 /** @internal Shorthand for the commonest failure: a bad argument, named. */
 export function _invalid(field: string, rule: string, cause?: unknown): ApsaraMqttAuthError {
   return new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} ${rule}`, cause === undefined ? { field } : { field, cause });

@@ -5,8 +5,13 @@
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import type { BrokerTlsConfig } from './certificates.js';
 import type { BrokerTimers } from './clock.js';
-import { parseActions, resourceProblem, type Permissions } from './acl.js';
+import type { BrokerLimits } from './limits.js';
+import { _requireSegment } from '../protocol/username.js';
+import { _parseActions } from '../protocol/token-rules.js';
+import { topicProblem } from '../protocol/topics.js';
+import type { Permissions } from './acl.js';
 
 /**
  * Topic permissions for an identity that is not a token (Signature, DeviceCredential, custom).
@@ -77,12 +82,28 @@ export interface BrokerConfig {
   host?: string;
   /** MQTT over TCP. Default 0 (an ephemeral port; read it from the handle). */
   tcpPort?: number;
+  /** MQTT over TLS. Default 0 (ephemeral); `false` for none. */
+  tlsPort?: number | false;
   /** MQTT over WebSocket. Default 0 (ephemeral); `false` for none. */
   wsPort?: number | false;
+  /** MQTT over WebSocket over TLS (same path). Default 0 (ephemeral); `false` for none. */
+  wssPort?: number | false;
   /** WebSocket path. Default `/mqtt`. */
   wsPath?: string;
-  /** The JSON control API (tokens, device credentials, sessions) and any `routes`. Default 0; `false` for none. */
+  /**
+   * The certificate of the TLS listeners. Default: made at each start, signed by a local CA kept in
+   * the user's state folder (`broker.ca` is that CA; trust it in clients).
+   */
+  tls?: BrokerTlsConfig;
+  /** The HTTP listener: the `onsmqtt` OpenAPI (`/`), the JSON control API (`/control`) and any `routes`. Default 0; `false` for none. */
   httpPort?: number | false;
+  /**
+   * The `onsmqtt` OpenAPI on the HTTP listener, its requests signed with `accessKeys` as Alibaba's
+   * gateway checks them (Alibaba's SDKs and `createOnsMqttClient` work against it). Default: on; `false` for none.
+   */
+  openApi?: boolean;
+  /** ApsaraMQ's documented limits (message size, topic length, keep-alive cap); each may be changed. */
+  limits?: Partial<BrokerLimits>;
   accessKeys?: readonly AccessKeyConfig[];
   devices?: readonly DeviceConfig[];
   customIdentities?: readonly CustomIdentityConfig[];
@@ -116,11 +137,7 @@ export function _checkPort(value: unknown, field: string, allowFalse: boolean): 
 }
 
 /** @internal A non-empty string without `|` or white space (ids that sit inside a Username). */
-export function _checkId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw _invalid(field, `must be a non-empty string (got ${_typeName(value)})`);
-  if (/[|\s]/.test(value)) throw _invalid(field, 'must not contain "|" or white space');
-  return value;
-}
+export const _checkId: (value: unknown, field: string) => string = _requireSegment;
 
 /** @internal A secret: a non-empty string. Never echoed. */
 export function _checkSecret(value: unknown, field: string): string {
@@ -135,10 +152,10 @@ export function _checkPermissions(value: PermissionsConfig | undefined, field: s
   const list = typeof value.resources === 'string' ? value.resources.split(',').map((r) => r.trim()) : value.resources;
   if (!Array.isArray(list) || list.length === 0) throw _invalid(`${field}.resources`, 'must be a non-empty list of topics');
   list.forEach((r: unknown, i: number) => {
-    const problem = resourceProblem(r);
+    const problem = topicProblem(r, { filter: true });
     if (problem) throw _invalid(`${field}.resources[${i}]`, problem);
   });
-  const actions = parseActions(value.actions);
+  const actions = _parseActions(value.actions);
   if (!actions) throw _invalid(`${field}.actions`, 'must be "R", "W" or "R,W"');
   return { resources: [...list] as string[], actions };
 }

@@ -15,7 +15,7 @@
 import { ApsaraMqttAuthError } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
 import { openApiSignature, stringToSign } from '../openapi/signature.js';
-import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../openapi/token-rules.js';
+import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
 
 /**
  * The token store the service needs, for one instance: the broker's `TokenStore`, or any with this

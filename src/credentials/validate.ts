@@ -3,6 +3,7 @@
  * @module
  */
 import { _invalid } from '../errors.js';
+export { _fieldOf } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
@@ -22,14 +23,6 @@ export function _requireOptions<T>(value: T, name: string): T {
   }
 }
 
-/**
- * @internal `<prefix>.<key>` for a key that reads as a short name, else `prefix` alone: a key is
- * echoed in errors only when it cannot be a pasted secret (AccessKey ids and secrets, tokens and
- * device secrets are all longer than 16 characters) or a megabyte of text.
- */
-export function _fieldOf(prefix: string, key: string): string {
-  return /^[A-Za-z][\w-]{0,15}$/.test(key) ? `${prefix}.${key}` : prefix;
-}
 
 /** @internal `object[key]` if it is the object's own property, else `undefined` (a polluted prototype adds nothing). */
 export function _own(object: unknown, key: string): unknown {
@@ -42,20 +35,10 @@ export function _requireMethods<T>(value: T, methods: string, field: string, wha
   return value;
 }
 
-/** @internal A non-empty string. Safe for secrets: the value is never echoed. */
-export function _requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !value) throw _mustBe(field, 'a non-empty string', value);
-  return value;
-}
+export { _requireString } from '../internal/bytes.js';
 
-/**
- * @internal A part of a `Mode|Id|Instance` username (AccessKey id, instance id): non-empty,
- * no `|` (it would shift the parts), no white space (always a copy-paste slip).
- */
-export function _requireSegment(value: unknown, field: string): string {
-  if (/[|\s]/.test(_requireString(value, field))) throw _invalid(field, 'must not contain "|" or white space');
-  return value as string;
-}
+/** @internal A part of a `Mode|Id|Instance` Username; the rule lives with the Username format. */
+export { _requireSegment } from '../protocol/username.js';
 
 /** @internal An optional caller-supplied HMAC adapter. */
 export function _requireHmac(value: unknown): HmacSha1 | undefined {

@@ -13,7 +13,7 @@ import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } 
 import { _readBody } from './http.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
-import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../openapi/token-rules.js';
+import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
 import { OpenApiError } from './openapi-error.js';
 import { AppliedToken, DeviceCredential } from './records.js';
 

@@ -5,9 +5,9 @@
  * @module
  */
 import { _invalid } from '../errors.js';
-import type { TokenType } from '../credentials/token.js';
+import type { TokenType } from '../protocol/token-password.js';
 import { _requireOptions, _requireString } from '../credentials/validate.js';
-import type { TokenActions } from '../openapi/token-rules.js';
+import type { TokenActions } from '../protocol/token-rules.js';
 
 /** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
 export class AppliedToken {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as client from '../../src/index.js';
 import * as server from '../../src/server/index.js';
-import { _parseNotice } from '../../src/lifecycle/notices.js';
+import { _parseNotice } from '../../src/protocol/sys-topics.js';
 import { SECRET } from '../suites/api.js';
 
 const polluted: string[] = [];
