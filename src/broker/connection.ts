@@ -54,7 +54,7 @@ export class ClientConnection extends Duplex {
   willRetain = false;
   /** MQTT 5: the reason code to send in place of a refusing CONNACK's mapped one (e.g. 0x9A). */
   refusalReason: number | undefined;
-  readonly #limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'>;
+  readonly #limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes'>>;
   #serverKeepAlive: number | undefined;
   readonly #aliases = new Map<number, string>();
   readonly #raw: Duplex;
@@ -70,7 +70,11 @@ export class ClientConnection extends Duplex {
   /** Bytes aedes wrote before its CONNACK was complete (3.1.1 pass-through only). */
   #head: Buffer[] | undefined = [];
 
-  constructor(raw: Duplex, mqttPacket: PacketModule, limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> = DEFAULT_LIMITS) {
+  constructor(
+    raw: Duplex,
+    mqttPacket: PacketModule,
+    limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes'>> = DEFAULT_LIMITS,
+  ) {
     super({ allowHalfOpen: false });
     this.#limits = limits;
     this.#raw = raw;
@@ -82,6 +86,13 @@ export class ClientConnection extends Duplex {
     raw.on('end', () => this.push(null));
     raw.on('error', (error: Error) => this.destroy(error));
     raw.on('close', () => this.destroy());
+    // aedes writes without waiting for the socket: past the high-water mark, every write checks the backlog.
+    const write = this.write.bind(this) as (...args: unknown[]) => boolean;
+    this.write = ((...args: unknown[]) => {
+      const ok = write(...args);
+      if (!ok) this.#overflowing();
+      return ok;
+    }) as Duplex['write'];
   }
 
   /** The socket underneath (for its address). */
@@ -145,6 +156,10 @@ export class ClientConnection extends Duplex {
       if (chunk[0] === 0x20) this.emit('connack', chunk[3]!);
     }
     if (this.#raw.write(chunk)) {
+      callback();
+      return;
+    }
+    if (this.#overflowing()) {
       callback();
       return;
     }
@@ -344,7 +359,20 @@ export class ClientConnection extends Duplex {
   }
 
   #writeRaw(bytes: Buffer): void {
-    if (!this.#raw.destroyed && !this.#raw.writableEnded) this.#raw.write(bytes);
+    if (!this.#raw.destroyed && !this.#raw.writableEnded && !this.#raw.write(bytes)) this.#overflowing();
+  }
+
+  /**
+   * A client that does not read its messages: once more than `maxOutboundBytes` wait for it (in the
+   * socket and in this stream), it is cut off at once, not gracefully (a graceful end would wait for
+   * that very backlog). `true` when cut.
+   */
+  #overflowing(): boolean {
+    const max = this.#limits.maxOutboundBytes ?? DEFAULT_LIMITS.maxOutboundBytes;
+    if (this.#raw.writableLength + this.writableLength <= max) return false;
+    this.emit('overflow');
+    this.#raw.destroy();
+    return true;
   }
 }
 

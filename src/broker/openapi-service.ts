@@ -12,6 +12,7 @@
  * not verified against the real service.
  * @module
  */
+import { _invalid } from '../errors.js';
 import { ApsaraMqttAuthError } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
 import { openApiSignature, stringToSign } from '../openapi/signature.js';
@@ -141,7 +142,9 @@ async function paramsOf(request: Request): Promise<Record<string, string> | Fail
 function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: string) => string | undefined {
   if (typeof keys === 'function') return keys;
   // Copied into a Map with no prototype to consult: `constructor` or `__proto__` are not key ids.
-  const map = new Map<string, string>(Array.isArray(keys) ? keys.map((k) => [k.accessKeyId, k.accessKeySecret] as const) : Object.entries(keys));
+  const entries = Array.isArray(keys) ? keys.map((k) => [(k as { accessKeyId?: unknown } | null)?.accessKeyId, (k as { accessKeySecret?: unknown } | null)?.accessKeySecret] as const) : Object.entries(keys);
+  if (!entries.every(([id, secret]) => typeof id === 'string' && typeof secret === 'string')) throw _invalid('accessKeys', 'must hold AccessKey ids and secrets (strings)');
+  const map = new Map<string, string>(entries as [string, string][]);
   return (id) => map.get(id);
 }
 
@@ -156,7 +159,13 @@ function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: 
  * ```
  */
 export function createOpenApiService(options: OpenApiServiceOptions): OpenApiService {
+  if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { accessKeys, instanceId, tokens, devices? }');
+  options = Object.assign(Object.create(null), options) as OpenApiServiceOptions;
   const { tokens, devices } = options;
+  if (options.accessKeys === null || (typeof options.accessKeys !== 'object' && typeof options.accessKeys !== 'function')) throw _invalid('accessKeys', 'must be a list of AccessKey pairs, a map id → secret, or a lookup');
+  for (const [name, value] of [['tokens', tokens], ['devices', devices]] as const) {
+    if (value !== undefined && (value === null || typeof value !== 'object')) throw _invalid(name, 'must be a store');
+  }
   const lookup = secretLookup(options.accessKeys);
   const served = options.instanceId;
   const path = options.path ?? '/';
@@ -319,6 +328,7 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json;charset=utf-8', 'cache-control': 'no-store' } });
 
   async function service(request: Request): Promise<Response | undefined> {
+    if (typeof request?.url !== 'string' || typeof request.method !== 'string' || typeof request.headers?.get !== 'function') throw _invalid('request', 'must be a fetch-standard Request');
     if (new URL(request.url).pathname !== path) return undefined;
     const method = request.method.toUpperCase();
     if (method !== 'GET' && method !== 'POST') return undefined;

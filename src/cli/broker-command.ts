@@ -116,7 +116,8 @@ export async function runBrokerCommand(argv: readonly string[], io: BrokerComman
   let broker: LocalBroker;
   try {
     const config = await loadBrokerConfig(parsed.config);
-    broker = await startBroker({ ...config, ...parsed.ports });
+    // controlSecret is named: a spread leaves out the config's secrets (kept out of enumeration).
+    broker = await startBroker({ ...config, controlSecret: config.controlSecret, ...parsed.ports });
   } catch (error) {
     const usage = error instanceof ApsaraMqttAuthError && (error.code === 'ERR_INVALID_ARGUMENT' || error.code === 'ERR_INVALID_CLIENT_ID');
     const where = error instanceof ApsaraMqttAuthError && error.field && !error.message.startsWith(error.field) ? `${error.field}: ` : '';
@@ -133,6 +134,8 @@ export async function runBrokerCommand(argv: readonly string[], io: BrokerComman
   }
   out.write(`ApsaraMQ-compatible broker for instance ${broker.instanceId}\n`);
   for (const [transport, url] of Object.entries(broker.urls())) out.write(`  ${LABELS[transport]} ${url}${transport === 'http' ? `/  (control API: ${url}/control)` : ''}\n`);
+  // The control API hands out device secrets and tokens: only who reads this may use it.
+  if (broker.httpPort !== undefined) out.write(`  control API secret:          ${broker.controlSecret}  (send Authorization: Bearer <secret>)\n`);
   if (broker.caFile !== undefined) out.write(`  TLS CA certificate:          ${broker.caFile}  (trust it: mosquitto --cafile, mqtt.js ca)\n`);
   // A CA that could not be stored is only good for this run: print it, so clients can still trust it.
   else if (broker.ca !== undefined) out.write(`  TLS CA certificate (this run only; trust it in clients):\n${broker.ca}`);

@@ -231,7 +231,7 @@ export async function refreshCredentials(client: MqttClient): Promise<void> {
 export function onSessionEvent<K extends keyof SessionEvents>(client: MqttClient, event: K, listener: SessionEvents[K]): () => void {
   const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
   _requireMethods(client, 'on off', 'client', 'an mqtt.js client');
-  if (typeof listener !== 'function') throw _invalid('listener', 'must be a function');
+  if (typeof event !== 'string' || typeof listener !== 'function') throw _invalid(typeof event !== 'string' ? 'event' : 'listener', 'must be an event name and a function');
   emitter.on(event, listener);
   return () => emitter.off(event, listener);
 }

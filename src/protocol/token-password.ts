@@ -90,6 +90,7 @@ const q = (text: string) => JSON.stringify(text.slice(0, 8));
  * ```
  */
 export function parseTokenPassword(password: string): ParsedTokenPassword {
+  if (typeof password !== 'string') throw _mustBe('password', 'a string', password);
   const tokens: TokenSet = {};
   const types: string[] = [];
   const problems: string[] = [];

@@ -220,6 +220,9 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   };
 
   async function call(action: string, params: Readonly<Record<string, string>> = {}, sensitive: readonly string[] = []): Promise<Record<string, unknown>> {
+    // An action name is echoed in errors only when it reads as one (PascalCase letters, as every
+    // onsmqtt action is): `call` takes any string, and a secret pasted there must not come back.
+    const named = /^[A-Z][A-Za-z]{2,47}$/.test(action) ? action : 'the call';
     const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, accessKeyId, accessKeySecret, params, now: ask(now, 'now'), nonce: ask(nonce, 'nonce'), ...(hmac ? { hmac } : {}) });
     const encoded = canonicalQuery(signed);
     const init = { method, headers: { accept: 'application/json' } as Record<string, string>, signal: AbortSignal.timeout(timeout) };
@@ -231,14 +234,14 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
           : await fetchFn(endpoint, { ...init, headers: { ...init.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: encoded });
     } catch (error) {
       const why = (error as Error | undefined)?.name === 'TimeoutError' ? `no answer within ${timeout} ms` : 'the request failed';
-      throw new OpenApiError(`${action}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, {
+      throw new OpenApiError(`${named}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, {
         // A network error can quote the URL of a GET, a caller's fetch anything it was given.
         cause: _redactedCause(error, sensitiveForms([...sensitive, accessKeySecret])),
       });
     }
     const shape = response as unknown as { status?: unknown; text?: unknown } | null | undefined;
     if (typeof shape?.status !== 'number' || typeof shape.text !== 'function') {
-      throw new OpenApiError(`${action}: fetch resolved to something that is not a Response`, { field: 'fetch' });
+      throw new OpenApiError(`${named}: fetch resolved to something that is not a Response`, { field: 'fetch' });
     }
     // Read with a bound: an endpoint (or something in between) must not be able to fill the memory.
     const text = response.body && typeof response.headers?.get === 'function' ? await _readBody(response, MAX_ANSWER_BYTES) : await response.text().catch(() => '');
@@ -249,14 +252,14 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
       body = undefined;
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new OpenApiError(`${action}: the OpenAPI endpoint ${host} answered HTTP ${response.status} with a body that is not a JSON object`, { status: response.status });
+      throw new OpenApiError(`${named}: the OpenAPI endpoint ${host} answered HTTP ${response.status} with a body that is not a JSON object`, { status: response.status });
     }
     const record = body as Record<string, unknown>;
     const requestId = str(record, 'RequestId');
     if (!response.ok) {
       const code = redact(str(record, 'Code') ?? `HTTP${response.status}`, [...sensitive, accessKeySecret], 100);
       const message = redact(str(record, 'Message') ?? 'no message', [...sensitive, accessKeySecret]);
-      throw new OpenApiError(`${action} failed: ${code}: ${message}${requestId ? ` (RequestId ${redact(requestId, [], 100)})` : ''}`, {
+      throw new OpenApiError(`${named} failed: ${code}: ${message}${requestId ? ` (RequestId ${redact(requestId, [], 100)})` : ''}`, {
         openApiCode: code,
         status: response.status,
         ...(requestId ? { requestId } : {}),

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLIENT_ID, fakeMqtt, FETCH_FAKES, NOW, SECRET } from './values.js';
+import { CLIENT_ID, CONTROL_SECRET, fakeMqtt, FETCH_FAKES, NOW, SECRET } from './values.js';
 
 /** One way to call an export. */
 export interface Seed {
@@ -25,6 +25,11 @@ export interface ExportPlan {
   io?: boolean;
   /** The result is another library's object (mqtt.js's client): its methods are not fuzzed. */
   foreign?: boolean;
+  /**
+   * The result runs callbacks it was given, synchronously, and lets what they throw through, as a
+   * timer does (a manual clock): an error thrown by one of the fuzzer's callbacks is accepted as is.
+   */
+  propagates?: boolean;
 }
 
 const INSTANCE = 'mqtt-cn-fuzz';
@@ -139,8 +144,14 @@ export const PLANS: Record<string, ExportPlan> = {
   },
   TokenStore: { hides: true, seeds: [seed({ instanceId: INSTANCE })] },
   DeviceStore: { hides: true, seeds: [seed({ instanceId: INSTANCE })] },
-  createManualClock: { seeds: [seed(NOW)] },
-  createControlRoutes: { hides: true, seeds: [seed(fresh(() => ({ instanceId: INSTANCE, tokens: tokenStore(), devices: deviceStore(), urls: () => ({}), sessions: () => [] })))] },
+  createManualClock: { propagates: true, seeds: [seed(NOW)] },
+  createControlRoutes: {
+    hides: true,
+    seeds: [
+      seed(fresh(() => ({ instanceId: INSTANCE, controlSecret: CONTROL_SECRET, tokens: tokenStore(), devices: deviceStore(), urls: () => ({}), sessions: () => [] }))),
+      seed(fresh(() => ({ instanceId: INSTANCE, controlSecret: false, tokens: tokenStore(), devices: deviceStore(), urls: () => ({}), sessions: () => [] }))),
+    ],
+  },
   topicMatches: { seeds: [seed('a/+/c', 'a/b/c')] },
   filterCovers: { seeds: [seed('a/#', 'a/b/+')] },
   parseP2pTopic: { seeds: [seed(`a/p2p/${CLIENT_ID}`)] },

@@ -23,6 +23,9 @@ export const NOW = Date.now();
 
 export const CLIENT_ID = 'GID_fuzz@@@device-1';
 
+/** The control secret of the fuzzed control routes; requests carry it half of the time. */
+export const CONTROL_SECRET = 'fuzz-control-secret-0123456789';
+
 /** Text a user would hardly type, for any callback's error: a Uint8Array shows as the text it encodes. */
 export function describeArgs(args: readonly unknown[]): string {
   return args
@@ -198,9 +201,11 @@ export const request: fc.Arbitrary<Request> = fc
       fc.constant('{"__proto__":{"mode":"signature"},"clientId":"GID_fuzz@@@device-1"}'),
     ),
     origin: fc.constantFrom(undefined, 'null', 'https://evil.example', 'http://127.0.0.1:9'),
+    authorization: fc.constantFrom(undefined, `Bearer ${CONTROL_SECRET}`, 'Bearer wrong', 'Basic x'),
   })
-  .map(({ method, path, query, type, body, origin }) => {
+  .map(({ method, path, query, type, body, origin, authorization }) => {
     const headers = new Headers();
+    if (authorization) headers.set('authorization', authorization);
     if (type) headers.set('content-type', type);
     if (origin) headers.set('origin', origin);
     const search = new URLSearchParams(query).toString();
