@@ -338,6 +338,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     expireNoticeLeadMs: config.expireNoticeLeadMs ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS,
     limits,
     discarded: new WeakSet<object>(),
+    notices: new WeakSet<object>(),
   };
   core.aedes = await peers.aedes.Aedes.createBroker(createHooks(core));
   broker = new Broker(config, core, { tokens, devices }, peers.mqttPacket);

@@ -49,7 +49,9 @@ function secretValue(value: unknown, field: string, env: BrokerConfigFileOptions
   if (typeof name !== 'string' || Object.keys(value).length !== 1) throw _invalid(field, 'must be a string or { "env": "VARIABLE_NAME" }');
   const source = env ?? process.env;
   const text = Object.hasOwn(source, name) ? source[name] : undefined;
-  if (typeof text !== 'string' || text === '') throw _invalid(field, `names an environment variable that is not set`);
+  // The name is echoed only when it reads as one (a secret pasted in its place must not come back).
+  const named = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) ? `the environment variable ${name}` : 'an environment variable';
+  if (typeof text !== 'string' || text === '') throw _invalid(field, `names ${named}, which is not set`);
   return text;
 }
 

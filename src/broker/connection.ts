@@ -86,13 +86,6 @@ export class ClientConnection extends Duplex {
     raw.on('end', () => this.push(null));
     raw.on('error', (error: Error) => this.destroy(error));
     raw.on('close', () => this.destroy());
-    // aedes writes without waiting for the socket: past the high-water mark, every write checks the backlog.
-    const write = this.write.bind(this) as (...args: unknown[]) => boolean;
-    this.write = ((...args: unknown[]) => {
-      const ok = write(...args);
-      if (!ok) this.#overflowing();
-      return ok;
-    }) as Duplex['write'];
   }
 
   /** The socket underneath (for its address). */
@@ -155,21 +148,10 @@ export class ClientConnection extends Duplex {
       this.#head = undefined;
       if (chunk[0] === 0x20) this.emit('connack', chunk[3]!);
     }
-    if (this.#raw.write(chunk)) {
-      callback();
-      return;
-    }
-    if (this.#overflowing()) {
-      callback();
-      return;
-    }
-    const done = () => {
-      this.#raw.off('drain', done);
-      this.#raw.off('close', done);
-      callback();
-    };
-    this.#raw.once('drain', done);
-    this.#raw.once('close', done);
+    // Not held until the socket drains: aedes would then hold every publisher of a topic this
+    // client subscribed to. The backlog waits in the socket, bounded by maxOutboundBytes.
+    if (!this.#raw.write(chunk)) this.#overflowing();
+    callback();
   }
 
   // aedes corks the stream around each packet: write the pieces as one chunk, not one syscall each.

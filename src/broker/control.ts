@@ -15,9 +15,9 @@
  * | `GET /control/sessions` | | connected clients (no secrets) |
  *
  * Every request needs the control secret as `Authorization: Bearer <secret>` (401 without it: the
- * API hands out device secrets and tokens), and every request that is not a GET needs
- * `Content-Type: application/json` (415 otherwise: a web page can send the simple-form types
- * `text/plain`, `application/x-www-form-urlencoded` and `multipart/form-data` anywhere without asking).
+ * API hands out device secrets and tokens), and every POST needs `Content-Type: application/json`
+ * (415 otherwise: a web page can POST the simple-form types `text/plain`,
+ * `application/x-www-form-urlencoded` and `multipart/form-data` anywhere without asking).
  *
  * Errors: `{ error: { code, message, field? } }` with status 400 / 401 / 404 / 415.
  * @module
@@ -80,7 +80,8 @@ function refusal(request: Request, secret: string | false): Response | undefined
       return response;
     }
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
+  // POST is the one write a page can send without asking first (PUT and DELETE need a preflight).
+  if (request.method === 'POST') {
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') return _jsonError(415, 'ERR_INVALID_ARGUMENT', 'send Content-Type: application/json (a web page cannot, without asking first)', 'content-type');
   }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
+import { _ownConfig } from './config.js';
 
 /**
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
@@ -108,7 +109,7 @@ export class DeviceStore {
    */
   add(input: DeviceCredentialInput): DeviceCredential {
     if (input === null || typeof input !== 'object') throw _invalid('input', 'must be { clientId, deviceAccessKeyId, deviceAccessKeySecret }');
-    input = Object.assign(Object.create(null), input) as DeviceCredentialInput;
+    input = _ownConfig(input); // own fields only; a config file's hidden secret stays
     const clientId = requireClientId(input.clientId);
     const keyId = input.deviceAccessKeyId;
     if (typeof keyId !== 'string' || !/^[^|\s]+$/.test(keyId)) throw _invalid('deviceAccessKeyId', 'must be a non-empty string without "|" or white space');

@@ -90,7 +90,12 @@ export async function startListeners(
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
   const { guard } = options;
   // A refused upgrade is answered 403 before any MQTT byte is read.
-  const verifyClient = guard && ((info: { req: IncomingMessage }) => guard.refuse(info.req.headers.host, header(info.req.headers.origin)) === undefined);
+  const verifyClient =
+    guard &&
+    ((info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) => {
+      const refused = guard.refuse(info.req.headers.host, header(info.req.headers.origin));
+      done(refused === undefined, 403, refused && `this ${refused === 'host' ? 'Host' : 'Origin'} may not use the broker`);
+    });
   const webSockets = (server: HttpServer) => {
     const wss = new peers.ws.WebSocketServer({ server, path: options.wsPath, ...(verifyClient ? { verifyClient } : {}) });
     wss.on('connection', (socket, request) => accept(peers.ws.createWebSocketStream(socket), request));

@@ -11,6 +11,7 @@ import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../protocol/sys-topi
 import { topicProblem } from '../protocol/topics.js';
 import { MAX_TOKEN_RESOURCES, MAX_TOKEN_TTL, MIN_TOKEN_TTL, _TYPE_ACTIONS, _formatActions, _parseActions, _sortResources, type Action } from '../protocol/token-rules.js';
 import type { Permissions } from './acl.js';
+import { _ownConfig } from './config.js';
 
 /** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
 export interface ApplyTokenOptions {
@@ -92,10 +93,10 @@ function checkResources(value: unknown, field: string): string[] {
   return _sortResources(new Set(list as string[]));
 }
 
-/** Own fields of an options object only (a polluted `Object.prototype` adds none). */
+/** Own fields of an options object only (a polluted `Object.prototype` adds none; a config file's hidden token stays). */
 function ownOptions<T>(options: T): T {
   if (options === null || typeof options !== 'object') throw _invalid('options', 'must be an options object');
-  return Object.assign(Object.create(null), options) as T;
+  return _ownConfig(options);
 }
 
 function requireToken(token: unknown): string {

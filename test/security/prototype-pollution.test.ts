@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as client from '../../src/index.js';
 import * as server from '../../src/server/index.js';
+import mqtt from 'mqtt';
+import { startBroker } from '../../src/broker/index.js';
 import { _parseNotice } from '../../src/protocol/sys-topics.js';
 import { SECRET } from '../suites/api.js';
 
@@ -92,6 +94,43 @@ describe('a polluted Object.prototype changes nothing', () => {
     pollute('Token', 'polluted-token');
     const api = server.createOnsMqttClient({ accessKeyId: 'LTAI5tPp', accessKeySecret: SECRET, regionId: 'cn-hangzhou', instanceId: 'mqtt-cn-pp', fetch: async () => Response.json({ RequestId: 'r' }) });
     await expect(api.applyToken({ resources: ['a'], actions: 'R', expireTime: Date.now() + 3_600_000 })).rejects.toMatchObject({ code: 'ERR_OPENAPI', field: 'Token' });
+  });
+
+  it('Object.prototype.host does not make the local broker listen beyond loopback', async () => {
+    pollute('host', '0.0.0.0');
+    const broker = await startBroker({ instanceId: 'mqtt-cn-pp', tlsPort: false, wssPort: false });
+    try {
+      expect(broker.host).toBe('127.0.0.1');
+      expect(broker.url('tcp')).toBe(`mqtt://127.0.0.1:${broker.tcpPort}`);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('Object.prototype.accessKeys adds no trusted AccessKey to the local broker', async () => {
+    pollute('accessKeys', [{ accessKeyId: 'LTAIattacker', accessKeySecret: 'attacker-secret' }]);
+    const broker = await startBroker({ instanceId: 'mqtt-cn-pp', tlsPort: false, wsPort: false, wssPort: false, httpPort: false });
+    try {
+      const credentials = await client.signatureCredentials({ accessKeyId: 'LTAIattacker', accessKeySecret: 'attacker-secret', instanceId: 'mqtt-cn-pp', clientId: CLIENT });
+      const refused = new Promise<number>((resolve) => {
+        const c = mqtt.connect(broker.url('tcp'), { clientId: CLIENT, ...credentials, reconnectPeriod: 0 });
+        c.on('error', (e) => (c.end(true), resolve((e as { code?: number }).code ?? -1)));
+        c.on('connect', () => (c.end(true), resolve(0)));
+      });
+      expect(await refused).toBe(5);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('Object.prototype.controlSecret does not replace the control API secret', async () => {
+    pollute('controlSecret', 'attacker-chosen-secret');
+    const broker = await startBroker({ instanceId: 'mqtt-cn-pp', tlsPort: false, wsPort: false, wssPort: false });
+    try {
+      expect(broker.controlSecret).not.toBe('attacker-chosen-secret');
+    } finally {
+      await broker.close();
+    }
   });
 
   it("the actions check reads its own table only: 'constructor' is not an action", () => {

@@ -9,7 +9,7 @@
 import { validateClientId } from '../../credentials/client-id.js';
 import { parseUsername } from '../../protocol/username.js';
 import type { TokenType } from '../../protocol/token-password.js';
-import { _checkPermissions, type AccessKeyConfig, type CustomIdentityConfig, type PermissionsConfig } from '../config.js';
+import { _checkPermissions, _ownConfig, type AccessKeyConfig, type CustomIdentityConfig, type PermissionsConfig } from '../config.js';
 import type { DeviceStore } from '../devices.js';
 import type { TokenStore } from '../tokens.js';
 import { AccessKeys } from './access-keys.js';
@@ -48,6 +48,9 @@ export class Authenticator {
 
   /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the config field at fault. */
   constructor(options: AuthenticatorOptions) {
+    // Own properties only (callers spread configs into plain objects): no AccessKey or identity
+    // comes from a polluted Object.prototype.
+    options = _ownConfig(options);
     this.#instanceId = options.instanceId;
     this.#keys = new AccessKeys(options.accessKeys);
     this.#recognising = [new CustomMode(options.customIdentities), ...(options.modes ?? [])];
