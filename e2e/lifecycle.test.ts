@@ -84,6 +84,19 @@ async function receiver(clientId: string): Promise<{ client: MqttClient; receive
   return { client, received };
 }
 
+/**
+ * Reconnects wait a backoff on the client's clock, which here is the broker's manual one: moves it
+ * on in small steps (token lifetimes are minutes, the backoff about a second) until `condition`.
+ */
+async function advanceUntil(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    clock.advance(250);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
@@ -231,6 +244,7 @@ describe('managed connection, Token mode', () => {
       acks.push(client.publishAsync(TOPIC, `q${i}`, { qos: 1 }));
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
     }
+    await advanceUntil(() => reconnects === 1, 'the reconnect after the expiry');
     await Promise.all(acks);
     await until(() => new Set(received).size >= sent.length, 'all 100 QoS 1 messages');
     expect([...new Set(received)].sort()).toEqual([...sent].sort());
@@ -243,11 +257,12 @@ describe('managed connection, Token mode', () => {
     const tokens = tokenProvider(30 * MINUTE);
     const client = await managed('GID_fleet@@@tx-revoke', tokens.provider);
     const invalid = once(client as never, 'tokenInvalid');
-    const reconnected = once(client as never, 'connect');
+    let reconnected = false;
+    client.once('connect', () => (reconnected = true));
     broker.tokens.revoke(tokens.issued[0]!);
     const [notice] = (await invalid) as [TokenInvalidNotice];
     expect(notice).toMatchObject({ code: 3, reason: 'revoked' });
-    await reconnected;
+    await advanceUntil(() => reconnected, 'the reconnect after the revocation');
     expect(tokens.issued).toHaveLength(2);
     expect(client.options.password).toBe(`RW|${tokens.issued[1]}`);
     await client.publishAsync(TOPIC, 'after revoke', { qos: 1 });
