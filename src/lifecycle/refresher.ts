@@ -83,7 +83,12 @@ export function _createRefresher(input: RefresherInput): Refresher {
     const asked = (async () => {
       try {
         const signal = controller ? { signal: controller.signal } : {};
-        return _checkProvided(await provider({ ...context, reason, ...signal }), 'provider');
+        const answer = _checkProvided(await provider({ ...context, reason, ...signal }), 'provider');
+        // Already expired: using it would fail, and renewing "ahead of expiry" would loop at once.
+        if (answer.expiresAt !== undefined && answer.expiresAt <= clock.now()) {
+          throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider answered with credentials that have already expired (expiresAt is in the past)', { field: 'provider.expiresAt' });
+        }
+        return answer;
       } catch (cause) {
         throw cause instanceof ApsaraMqttAuthError ? cause : new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider failed', { cause });
       }
@@ -104,7 +109,8 @@ export function _createRefresher(input: RefresherInput): Refresher {
             // Ahead of expiry by the margin, but never more than half the lifetime; and a provider
             // that keeps handing out the same credentials is asked once per backoff step, not in a
             // tightening loop as their end nears.
-            const ahead = expiresAt - Math.min(refreshMargin, (expiresAt - fetchedAt) / 2) - clock.now();
+            // (Never sooner than minBackoff: credentials that live a few milliseconds are not renewed in a spin.)
+            const ahead = Math.max(expiresAt - Math.min(refreshMargin, (expiresAt - fetchedAt) / 2) - clock.now(), tuning.minBackoff);
             schedule(changed || reason !== 'expiring' ? ahead : Math.max(ahead, backoff.next()), 'expiring', false);
           }
           onUpdate(fresh, reason, changed);
@@ -119,7 +125,11 @@ export function _createRefresher(input: RefresherInput): Refresher {
           throw error;
         },
       );
-    return { promise, abandon: () => settle(new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials request was abandoned')) };
+    const abandon = () => {
+      clock.clearTimeout(deadline);
+      settle(new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials request was abandoned'));
+    };
+    return { promise, abandon };
   }
 
   const refresh = (reason: RefreshReason): Promise<ProvidedCredentials> => {
