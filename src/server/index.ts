@@ -25,7 +25,7 @@ export { signRpcRequest, rpcTimestamp, RPC_COMMON_PARAMS } from '../openapi/rpc.
 export type { SignRpcRequestOptions } from '../openapi/rpc.js';
 export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/signature.js';
 export type { OpenApiSignatureOptions } from '../openapi/signature.js';
-export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MAX_TOKEN_TTL } from '../openapi/token-rules.js';
+export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MIN_TOKEN_LIFETIME, MAX_TOKEN_TTL } from '../openapi/token-rules.js';
 export type { TokenActions } from '../openapi/token-rules.js';
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
