@@ -265,8 +265,10 @@ async function start() {
     logLine(`connection error: ${error.message}`);
   });
   onSessionEvent(client, 'credentials', ({ reason, changed }) => {
-    if (reason !== 'connect') view.refreshes++;
-    note = changed ? 'credentials refreshed' : 'credentials refreshed: the server handed out the same token';
+    if (reason !== 'connect') {
+      view.refreshes++;
+      note = changed ? 'credentials refreshed' : 'credentials refreshed: the server handed out the same token';
+    }
     logLine(`credentials (${reason})${changed ? '' : ': the same token as before'}`);
     update(sessionState(client));
   });
