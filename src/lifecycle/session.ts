@@ -62,7 +62,7 @@ export interface SessionInput {
   tuning: Tuning;
 }
 
-/** mqtt.js's timer maximum (2^31 − 1 ms, 24.8 days): its own reconnect never comes first. */
+/** @internal mqtt.js's timer maximum (2^31 − 1 ms, 24.8 days): its own reconnect never comes first. */
 export const _NO_MQTT_RECONNECT = 2_147_483_647;
 
 const machines = new WeakMap<MqttClient, Machine>();
