@@ -20,6 +20,7 @@ import {
   tokenCredentials,
   type Clock,
   remoteCredentials,
+  sessionState,
   type CredentialsProvider,
   type TokenInvalidNotice,
 } from '../src/index.js';
@@ -298,6 +299,28 @@ describe('managed connection, refusals', () => {
     expect(String((error as Error).message)).not.toContain('d3Jvbmc');
     expect(calls).toBe(2);
     expect(refusals).toBe(2);
+  });
+
+  it('refused: the client is closed for good (what waits fails), and refreshCredentials brings it back', async () => {
+    const clientId = 'GID_fleet@@@refused-retry';
+    const good = await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId });
+    let fixed = false;
+    let calls = 0;
+    const provider: CredentialsProvider = () => (calls++, fixed ? good : { ...good, password: `d3Jvbmc${calls}` });
+    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock: clientClock() });
+    clients.add(client);
+    const [error] = (await once(client as never, 'error')) as [Error];
+    expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
+    expect(sessionState(client).state).toBe('refused');
+    await until(() => client.disconnected === true, 'the refused client to close');
+    await expect(client.publishAsync(TOPIC, 'while refused', { qos: 1 })).rejects.toThrow(); // nothing waits for good
+    expect(calls).toBe(2);
+    fixed = true;
+    const connected = once(client as never, 'connect');
+    await refreshCredentials(client);
+    await connected;
+    expect(sessionState(client)).toMatchObject({ state: 'connected', attempts: 3 });
+    await client.publishAsync(TOPIC, 'after the retry', { qos: 1 });
   });
 
   it('static credentials that are refused fail at once, without a second attempt', async () => {

@@ -72,6 +72,11 @@ export interface MachinePorts {
   upload(fresh: ProvidedCredentials, previous: ProvidedCredentials | undefined): void;
   /** Emit a session event (`state`, `credentials`, `credentialsError`, `error`) on the client. */
   emit(event: string, payload: unknown): void;
+  /**
+   * Refused: close the connection for good, failing whatever waits on it, until `connect` is called
+   * again (the app's retry).
+   */
+  park(): void;
 }
 
 /** @internal */
@@ -185,12 +190,14 @@ export function _createMachine(input: MachineInput): Machine {
   };
 
   function refuse(error: ApsaraMqttAuthError): void {
+    if (state === 'ended') return;
     clearRetry();
     refresher.stop(); // not even the renewal ahead of expiry: nothing is asked until the app asks
     lastError = error;
     enter('refused');
     if (error.code === 'ERR_CONNECT_REFUSED') ports.emit('error', error);
     report();
+    if (state === 'refused') ports.park(); // unless a listener ended the client meanwhile
   }
 
   /** Takes the next step towards a connection, if one is due and possible now. */

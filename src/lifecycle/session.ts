@@ -9,6 +9,8 @@
  *   throw in Node);
  * - `end`, only before the first connection: mqtt.js's needs a network stream that a client
  *   created with `manualConnect` does not have yet.
+ * A refused session ends the mqtt.js client (whatever waits on it fails instead of waiting for good)
+ * and brings it back with `client.reconnect()` when the app retries.
  * Reconnecting is the machine's: mqtt.js's own timer is set to the longest a timer can wait (its
  * `reconnectPeriod` must stay above 0, or it would neither re-subscribe nor keep QoS 1 messages
  * across a reconnect), and the machine calls `client.connect()` after its backoff. A refused
@@ -78,6 +80,7 @@ interface Call {
 /** The mqtt.js members the adapter uses beyond its typed surface. */
 interface Internals {
   stream?: unknown;
+  disconnected?: boolean;
   _resubscribeTopics?: Record<string, unknown>;
   outgoing: Record<number, { cb: unknown }>;
   removeOutgoingMessage(messageId: number): unknown;
@@ -94,7 +97,9 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   const version = client.options.protocolVersion;
   const ledger = _createLedger(version);
   const pending = new Map<Callback, Call>();
+  const period = client.options.reconnectPeriod;
   let ownReconnect = false;
+  let parked = false; // the session ended the mqtt.js client itself (refused): its 'end' is not the app's
 
   const originals = {} as Record<'publish' | 'subscribe' | 'unsubscribe', Method>;
   for (const name of ['publish', 'subscribe', 'unsubscribe'] as const) originals[name] = (client[name] as Method).bind(client);
@@ -112,15 +117,21 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         client.options.password = fresh.password;
       },
       connect(attempt) {
-        if (attempt > 1) {
-          ownReconnect = true;
-          try {
-            emit('reconnect'); // as mqtt.js announces each of its own reconnects
-          } finally {
-            ownReconnect = false;
-          }
+        client.options.reconnectPeriod = period; // set to 0 when the session parked the client
+        ownReconnect = true;
+        try {
+          // An ended client comes back with reconnect() (new stores); otherwise announce the
+          // reconnect as mqtt.js does for each of its own.
+          if (internals.disconnected) return void client.reconnect();
+          if (attempt > 1) emit('reconnect');
+        } finally {
+          ownReconnect = false;
         }
         client.connect();
+      },
+      park() {
+        parked = true;
+        client.end(true);
       },
       upload(fresh, previous) {
         if (previous?.username === fresh.username && previous.password !== fresh.password) void upload(fresh);
@@ -218,6 +229,11 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     client.options.reconnectPeriod = 0;
     if (internals.stream) return mqttEnd(...args);
     const callback = args.find((a): a is () => void => typeof a === 'function');
+    if (parked) {
+      parked = false; // refused before any socket: nothing to close
+      queueMicrotask(() => callback?.());
+      return client;
+    }
     const first = !endedEarly;
     endedEarly = true;
     machine.end();
@@ -271,8 +287,9 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   client.on('reconnect', () => ownReconnect || machine.attempted());
   client.on('end', () => {
     client.options.reconnectPeriod = 0;
-    machine.end();
     gate.release();
+    if (parked) parked = false;
+    else machine.end();
   });
 
   machines.set(client, machine);

@@ -95,6 +95,7 @@ function harness(options: { broker?: Broker; answers?: (n: number, context: Prov
       },
       upload: (fresh, previous) => void (previous && previous.password !== fresh.password && uploads.push(fresh.password)),
       emit: (event, payload) => void events.push([event, payload]),
+      park: () => void events.push(['park', undefined]),
     },
   });
   const states = () => events.filter(([e]) => e === 'state').map(([, s]) => (s as SessionState).state);
@@ -193,6 +194,7 @@ describe('session state machine: transitions', () => {
     await run(h.clock, HOUR);
     expect(h.machine.snapshot().state).toBe('refused');
     expect(h.errors('error')).toEqual([expect.objectContaining({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 })]);
+    expect(h.events.filter(([e]) => e === 'park')).toHaveLength(1); // the client is closed for good until the retry
     expect([h.calls(), h.connects()]).toEqual([2, 2]);
     await h.machine.refresh();
     await run(h.clock, HOUR);
