@@ -24,6 +24,7 @@ interface View {
   failures: number;
   attempts: number;
   connects: number;
+  refreshes: number;
   busy: string;
   nextAttempt?: { at: number; action: string };
 }
@@ -106,6 +107,12 @@ describe('the dashboard shows the session as the SDK sees it', () => {
     await waitFor(async () => Number(await row.getAttribute('data-seq')) > seq, { what: 'telemetry after the failed refresh' });
     expect(await page.locator('#refresh').isDisabled()).toBe(false);
     await page.unroute('**/api/mqtt-credentials');
+
+    // The server caches tokens: a refresh that brings back the same one says so instead of seeming to do nothing.
+    await page.click('#refresh');
+    await until(page, log, 'the refresh with the server back', `d.refreshes >= 1 && !d.refreshing && !d.busy`);
+    expect(await page.locator('#expires').textContent()).toMatch(/^Token, expires .+; the server handed out the same token again/);
+    expect(await page.locator('#next').isHidden()).toBe(true); // nothing to retry any more
   });
 
   it('an unreachable broker: "backing off", each retry with the time of the next attempt, then connected', async () => {
