@@ -111,8 +111,6 @@ export interface Machine {
   /** `refreshCredentials`: fetch now; from `refused` or `backing-off`, connect right after. */
   refresh(): Promise<void>;
   end(): void;
-  /** The broker accepted the current credentials and has not said they are invalid since. */
-  readonly trusted: boolean;
 }
 
 /** @internal */
@@ -133,6 +131,8 @@ export function _createMachine(input: MachineInput): Machine {
   let credentials: SessionState['credentials'];
   let lastError: SessionState['lastError'];
   let reported = '';
+  let installed: ProvidedCredentials | undefined; // what the next CONNECT carries
+  const current = () => installed;
 
   const refresher = _createRefresher({
     provider,
@@ -163,8 +163,6 @@ export function _createMachine(input: MachineInput): Machine {
       advance();
     },
   });
-  let installed: ProvidedCredentials | undefined; // what the next CONNECT carries
-  const current = () => installed;
 
   const report = () => {
     const snapshot = machine.snapshot();
@@ -338,9 +336,6 @@ export function _createMachine(input: MachineInput): Machine {
       clearStable();
       refresher.stop();
       report();
-    },
-    get trusted() {
-      return state === 'connected' && !doomed;
     },
   };
   return machine;

@@ -218,7 +218,6 @@ describe('session state machine: transitions', () => {
     await run(h.clock, 10);
     h.machine.tokenInvalid({ code: 3, reason: 'revoked' });
     expect(h.machine.snapshot().credentials?.invalid).toBe('revoked');
-    expect(h.machine.trusted).toBe(false);
     await run(h.clock, 0);
     expect(h.uploads).toEqual([]); // the broker is about to disconnect: no in-band upload
     h.machine.closed();
