@@ -66,11 +66,12 @@ export interface TokenIssuerOptions {
   /** How many (resources, actions) keys the default store keeps, least recently used dropped first (default 1000). */
   maxEntries?: number;
   /**
-   * ApplyToken calls the AccessKey may start within any 1.25 s, across every process sharing the store
-   * (default 100, the documented limit per account; `false`: no limit). Calls beyond it wait their turn.
+   * ApplyToken calls per second the AccessKey is allowed, across every process sharing the store
+   * (default 100, the documented limit per account; `false`: no pacing). Calls are paced a fifth
+   * below it, evenly spaced (up to a tenth at once), and wait their turn rather than be throttled.
    */
   rateLimit?: number | false;
-  /** How long a call may wait for its turn, ms (default 10 s); then it fails with `Throttling.Local`. */
+  /** How long a call may wait for its turn, ms (default 10 s); one that would wait longer fails at once with `Throttling.Local`. */
   queueTimeout?: number;
   /** How long a QueryToken answer is reused for the same token, ms (default 2 s). */
   verifyReuse?: number;
@@ -94,7 +95,7 @@ export interface TokenIssuer {
    * call tries again. If a replacement fails while the cached token has not yet expired, that token
    * is returned; an expired token never is.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad permission; {@link OpenApiError} when ApplyToken fails,
-   * or with `openApiCode` `Throttling.Local` when the call waited `queueTimeout` for its turn under `rateLimit`.
+   * or with `openApiCode` `Throttling.Local` when its turn under `rateLimit` is more than `queueTimeout` away.
    */
   issue(permission: TokenPermission, options?: IssueOptions): Promise<AppliedToken>;
   /**
@@ -198,22 +199,16 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     flights.delete(key);
   };
 
-  /** Waits for a turn under the rate limit, bounded by `queueTimeout` of waiting. */
+  /** Waits for this call's turn at the pace of `rateLimit`, at most `queueTimeout`. */
   const admitted = async () => {
     if (rateLimit === false || !store.admit) return;
-    for (let waited = 0; ; ) {
-      const wait = await store.admit(accessKeyId, rateLimit);
-      if (!(wait > 0)) return;
-      if (waited >= queueTimeout) {
-        throw new OpenApiError(`ApplyToken waited ${waited} ms for a turn under the limit of ${rateLimit} calls per ${RATE_WINDOW} ms of this AccessKey; try again later`, {
-          openApiCode: 'Throttling.Local',
-        });
-      }
-      // A little jitter, so the processes of a fleet do not all ask again at the same instant.
-      const pause = Math.min(Math.ceil(wait * (1 + Math.random() / 10)), queueTimeout - waited, RATE_WINDOW);
-      waited += Math.max(pause, 1);
-      await sleep(pause);
+    const delay = await store.admit(accessKeyId, rateLimit, queueTimeout);
+    if (delay < 0) {
+      throw new OpenApiError(`ApplyToken would wait more than ${queueTimeout} ms for a turn at the pace of ${rateLimit} calls per ${RATE_WINDOW} ms of this AccessKey; try again later`, {
+        openApiCode: 'Throttling.Local',
+      });
     }
+    if (delay > 0) await sleep(delay);
   };
 
   /** Applies for the key's token (or takes one another process published meanwhile) and stores it. */

@@ -39,12 +39,24 @@ export interface TokenCacheStore {
    */
   claim?(key: string, fresh: (token: AppliedToken) => boolean): Promise<TokenClaim>;
   /**
-   * Asks to start one ApplyToken call for `scope` (the AccessKey ID) within `rate` calls per window:
-   * `0` to go ahead now, else the milliseconds to wait before asking again. Without it, no limit.
+   * Books a turn for one ApplyToken call of `scope` (the AccessKey ID) at the pace of `rate` calls per
+   * {@link RATE_WINDOW}: the milliseconds until the turn (`0`: now), after which the caller starts
+   * without asking again; or `-1`, booking nothing, when the turn is more than `maxWait` ms away.
+   * Without it, no pacing.
    */
-  admit?(scope: string, rate: number): number | Promise<number>;
+  admit?(scope: string, rate: number, maxWait: number): number | Promise<number>;
   /** How many tokens this process holds (the in-memory store: all of them). */
   readonly size?: number;
+}
+
+/** The in-memory store: synchronous, with a rate window in this process. */
+export interface MemoryTokenStore extends TokenCacheStore {
+  get(key: string): AppliedToken | undefined;
+  /** Stores `token` under `key` (it stays until dropped as least recently used, replaced or deleted). */
+  set(key: string, token: AppliedToken, ttl?: number): void;
+  delete(key: string | undefined, options?: { token?: string; scope?: string }): void;
+  admit(scope: string, rate: number, maxWait: number): number;
+  readonly size: number;
 }
 
 /** Options of {@link createMemoryTokenStore}. */
@@ -56,36 +68,47 @@ export interface MemoryTokenStoreOptions {
 }
 
 /**
- * The window of {@link TokenCacheStore.admit}: `rate` calls may start within any 1.25 s. The quarter
- * second beyond the service's one-second window absorbs the time between admission and arrival, so
- * calls admitted just before a second's boundary do not land in the next second with a full quota.
+ * The pace of {@link TokenCacheStore.admit}: `rate` calls per 1.25 s, spaced evenly (`RATE_WINDOW / rate`
+ * ms apart) with up to a tenth of them at once. A fifth below the service's own limit per second, and
+ * spread out rather than in bursts, so the time between admission and arrival at the service (network,
+ * signing, the service's own queue) never packs more than `rate` calls into one of its seconds.
  */
 export const RATE_WINDOW = 1250;
 
-/** @internal A sliding-window log of call starts, by scope: the in-process twin of the Redis limiter. */
-export function _rateWindow(now: () => number): (scope: string, rate: number) => number {
-  const starts = new Map<string, number[]>();
-  return (scope, rate) => {
+/** @internal The spacing and burst tolerance of the pace, ms. */
+export function _pace(rate: number): { interval: number; tolerance: number } {
+  const interval = RATE_WINDOW / rate;
+  return { interval, tolerance: (Math.max(1, Math.floor(rate / 10)) - 1) * interval };
+}
+
+/**
+ * @internal The generic cell rate algorithm per scope, in this process (the twin of the Redis script):
+ * each scope has a theoretical arrival time (`tat`); a call's turn is when `tat` is at most `tolerance`
+ * ahead, and booking it moves `tat` one interval on, so callers queue in order without asking twice.
+ */
+export function _rateWindow(now: () => number): (scope: string, rate: number, maxWait: number) => number {
+  const due = new Map<string, number>();
+  return (scope, rate, maxWait) => {
     const t = now();
-    const log = starts.get(scope) ?? [];
-    while (log.length > 0 && log[0]! <= t - RATE_WINDOW) log.shift();
-    if (log.length < rate) {
-      log.push(t);
-      starts.set(scope, log);
-      return 0;
-    }
-    return Math.max(1, log[log.length - rate]! + RATE_WINDOW - t);
+    const { interval, tolerance } = _pace(rate);
+    const tat = Math.max(due.get(scope) ?? t, t);
+    const delay = Math.max(0, Math.ceil(tat - tolerance - t));
+    if (delay > maxWait) return -1;
+    due.set(scope, tat + interval);
+    // Scopes whose every turn is past are forgotten, so the map holds only busy AccessKeys.
+    for (const [old, at] of due) if (at < t) due.delete(old);
+    return delay;
   };
 }
 
 /**
  * The default store: a `Map` in this process, least recently used keys dropped beyond `maxEntries`,
- * and a rate window per AccessKey. A fleet of processes each with its own sees N ApplyToken calls
+ * and a pace of ApplyToken calls per AccessKey. A fleet of processes each with its own sees N ApplyToken calls
  * per permission where one would do: share `createRedisTokenStore` instead.
  *
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad option.
  */
-export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): TokenCacheStore & { readonly size: number } {
+export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): MemoryTokenStore {
   if (options === null || typeof options !== 'object') throw _invalid('options', 'must be an options object');
   const maxEntries = options.maxEntries ?? 1000;
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) throw _invalid('maxEntries', 'must be an integer of at least 1');
