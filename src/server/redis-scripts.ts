@@ -1,7 +1,7 @@
 /**
  * The Lua scripts of the Redis token store. Each runs atomically on the server, so a check and the
  * change it guards cannot be split by another process (`DELEX`, the built-in compare-and-delete,
- * needs Redis 8.4; these run on 6.2 and later).
+ * needs Redis 8.4; these need nothing newer than Redis 5, and are tested on 7.0).
  * @module
  */
 
