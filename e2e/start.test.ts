@@ -1,8 +1,8 @@
 /**
  * `npm start` as a user runs it: `node scripts/start.mjs` in a child process (ephemeral ports), its
  * printed URLs opened in Chromium. The dashboard shows live telemetry from the node-service child,
- * passes through "refreshing credentials" when its token is rotated in band or revoked at the broker
- * and comes back to "connected"; the script-tag page shows telemetry too; no response any page
+ * stays "connected" while its token is rotated in band, goes through "backing off" when it is revoked
+ * at the broker and comes back to "connected"; the script-tag page shows telemetry too; no response any page
  * received carries a secret; a client id the demo does not serve is refused with the reason and
  * not retried. SIGINT stops everything: exit 0, every port closed, no child left.
  *
@@ -182,7 +182,7 @@ describe('npm start with the local broker', () => {
     for (const url of Object.values(demo!.urls)) expect((await fetch(url)).status, url).toBe(200);
   });
 
-  it('dashboard: live telemetry, in-band rotation and revocation show as "refreshing credentials" then "connected", and no secret reaches the page', async () => {
+  it('dashboard: live telemetry; in-band rotation stays "connected" (refreshing credentials), revocation goes through "backing off" back to "connected"; no secret reaches the page', async () => {
     context = await browser.newContext();
     await recordStateTexts(context);
     const page = await context.newPage();
