@@ -313,7 +313,9 @@ describe('managed connection, refusals', () => {
     expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
     expect(sessionState(client).state).toBe('refused');
     await until(() => client.disconnected === true, 'the refused client to close');
-    await expect(client.publishAsync(TOPIC, 'while refused', { qos: 1 })).rejects.toThrow(); // nothing waits for good
+    // Nothing waits for good, and what fails because of the refusal says so.
+    await expect(client.publishAsync(TOPIC, 'while refused', { qos: 1 })).rejects.toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
+    await expect(client.subscribeAsync(TOPIC)).rejects.toMatchObject({ code: 'ERR_CONNECT_REFUSED' });
     expect(calls).toBe(2);
     fixed = true;
     const connected = once(client as never, 'connect');

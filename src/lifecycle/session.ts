@@ -152,8 +152,16 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     return wrapped;
   }
 
+  /** The session's refusal while it is parked in `refused`: why every call fails meanwhile. */
+  const parkedBy = () => {
+    const { state, lastError } = machine.snapshot();
+    return state === 'refused' ? lastError : undefined;
+  };
+
   function refusalOf(call: Call, error: Error, rest: unknown[]): Error {
     if (call.refused) return _notAuthorized(call.refused);
+    const parked = parkedBy();
+    if (parked) return parked; // failed because the session closed the client on a refusal
     if (call.action === 'publish') {
       const code = (error as { code?: unknown }).code;
       return _isRefusalCode(code, version, false) ? _notAuthorized(_reasonCodeNotice(code, 'publish', call.topics[0]!)) : error;
@@ -199,9 +207,16 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     }
   }
 
-  // Held-back calls keep their order.
+  // Held-back calls keep their order. While refused, a call fails at once with the refusal (typed),
+  // not with mqtt.js's "client disconnecting" (or an `error` event when it has no callback).
   const patch = (name: keyof typeof originals, make: (args: unknown[]) => unknown[]) => {
     (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const parked = parkedBy();
+      if (parked) {
+        const callback = [...args].reverse().find((a): a is Callback => typeof a === 'function');
+        queueMicrotask(() => callback?.(parked));
+        return client;
+      }
       const call = make(args);
       if (!gate.hold([originals[name], call])) originals[name](...call);
       return client;
