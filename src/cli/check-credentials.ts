@@ -16,6 +16,7 @@ import {
   type TokenType,
 } from '../index.js';
 import { usageError } from './args.js';
+import { editDistance } from './suggest.js';
 
 /** Inputs of {@link checkCredentials}: the pair under test, and what it is expected to be made of. */
 export interface CheckCredentialsOptions {
@@ -67,24 +68,45 @@ const q = JSON.stringify;
 /** A Username taken apart; `problems` lists what is malformed. */
 interface ParsedUsername {
   mode: AuthMode;
+  /** False when the Username names no mode at all (then it is a custom identity's). */
+  labelled: boolean;
   accessKeyId?: string;
   instanceId?: string;
   problems: string[];
 }
 
-/** `Label|<id>|<instance>`; anything else is a custom identity's, unless it starts with a label in the wrong case. */
+const LABELLED = Object.entries(USERNAME_LABELS) as [Exclude<AuthMode, 'custom'>, string][];
+
+/** The label `word` stands for: itself in any case, or a typo of one (`Signatrue`, `Tokens`). */
+function labelOf(word: string): [Exclude<AuthMode, 'custom'>, string] | undefined {
+  const lower = word.toLowerCase();
+  return (
+    LABELLED.find(([, label]) => label.toLowerCase() === lower) ??
+    (lower.length >= 5 ? LABELLED.find(([, label]) => editDistance(label.toLowerCase(), lower) <= (lower.length < 8 ? 1 : 2)) : undefined)
+  );
+}
+
+/**
+ * `Label|<id>|<instance>`, or what the user most likely meant by it: the label in another case or
+ * misspelt, white space around it, or another separator (`:`, `,`, `;`, `/`, `\`, white space) between
+ * the parts. Anything else is a custom identity's username. A Username read as meant for a mode but
+ * not written exactly so gets its `problems` listed.
+ */
 export function parseUsername(username: string): ParsedUsername {
-  const parts = username.split('|');
-  const head = parts[0]!;
-  const entry = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => label.toLowerCase() === head.trim().toLowerCase());
-  if (!entry || parts.length === 1) return { mode: 'custom', problems: [] };
+  const match = /^(\s*([A-Za-z]+)\s*)(\||[:;,/\\]|\s)([^]*)$/.exec(username);
+  const entry = match && labelOf(match[2]!);
+  if (!match || !entry || (match[3] !== '|' && match[4]!.trim() === '')) return { mode: 'custom', labelled: false, problems: [] };
+  const [, head, , separator, rest] = match as unknown as [string, string, string, string, string];
   const [mode, label] = entry;
   const problems: string[] = [];
   if (head !== label) problems.push(`the Username starts with ${q(head)}; ApsaraMQ expects exactly ${q(label)}`);
-  if (parts.length !== 3) problems.push(`the Username has ${parts.length} "|"-separated parts; ${label} mode needs 3: ${label}|<AccessKeyId>|<InstanceId>`);
-  const result: ParsedUsername = { mode, problems };
-  if (parts[1] !== undefined) result.accessKeyId = parts[1];
-  if (parts[2] !== undefined) result.instanceId = parts.slice(2).join('|');
+  const shown = /\s/.test(separator) ? 'white space' : q(separator);
+  if (separator !== '|') problems.push(`the Username separates its parts with ${shown}; ApsaraMQ expects "|": ${label}|<AccessKeyId>|<InstanceId>`);
+  const fields = /\s/.test(separator) ? rest.trim().split(/\s+/) : rest.split(separator);
+  if (fields.length !== 2) problems.push(`the Username has ${fields.length + 1} ${separator === '|' ? '"|"' : shown}-separated parts; ${label} mode needs 3: ${label}|<AccessKeyId>|<InstanceId>`);
+  const result: ParsedUsername = { mode, labelled: true, problems };
+  if (fields[0] !== undefined) result.accessKeyId = fields[0];
+  if (fields[1] !== undefined) result.instanceId = fields.slice(1).join(separator);
   return result;
 }
 
@@ -110,7 +132,8 @@ export async function checkCredentials(options: CheckCredentialsOptions): Promis
   const parts: CheckedPart[] = [];
 
   if (options.mode === undefined) {
-    parts.push({ part: 'mode', status: 'unchecked', detail: `the Username names ${MODE_NAMES[parsed.mode]} mode`, hints: [] });
+    const names = parsed.problems.length ? 'seems meant for' : 'names';
+    parts.push({ part: 'mode', status: 'unchecked', detail: `the Username ${names} ${MODE_NAMES[parsed.mode]} mode`, hints: [] });
   } else if (options.mode === parsed.mode) {
     parts.push({ part: 'mode', status: 'ok', detail: `${MODE_NAMES[mode]} mode`, hints: [] });
   } else {
@@ -118,7 +141,11 @@ export async function checkCredentials(options: CheckCredentialsOptions): Promis
     const found = parsed.mode === 'custom' ? 'has no mode label' : `names ${MODE_NAMES[parsed.mode]} mode`;
     parts.push({ part: 'mode', status: 'differs', detail: `the Username ${found}; ${MODE_NAMES[mode]} mode expects ${expected}`, hints: [] });
   }
-  if (parsed.problems.length) parts.push({ part: 'username', status: 'differs', detail: parsed.problems.join('; '), hints: [] });
+  if (parsed.problems.length) {
+    const { accessKeyId, instanceId } = parsed;
+    const meant = parsed.mode !== 'custom' && accessKeyId && instanceId ? [`write it as ${q(`${USERNAME_LABELS[parsed.mode]}|${accessKeyId.trim()}|${instanceId.trim()}`)}`] : [];
+    parts.push({ part: 'username', status: 'differs', detail: parsed.problems.join('; '), hints: meant });
+  }
   if (parsed.mode !== 'custom') {
     parts.push(comparePart('accessKeyId', parsed.accessKeyId, options.accessKeyId));
     parts.push(comparePart('instanceId', parsed.instanceId, options.instanceId));
@@ -221,7 +248,27 @@ function readDigest(password: string): { digest?: Uint8Array; formatHint?: strin
   if (loose?.length === 20) {
     return { digest: loose, formatHint: 'the Password is base64url or lacks its "=" padding; ApsaraMQ expects standard Base64 with padding' };
   }
-  return { formatHint: 'the Password is not Base64 (an HMAC-SHA1 in Base64 is 28 characters ending in "=")' };
+  return { formatHint: notBase64(password) };
+}
+
+/**
+ * Why `text` is not standard Base64, said without repeating it: the first character outside the
+ * alphabet, a misplaced "=", a length that is not a multiple of 4, or spare bits an encoder leaves
+ * zero. An HMAC-SHA1 in Base64 is 28 characters ending in "=": a value of that shape is told so.
+ */
+export function notBase64(text: string): string {
+  const it =
+    text.length === 28
+      ? 'the Password has 28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it'
+      : 'the Password is not Base64 (an HMAC-SHA1 in Base64 is 28 characters ending in "="): it';
+  // The character itself is not shown (the Password is never printed), only what kind it is.
+  const kind = (c: string) => (/\s/.test(c) ? 'white space' : /[-_]/.test(c) ? 'a base64url character ("-" or "_")' : 'a character');
+  const outside = /[^A-Za-z0-9+/=]/.exec(text);
+  if (outside) return `${it} has ${kind(outside[0])} at position ${outside.index + 1}, outside the Base64 alphabet (A-Z a-z 0-9 + /)`;
+  const padding = text.indexOf('=');
+  if (padding !== -1 && !/^={1,2}$/.test(text.slice(padding))) return `${it} has "=" at position ${padding + 1}; Base64 has "=" only as one or two padding characters at the end`;
+  if (text.length % 4 !== 0) return `${it} has ${text.length} characters; Base64 comes in groups of 4 (with "=" padding)`;
+  return `${it} ends in a character whose spare bits are not zero: no Base64 encoder writes that (a character changed by hand?)`;
 }
 
 interface SlipInputs {
