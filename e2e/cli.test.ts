@@ -517,7 +517,7 @@ describe.concurrent('security (issue 10): nothing that could be a secret is repe
     ['after one dash (letters read as short flags)', ['sign', `-${CANARY}`]],
     ['as the value of --mode', ['sign', '--mode', CANARY]],
     ['as the value of --mode, inline', ['explain', `--mode=${CANARY}`]],
-    ['as the value of --sign-mode', ['sign', '--mode', 'custom', '--sign-mode', CANARY]],
+    ['as the value of --sign-mode', ['sign', '--mode', 'custom', '--username', 'u', '--client-id', clientId, '--sign-mode', CANARY]],
     ['as a switch value', ['check', `--json=${CANARY}`]],
     ['as a broker port', ['broker', '--config', 'x.json', '--tcp-port', CANARY]],
     ['as a broker flag', ['broker', `--${CANARY}`]],
