@@ -230,7 +230,7 @@ describe('signature tool on a 390 px phone screen', () => {
     page.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,
       clientWidth: document.documentElement.clientWidth,
-      beyond: [...document.querySelectorAll('body *')]
+      beyond: Array.from(document.querySelectorAll('body *'))
         .filter((el) => el.getClientRects().length > 0 && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
         .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}`),
     }));
@@ -251,7 +251,7 @@ describe('signature tool on a 390 px phone screen', () => {
   });
 
   it('keeps a check\'s status, part and value apart, in the text as on screen', async () => {
-    const items = await page.$$eval('#checks > li', (lis) => lis.map((li) => [...li.children].filter((c) => c.tagName !== 'UL').map((c) => c.textContent).join('|') + '#' + li.firstChild!.nextSibling!.textContent));
+    const items = await page.$$eval('#checks > li', (lis) => lis.map((li) => Array.from(li.children).filter((c) => c.tagName !== 'UL').map((c) => c.textContent).join('|') + '#' + li.firstChild!.nextSibling!.textContent));
     expect(items.length).toBeGreaterThan(0);
     for (const item of items) expect(item).toMatch(/^(ok|problem)\|[^|]+\|[^|]+# $/);
     const group = await page.locator('#checks > li[data-field="groupId"]').evaluate((li) => li.textContent!);
