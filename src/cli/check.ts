@@ -4,7 +4,8 @@
  */
 import type { AuthMode } from '../index.js';
 import { usageError, withFlags, type Flags } from './args.js';
-import { checkCredentials, parseUsername, type CheckCredentialsOptions, type CredentialCheck } from './check-credentials.js';
+import { checkCredentials, type CheckCredentialsOptions, type CredentialCheck } from './check-credentials.js';
+import { usernameAsMeant } from './username-meant.js';
 import { CREDENTIAL_FLAGS, MODES, SECRET_SOURCES, TOKEN_SOURCES, secretVariablesBlock } from './credential-flags.js';
 import {
   readClientId,
@@ -108,7 +109,7 @@ function hasTokens(flags: Flags, io: CliIo): boolean {
 
 /** The mode to check as: `--mode`, else the one the Username names or seems meant for. */
 function modeOf(flags: Flags, username: string): { mode: AuthMode; labelled: boolean } {
-  const parsed = parseUsername(username);
+  const parsed = usernameAsMeant(username);
   return { mode: readMode(flags, parsed.mode), labelled: parsed.labelled };
 }
 

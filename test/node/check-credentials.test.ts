@@ -3,7 +3,8 @@
  * slip re-signing reproduces. (The binary itself is run in e2e/cli.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { checkCredentials, notBase64, parseUsername, type CheckCredentialsOptions, type CredentialCheck } from '../../src/cli/check-credentials.js';
+import { checkCredentials, notBase64, type CheckCredentialsOptions, type CredentialCheck } from '../../src/cli/check-credentials.js';
+import { usernameAsMeant } from '../../src/cli/username-meant.js';
 import { explainSignature, signatureCredentials } from '../../src/index.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 import { SECRET } from '../suites/api.js';
@@ -123,7 +124,7 @@ describe('checkCredentials', () => {
     ['Token,YYYYY', 'token', [/separates its parts with ","/, /has 2 ","-separated parts; Token mode needs 3/]],
     ['Signature|YYYYY', 'signature', [/has 2 "\|"-separated parts/]],
   ] as const)('reads %j as meant for %s mode, naming each slip', (name, mode, problems) => {
-    const parsed = parseUsername(name);
+    const parsed = usernameAsMeant(name);
     expect(parsed).toMatchObject({ mode, labelled: true, accessKeyId: name.includes('dak') ? 'dak' : 'YYYYY' });
     expect(parsed.problems).toHaveLength(problems.length);
     problems.forEach((problem, i) => expect(parsed.problems[i]).toMatch(problem));
@@ -132,7 +133,7 @@ describe('checkCredentials', () => {
   it.each(['dash', 'demo-signed-user', 'token-user', 'Signature', 'Device gateway', 'Tokyo|a|b', 'YYYYY|mqtt-xxxxx', 'Signer:x'])(
     'leaves %j to custom identities',
     (name) => {
-      expect(parseUsername(name)).toEqual({ mode: 'custom', labelled: false, problems: [] });
+      expect(usernameAsMeant(name)).toEqual({ mode: 'custom', labelled: false, problems: [] });
     },
   );
 
