@@ -465,6 +465,16 @@ describe.concurrent('the first hour: every missing input at once, "did you mean"
     expect(run.stderr).not.toContain(SECRET);
   });
 
+  it('sign warns about a token, or an ORIGIN secret, with white space at an end: both go into the Password as given', async () => {
+    const token = await cli(['sign', '--mode', 'token', '--access-key-id', accessKeyId, '--instance-id', instanceId, '--json'], { env: { APSARAMQ_TOKEN_RW: `${SECRET}\n` } });
+    expect(token.code).toBe(0);
+    expect(JSON.parse(token.stdout).password).toBe(`RW|${SECRET}\n`);
+    expect(token.stderr).toBe('apsaramq-mqtt-auth: warning: the RW token from APSARAMQ_TOKEN_RW ends with white space (a newline from a file or from echo?); it is sent as is\n');
+    const origin = await cli(['sign', '--mode', 'custom', '--username', 'u', '--sign-mode', 'ORIGIN', '--client-id', clientId, '--json'], { env: { APSARAMQ_CUSTOM_SECRET: ` ${SECRET}` } });
+    expect(origin.code).toBe(0);
+    expect(origin.stderr).toBe('apsaramq-mqtt-auth: warning: the custom identity secret from APSARAMQ_CUSTOM_SECRET starts with white space (a copy-paste slip?); it is sent as is\n');
+  });
+
   it('sign says nothing about a clean secret (one newline from stdin is expected)', async () => {
     expect((await cli(['sign', ...SIG], { env: SIG_ENV })).stderr).toBe('');
     expect((await cli(['sign', ...SIG, '--secret-stdin'], { stdin: `${accessKeySecret}\n` })).stderr).toBe('');

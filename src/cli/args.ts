@@ -1,6 +1,7 @@
 /**
- * Command-line parsing (`node:util` `parseArgs` tokens, checked against a command's flag table), and turning every input error into one line that
- * names the flag (or variable) and the rule, without ever echoing a value that could be a secret.
+ * Command-line parsing (`node:util` `parseArgs` tokens, checked against a command's flag table), and
+ * turning every input error into one line that names the flag (or variable) and the rule, without
+ * ever echoing a value that could be a secret.
  * @module
  */
 import { parseArgs } from 'node:util';

@@ -158,14 +158,27 @@ export function refuseTwoStdinReaders(flags: Flags): void {
  * where the secret came from; never its value. A second newline at the end of standard input is
  * said as such: `--secret-stdin` drops one, so a remaining one was a second.
  */
-export async function secretWarnings(mode: keyof typeof SECRET_SOURCES, secret: SecretInput, clientId: string): Promise<string[]> {
+export async function secretWarnings(mode: keyof typeof SECRET_SOURCES, secret: SecretInput, clientId: string, signed = true): Promise<string[]> {
   const { field, what } = SECRET_SOURCES[mode];
   const explanation = await explainSignature({ mode, secret: secret.value, clientId });
   // A custom identity's secret is whatever its owner chose: only AccessKey secrets are known to be ASCII.
   const problems = (explanation.parts.find((part) => part.field === field)?.problems ?? []).filter((p) => mode !== 'custom' || !/non-ASCII/.test(p));
   return problems.map((problem) => {
-    const line = `the ${what} from ${secret.source}${problem.startsWith(field) ? problem.slice(field.length) : `: ${problem}`}`;
+    let line = `the ${what} from ${secret.source}${problem.startsWith(field) ? problem.slice(field.length) : `: ${problem}`}`;
+    // ORIGIN sends the secret itself as the Password: nothing is signed.
+    if (!signed) line = line.replace('it is signed as is', 'it is sent as is');
     const second = secret.source === '--secret-stdin' && /\n$/.test(secret.value) && /ends with white space/.test(problem);
     return second ? `${line} (the input ended with two newlines: --secret-stdin drops only one)` : line;
   });
+}
+
+/** Tokens with white space at an end (a newline from a file or from echo): they go into the Password as is. */
+export function tokenWarnings(tokens: TokenSet, flagOf: Readonly<Record<string, string>>): string[] {
+  const warnings: string[] = [];
+  for (const [type, token] of Object.entries(tokens) as [TokenType, string][]) {
+    const from = `the ${type} token from ${flagOf[`tokens.${type}`]}`;
+    if (/^\s/.test(token)) warnings.push(`${from} starts with white space (a copy-paste slip?); it is sent as is`);
+    if (/\s$/.test(token)) warnings.push(`${from} ends with white space (a newline from a file or from echo?); it is sent as is`);
+  }
+  return warnings;
 }

@@ -5,7 +5,7 @@
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials, type AuthMode, type Credentials } from '../index.js';
 import { usageError, withFlags, type Flags } from './args.js';
 import { CREDENTIAL_FLAGS, MODES, secretVariablesBlock } from './credential-flags.js';
-import { readMode, readSecret, readSignMode, readTokens, refuseOtherModesFlags, requireClientId, secretWarnings, type SecretInput } from './inputs.js';
+import { readMode, readSecret, readSignMode, readTokens, refuseOtherModesFlags, requireClientId, secretWarnings, tokenWarnings } from './inputs.js';
 import type { CliIo } from './io.js';
 import { CLIENT_ID_NEED, TOKENS_NEED, flagNeed, needsBlock, requireAll, secretNeed, type Need } from './needs.js';
 import { DEFAULT_ENV_PREFIX, envLines, rows } from './output.js';
@@ -39,7 +39,8 @@ interface Signed {
   credentials: Credentials;
   clientId?: string;
   instanceId?: string;
-  secret?: SecretInput;
+  /** What is worth a word about the secret or tokens as given (they are used as given). */
+  warnings: string[];
 }
 
 async function build(mode: AuthMode, flags: Flags, io: CliIo): Promise<Signed> {
@@ -57,24 +58,25 @@ async function build(mode: AuthMode, flags: Flags, io: CliIo): Promise<Signed> {
       const { tokens, flagOf: tokenFlags } = readTokens(flags, io);
       Object.assign(flagOf, tokenFlags);
       const instanceId = flag('instance-id');
-      return { credentials: tokenCredentials({ accessKeyId: flag('access-key-id'), instanceId, tokens }), instanceId };
+      return { credentials: tokenCredentials({ accessKeyId: flag('access-key-id'), instanceId, tokens }), instanceId, warnings: tokenWarnings(tokens, tokenFlags) };
     }
     const signMode = readSignMode(flags);
     const { clientId, flagOf: idFlags } = requireClientId(flags, true, `in ${mode} mode`);
     Object.assign(flagOf, idFlags);
     const secret = await readSecret(flags, io, mode);
+    const warnings = await secretWarnings(mode, secret, clientId, signMode !== 'ORIGIN');
     if (mode === 'custom') {
       flagOf.secret = secret.source;
-      return { credentials: await customCredentials({ username: flag('username'), secret: secret.value, clientId, signMode: signMode! }), clientId, secret };
+      return { credentials: await customCredentials({ username: flag('username'), secret: secret.value, clientId, signMode: signMode! }), clientId, warnings };
     }
     const instanceId = flag('instance-id');
     if (mode === 'device') {
       flagOf.deviceAccessKeySecret = secret.source;
       const credentials = await deviceCredentials({ deviceAccessKeyId: flag('device-access-key-id'), deviceAccessKeySecret: secret.value, instanceId, clientId });
-      return { credentials, clientId, instanceId, secret };
+      return { credentials, clientId, instanceId, warnings };
     }
     flagOf.accessKeySecret = secret.source;
-    return { credentials: await signatureCredentials({ accessKeyId: flag('access-key-id'), accessKeySecret: secret.value, instanceId, clientId }), clientId, instanceId, secret };
+    return { credentials: await signatureCredentials({ accessKeyId: flag('access-key-id'), accessKeySecret: secret.value, instanceId, clientId }), clientId, instanceId, warnings };
   });
 }
 
@@ -86,11 +88,9 @@ async function runSign(flags: Flags, io: CliIo): Promise<number> {
   refuseOtherModesFlags(flags, FLAGS, mode);
   readSignMode(flags); // a value given wrong is named before what is missing
   requireAll(NEEDS[mode], flags, io, `in ${mode} mode`);
-  const { credentials, clientId, instanceId, secret } = await build(mode, flags, io);
+  const { credentials, clientId, instanceId, warnings } = await build(mode, flags, io);
   // The Password is right for the secret as given; a stray newline in it is still worth a word.
-  if (secret && clientId !== undefined && mode !== 'token') {
-    for (const warning of await secretWarnings(mode, secret, clientId)) io.err(`${PROGRAM}: warning: ${warning}`);
-  }
+  for (const warning of warnings) io.err(`${PROGRAM}: warning: ${warning}`);
 
   if (flags.bool('json')) {
     io.out(JSON.stringify({ username: credentials.username, password: credentials.password }));
