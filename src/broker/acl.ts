@@ -15,8 +15,11 @@ export interface Permissions {
   readonly actions: ReadonlySet<Action>;
 }
 
-/** Why a permission check failed: the topic is outside the resources, or the action is not granted. */
-export type Denial = 'resource' | 'action';
+/**
+ * Why a permission check failed: the topic is outside the resources, the action is not granted on it,
+ * or a rule denies it explicitly (custom-authentication and HTTP-authentication rules).
+ */
+export type Denial = 'resource' | 'action' | 'denied';
 
 /** The p2p level: `<parentTopic>/p2p/<targetClientId>`. */
 const P2P = 'p2p';

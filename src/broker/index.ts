@@ -29,5 +29,31 @@ export type { Action, Denial, Permissions } from './acl.js';
 export type { AuthMode, RefusalKind } from './auth.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
-export { createOpenApiService } from './openapi-service.js';
-export type { OpenApiDeviceRecord, OpenApiDeviceStore, OpenApiService, OpenApiServiceOptions, OpenApiTokenStore } from './openapi-service.js';
+export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS } from './openapi-service.js';
+export type {
+  OpenApiDeviceRecord,
+  OpenApiDeviceStore,
+  OpenApiGroupStore,
+  OpenApiPublisher,
+  OpenApiService,
+  OpenApiServiceOptions,
+  OpenApiSessions,
+  OpenApiTokenStore,
+} from './openapi-service.js';
+export { GroupStore, groupIdProblem } from './groups.js';
+export type { GroupRecord, GroupStoreOptions } from './groups.js';
+export { CustomAuthStore, CustomAuthCapacityError, MAX_CUSTOM_USERNAME_LENGTH } from './custom-auth.js';
+export type {
+  CustomAuthStoreOptions,
+  CustomIdentityInput,
+  CustomIdentityKey,
+  CustomIdentityRecord,
+  CustomPermission,
+  CustomPermissionInput,
+  IdentityType,
+  PermitAction,
+  PermitEffect,
+  SignMode,
+} from './custom-auth.js';
+export { checkRules, checkRulesSubscription } from './rules.js';
+export type { AccessRule } from './rules.js';

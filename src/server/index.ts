@@ -10,7 +10,7 @@
  */
 export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
 export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
-export { OpenApiError } from './openapi-error.js';
+export { OpenApiError, isThrottlingCode } from './openapi-error.js';
 export type { OpenApiErrorOptions } from './openapi-error.js';
 export { AppliedToken, DeviceCredential } from './records.js';
 export { createTokenIssuer } from './token-issuer.js';
