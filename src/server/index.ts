@@ -5,19 +5,41 @@
  * - `createOnsMqttClient`: the `onsmqtt` OpenAPI (ApplyToken, QueryToken, RevokeToken, DeviceCredential calls).
  * - `createTokenIssuer`: tokens cached per (resources, actions), refreshed ahead of expiry, single-flight.
  * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
- * - `toNodeListener`: the same handler behind `http.createServer`.
+ * - `createHttpAuthHandler`: the endpoint an instance with HTTP authentication calls on each CONNECT.
+ * - `toNodeListener`: the same handlers behind `http.createServer`.
  * @module
  */
 export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
 export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
 export { OpenApiError, isThrottlingCode } from './openapi-error.js';
 export type { OpenApiErrorOptions } from './openapi-error.js';
-export { AppliedToken, DeviceCredential } from './records.js';
+export { AppliedToken, CustomIdentity, DeviceCredential } from './records.js';
+export type {
+  CustomIdentityOptions,
+  CustomIdentityType,
+  CustomPermissionOptions,
+  CustomPermissionRecord,
+  GroupIdRecord,
+  InstanceOption,
+  OnsMqttManagementCalls,
+  QueryPage,
+} from './onsmqtt-management.js';
 export { createTokenIssuer } from './token-issuer.js';
 export type { TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
 export { createCredentialHandler } from './credential-handler.js';
 export type { Authorize, AuthorizeContext, CredentialBody, CredentialGrant, CredentialHandlerOptions, DeviceSecret, IssuedTokenBody } from './credential-handler.js';
 export type { CorsOptions, CredentialErrorBody } from './http.js';
+export { createHttpAuthHandler, credentialsMatch } from './http-auth-handler.js';
+export type { HttpAuthContext, HttpAuthDecision, HttpAuthHandlerOptions } from './http-auth-handler.js';
+export {
+  formatHttpAuthRequest,
+  formatHttpAuthResponse,
+  parseHttpAuthRequest,
+  parseHttpAuthResponse,
+  HTTP_AUTH_MAX_BODY_BYTES,
+  HTTP_AUTH_MAX_RULES,
+} from '../protocol/http-auth.js';
+export type { HttpAuthAclRule, HttpAuthAction, HttpAuthCredentials, HttpAuthProblem, HttpAuthVerdict } from '../protocol/http-auth.js';
 export { toNodeListener } from './node.js';
 export type { NodeListenerOptions, NodeRequestLike, NodeResponseLike } from './node.js';
 
