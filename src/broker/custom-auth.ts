@@ -128,7 +128,7 @@ function requireUsername(value: unknown, field = 'username'): string {
 
 function requireClientId(value: unknown, field = 'clientId'): string {
   const check = validateClientId(value);
-  if (!check.valid) throw _invalid(field, check.problems[0]!.message.replace(/^\w+ /, ''));
+  if (!check.valid) throw _invalid(field, `is not a valid client id (${check.problems[0]!.message})`);
   return value as string;
 }
 
