@@ -6,7 +6,10 @@
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerTimers } from './clock.js';
-import { parseActions, resourceProblem, type Permissions } from './acl.js';
+import { _requireSegment } from '../protocol/username.js';
+import { _parseActions } from '../protocol/token-rules.js';
+import { topicProblem } from '../protocol/topics.js';
+import type { Permissions } from './acl.js';
 
 /**
  * Topic permissions for an identity that is not a token (Signature, DeviceCredential, custom).
@@ -116,11 +119,7 @@ export function _checkPort(value: unknown, field: string, allowFalse: boolean): 
 }
 
 /** @internal A non-empty string without `|` or white space (ids that sit inside a Username). */
-export function _checkId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw _invalid(field, `must be a non-empty string (got ${_typeName(value)})`);
-  if (/[|\s]/.test(value)) throw _invalid(field, 'must not contain "|" or white space');
-  return value;
-}
+export const _checkId: (value: unknown, field: string) => string = _requireSegment;
 
 /** @internal A secret: a non-empty string. Never echoed. */
 export function _checkSecret(value: unknown, field: string): string {
@@ -135,10 +134,10 @@ export function _checkPermissions(value: PermissionsConfig | undefined, field: s
   const list = typeof value.resources === 'string' ? value.resources.split(',').map((r) => r.trim()) : value.resources;
   if (!Array.isArray(list) || list.length === 0) throw _invalid(`${field}.resources`, 'must be a non-empty list of topics');
   list.forEach((r: unknown, i: number) => {
-    const problem = resourceProblem(r);
+    const problem = topicProblem(r, { filter: true });
     if (problem) throw _invalid(`${field}.resources[${i}]`, problem);
   });
-  const actions = parseActions(value.actions);
+  const actions = _parseActions(value.actions);
   if (!actions) throw _invalid(`${field}.actions`, 'must be "R", "W" or "R,W"');
   return { resources: [...list] as string[], actions };
 }

@@ -5,7 +5,8 @@
  * @module
  */
 export { startBroker, SYS_TOPICS } from './broker.js';
-export type { BrokerEvents, BrokerTransport, LocalBroker, SessionInfo } from './broker.js';
+export type { BrokerTransport, LocalBroker } from './broker.js';
+export type { BrokerEvents, DenialReason, SessionInfo } from './events.js';
 export { DEFAULT_EXPIRE_NOTICE_LEAD_MS } from './config.js';
 export type {
   AccessKeyConfig,
@@ -16,8 +17,10 @@ export type {
   RouteHandler,
   TokenConfig,
 } from './config.js';
-export { TokenStore, TOKEN_INVALID_CODES } from './tokens.js';
-export type { AddTokenOptions, ApplyTokenOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenInvalidCode, TokenStoreOptions } from './tokens.js';
+export { TokenStore } from './tokens.js';
+export type { AddTokenOptions, ApplyTokenOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenStoreOptions } from './tokens.js';
+export { TOKEN_INVALID_CODES } from '../protocol/sys-topics.js';
+export type { TokenInvalidCode } from '../protocol/sys-topics.js';
 export { DeviceStore } from './devices.js';
 export type { DeviceCredential, DeviceCredentialInput, DeviceStoreOptions } from './devices.js';
 export { createManualClock, systemTimers } from './clock.js';
@@ -26,7 +29,7 @@ export { createControlRoutes } from './control.js';
 export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
-export type { AuthMode, RefusalKind } from './auth.js';
+export type { AuthMode, RefusalKind } from './auth/types.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
 export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS } from './openapi-service.js';

@@ -4,8 +4,9 @@
  * which has no use for it), built on the public API.
  * @module
  */
+import { parseTokenPassword } from '../protocol/token-password.js';
+import { parseUsername } from '../protocol/username.js';
 import {
-  TOKEN_TYPES,
   USERNAME_LABELS,
   hmacSha1,
   tokenCredentials,
@@ -13,7 +14,6 @@ import {
   type AuthMode,
   type CustomSignMode,
   type TokenSet,
-  type TokenType,
 } from '../index.js';
 import { usageError } from './args.js';
 
@@ -64,30 +64,6 @@ export interface CredentialCheck {
 const MODE_NAMES: Record<AuthMode, string> = { signature: 'Signature', token: 'Token', device: 'DeviceCredential', custom: 'custom identity' };
 const q = JSON.stringify;
 
-/** A Username taken apart; `problems` lists what is malformed. */
-interface ParsedUsername {
-  mode: AuthMode;
-  accessKeyId?: string;
-  instanceId?: string;
-  problems: string[];
-}
-
-/** `Label|<id>|<instance>`; anything else is a custom identity's, unless it starts with a label in the wrong case. */
-export function parseUsername(username: string): ParsedUsername {
-  const parts = username.split('|');
-  const head = parts[0]!;
-  const entry = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => label.toLowerCase() === head.trim().toLowerCase());
-  if (!entry || parts.length === 1) return { mode: 'custom', problems: [] };
-  const [mode, label] = entry;
-  const problems: string[] = [];
-  if (head !== label) problems.push(`the Username starts with ${q(head)}; ApsaraMQ expects exactly ${q(label)}`);
-  if (parts.length !== 3) problems.push(`the Username has ${parts.length} "|"-separated parts; ${label} mode needs 3: ${label}|<AccessKeyId>|<InstanceId>`);
-  const result: ParsedUsername = { mode, problems };
-  if (parts[1] !== undefined) result.accessKeyId = parts[1];
-  if (parts[2] !== undefined) result.instanceId = parts.slice(2).join('|');
-  return result;
-}
-
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 /** Strict standard Base64: `undefined` unless the text is exactly what encoding its bytes gives. */
 function fromBase64(text: string): Uint8Array | undefined {
@@ -120,10 +96,10 @@ export async function checkCredentials(options: CheckCredentialsOptions): Promis
   }
   if (parsed.problems.length) parts.push({ part: 'username', status: 'differs', detail: parsed.problems.join('; '), hints: [] });
   if (parsed.mode !== 'custom') {
-    parts.push(comparePart('accessKeyId', parsed.accessKeyId, options.accessKeyId));
+    parts.push(comparePart('accessKeyId', parsed.id, options.accessKeyId));
     parts.push(comparePart('instanceId', parsed.instanceId, options.instanceId));
   }
-  parts.push(mode === 'token' ? checkTokens(password, options.tokens) : await checkSigned(mode, options, parsed.accessKeyId));
+  parts.push(mode === 'token' ? checkTokens(password, options.tokens) : await checkSigned(mode, options, parsed.id));
   return { match: parts.every((p) => p.status !== 'differs'), mode, parts };
 }
 
@@ -138,26 +114,18 @@ function comparePart(part: 'accessKeyId' | 'instanceId', found: string | undefin
   return { part, status: 'differs', detail: `the Username has ${q(found)}, expected ${q(expected)}`, hints };
 }
 
-const plural = (types: string[]) => `${types.join(', ')} token${types.length > 1 ? 's' : ''}`;
+const plural = (types: readonly string[]) => `${types.join(', ')} token${types.length > 1 ? 's' : ''}`;
 
 function checkTokens(password: string, tokens: TokenSet | undefined): CheckedPart {
-  const fields = password.split('|');
-  const types: string[] = [];
-  const layout: string[] = [];
-  for (let i = 0; i < fields.length; i += 2) {
-    types.push(fields[i]!);
-    if (!fields[i + 1]) layout.push(`the ${q(fields[i]!.slice(0, 8))} entry has no token after it`);
-  }
-  const unknown = types.filter((t) => !TOKEN_TYPES.includes(t as TokenType));
-  if (unknown.length) layout.push(`${unknown.map((t) => q(t.slice(0, 8))).join(', ')} ${unknown.length > 1 ? 'are not token types' : 'is not a token type'} (R, W or RW)`);
-  if (layout.length) {
-    return { part: 'password', status: 'differs', detail: layout.join('; '), hints: ['a token Password is <type>|<token> pairs joined by "|", e.g. RW|<token>'] };
+  const { types, problems } = parseTokenPassword(password);
+  if (problems.length) {
+    return { part: 'password', status: 'differs', detail: problems.join('; '), hints: ['a token Password is <type>|<token> pairs joined by "|", e.g. RW|<token>'] };
   }
   if (tokens === undefined) return { part: 'password', status: 'unchecked', detail: `carries ${plural(types)} (no tokens given to compare with)`, hints: [] };
   // tokenCredentials only lays the tokens out here (and checks them); the ids are placeholders.
   const expected = tokenCredentials({ accessKeyId: 'x', instanceId: 'x', tokens }).password;
   if (password === expected) return { part: 'password', status: 'ok', detail: `carries the expected ${plural(types)}`, hints: [] };
-  const expectedTypes = expected.split('|').filter((_, i) => i % 2 === 0);
+  const expectedTypes = parseTokenPassword(expected).types;
   let hint = 'a different token of the same type: an expired or revoked token, or one applied for another instance?';
   if (types.join() !== expectedTypes.join()) {
     hint =

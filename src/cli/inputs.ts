@@ -4,7 +4,8 @@
  * input; on the command line they work, with a warning.
  * @module
  */
-import { USERNAME_LABELS, formatClientId, type AuthMode, type CustomSignMode, type TokenSet, type TokenType } from '../index.js';
+import { parseUsername } from '../protocol/username.js';
+import { formatClientId, type AuthMode, type CustomSignMode, type TokenSet, type TokenType } from '../index.js';
 import { PROGRAM, relabel, usageError, type FlagSpec, type Flags } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -77,8 +78,7 @@ export function readMode(flags: Flags, fallback: AuthMode = 'signature'): AuthMo
 
 /** The mode a Username names (`Signature|…`, `Token|…`, `DeviceCredential|…`), else `custom`. */
 export function modeOfUsername(username: string): AuthMode {
-  const found = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => username.startsWith(label + '|'));
-  return found ? found[0] : 'custom';
+  return parseUsername(username).mode;
 }
 
 /** Refuses flags that do not belong to `mode` (e.g. `--token-r` with `--mode signature`), naming them. */

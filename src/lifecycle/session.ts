@@ -12,7 +12,8 @@ import type { MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _AUTH_REFUSALS, _refusalCode, _refusalError } from '../connect/refusal.js';
 import type { Clock } from './clock.js';
-import { _parseNotice, _tokenPairs, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from './notices.js';
+import { _parseNotice, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from '../protocol/sys-topics.js';
+import { _tokenPairs } from '../protocol/token-password.js';
 import type { CredentialsProvider, RefreshReason } from './provider.js';
 import { _createRefresher, type RefreshOptions } from './refresher.js';
 

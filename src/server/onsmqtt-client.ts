@@ -12,7 +12,7 @@ import { _requireClientId } from '../credentials/client-id.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
-import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../openapi/token-rules.js';
+import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
 import { OpenApiError } from './openapi-error.js';
 import { _managementCalls, type OnsMqttManagementCalls } from './onsmqtt-management.js';
 import { AppliedToken, DeviceCredential } from './records.js';

@@ -4,8 +4,8 @@
  * but the secret.
  * @module
  */
-import type { TokenType } from '../credentials/token.js';
-import type { TokenActions } from '../openapi/token-rules.js';
+import type { TokenType } from '../protocol/token-password.js';
+import type { TokenActions } from '../protocol/token-rules.js';
 
 /** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
 export class AppliedToken {

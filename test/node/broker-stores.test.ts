@@ -5,10 +5,13 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signatureCredentials } from '../../src/index.js';
-import { Authenticator, _parseTokenPassword, _safeEqual } from '../../src/broker/auth.js';
+import { Authenticator } from '../../src/broker/auth/authenticator.js';
+import { _safeEqual } from '../../src/broker/auth/types.js';
+import { parseTokenPassword } from '../../src/protocol/token-password.js';
 import { _runAt, createManualClock } from '../../src/broker/clock.js';
 import { DeviceStore, _deviceCredentialBody } from '../../src/broker/devices.js';
-import { TOKEN_INVALID_CODES, TokenStore } from '../../src/broker/tokens.js';
+import { TokenStore } from '../../src/broker/tokens.js';
+import { TOKEN_INVALID_CODES } from '../../src/protocol/sys-topics.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 const DAY = 24 * 3600_000;
@@ -189,8 +192,8 @@ describe('Authenticator', () => {
   });
 
   it('parses token passwords as type|token pairs', () => {
-    expect(_parseTokenPassword('R|a|W|b')).toEqual(new Map([['R', 'a'], ['W', 'b']]));
-    for (const bad of ['R', 'R|', 'X|a', 'R|a|R|b', 'R|a|W']) expect(_parseTokenPassword(bad)).toBeUndefined();
+    expect(parseTokenPassword('R|a|W|b')).toEqual({ tokens: { R: 'a', W: 'b' }, types: ['R', 'W'], problems: [] });
+    for (const bad of ['R', 'R|', 'X|a', 'R|a|R|b', 'R|a|W']) expect(parseTokenPassword(bad).problems).not.toEqual([]);
   });
 
   it('compares in constant time over any lengths', () => {
