@@ -21,7 +21,8 @@
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import { validateClientId } from '../credentials/client-id.js';
-import { resourceProblem, type Action } from './acl.js';
+import type { Action } from './acl.js';
+import { topicProblem } from '../protocol/topics.js';
 import type { AccessRule } from './rules.js';
 
 /** `USER`: the username alone; `CLIENT`: the username with one client id. */
@@ -350,7 +351,7 @@ export class CustomAuthStore {
     if (input === null || typeof input !== 'object') throw _invalid('permission', 'must be { identityType, identity, topic, permitAction, effect }');
     const identityType = oneOf(input.identityType, ['USER', 'CLIENT'] as const, 'identityType');
     const identity = identityType === 'USER' ? requireUsername(input.identity, 'identity') : requireClientId(input.identity, 'identity');
-    const problem = resourceProblem(input.topic);
+    const problem = topicProblem(input.topic, { filter: true });
     if (problem) throw _invalid('topic', problem);
     const permitAction = oneOf(input.permitAction, ['PUB', 'SUB', 'PUB_SUB'] as const, 'permitAction');
     const effect = oneOf(input.effect, ['ALLOW', 'DENY'] as const, 'effect');

@@ -6,12 +6,14 @@
  * The evaluation, where Alibaba's pages are silent (inferred, recorded in ARCHITECTURE.md):
  * - nothing is allowed unless a rule allows it ("topics need a permission", Custom authentication);
  * - a matching `deny` wins over any `allow`, whatever their order;
- * - a rule on a parent topic also covers its P2P topics `<parent>/p2p/<clientId>`, as token resources do;
+ * - an `allow` rule under a parent topic also covers that parent's P2P topics `<parent>/p2p/<clientId>`, as
+ *   token resources do (the broker's P2P rule); a `deny` rule denies only the topics its filter matches;
  * - a subscription needs an `allow` rule whose filter covers the whole subscription filter, and no
  *   `deny` rule covering it; messages on topics a narrower `deny` rule matches are not delivered.
  * @module
  */
-import { filterCovers, parseP2pTopic, topicMatches, type Action, type Denial } from './acl.js';
+import { parentTopic, parseP2pTopic } from '../protocol/topics.js';
+import { filterCovers, topicMatches, type Action, type Denial } from './acl.js';
 
 /** One rule: `allow` or `deny` the actions (`W` publish, `R` subscribe and receive) on a topic filter. */
 export interface AccessRule {
@@ -21,16 +23,16 @@ export interface AccessRule {
   readonly topic: string;
 }
 
-function matchesTopic(filter: string, topic: string): boolean {
-  if (topicMatches(filter, topic)) return true;
-  const p2p = parseP2pTopic(topic);
-  return p2p !== undefined && topicMatches(filter, p2p.parent);
+function matchesTopic(rule: AccessRule, topic: string): boolean {
+  if (topicMatches(rule.topic, topic)) return true;
+  const p2p = rule.effect === 'allow' ? parseP2pTopic(topic) : undefined;
+  return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
 }
 
-function coversFilter(rule: string, filter: string): boolean {
-  if (filterCovers(rule, filter)) return true;
-  const p2p = parseP2pTopic(filter);
-  return p2p !== undefined && topicMatches(rule, p2p.parent);
+function coversFilter(rule: AccessRule, filter: string): boolean {
+  if (filterCovers(rule.topic, filter)) return true;
+  const p2p = rule.effect === 'allow' ? parseP2pTopic(filter) : undefined;
+  return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
 }
 
 /**
@@ -41,7 +43,7 @@ export function checkRules(rules: readonly AccessRule[], action: Action, topic: 
   let allowed = false;
   let inResources = false;
   for (const rule of rules) {
-    if (!matchesTopic(rule.topic, topic)) continue;
+    if (!matchesTopic(rule, topic)) continue;
     if (!rule.actions.has(action)) {
       if (rule.effect === 'allow') inResources = true;
       continue;
@@ -59,7 +61,7 @@ export function checkRulesSubscription(rules: readonly AccessRule[], filter: str
   let allowed = false;
   let inResources = false;
   for (const rule of rules) {
-    if (!coversFilter(rule.topic, filter)) continue;
+    if (!coversFilter(rule, filter)) continue;
     if (!rule.actions.has('R')) {
       if (rule.effect === 'allow') inResources = true;
       continue;

@@ -16,7 +16,7 @@
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
-import { topicFilterProblem } from './topic-filter.js';
+import { topicFilterProblem } from './topics.js';
 
 /** The most ACL rules one answer may carry. */
 export const HTTP_AUTH_MAX_RULES = 10;

@@ -2,7 +2,7 @@
  * ApplyToken, QueryToken and RevokeToken (API reference, `onsmqtt` 2020-04-20) on a token store.
  * @module
  */
-import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../../openapi/token-rules.js';
+import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../../protocol/token-rules.js';
 import { asParameterError, requireInstance, type ActionHandler } from './context.js';
 import { invalidParameter } from './errors.js';
 
