@@ -14,8 +14,9 @@ import { createHttpAuthHandler, credentialsMatch, toNodeListener, type HttpAuthC
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, nextMessage, refusalCode } from './broker-helpers.js';
 
 const METER_SECRET = 'meter-secret-Q7';
+type Decide = (c: HttpAuthCredentials) => HttpAuthDecision | Promise<HttpAuthDecision>;
 /** Per-test override of the endpoint's decision (undefined: the app logic below). */
-let override: ((c: HttpAuthCredentials) => HttpAuthDecision | Promise<HttpAuthDecision>) | undefined;
+let override: Decide | undefined;
 const asked: HttpAuthCredentials[] = [];
 
 /** The application's logic, with the SDK's helpers: meters sign their client id; a back-office uses Signature mode. */
@@ -122,8 +123,8 @@ describe.each([4, 5] as const)('MQTT protocol level %i', (protocolVersion) => {
     override = undefined;
     const wrong = { ...(await meter(name)), credentials: { username: name, password: 'not-the-signature' } };
     expect(await refusalCode(broker, { ...wrong, protocolVersion })).toBe(refused);
-    const cases: [string, typeof override][] = [
-      ['deny', () => ({ result: 'deny' })],
+    const cases: [string, Decide][] = [
+      ['deny', () => ({ result: 'deny' }) as const],
       ['throws (HTTP 500)', () => Promise.reject(new Error('database down'))],
       ['11 rules', () => ({ result: 'allow', acl: Array.from({ length: 11 }, (_, i) => ({ effect: 'allow', action: ['publish'], topic: `t/${i}` })) }) as never],
       ['too slow', () => new Promise<HttpAuthDecision>((resolve) => setTimeout(() => resolve(true), 5000).unref())],

@@ -13,17 +13,20 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
+import { customAuthFromConfig } from './auth/custom.js';
 import { systemTimers } from './clock.js';
 import { _checkList, _checkPort, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
 import { ClientConnection } from './connection.js';
 import { createControlRoutes } from './control.js';
 import type { BrokerCore } from './core.js';
+import type { CustomAuthStore } from './custom-auth.js';
 import { DeviceStore } from './devices.js';
+import { GroupStore } from './groups.js';
 import type { BrokerEvents, SessionInfo } from './events.js';
 import { createHooks } from './hooks.js';
 import { closeListeners, startListeners, type BoundPorts, type Servers } from './listeners.js';
 import { _loadPeers, type BrokerPeers } from './peers.js';
-import { cancelTimers, sessionInfo, type Session } from './session.js';
+import { cancelTimers, kick, sessionInfo, type Session } from './session.js';
 import { onTokenRevoked } from './token-lifecycle.js';
 import { TokenStore } from './tokens.js';
 
@@ -56,6 +59,10 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   readonly tokens: TokenStore;
   /** Device credentials (Register / Get / Refresh / UnRegister). */
   readonly devices: DeviceStore;
+  /** The instance's Group IDs (Create / Delete / ListGroupId; enforced at CONNECT when the config lists `groupIds`). */
+  readonly groups: GroupStore;
+  /** Custom identities, their topic permissions and the connection blacklist, enforced live. */
+  readonly customAuth: CustomAuthStore;
   /** `mqtt://host:port`, `ws://host:port/mqtt` or `http://host:port` (throws for a disabled listener). */
   url(transport: BrokerTransport): string;
   /** Every enabled listener's URL, by transport. */
@@ -71,6 +78,15 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string };
   /** The connected clients (authenticated, CONNACK sent), without secrets. */
   sessions(): SessionInfo[];
+  /** Is a client with this id connected (authenticated, CONNACK sent) now? (QuerySessionByClientId) */
+  isOnline(clientId: string): boolean;
+  /** Ends that client's connection; `false` when it was not connected. (CloseConnection) */
+  disconnect(clientId: string): boolean;
+  /**
+   * Publishes a message as the service itself (SendMessage): delivered to subscribers and P2P targets
+   * as a client's message would be, without a client's permission check. Resolves once aedes has it.
+   */
+  publish(message: { topic: string; payload: Uint8Array | string; qos?: 0 | 1 }): Promise<void>;
   /**
    * Mounts a fetch-standard route on the HTTP listener, tried before the built-in control routes
    * (and after the routes added before it). Returns a function that unmounts it.
@@ -94,7 +110,12 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link startBroker}. */
-  constructor(config: BrokerConfig, core: BrokerCore, stores: { tokens: TokenStore; devices: DeviceStore }, mqttPacket: BrokerPeers['mqttPacket']) {
+  constructor(
+    config: BrokerConfig,
+    core: BrokerCore,
+    stores: { tokens: TokenStore; devices: DeviceStore; groups: GroupStore; customAuth: CustomAuthStore },
+    mqttPacket: BrokerPeers['mqttPacket'],
+  ) {
     super();
     this.#core = core;
     this.#mqttPacket = mqttPacket;
@@ -104,6 +125,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
       wsPath: config.wsPath ?? '/mqtt',
       tokens: stores.tokens,
       devices: stores.devices,
+      groups: stores.groups,
+      customAuth: stores.customAuth,
     });
     this.#routes = [...(config.routes ?? []), createControlRoutes(this)];
     this.#unsubscribeRevoke = this.tokens.onRevoke((token) => onTokenRevoked(this.#core, token));
@@ -147,6 +170,27 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
   sessions(): SessionInfo[] {
     return [...this.#core.sessions.values()].filter((s) => s.ready && !s.closing).map(sessionInfo);
+  }
+
+  isOnline(clientId: string): boolean {
+    for (const s of this.#core.sessions.values()) if (s.clientId === clientId && s.ready && !s.closing) return true;
+    return false;
+  }
+
+  disconnect(clientId: string): boolean {
+    let found = false;
+    for (const s of this.#core.sessions.values()) {
+      if (s.clientId !== clientId || s.closing) continue;
+      found = true;
+      void kick(this.#core, s, undefined);
+    }
+    return found;
+  }
+
+  publish(message: { topic: string; payload: Uint8Array | string; qos?: 0 | 1 }): Promise<void> {
+    const payload = typeof message.payload === 'string' ? Buffer.from(message.payload, 'utf8') : Buffer.from(message.payload);
+    const packet = { cmd: 'publish' as const, topic: message.topic, payload, qos: message.qos ?? 1, retain: false, dup: false };
+    return new Promise((resolve, reject) => this.#core.aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
   addRoute(route: RouteHandler): () => void {
@@ -197,8 +241,9 @@ function checkConfig(config: BrokerConfig): void {
  * and a JSON control API over HTTP, each on its own port (0 = ephemeral, the default).
  *
  * It checks Username/Password for Signature, Token, DeviceCredential and custom identities as
- * ApsaraMQ does, enforces client id rules, token resources and actions on every PUBLISH and
- * SUBSCRIBE, and runs the token lifecycle (`$SYS/uploadToken`, `$SYS/tokenExpireNotice`,
+ * ApsaraMQ does (and asks an HTTP-authentication endpoint, `httpAuth`, about the rest), enforces
+ * client id rules, the connection blacklist, Group IDs, token resources and actions, custom-auth
+ * permissions and HTTP-authentication ACLs on every PUBLISH and SUBSCRIBE, and runs the token lifecycle (`$SYS/uploadToken`, `$SYS/tokenExpireNotice`,
  * `$SYS/tokenInvalidNotice`). Node only; needs the optional peers `aedes`, `ws` and `mqtt-packet`.
  *
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad config (the field is named),
@@ -231,7 +276,9 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
       throw prefixField(error, `devices[${i}]`);
     }
   });
-  const auth = new Authenticator({ ...config, devices, tokens });
+  const customAuth = customAuthFromConfig(config);
+  const groups = new GroupStore({ instanceId: config.instanceId, now, ...(config.groupIds === undefined ? {} : { groupIds: config.groupIds }) });
+  const auth = new Authenticator({ ...config, devices, tokens, customAuth, groups, now });
   const listen = {
     host: config.host ?? '127.0.0.1',
     tcpPort: _checkPort(config.tcpPort, 'tcpPort', false) as number,
@@ -254,7 +301,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     expireNoticeLeadMs: config.expireNoticeLeadMs ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS,
   };
   core.aedes = await peers.aedes.Aedes.createBroker(createHooks(core));
-  broker = new Broker(config, core, { tokens, devices }, peers.mqttPacket);
+  broker = new Broker(config, core, { tokens, devices, groups, customAuth }, peers.mqttPacket);
   try {
     const { servers, ports } = await startListeners(listen, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());
     broker._listening(servers, ports);

@@ -34,6 +34,9 @@ export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
 export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS } from './openapi-service.js';
 export type {
+  OpenApiBroker,
+  OpenApiServiceSettings,
+  OpenApiStores,
   OpenApiDeviceRecord,
   OpenApiDeviceStore,
   OpenApiGroupStore,

@@ -4,7 +4,7 @@
  * @module
  */
 export { createOpenApiService, ONSMQTT_ACTIONS } from './openapi/service.js';
-export type { OpenApiService, OpenApiServiceOptions } from './openapi/service.js';
+export type { OpenApiBroker, OpenApiService, OpenApiServiceOptions, OpenApiServiceSettings, OpenApiStores } from './openapi/service.js';
 export type { OpenApiTokenStore } from './openapi/tokens.js';
 export type { OpenApiDeviceRecord, OpenApiDeviceStore } from './openapi/devices.js';
 export type { OpenApiGroupStore } from './openapi/groups.js';

@@ -24,16 +24,20 @@ import { Params, readParams } from './params.js';
 import { sessionActions, type OpenApiPublisher, type OpenApiSessions } from './sessions.js';
 import { tokenActions, type OpenApiTokenStore } from './tokens.js';
 
-/** Inputs of {@link createOpenApiService}. */
-export interface OpenApiServiceOptions {
-  /**
-   * AccessKey pairs that may call: the broker's `accessKeys` list (`{ accessKeyId, accessKeySecret }`),
-   * a map id → secret, or a lookup.
-   */
-  accessKeys:
-    | readonly { accessKeyId: string; accessKeySecret: string }[]
-    | Readonly<Record<string, string>>
-    | ((accessKeyId: string) => string | undefined);
+/**
+ * What a local broker offers the service (a `LocalBroker` has all of it): its instance, stores, live
+ * sessions and a way to publish.
+ */
+export interface OpenApiBroker extends OpenApiSessions, OpenApiPublisher {
+  readonly instanceId: string;
+  readonly tokens: OpenApiTokenStore;
+  readonly devices: OpenApiDeviceStore;
+  readonly groups: OpenApiGroupStore;
+  readonly customAuth: CustomAuthStore;
+}
+
+/** The instance's parts, given one by one (what the service had before it could take a broker). */
+export interface OpenApiStores {
   /** The instance served; calls naming another get `InstancePermissionCheckFailed` (`InstanceNotFound` for Group IDs). */
   instanceId: string;
   /** Where the instance's tokens live. */
@@ -48,6 +52,18 @@ export interface OpenApiServiceOptions {
   sessions?: OpenApiSessions;
   /** Publishes into the broker (SendMessage). */
   publisher?: OpenApiPublisher;
+}
+
+/** Settings of the service whatever it serves. */
+export interface OpenApiServiceSettings {
+  /**
+   * AccessKey pairs that may call: the broker's `accessKeys` list (`{ accessKeyId, accessKeySecret }`),
+   * a map id → secret, or a lookup.
+   */
+  accessKeys:
+    | readonly { accessKeyId: string; accessKeySecret: string }[]
+    | Readonly<Record<string, string>>
+    | ((accessKeyId: string) => string | undefined);
   /** The path served (default `/`, as on Alibaba's endpoints). */
   path?: string;
   /** The clock (default `Date.now`). */
@@ -64,6 +80,12 @@ export interface OpenApiServiceOptions {
    */
   rateLimits?: Readonly<Record<string, number>> | false;
 }
+
+/**
+ * Inputs of {@link createOpenApiService}: the settings, and either a `broker` (every action) or the
+ * instance's parts one by one (the actions whose part is missing answer `ApiNotSupport`).
+ */
+export type OpenApiServiceOptions = OpenApiServiceSettings & ({ broker: OpenApiBroker } | OpenApiStores);
 
 /** A fetch-style OpenAPI handler that also counts the calls it answered, by action. */
 export interface OpenApiService {
@@ -94,6 +116,11 @@ export const ONSMQTT_ACTIONS = Object.freeze([
   'UnRegisterDeviceCredential', 'UntagResources', 'UpdateCustomAuthIdentity', 'UpdateCustomAuthPermission',
 ] as const);
 
+/** The stores of a broker (its getters read once). */
+function pick(broker: OpenApiBroker): Pick<OpenApiStores, 'instanceId' | 'tokens' | 'devices' | 'groups' | 'customAuth'> {
+  return { instanceId: broker.instanceId, tokens: broker.tokens, devices: broker.devices, groups: broker.groups, customAuth: broker.customAuth };
+}
+
 /** Constant-time comparison, so a signature cannot be guessed byte by byte from response times. */
 function sameText(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
@@ -119,13 +146,17 @@ function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: 
  * @example
  * ```ts
  * const broker = await startBroker({ instanceId, accessKeys });
- * broker.addRoute(createOpenApiService({ accessKeys, instanceId, tokens: broker.tokens, devices: broker.devices }));
+ * broker.addRoute(createOpenApiService({ accessKeys, broker }));
  * createOnsMqttClient({ ...accessKeys[0], instanceId, endpoint: `${broker.url('http')}/` });
  * ```
  */
 export function createOpenApiService(options: OpenApiServiceOptions): OpenApiService {
   const lookup = secretLookup(options.accessKeys);
-  const instanceId = options.instanceId;
+  const parts: OpenApiStores =
+    'broker' in options
+      ? { ...pick(options.broker), sessions: options.broker, publisher: options.broker }
+      : options;
+  const instanceId = parts.instanceId;
   const path = options.path ?? '/';
   const now = options.now ?? Date.now;
   const maxSkew = options.maxSkew ?? 15 * 60_000;
@@ -149,11 +180,11 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
   };
 
   const handlers: Record<string, ActionHandler> = {
-    ...tokenActions(options.tokens),
-    ...(options.devices ? deviceActions(options.devices) : {}),
-    ...(options.groups ? groupActions(options.groups) : {}),
-    ...(options.customAuth ? customAuthActions(options.customAuth) : {}),
-    ...sessionActions(options.sessions, options.publisher),
+    ...tokenActions(parts.tokens),
+    ...(parts.devices ? deviceActions(parts.devices) : {}),
+    ...(parts.groups ? groupActions(parts.groups) : {}),
+    ...(parts.customAuth ? customAuthActions(parts.customAuth) : {}),
+    ...sessionActions(parts.sessions, parts.publisher),
   };
   const known = new Set<string>(ONSMQTT_ACTIONS);
 
