@@ -20,7 +20,7 @@ async function startLocalBroker(root, settings, log) {
     const hint = error?.field ? `; set ${{ tcpPort: 'DEMO_TCP_PORT', wsPort: 'DEMO_WS_PORT', httpPort: 'DEMO_HTTP_PORT' }[error.field] ?? 'DEMO_*_PORT'} to another port` : '';
     throw new Error(`the local broker could not start: ${error.message}${hint}`, { cause: error });
   }
-  broker.addRoute(createOpenApiService({ accessKeys: config.accessKeys, instanceId: config.instanceId, tokens: broker.tokens, devices: broker.devices }));
+  broker.addRoute(createOpenApiService({ accessKeys: config.accessKeys, broker }));
   broker.on('clientConnected', (s) => log(`[broker] connected ${s.clientId} (${s.mode})`));
   broker.on('clientRefused', (r) => log(`[broker] refused ${r.clientId}: ${r.reason} (code ${r.returnCode})`));
   broker.on('denied', (d) => log(`[broker] denied ${d.clientId}: ${d.action} ${d.topic} (${d.denial})`));
