@@ -12,6 +12,7 @@ export type {
   AccessKeyConfig,
   BrokerConfig,
   CustomIdentityConfig,
+  CustomPermissionConfig,
   DeviceConfig,
   PermissionsConfig,
   RouteHandler,
@@ -30,6 +31,8 @@ export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
 export type { AuthMode, RefusalKind } from './auth/types.js';
+export type { AccessPolicy } from './access.js';
+export type { HttpAuthConfig } from './http-auth.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
 export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS } from './openapi-service.js';
@@ -61,5 +64,5 @@ export type {
   PermitEffect,
   SignMode,
 } from './custom-auth.js';
-export { checkRules, checkRulesSubscription } from './rules.js';
+export { checkRules, checkRulesSubscription, rulesPolicy } from './rules.js';
 export type { AccessRule } from './rules.js';

@@ -13,6 +13,7 @@
  * @module
  */
 import { parentTopic, parseP2pTopic } from '../protocol/topics.js';
+import type { AccessPolicy } from './access.js';
 import { filterCovers, topicMatches, type Action, type Denial } from './acl.js';
 
 /** One rule: `allow` or `deny` the actions (`W` publish, `R` subscribe and receive) on a topic filter. */
@@ -70,4 +71,17 @@ export function checkRulesSubscription(rules: readonly AccessRule[], filter: str
     allowed = true;
   }
   return allowed ? undefined : inResources ? 'action' : 'resource';
+}
+
+/**
+ * The access policy of a client under rules: a fixed list (an HTTP-authentication answer), or a
+ * function read at every check (custom-auth permissions, which the OpenAPI may change at any time).
+ */
+export function rulesPolicy(rules: readonly AccessRule[] | (() => readonly AccessRule[])): AccessPolicy {
+  const current = typeof rules === 'function' ? rules : () => rules;
+  return {
+    publish: (topic) => checkRules(current(), 'W', topic),
+    subscribe: (filter) => checkRulesSubscription(current(), filter),
+    receive: (topic) => checkRules(current(), 'R', topic),
+  };
 }

@@ -9,11 +9,9 @@
  */
 import { customCredentials } from '../../credentials/custom.js';
 import { ApsaraMqttAuthError } from '../../errors.js';
-import type { AccessPolicy } from '../access.js';
-import type { Action } from '../acl.js';
 import { _checkList, _checkPermissions, type CustomIdentityConfig, type CustomPermissionConfig } from '../config.js';
 import { CustomAuthStore, type PermitAction } from '../custom-auth.js';
-import { checkRules, checkRulesSubscription } from '../rules.js';
+import { rulesPolicy } from '../rules.js';
 import { _refuse, _safeEqual, type AuthResult, type ConnectCredentials, type ModeAuthenticator } from './types.js';
 
 const PERMIT: Readonly<Record<string, PermitAction>> = { R: 'SUB', W: 'PUB', 'R,W': 'PUB_SUB', 'W,R': 'PUB_SUB' };
@@ -67,16 +65,6 @@ export function customAuthFromConfig(config: {
   return store;
 }
 
-/** What a custom client may do: its username's and client id's permissions, read at each check. */
-function livePolicy(store: CustomAuthStore, username: string, clientId: string): AccessPolicy {
-  const check = (action: Action, topic: string) => checkRules(store.rulesFor(username, clientId), action, topic);
-  return {
-    publish: (topic) => check('W', topic),
-    subscribe: (filter) => checkRulesSubscription(store.rulesFor(username, clientId), filter),
-    receive: (topic) => check('R', topic),
-  };
-}
-
 /** Checks CONNECTs whose Username is a custom identity of the store; passes on the others. */
 export class CustomMode implements ModeAuthenticator {
   readonly #store: CustomAuthStore;
@@ -91,6 +79,6 @@ export class CustomMode implements ModeAuthenticator {
     const expected =
       custom.signMode === 'ORIGIN' ? custom.secret : (await customCredentials({ username, secret: custom.secret, clientId, signMode: 'SIGNED' })).password;
     if (!_safeEqual(password, expected)) return _refuse('bad-credentials', `custom identity password does not match (sign mode ${custom.signMode})`);
-    return { ok: true, identity: { mode: 'Custom', id: username, access: livePolicy(this.#store, username, clientId) } };
+    return { ok: true, identity: { mode: 'Custom', id: username, access: rulesPolicy(() => this.#store.rulesFor(username, clientId)) } };
   }
 }

@@ -6,18 +6,10 @@
  * failed call (status, content type, size, format, time) with "not authorized" (0x87).
  * @module
  */
-import { ALLOW_ALL, type AccessPolicy } from '../access.js';
+import { ALLOW_ALL } from '../access.js';
 import { askHttpAuth, type _checkHttpAuth } from '../http-auth.js';
-import { checkRules, checkRulesSubscription, type AccessRule } from '../rules.js';
+import { rulesPolicy } from '../rules.js';
 import { _refuse, type AuthResult, type ConnectCredentials } from './types.js';
-
-function rulesPolicy(rules: readonly AccessRule[]): AccessPolicy {
-  return {
-    publish: (topic) => checkRules(rules, 'W', topic),
-    subscribe: (filter) => checkRulesSubscription(rules, filter),
-    receive: (topic) => checkRules(rules, 'R', topic),
-  };
-}
 
 /** Asks the HTTP-authentication endpoint about a CONNECT. */
 export class HttpAuthMode {
