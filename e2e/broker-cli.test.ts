@@ -10,6 +10,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 import { loadBrokerConfig, parseBrokerConfig, type LocalBroker } from '../src/broker/index.js';
+import { createOnsMqttClient } from '../src/server/index.js';
 import { BROKER_HELP, runBrokerCommand } from '../src/cli/broker-command.js';
 import { closeAll, connect } from './broker-helpers.js';
 
@@ -37,7 +38,7 @@ async function start(args: string[]) {
   const signals = new EventEmitter();
   let ready!: (broker: LocalBroker) => void;
   const listening = new Promise<LocalBroker>((resolve) => (ready = resolve));
-  const exit = runBrokerCommand([...args, '--tcp-port', '0', '--ws-port', '0', '--http-port=0'], {
+  const exit = runBrokerCommand([...args, '--tcp-port', '0', '--tls-port', '0', '--ws-port', '0', '--wss-port=0', '--http-port=0'], {
     stdout: out.stream,
     stderr: err.stream,
     signals: signals as never,
@@ -54,6 +55,20 @@ describe('broker command', () => {
     expect(out.text()).toContain(broker.url('tcp'));
     expect(out.text()).toContain(broker.url('ws'));
     expect(out.text()).toContain(`${broker.url('http')}/control`);
+    expect(out.text()).toContain(broker.url('tls'));
+    expect(out.text()).toContain(broker.url('wss'));
+    expect(broker.caFile).toBeDefined();
+    expect(out.text()).toContain(`TLS CA certificate:          ${broker.caFile}`);
+    // The OpenAPI is served as with `npm start`: a token applied with the config's AccessKey works at once.
+    const api = createOnsMqttClient({ accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real', endpoint: `${broker.url('http')}/`, instanceId: 'mqtt-local-demo' });
+    const applied = await api.applyToken({ resources: ['demo/cli/#'], actions: 'R,W', expireTime: Date.now() + 3600_000 });
+    const overTls = await connect(broker, {
+      clientId: 'GID_demo@@@cli-tls',
+      credentials: tokenCredentials({ accessKeyId: 'LTAI-demo-access-key-id', instanceId: 'mqtt-local-demo', tokens: { RW: applied.token } }),
+      transport: 'tls',
+    });
+    await overTls.publishAsync('demo/cli/tls', 'over TLS', { qos: 1 });
+    await overTls.endAsync();
 
     const clientId = 'GID_demo@@@cli-test';
     const credentials = await signatureCredentials({ accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real', instanceId: 'mqtt-local-demo', clientId });
@@ -80,7 +95,7 @@ describe('broker command', () => {
     first.signals.emit('SIGTERM');
     expect(await first.exit).toBe(0);
     const controller = new AbortController();
-    const exit = runBrokerCommand(['--config', EXAMPLE, '--tcp-port', '0', '--ws-port', '0', '--http-port', '0'], {
+    const exit = runBrokerCommand(['--config', EXAMPLE, '--tcp-port', '0', '--tls-port', '0', '--ws-port', '0', '--wss-port', '0', '--http-port', '0'], {
       stdout: capture().stream,
       signal: controller.signal,
       onReady: () => controller.abort(),
@@ -119,7 +134,7 @@ describe('broker command', () => {
   it('exits 1 when a port is taken', async () => {
     const { broker, signals, exit } = await start(['--config', EXAMPLE, '--quiet']);
     const err = capture();
-    const code = await runBrokerCommand(['--config', EXAMPLE, '--tcp-port', String(broker.tcpPort)], { stdout: capture().stream, stderr: err.stream });
+    const code = await runBrokerCommand(['--config', EXAMPLE, '--tcp-port', String(broker.tcpPort), '--tls-port', '0', '--wss-port', '0'], { stdout: capture().stream, stderr: err.stream });
     expect(code).toBe(1);
     expect(err.text()).toContain(`tcpPort ${broker.tcpPort} on 127.0.0.1 could not be bound (EADDRINUSE)`);
     signals.emit('SIGINT');
@@ -130,7 +145,7 @@ describe('broker command', () => {
     const out = capture();
     expect(await runBrokerCommand(['--help'], { stdout: out.stream })).toBe(0);
     expect(out.text()).toBe(BROKER_HELP);
-    for (const flag of ['--config', '--tcp-port', '--ws-port', '--http-port']) expect(BROKER_HELP).toContain(flag);
+    for (const flag of ['--config', '--tcp-port', '--tls-port', '--ws-port', '--wss-port', '--http-port']) expect(BROKER_HELP).toContain(flag);
   });
 });
 
@@ -156,7 +171,7 @@ describe('config files', () => {
 
   it('loads examples/broker.json', async () => {
     const config = await loadBrokerConfig(EXAMPLE);
-    expect(config).toMatchObject({ instanceId: 'mqtt-local-demo', tcpPort: 1883, wsPort: 8083, httpPort: 8088 });
+    expect(config).toMatchObject({ instanceId: 'mqtt-local-demo', tcpPort: 1883, tlsPort: 8883, wsPort: 8083, wssPort: 8084, httpPort: 8088 });
     expect(config.devices![0]!.deviceAccessKeySecret).toBe('demo-device-secret-not-real');
   });
 });

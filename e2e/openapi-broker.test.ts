@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials } from '../src/index.js';
-import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/index.js';
 import { popCore, type PopCaller } from '../test/helpers/pop-core.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, nextMessage, refusalCode } from './broker-helpers.js';
 
@@ -15,8 +15,8 @@ let broker: LocalBroker;
 let pop: PopCaller;
 
 beforeAll(async () => {
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], wsPort: false });
-  broker.addRoute(createOpenApiService({ accessKeys: [AK], broker }));
+  // startBroker serves the OpenAPI on its HTTP listener, with the config's AccessKeys.
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], wsPort: false, wssPort: false, tlsPort: false });
   pop = popCore({ endpoint: broker.url('http'), accessKeyId: AK.accessKeyId, accessKeySecret: AK.accessKeySecret });
 });
 
@@ -123,9 +123,8 @@ describe('custom authentication through the API, enforced by the broker', () => 
 
 describe('Group IDs', () => {
   it('listed in the config, they are enforced at CONNECT and managed through the API', async () => {
-    const strict = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], wsPort: false, groupIds: ['GID_known'] });
+    const strict = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], wsPort: false, wssPort: false, tlsPort: false, groupIds: ['GID_known'] });
     try {
-      strict.addRoute(createOpenApiService({ accessKeys: [AK], broker: strict }));
       const api = popCore({ endpoint: strict.url('http'), accessKeyId: AK.accessKeyId, accessKeySecret: AK.accessKeySecret });
       const as = async (clientId: string) => ({ clientId, credentials: await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId }) });
       (await connect(strict, await as('GID_known@@@a'))).end(true);

@@ -14,6 +14,7 @@ import { _typeName } from '../internal/bytes.js';
 import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { customAuthFromConfig } from './auth/custom.js';
+import { _tlsMaterial, type TlsMaterial } from './certificates.js';
 import { systemTimers } from './clock.js';
 import { _checkList, _checkPort, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
 import { ClientConnection } from './connection.js';
@@ -24,7 +25,9 @@ import { DeviceStore } from './devices.js';
 import { GroupStore } from './groups.js';
 import type { BrokerEvents, SessionInfo } from './events.js';
 import { createHooks } from './hooks.js';
+import { _checkLimits } from './limits.js';
 import { closeListeners, startListeners, type BoundPorts, type Servers } from './listeners.js';
+import { createOpenApiService, type OpenApiService } from './openapi-service.js';
 import { _loadPeers, type BrokerPeers } from './peers.js';
 import { cancelTimers, kick, sessionInfo, type Session } from './session.js';
 import { onTokenRevoked } from './token-lifecycle.js';
@@ -33,8 +36,22 @@ import { TokenStore } from './tokens.js';
 export { SYS_TOPICS } from '../protocol/sys-topics.js';
 export type { BrokerEvents, SessionInfo } from './events.js';
 
-/** Transports the broker listens on (and `http` for the control API). */
-export type BrokerTransport = 'tcp' | 'ws' | 'http';
+/** Transports the broker listens on (and `http` for the control API and the OpenAPI). */
+export type BrokerTransport = 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
+
+/** The MQTT transports, as `createConnectOptions` names them. */
+export type BrokerMqttTransport = Exclude<BrokerTransport, 'http'>;
+
+/** The fields of `createConnectOptions` (and mqtt.js) that reach one listener of the broker. */
+export interface BrokerEndpoint {
+  transport: BrokerMqttTransport;
+  host: string;
+  port: number;
+  /** WebSocket path (`ws`, `wss`). */
+  path?: string;
+  /** TLS (`tls`, `wss`): the CA to trust, {@link LocalBroker.ca}. */
+  ca?: string;
+}
 
 /**
  * A running local broker, as {@link startBroker} returns it; stop it with {@link LocalBroker.close}.
@@ -49,12 +66,25 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   readonly host: string;
   /** MQTT over TCP port. */
   readonly tcpPort: number;
+  /** MQTT over TLS port, if enabled. */
+  readonly tlsPort: number | undefined;
   /** MQTT over WebSocket port, if enabled. */
   readonly wsPort: number | undefined;
+  /** MQTT over WebSocket over TLS port, if enabled. */
+  readonly wssPort: number | undefined;
   /** WebSocket path. */
   readonly wsPath: string;
-  /** Control API port, if enabled. */
+  /** Port of the HTTP listener (the OpenAPI at `/`, the control API at `/control`), if enabled. */
   readonly httpPort: number | undefined;
+  /**
+   * PEM of the CA that signed the TLS listeners' certificate: what clients trust (mqtt.js `ca`,
+   * `mosquitto_sub --cafile`, Python's `cafile`). `undefined` when no TLS listener is enabled.
+   */
+  readonly ca: string | undefined;
+  /** The file holding {@link LocalBroker.ca} (in the state folder), when it is one. */
+  readonly caFile: string | undefined;
+  /** The `onsmqtt` OpenAPI served on the HTTP listener (its `calls` and `errors` counters), if enabled. */
+  readonly openApi: OpenApiService | undefined;
   /** The token service (ApplyToken / QueryToken / RevokeToken). */
   readonly tokens: TokenStore;
   /** Device credentials (Register / Get / Refresh / UnRegister). */
@@ -63,19 +93,20 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   readonly groups: GroupStore;
   /** Custom identities, their topic permissions and the connection blacklist, enforced live. */
   readonly customAuth: CustomAuthStore;
-  /** `mqtt://host:port`, `ws://host:port/mqtt` or `http://host:port` (throws for a disabled listener). */
+  /** `mqtt://`, `mqtts://`, `ws://…/mqtt`, `wss://…/mqtt` or `http://` + host:port (throws for a disabled listener). */
   url(transport: BrokerTransport): string;
   /** Every enabled listener's URL, by transport. */
   urls(): Record<string, string>;
   /**
-   * The `transport`, `host`, `port` (and `path`) fields of `createConnectOptions` for this broker.
+   * The `transport`, `host`, `port` (and `path`, and `ca` for TLS) fields of `createConnectOptions`
+   * (and `connect` / `connectAsync`) for this broker.
    *
    * @example
    * ```ts
-   * const { url, options } = createConnectOptions({ instanceId, clientId, credentials, ...broker.endpoint('ws') })
+   * const client = await connectAsync({ instanceId, clientId, credentials, ...broker.endpoint('tls') })
    * ```
    */
-  endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string };
+  endpoint(transport: BrokerMqttTransport): BrokerEndpoint;
   /** The connected clients (authenticated, CONNACK sent), without secrets. */
   sessions(): SessionInfo[];
   /** Is a client with this id connected (authenticated, CONNACK sent) now? (QuerySessionByClientId) */
@@ -102,7 +133,9 @@ interface Broker extends LocalBroker {}
 /** The implementation behind {@link LocalBroker} (not exported: its parts are not API). */
 class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   readonly #core: BrokerCore;
+  /** Routes added by the owner (config and `addRoute`), tried before the built-in ones. */
   readonly #routes: RouteHandler[];
+  readonly #builtIn: RouteHandler[];
   readonly #sockets = new Set<Duplex>();
   readonly #unsubscribeRevoke: () => void;
   readonly #mqttPacket: BrokerPeers['mqttPacket'];
@@ -119,23 +152,31 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     super();
     this.#core = core;
     this.#mqttPacket = mqttPacket;
+    const { tokens, devices, groups, customAuth } = stores;
     Object.assign(this, {
       instanceId: config.instanceId,
       host: config.host ?? '127.0.0.1',
       wsPath: config.wsPath ?? '/mqtt',
-      tokens: stores.tokens,
-      devices: stores.devices,
-      groups: stores.groups,
-      customAuth: stores.customAuth,
+      tokens,
+      devices,
+      groups,
+      customAuth,
+      ca: undefined,
+      caFile: undefined,
     });
-    this.#routes = [...(config.routes ?? []), createControlRoutes(this)];
+    // The OpenAPI answers with the AccessKeys of the config, as the gateway of the account would, and
+    // acts on this broker: its stores, its live sessions, its publishing.
+    const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, now: core.now });
+    Object.assign(this, { openApi });
+    this.#routes = [...(config.routes ?? [])];
+    this.#builtIn = [...(openApi ? [openApi] : []), createControlRoutes(this)];
     this.#unsubscribeRevoke = this.tokens.onRevoke((token) => onTokenRevoked(this.#core, token));
   }
 
-  /** @internal Once bound: the servers and their ports. */
-  _listening(servers: Servers, ports: BoundPorts): void {
+  /** @internal Once bound: the servers, their ports, and the CA of the TLS listeners. */
+  _listening(servers: Servers, ports: BoundPorts, tls: TlsMaterial | undefined): void {
     this.#servers = servers;
-    Object.assign(this, { tcpPort: ports.tcp, wsPort: ports.ws, httpPort: ports.http });
+    Object.assign(this, { tcpPort: ports.tcp, tlsPort: ports.tls, wsPort: ports.ws, wssPort: ports.wss, httpPort: ports.http, ca: tls?.ca, caFile: tls?.caFile });
   }
 
   /** @internal Hands a new MQTT byte stream to aedes (closed with the broker). */
@@ -144,28 +185,36 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     raw.once('close', () => this.#sockets.delete(raw));
     // A peer resetting its socket ends that connection only.
     raw.on('error', () => {});
-    this.#core.aedes.handle(new ClientConnection(raw, this.#mqttPacket), request);
+    this.#core.aedes.handle(new ClientConnection(raw, this.#mqttPacket, this.#core.limits), request);
+  }
+
+  #port(transport: BrokerTransport): number | undefined {
+    return { tcp: this.tcpPort, tls: this.tlsPort, ws: this.wsPort, wss: this.wssPort, http: this.httpPort }[transport];
   }
 
   url(transport: BrokerTransport): string {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    if (transport === 'tcp') return `mqtt://${host}:${this.tcpPort}`;
-    if (transport === 'ws' && this.wsPort !== undefined) return `ws://${host}:${this.wsPort}${this.wsPath}`;
-    if (transport === 'http' && this.httpPort !== undefined) return `http://${host}:${this.httpPort}`;
-    throw _invalid('transport', `${JSON.stringify(transport)} is not a listener of this broker (tcp, ws and http when enabled)`);
+    const port = Object.hasOwn(SCHEMES, transport) ? this.#port(transport) : undefined;
+    if (port === undefined) throw _invalid('transport', `${JSON.stringify(transport)} is not a listener of this broker (${Object.keys(this.urls()).join(', ')})`);
+    return `${SCHEMES[transport]}://${host}:${port}${transport === 'ws' || transport === 'wss' ? this.wsPath : ''}`;
   }
 
   urls(): Record<string, string> {
-    const urls: Record<string, string> = { tcp: this.url('tcp') };
-    if (this.wsPort !== undefined) urls.ws = this.url('ws');
-    if (this.httpPort !== undefined) urls.http = this.url('http');
+    const urls: Record<string, string> = {};
+    for (const transport of Object.keys(SCHEMES) as BrokerTransport[]) if (this.#port(transport) !== undefined) urls[transport] = this.url(transport);
     return urls;
   }
 
-  endpoint(transport: 'tcp' | 'ws'): { transport: 'tcp' | 'ws'; host: string; port: number; path?: string } {
-    if (transport === 'tcp') return { transport, host: this.host, port: this.tcpPort };
-    if (this.wsPort === undefined) throw _invalid('transport', '"ws" is disabled on this broker (wsPort: false)');
-    return { transport, host: this.host, port: this.wsPort, path: this.wsPath };
+  endpoint(transport: BrokerMqttTransport): BrokerEndpoint {
+    const port = transport === 'tcp' || transport === 'tls' || transport === 'ws' || transport === 'wss' ? this.#port(transport) : undefined;
+    if (port === undefined) throw _invalid('transport', `${JSON.stringify(transport)} is disabled on this broker (or not an MQTT transport: tcp, tls, ws, wss)`);
+    return {
+      transport,
+      host: this.host,
+      port,
+      ...(transport === 'ws' || transport === 'wss' ? { path: this.wsPath } : {}),
+      ...(transport === 'tls' || transport === 'wss' ? { ca: this.ca! } : {}),
+    };
   }
 
   sessions(): SessionInfo[] {
@@ -195,16 +244,16 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
   addRoute(route: RouteHandler): () => void {
     if (typeof route !== 'function') throw _invalid('route', `must be a function (request) => Promise<Response | undefined> (got ${_typeName(route)})`);
-    this.#routes.splice(this.#routes.length - 1, 0, route);
+    this.#routes.push(route);
     return () => {
       const i = this.#routes.indexOf(route);
       if (i >= 0) this.#routes.splice(i, 1);
     };
   }
 
-  /** @internal The routes in order, for the HTTP listener. */
+  /** @internal The routes in order, for the HTTP listener: the owner's, then the OpenAPI and the control API. */
   _routes(): readonly RouteHandler[] {
-    return this.#routes;
+    return [...this.#routes, ...this.#builtIn];
   }
 
   close(): Promise<void> {
@@ -220,6 +269,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   }
 }
 
+const SCHEMES: Readonly<Record<BrokerTransport, string>> = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' };
+
 function checkConfig(config: BrokerConfig): void {
   if (config === null || typeof config !== 'object') throw _invalid('config', `must be an options object (got ${_typeName(config)})`);
   _requireSegment(config.instanceId, 'instanceId');
@@ -233,6 +284,13 @@ function checkConfig(config: BrokerConfig): void {
   }
   _checkList(config.routes, 'routes').forEach((r, i) => {
     if (typeof r !== 'function') throw _invalid(`routes[${i}]`, 'must be a function (request) => Promise<Response | undefined>');
+  });
+  if (config.openApi !== undefined && typeof config.openApi !== 'boolean') throw _invalid('openApi', 'must be true or false');
+  if (config.tls !== undefined && (config.tls === null || typeof config.tls !== 'object')) throw _invalid('tls', 'must be an object: { cert, key, ca } or { stateDir }');
+  const stateDir = config.tls?.stateDir;
+  if (stateDir !== undefined && stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false to keep the CA in memory');
+  _checkList(config.tls?.hosts, 'tls.hosts').forEach((h, i) => {
+    if (typeof h !== 'string' || !/^[A-Za-z0-9.:_-]+$/.test(h)) throw _invalid(`tls.hosts[${i}]`, 'must be a host name or an IP address');
   });
 }
 
@@ -279,13 +337,18 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
   const customAuth = customAuthFromConfig(config);
   const groups = new GroupStore({ instanceId: config.instanceId, now, ...(config.groupIds === undefined ? {} : { groupIds: config.groupIds }) });
   const auth = new Authenticator({ ...config, devices, tokens, customAuth, groups, now });
+  const limits = _checkLimits(config.limits);
+  const host = config.host ?? '127.0.0.1';
   const listen = {
-    host: config.host ?? '127.0.0.1',
+    host,
     tcpPort: _checkPort(config.tcpPort, 'tcpPort', false) as number,
+    tlsPort: _checkPort(config.tlsPort, 'tlsPort', true),
     wsPort: _checkPort(config.wsPort, 'wsPort', true),
+    wssPort: _checkPort(config.wssPort, 'wssPort', true),
     wsPath: config.wsPath ?? '/mqtt',
     httpPort: _checkPort(config.httpPort, 'httpPort', true),
   };
+  const tls = listen.tlsPort === false && listen.wssPort === false ? undefined : await _tlsMaterial(config.tls, [host]);
 
   const peers = await _loadPeers();
   let broker: Broker | undefined;
@@ -299,12 +362,14 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     now,
     timers: config.timers ?? systemTimers,
     expireNoticeLeadMs: config.expireNoticeLeadMs ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS,
+    limits,
+    discarded: new WeakSet<object>(),
   };
   core.aedes = await peers.aedes.Aedes.createBroker(createHooks(core));
   broker = new Broker(config, core, { tokens, devices, groups, customAuth }, peers.mqttPacket);
   try {
-    const { servers, ports } = await startListeners(listen, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());
-    broker._listening(servers, ports);
+    const { servers, ports } = await startListeners({ ...listen, ...(tls ? { tls } : {}) }, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());
+    broker._listening(servers, ports, tls);
   } catch (error) {
     await new Promise<void>((resolve) => core.aedes.close(() => resolve()));
     throw error;

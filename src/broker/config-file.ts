@@ -1,10 +1,12 @@
 /**
  * Broker configuration from a JSON file (what `apsaramq-mqtt-auth broker --config broker.json`
  * reads). Secrets may be written inline or as `{ "env": "VARIABLE" }`; the loaded object keeps
- * them behind getters, so printing it shows none.
+ * them behind getters, so printing it shows none. A TLS certificate is named by files
+ * (`tls.certFile`, `keyFile`, `caFile`), read relative to the config file, as is `tls.stateDir`.
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerConfig } from './config.js';
@@ -24,9 +26,14 @@ const TOP_KEYS = [
   'instanceId',
   'host',
   'tcpPort',
+  'tlsPort',
   'wsPort',
+  'wssPort',
   'wsPath',
   'httpPort',
+  'tls',
+  'openApi',
+  'limits',
   'accessKeys',
   'devices',
   'customIdentities',
@@ -38,6 +45,7 @@ const TOP_KEYS = [
   'devicePermissions',
   'expireNoticeLeadMs',
 ];
+const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
 const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
 const KEYS: Record<string, readonly string[]> = {
   accessKeys: ['accessKeyId', 'accessKeySecret', 'permissions'],
@@ -108,6 +116,12 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
       config[key] = httpAuthSetting(value, options.env);
       continue;
     }
+    if (key === 'tls') {
+      if (value === false || value === null || typeof value !== 'object' || Array.isArray(value)) throw _invalid('tls', 'must be an object: { "certFile", "keyFile", "caFile" } or { "stateDir" }');
+      checkKeys(value as Json, TLS_KEYS, 'tls');
+      config[key] = { ...(value as Json) };
+      continue;
+    }
     const keys = KEYS[key];
     if (!keys) {
       config[key] = value;
@@ -150,5 +164,29 @@ export async function loadBrokerConfig(path: string, options: BrokerConfigFileOp
     // The parser's message quotes the text around the error, which may be a secret.
     throw _invalid('config', `file ${JSON.stringify(path)} is not valid JSON`, cause instanceof Error ? new SyntaxError('invalid JSON') : undefined);
   }
-  return parseBrokerConfig(json, options);
+  const config = parseBrokerConfig(json, options);
+  return config.tls ? { ...config, tls: await readTlsFiles(config.tls as Json, dirname(resolve(path))) } : config;
+}
+
+/** `tls.certFile` / `keyFile` / `caFile` → the PEM texts; `tls.stateDir` resolved against the config file's folder. */
+async function readTlsFiles(tls: Json, base: string): Promise<BrokerConfig['tls']> {
+  const { certFile, keyFile, caFile, stateDir, ...rest } = tls;
+  const out: Json = { ...rest };
+  for (const [field, file, key] of [['tls.certFile', certFile, 'cert'], ['tls.keyFile', keyFile, 'key'], ['tls.caFile', caFile, 'ca']] as const) {
+    if (file === undefined) continue;
+    if (typeof file !== 'string' || file.length === 0) throw _invalid(field, 'must be a file path');
+    try {
+      const text = await readFile(resolve(base, file), 'utf8');
+      // The key stays out of every dump, like the other secrets of the file.
+      if (key === 'key') Object.defineProperty(out, 'key', { get: () => text, enumerable: false });
+      else out[key] = text;
+    } catch (cause) {
+      throw _invalid(field, `file ${JSON.stringify(file)} could not be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (stateDir !== undefined) {
+    if (stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false');
+    out.stateDir = stateDir === false ? false : resolve(base, stateDir);
+  }
+  return out as BrokerConfig['tls'];
 }

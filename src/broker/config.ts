@@ -5,7 +5,9 @@
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import type { BrokerTlsConfig } from './certificates.js';
 import type { BrokerTimers } from './clock.js';
+import type { BrokerLimits } from './limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
 import { topicProblem } from '../protocol/topics.js';
@@ -104,12 +106,28 @@ export interface BrokerConfig {
   host?: string;
   /** MQTT over TCP. Default 0 (an ephemeral port; read it from the handle). */
   tcpPort?: number;
+  /** MQTT over TLS. Default 0 (ephemeral); `false` for none. */
+  tlsPort?: number | false;
   /** MQTT over WebSocket. Default 0 (ephemeral); `false` for none. */
   wsPort?: number | false;
+  /** MQTT over WebSocket over TLS (same path). Default 0 (ephemeral); `false` for none. */
+  wssPort?: number | false;
   /** WebSocket path. Default `/mqtt`. */
   wsPath?: string;
-  /** The JSON control API (tokens, device credentials, sessions) and any `routes`. Default 0; `false` for none. */
+  /**
+   * The certificate of the TLS listeners. Default: made at each start, signed by a local CA kept in
+   * the user's state folder (`broker.ca` is that CA; trust it in clients).
+   */
+  tls?: BrokerTlsConfig;
+  /** The HTTP listener: the `onsmqtt` OpenAPI (`/`), the JSON control API (`/control`) and any `routes`. Default 0; `false` for none. */
   httpPort?: number | false;
+  /**
+   * The `onsmqtt` OpenAPI on the HTTP listener, its requests signed with `accessKeys` as Alibaba's
+   * gateway checks them (Alibaba's SDKs and `createOnsMqttClient` work against it). Default: on; `false` for none.
+   */
+  openApi?: boolean;
+  /** ApsaraMQ's documented limits (message size, topic length, keep-alive cap); each may be changed. */
+  limits?: Partial<BrokerLimits>;
   accessKeys?: readonly AccessKeyConfig[];
   devices?: readonly DeviceConfig[];
   customIdentities?: readonly CustomIdentityConfig[];

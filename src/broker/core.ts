@@ -7,6 +7,7 @@ import type { Aedes, Client } from 'aedes';
 import type { Authenticator } from './auth/authenticator.js';
 import type { BrokerTimers } from './clock.js';
 import type { BrokerEvents } from './events.js';
+import type { BrokerLimits } from './limits.js';
 import type { Session } from './session.js';
 
 /** Emits one of the broker's events. */
@@ -24,4 +25,7 @@ export interface BrokerCore {
   readonly timers: BrokerTimers;
   /** How long before a token's expiry `$SYS/tokenExpireNotice` is sent. */
   readonly expireNoticeLeadMs: number;
+  readonly limits: BrokerLimits;
+  /** Payloads of messages accepted but not to be delivered (over the size limit). */
+  readonly discarded: WeakSet<object>;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AedesOptions, Client } from 'aedes';
+import type { AuthResult } from './auth/types.js';
 import { authorizeForward, authorizePublish, authorizeSubscribe } from './authorization.js';
 import { DISCONNECT_REASON, type ClientConnection } from './connection.js';
 import type { BrokerCore } from './core.js';
@@ -31,10 +32,8 @@ export function createHooks(core: BrokerCore): BrokerHooks {
     authorizePublish: (client, packet, done) => {
       const session = client && core.sessions.get(client);
       if (!session) return done(_unauthorized());
-      if (client.closed) {
-        // The will of a client that went away: published only if it could have published it.
-        return done(session.access.publish(packet.topic) === undefined ? null : _unauthorized());
-      }
+      // The will of a client that went away: ApsaraMQ does not support wills, so none is published.
+      if (client.closed) return done(_unauthorized());
       session.queue = session.queue.then(() => authorizePublish(core, session, packet)).then(done, () => done(_unauthorized()));
     },
     authorizeSubscribe: (client, subscription, done) => {
@@ -47,7 +46,7 @@ export function createHooks(core: BrokerCore): BrokerHooks {
           () => done(_unauthorized()),
         );
     },
-    authorizeForward: (client, packet) => (authorizeForward(core.sessions.get(client), packet) ? packet : null),
+    authorizeForward: (client, packet) => (authorizeForward(core, core.sessions.get(client), packet) ? packet : null),
   };
 }
 
@@ -55,8 +54,13 @@ export function createHooks(core: BrokerCore): BrokerHooks {
 async function onConnect(core: BrokerCore, client: Client, username: string | undefined, password: Buffer | undefined): Promise<Error | null> {
   const conn = client.conn as ClientConnection;
   const v5 = conn.protocolVersion === 5;
-  const result = await core.auth.authenticate(username, password?.toString('utf8'), client.id);
+  const result: AuthResult =
+    v5 && conn.willRetain
+      ? // A Will to retain, where retained messages are not supported: refused with 0x9A (MQTT 5 §3.2.2.3.5).
+        { ok: false, kind: 'unsupported', reason: 'a Will with the retain flag: retained messages are not supported' }
+      : await core.auth.authenticate(username, password?.toString('utf8'), client.id);
   if (!result.ok) {
+    if (result.kind === 'unsupported') conn.refusalReason = DISCONNECT_REASON.RETAIN_NOT_SUPPORTED;
     // 3.1.1 clients get 5 for every credential problem, as ApsaraMQ (and mosquitto) send;
     // MQTT 5 clients learn which: 0x86 bad username or password, 0x87 not authorized.
     const returnCode = result.kind === 'bad-client-id' ? 2 : v5 && result.kind === 'bad-credentials' ? 4 : 5;
@@ -64,7 +68,7 @@ async function onConnect(core: BrokerCore, client: Client, username: string | un
       clientId: client.id,
       kind: result.kind,
       reason: result.reason,
-      returnCode: v5 ? V5_REFUSAL[returnCode]! : returnCode,
+      returnCode: v5 ? (conn.refusalReason ?? V5_REFUSAL[returnCode]!) : returnCode,
       ...(result.tokenCode === undefined ? {} : { tokenCode: result.tokenCode }),
     });
     return Object.assign(new Error(result.reason), { returnCode });
@@ -88,6 +92,7 @@ async function onConnect(core: BrokerCore, client: Client, username: string | un
     timers: new Map(),
     closing: false,
     ready: false,
+    ordered: false,
     queue: Promise.resolve(),
   };
   core.sessions.set(client, session);

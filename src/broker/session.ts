@@ -30,6 +30,8 @@ export interface Session {
   kicking?: Promise<void>;
   /** True from the CONNACK on. */
   ready: boolean;
+  /** The client enabled ordered sending (`$SYS/enableOrderMsg`). */
+  ordered: boolean;
   /** PUBLISH and SUBSCRIBE checks of this client, one after the other. */
   queue: Promise<void>;
   /** The broker's subscription on the client's behalf for its P2P topics. */
@@ -52,6 +54,8 @@ export function sessionInfo(session: Session): SessionInfo {
     mode: session.identity.mode,
     id: session.identity.id,
     protocolVersion: session.conn.protocolVersion ?? 4,
+    keepalive: session.conn.keepalive ?? 0,
+    ordered: session.ordered,
     tokens: [...session.tokens.values()].map((t) => ({
       type: t.type,
       resources: t.info.resources,
@@ -83,8 +87,16 @@ export function sendNotice(core: BrokerCore, session: Session, topic: string, pa
   });
 }
 
-/** Sends `$SYS/tokenInvalidNotice` (when given), then ends the connection once that is flushed. */
-export function kick(core: BrokerCore, session: Session, invalid: { code: TokenInvalidCode; type: TokenType } | undefined): Promise<void> {
+/**
+ * Sends `$SYS/tokenInvalidNotice` (when given), then ends the connection once that is flushed; an
+ * MQTT 5 client gets a DISCONNECT with `reasonCode` (default 0x87, not authorized).
+ */
+export function kick(
+  core: BrokerCore,
+  session: Session,
+  invalid: { code: TokenInvalidCode; type: TokenType } | undefined,
+  reasonCode: number = DISCONNECT_REASON.NOT_AUTHORIZED,
+): Promise<void> {
   if (session.kicking) return session.kicking;
   session.closing = true;
   cancelTimers(session);
@@ -92,7 +104,7 @@ export function kick(core: BrokerCore, session: Session, invalid: { code: TokenI
     // Before its CONNACK a client may receive nothing else: it is just cut off.
     if (invalid && session.ready) await sendNotice(core, session, SYS_TOPICS.TOKEN_INVALID_NOTICE, _formatInvalidNotice(invalid.code, invalid.type));
     // The notice may still sit in the connection's write queue: end behind it, never before it.
-    session.conn.endAfterWrites(DISCONNECT_REASON.NOT_AUTHORIZED);
+    session.conn.endAfterWrites(reasonCode);
   })();
   return session.kicking;
 }

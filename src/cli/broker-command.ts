@@ -11,16 +11,21 @@ import type { LocalBroker } from '../broker/broker.js';
 /** `--help` of the `broker` command. */
 export const BROKER_HELP = `Usage: apsaramq-mqtt-auth broker --config <file> [options]
 
-Runs a local ApsaraMQ-compatible MQTT broker on 127.0.0.1: it checks Signature, Token,
-DeviceCredential and custom-identity credentials as ApsaraMQ does, enforces token permissions,
-and sends the $SYS token notices. Needs the packages aedes, ws and mqtt-packet installed.
+Runs a local ApsaraMQ-compatible MQTT broker on 127.0.0.1: MQTT over TCP, TLS, WebSocket and
+WebSocket over TLS, the onsmqtt OpenAPI (signed with the config's AccessKeys) and a control API.
+It checks Signature, Token, DeviceCredential and custom-identity credentials as ApsaraMQ does,
+enforces token permissions, and sends the $SYS token notices. The TLS certificate is signed by a
+local CA kept in your state folder (its file is printed: trust it in clients). Needs the packages
+aedes, ws and mqtt-packet installed.
 
 Options:
   --config <file>     JSON config: instanceId, accessKeys, devices, customIdentities, tokens,
-                      ports (see examples/broker.json). Secrets may be { "env": "VARIABLE" }.
+                      ports, tls (see examples/broker.json). Secrets may be { "env": "VARIABLE" }.
   --tcp-port <n>      MQTT over TCP port (overrides the file; 0 = any free port)
+  --tls-port <n>      MQTT over TLS port (overrides the file; 0 = any free port)
   --ws-port <n>       MQTT over WebSocket port, path /mqtt (overrides the file; 0 = any free port)
-  --http-port <n>     control API port: tokens, device credentials, sessions (0 = any free port)
+  --wss-port <n>      MQTT over WebSocket over TLS port, path /mqtt (overrides the file)
+  --http-port <n>     OpenAPI and control API port: tokens, device credentials, sessions
   --quiet             do not print client connections, refusals and denials
   -h, --help          show this help
 
@@ -43,14 +48,14 @@ interface Parsed {
   help: boolean;
   quiet: boolean;
   config?: string;
-  ports: { tcpPort?: number; wsPort?: number; httpPort?: number };
+  ports: { tcpPort?: number; tlsPort?: number; wsPort?: number; wssPort?: number; httpPort?: number };
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Parsed {
   const parsed: Parsed = { help: false, quiet: false, ports: {} };
-  const portFlags: Record<string, keyof Parsed['ports']> = { '--tcp-port': 'tcpPort', '--ws-port': 'wsPort', '--http-port': 'httpPort' };
+  const portFlags: Record<string, keyof Parsed['ports']> = { '--tcp-port': 'tcpPort', '--tls-port': 'tlsPort', '--ws-port': 'wsPort', '--wss-port': 'wssPort', '--http-port': 'httpPort' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -72,7 +77,13 @@ function parseArgs(argv: readonly string[]): Parsed {
   return parsed;
 }
 
-const LABELS: Record<string, string> = { tcp: 'MQTT over TCP:      ', ws: 'MQTT over WebSocket:', http: 'control API:        ' };
+const LABELS: Record<string, string> = {
+  tcp: 'MQTT over TCP:              ',
+  tls: 'MQTT over TLS:              ',
+  ws: 'MQTT over WebSocket:        ',
+  wss: 'MQTT over WebSocket on TLS: ',
+  http: 'onsmqtt OpenAPI:            ',
+};
 
 /**
  * Runs `apsaramq-mqtt-auth broker [flags]` until SIGINT/SIGTERM (or `io.signal`), then stops the
@@ -117,10 +128,14 @@ export async function runBrokerCommand(argv: readonly string[], io: BrokerComman
     broker.on('clientConnected', (s) => out.write(`connected    ${s.clientId} (${s.mode}, MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'})\n`));
     broker.on('clientRefused', (r) => out.write(`refused      ${r.clientId}: ${r.reason} (code ${r.returnCode})\n`));
     broker.on('denied', (d) => out.write(`denied       ${d.clientId}: ${d.action} ${d.topic} (${d.denial})\n`));
+    broker.on('discarded', (d) => out.write(`discarded    ${d.clientId}: ${d.topic}, ${d.bytes} bytes (over the message size limit)\n`));
     broker.on('clientDisconnected', (d) => out.write(`disconnected ${d.clientId}\n`));
   }
   out.write(`ApsaraMQ-compatible broker for instance ${broker.instanceId}\n`);
-  for (const [transport, url] of Object.entries(broker.urls())) out.write(`  ${LABELS[transport]} ${url}${transport === 'http' ? '/control' : ''}\n`);
+  for (const [transport, url] of Object.entries(broker.urls())) out.write(`  ${LABELS[transport]} ${url}${transport === 'http' ? `/  (control API: ${url}/control)` : ''}\n`);
+  if (broker.caFile !== undefined) out.write(`  TLS CA certificate:          ${broker.caFile}  (trust it: mosquitto --cafile, mqtt.js ca)\n`);
+  // A CA that could not be stored is only good for this run: print it, so clients can still trust it.
+  else if (broker.ca !== undefined) out.write(`  TLS CA certificate (this run only; trust it in clients):\n${broker.ca}`);
   out.write('Press Ctrl-C to stop.\n');
   io.onReady?.(broker);
 

@@ -40,15 +40,19 @@ export function parseP2pTopic(topic: string): { parent: string; target: string }
  * Checks a topic (`filter: false`, what PUBLISH names) or a topic filter / token resource
  * (`filter: true`: `+` as a whole level, `#` as the last level) against ApsaraMQ's rules: a parent
  * topic first, levels of letters, digits, `-` and `_` joined by `/`, at most 64 characters in all.
- * The target level of a P2P topic is a client id (`@@@` allowed). Returns a sentence naming the
- * problem, or `undefined` when it is valid.
+ * The target level of a P2P topic is a client id (`@@@` allowed, up to 64 characters of its own:
+ * the 64 count `<parent>/p2p`; inferred, the documentation is silent). Returns a sentence naming
+ * the problem, or `undefined` when it is valid.
  */
 export function topicProblem(topic: unknown, { filter = false }: { filter?: boolean } = {}): string | undefined {
   if (typeof topic !== 'string' || topic.length === 0) return 'must be a non-empty topic';
-  if (topic.length > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters (it has ${topic.length})`;
+  const p2pTarget = parseP2pTopic(topic)?.target;
+  const counted = p2pTarget === undefined ? topic.length : topic.length - p2pTarget.length - 1;
+  if (counted > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters (it has ${counted})`;
+  if (p2pTarget !== undefined && p2pTarget.length > MAX_TOPIC_LENGTH) return `names a client id of ${p2pTarget.length} characters (at most ${MAX_TOPIC_LENGTH})`;
   const levels = topic.split('/');
   if (levels[0] === '+' || levels[0] === '#') return 'must start with a parent topic, not a wildcard';
-  const p2p = parseP2pTopic(topic) !== undefined;
+  const p2p = p2pTarget !== undefined;
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]!;
     if (filter && level === '#') {

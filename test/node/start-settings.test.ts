@@ -30,7 +30,7 @@ describe('readStartSettings', () => {
       target: 'local',
       instanceId: 'mqtt-local-demo',
       webPort: 8080,
-      brokerPorts: { tcp: 1883, ws: 8083, http: 8088 },
+      brokerPorts: { tcp: 1883, tls: 8883, ws: 8083, wss: 8084, http: 8088 },
       tokenTtl: 3_600_000,
       groupId: 'GID_demo',
       parentTopic: 'demo',
@@ -38,8 +38,8 @@ describe('readStartSettings', () => {
   });
 
   it('DEMO_*_PORT override the ports, 0 included (any free port)', () => {
-    const settings = readStartSettings({ DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '11883', DEMO_WS_PORT: '0', DEMO_HTTP_PORT: '18088' }, files);
-    expect(settings).toMatchObject({ webPort: 0, brokerPorts: { tcp: 11883, ws: 0, http: 18088 } });
+    const settings = readStartSettings({ DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '11883', DEMO_TLS_PORT: '18883', DEMO_WS_PORT: '0', DEMO_WSS_PORT: '0', DEMO_HTTP_PORT: '18088' }, files);
+    expect(settings).toMatchObject({ webPort: 0, brokerPorts: { tcp: 11883, tls: 18883, ws: 0, wss: 0, http: 18088 } });
   });
 
   it('with the three APSARAMQ_* variables and a region: the instance, over wss on 443 for the pages', () => {

@@ -38,10 +38,11 @@ export interface Identity {
 
 /**
  * Why a CONNECT was refused: `bad-client-id` (CONNACK 2 / 0x85), `bad-credentials` (unknown
- * identity or a password that does not verify: 0x86 under MQTT 5) or `not-authorized` (valid
- * but not allowed here: 0x87 under MQTT 5). MQTT 3.1.1 clients get 5 for both of the latter.
+ * identity or a password that does not verify: 0x86 under MQTT 5), `not-authorized` (valid
+ * but not allowed here: 0x87 under MQTT 5) or `unsupported` (MQTT 5: a Will to retain, 0x9A).
+ * MQTT 3.1.1 clients get 5 for all but the first.
  */
-export type RefusalKind = 'bad-client-id' | 'bad-credentials' | 'not-authorized';
+export type RefusalKind = 'bad-client-id' | 'bad-credentials' | 'not-authorized' | 'unsupported';
 
 /** The verdict on a CONNECT. `reason` is secret-free and meant for logs. */
 export type AuthResult =
