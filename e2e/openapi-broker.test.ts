@@ -3,13 +3,18 @@
  * clients: sessions are the broker's live ones, SendMessage reaches subscribers and P2P targets,
  * CloseConnection ends a connection, custom identities and permissions added through the API are
  * enforced at once (no permission: no publish; DENY wins), the connection blacklist refuses a client,
- * and Group IDs are enforced when the config lists them.
+ * and Group IDs are enforced when the config lists them. And the CLI broker, as a process, serves it to
+ * pop-core (the issue's first complaint: a 404 for ApplyToken).
  */
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customCredentials, signatureCredentials } from '../src/index.js';
+import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 import { startBroker, type LocalBroker } from '../src/broker/index.js';
 import { popCore, type PopCaller } from '../test/helpers/pop-core.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, nextMessage, refusalCode } from './broker-helpers.js';
+import { ROOT } from './helpers/paths.js';
+import { freePorts } from './helpers/ports.js';
+import { startProcess } from './helpers/process.js';
 
 let broker: LocalBroker;
 let pop: PopCaller;
@@ -140,6 +145,39 @@ describe('Group IDs', () => {
       expect(await refusalCode(strict, await as('GID_later@@@b'))).toBe(5);
     } finally {
       await strict.close();
+    }
+  });
+});
+
+describe('the CLI broker', () => {
+  it('serves the OpenAPI: pop-core applies a token (JSON and XML) that an mqtt.js client then connects with', async () => {
+    const [tcpPort, httpPort] = await freePorts(2);
+    const cli = startProcess(
+      process.execPath,
+      ['dist/cli.js', 'broker', '--config', 'examples/broker.json', '--tcp-port', String(tcpPort), '--http-port', String(httpPort), '--ws-port', '0', '--tls-port', '0', '--wss-port', '0'],
+      { name: 'cli broker', cwd: ROOT },
+    );
+    try {
+      await cli.waitForOutput(/MQTT over TCP:\s+mqtt:\/\/127\.0\.0\.1:\d+/);
+      const demo = { accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real' };
+      const api = popCore({ endpoint: `http://127.0.0.1:${httpPort}`, ...demo });
+      const params = { InstanceId: 'mqtt-local-demo', Resources: 'demo/pop/#', Actions: 'R,W', ExpireTime: Date.now() + 3600_000 };
+      const json = await api.json('ApplyToken', params);
+      expect(json.status).toBe(200);
+      const xml = await api.xml('ApplyToken', params);
+      expect(xml.root).toBe('ApplyTokenResponse');
+      for (const token of [json.body['Token'], xml.body['Token']] as string[]) {
+        const clientId = `GID_demo@@@pop-${token.slice(0, 6).replace(/[^A-Za-z0-9]/g, 'x')}`;
+        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${tcpPort}`, {
+          clientId,
+          ...tokenCredentials({ accessKeyId: demo.accessKeyId, instanceId: 'mqtt-local-demo', tokens: { RW: token } }),
+          reconnectPeriod: 0,
+        });
+        await client.publishAsync('demo/pop/ok', 'x', { qos: 1 });
+        await client.endAsync();
+      }
+    } finally {
+      await cli.stop({ timeout: 5000 });
     }
   });
 });
