@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 import { loadBrokerConfig, parseBrokerConfig, type LocalBroker } from '../src/broker/index.js';
 import { createOnsMqttClient } from '../src/server/index.js';
+import { _makeCa, _makeServerCertificate } from '../src/broker/certificates.js';
 import { BROKER } from '../src/cli/broker-command.js';
 import type { CliIo } from '../src/cli/io.js';
 import { run } from '../src/cli/run.js';
@@ -214,5 +215,27 @@ describe('config files', () => {
     const config = await loadBrokerConfig(EXAMPLE);
     expect(config).toMatchObject({ instanceId: 'mqtt-local-demo', tcpPort: 1883, tlsPort: 8883, wsPort: 8083, wssPort: 8084, httpPort: 8088 });
     expect(config.devices![0]!.deviceAccessKeySecret).toBe('demo-device-secret-not-real');
+  });
+
+  it('reads a TLS certificate from files named relative to the config (the key kept out of dumps), and a state folder', async () => {
+    const ca = _makeCa(Date.now());
+    const leaf = _makeServerCertificate(ca, ['localhost'], Date.now());
+    await mkdir(join(dir, 'certs'), { recursive: true });
+    await writeFile(join(dir, 'certs', 'server.pem'), leaf.cert);
+    await writeFile(join(dir, 'certs', 'server-key.pem'), leaf.key);
+    await writeFile(join(dir, 'certs', 'ca.pem'), ca.cert);
+    const file = join(dir, 'tls.json');
+    await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', tls: { certFile: 'certs/server.pem', keyFile: 'certs/server-key.pem', caFile: 'certs/ca.pem' }, limits: { maxPayloadBytes: 1024 } }));
+    const config = await loadBrokerConfig(file);
+    expect(config.tls).toMatchObject({ cert: leaf.cert, ca: ca.cert });
+    expect(config.tls!.key).toBe(leaf.key);
+    expect(inspect(config, { depth: 5, showHidden: false }) + JSON.stringify(config)).not.toContain('PRIVATE KEY');
+    expect(config.limits).toEqual({ maxPayloadBytes: 1024 });
+
+    await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', tls: { stateDir: 'state' } }));
+    expect((await loadBrokerConfig(file)).tls).toEqual({ stateDir: join(dir, 'state') });
+    await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', tls: { keyFile: 'nowhere.pem' } }));
+    await expect(loadBrokerConfig(file)).rejects.toMatchObject({ field: 'tls.keyFile' });
+    expect(() => parseBrokerConfig({ instanceId: 'x', tls: { cert: 'inline' } })).toThrow(expect.objectContaining({ field: 'tls.cert' }));
   });
 });

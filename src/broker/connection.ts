@@ -261,8 +261,10 @@ export class ClientConnection extends Duplex {
         const { properties, ...rest } = packet;
         const alias = properties?.topicAlias;
         if (alias !== undefined) {
-          // Aliases 1..maximum, set by a PUBLISH naming the topic, used by one with an empty topic.
-          if (alias === 0 || alias > this.#limits.topicAliasMaximum) return this.#fail(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
+          // Aliases 1..maximum, set by a PUBLISH naming the topic, used by one with an empty topic. Past
+          // the maximum ApsaraMQ closes the connection with "a topic name error" (its topic alias page).
+          if (alias > this.#limits.topicAliasMaximum) return this.#fail(DISCONNECT_REASON.TOPIC_NAME_INVALID);
+          if (alias === 0) return this.#fail(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
           if (rest.topic) this.#aliases.set(alias, rest.topic);
           else if (this.#aliases.has(alias)) rest.topic = this.#aliases.get(alias)!;
           else return this.#fail(DISCONNECT_REASON.PROTOCOL_ERROR);
