@@ -1,8 +1,8 @@
 /**
  * `npm start` as a user runs it: `node scripts/start.mjs` in a child process (ephemeral ports), its
  * printed URLs opened in Chromium. The dashboard shows live telemetry from the node-service child,
- * passes through "refreshing credentials" when its token is rotated in band or revoked at the broker
- * and comes back to "connected"; the script-tag page shows telemetry too; no response any page
+ * stays "connected" while its token is rotated in band, goes through "backing off" when it is revoked
+ * at the broker and comes back to "connected"; the script-tag page shows telemetry too; no response any page
  * received carries a secret; a client id the demo does not serve is refused with the reason and
  * not retried. SIGINT stops everything: exit 0, every port closed, no child left.
  *
@@ -101,14 +101,19 @@ async function waitForDashboard(page: Page, log: PageLog, what: string, check: s
   return dashboard(page);
 }
 
-/** Records every text the page's `#state` element shows, as a user would see it change. */
+/**
+ * Records every state the page's status line shows, as a user would see it change: the `#state`
+ * text, plus " (refreshing credentials)" while that badge is shown.
+ */
 async function recordStateTexts(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     const seen: string[] = ((window as unknown as { __stateTexts: string[] }).__stateTexts = []);
     new MutationObserver(() => {
-      const text = document.getElementById('state')?.textContent;
+      const state = document.getElementById('state')?.textContent;
+      const refreshing = document.getElementById('refreshing');
+      const text = state && `${state}${refreshing && !refreshing.hidden ? ' (refreshing credentials)' : ''}`;
       if (text && seen[seen.length - 1] !== text) seen.push(text);
-    }).observe(document, { subtree: true, childList: true, characterData: true });
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
   });
 }
 const stateTexts = (page: Page) => page.evaluate(() => (window as unknown as { __stateTexts: string[] }).__stateTexts);
@@ -203,7 +208,7 @@ describe('npm start with the local broker', () => {
     expect(log.lines).toEqual([]);
   });
 
-  it('dashboard: live telemetry, in-band rotation and revocation show as "refreshing credentials" then "connected", and no secret reaches the page', async () => {
+  it('dashboard: live telemetry; in-band rotation stays "connected" (refreshing credentials), revocation goes through "backing off" back to "connected"; no secret reaches the page', async () => {
     context = await browser.newContext();
     await recordStateTexts(context);
     const page = await context.newPage();
@@ -227,7 +232,9 @@ describe('npm start with the local broker', () => {
     await page.click('#rotate');
     view = await waitForDashboard(page, log, 'an in-band token upload', `d.tokenUploads === 1 && d.state === 'connected'`);
     expect(view.connects).toBe(1);
-    expect(inOrder((await stateTexts(page)).slice(mark), ['refreshing credentials', 'connected'])).toBe(true);
+    // The connection stays up the whole time: the SDK's state never leaves "connected".
+    expect(inOrder((await stateTexts(page)).slice(mark), ['connected (refreshing credentials)', 'connected'])).toBe(true);
+    expect((await stateTexts(page)).slice(mark).every((t) => t.startsWith('connected'))).toBe(true);
 
     // Revocation at the broker (its control API), of the token the page holds now: the broker sends
     // $SYS/tokenInvalidNotice and disconnects; the page gets a new token and reconnects.
@@ -238,8 +245,8 @@ describe('npm start with the local broker', () => {
     const revoked = await fetch(`${control}/control/tokens/revoke`, { method: 'POST', body: JSON.stringify({ token: current }) });
     expect(await revoked.json()).toEqual({ revoked: true });
     view = await waitForDashboard(page, log, 'connected again after the revocation', `d.connects === 2 && d.state === 'connected'`);
-    expect(inOrder((await stateTexts(page)).slice(mark), ['refreshing credentials', 'connected'])).toBe(true);
-    expect(view.history.slice(historyMark)).toContainEqual({ state: 'refreshing', detail: 'the broker says the token is revoked' });
+    expect(inOrder((await stateTexts(page)).slice(mark), ['backing off', 'connected'])).toBe(true);
+    expect(view.history.slice(historyMark)).toContainEqual({ state: 'connected', detail: 'the broker says the token is revoked' });
     const afterRevocation = await seqOf();
     await waitFor(async () => (await seqOf()) > afterRevocation, { what: 'telemetry after the reconnect' });
     expect(await page.locator('#state').textContent()).toBe('connected');

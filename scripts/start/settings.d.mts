@@ -1,6 +1,8 @@
 /** Types of settings.mjs, for the tests that import it. */
 export declare class StartSettingsError extends Error {}
 export declare const DEFAULT_PORTS: Readonly<{ web: number; tcp: number; tls: number; ws: number; wss: number; http: number }>;
+/** The shortest `DEMO_TOKEN_TTL_MS`: `MIN_TOKEN_LIFETIME` of the server entry. */
+export declare const MIN_TOKEN_TTL_MS: number;
 export declare const PORT_VARIABLES: Readonly<{ web: string; tcp: string; tls: string; ws: string; wss: string; http: string }>;
 
 interface CommonSettings {

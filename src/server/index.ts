@@ -30,11 +30,7 @@ export { signRpcRequest, rpcTimestamp, RPC_COMMON_PARAMS } from '../openapi/rpc.
 export type { SignRpcRequestOptions } from '../openapi/rpc.js';
 export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/signature.js';
 export type { OpenApiSignatureOptions } from '../openapi/signature.js';
-export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MAX_TOKEN_TTL } from '../protocol/token-rules.js';
-export { parseUsername } from '../protocol/username.js';
-export type { ParsedUsername } from '../protocol/username.js';
-export { parseTokenPassword } from '../protocol/token-password.js';
-export type { ParsedTokenPassword } from '../protocol/token-password.js';
+export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MIN_TOKEN_LIFETIME, MAX_TOKEN_TTL } from '../protocol/token-rules.js';
 export type { TokenActions } from '../protocol/token-rules.js';
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
