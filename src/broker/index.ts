@@ -5,7 +5,10 @@
  * @module
  */
 export { startBroker, SYS_TOPICS } from './broker.js';
-export type { BrokerTransport, LocalBroker } from './broker.js';
+export type { BrokerEndpoint, BrokerMqttTransport, BrokerTransport, LocalBroker } from './broker.js';
+export type { BrokerTlsConfig } from './certificates.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { BrokerLimits } from './limits.js';
 export type { BrokerEvents, DenialReason, SessionInfo } from './events.js';
 export { DEFAULT_EXPIRE_NOTICE_LEAD_MS } from './config.js';
 export type {
