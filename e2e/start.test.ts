@@ -1,8 +1,8 @@
 /**
  * `npm start` as a user runs it: `node scripts/start.mjs` in a child process (ephemeral ports), its
  * printed URLs opened in Chromium. The dashboard shows live telemetry from the node-service child,
- * passes through "refreshing credentials" when its token is rotated in band or revoked at the broker
- * and comes back to "connected"; the script-tag page shows telemetry too; no response any page
+ * stays "connected" while its token is rotated in band, goes through "backing off" when it is revoked
+ * at the broker and comes back to "connected"; the script-tag page shows telemetry too; no response any page
  * received carries a secret; a client id the demo does not serve is refused with the reason and
  * not retried. SIGINT stops everything: exit 0, every port closed, no child left.
  *
@@ -35,7 +35,7 @@ const LOCAL_SECRETS = [...DEMO.accessKeys.map((k) => k.accessKeySecret), ...DEMO
 interface Started {
   process: StartedProcess;
   runId: string;
-  urls: Record<'dashboard' | 'scriptTag' | 'signatureTool', string>;
+  urls: Record<'startPage' | 'dashboard' | 'scriptTag' | 'signatureTool', string>;
   /** Every `http://127.0.0.1:<port>` and `ws://…` the output names, for the closed-ports check. */
   ports: number[];
 }
@@ -72,7 +72,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
     return match[1]!;
   };
   const ports = [...new Set([...out.matchAll(/(?:https?|wss?|mqtts?):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
-  return { process: child, runId, urls: { dashboard: url('Dashboard'), scriptTag: url('Script-tag page'), signatureTool: url('Signature tool') }, ports };
+  return { process: child, runId, urls: { startPage: url('Start page'), dashboard: url('Dashboard'), scriptTag: url('Script-tag page'), signatureTool: url('Signature tool') }, ports };
 }
 
 interface DashboardView {
@@ -101,14 +101,19 @@ async function waitForDashboard(page: Page, log: PageLog, what: string, check: s
   return dashboard(page);
 }
 
-/** Records every text the page's `#state` element shows, as a user would see it change. */
+/**
+ * Records every state the page's status line shows, as a user would see it change: the `#state`
+ * text, plus " (refreshing credentials)" while that badge is shown.
+ */
 async function recordStateTexts(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     const seen: string[] = ((window as unknown as { __stateTexts: string[] }).__stateTexts = []);
     new MutationObserver(() => {
-      const text = document.getElementById('state')?.textContent;
+      const state = document.getElementById('state')?.textContent;
+      const refreshing = document.getElementById('refreshing');
+      const text = state && `${state}${refreshing && !refreshing.hidden ? ' (refreshing credentials)' : ''}`;
       if (text && seen[seen.length - 1] !== text) seen.push(text);
-    }).observe(document, { subtree: true, childList: true, characterData: true });
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
   });
 }
 const stateTexts = (page: Page) => page.evaluate(() => (window as unknown as { __stateTexts: string[] }).__stateTexts);
@@ -170,14 +175,40 @@ describe('npm start with the local broker', () => {
     expect(out).toMatch(/^ {2}MQTT over WebSocket {2}ws:\/\/127\.0\.0\.1:\d+\/mqtt$/m);
     await demo!.process.waitForOutput(/\[node-service\] publishing to demo\/sensor-1\/telemetry every 250 ms \(QoS 1\)/, { stream: 'stdout' });
     for (const secret of LOCAL_SECRETS) expect(out + demo!.process.stderr()).not.toContain(secret);
-    // The landing page links the three pages, each of which is served.
-    const landing = await fetch(demo!.urls.dashboard.replace(/dashboard\/$/, ''));
-    expect(landing.status).toBe(200);
-    expect(await landing.text()).toContain('href="/dashboard/"');
+    // The start page is listed first, at the origin's root; every listed page is served.
+    expect(out).toMatch(/Open in a browser:\n {2}Start page {7}http:\/\/127\.0\.0\.1:\d+\/\n {2}Dashboard/);
+    expect(new URL(demo!.urls.startPage).pathname).toBe('/');
     for (const url of Object.values(demo!.urls)) expect((await fetch(url)).status, url).toBe(200);
   });
 
-  it('dashboard: live telemetry, in-band rotation and revocation show as "refreshing credentials" then "connected", and no secret reaches the page', async () => {
+  it('the start page at / is styled, links every page, and says what is running', async () => {
+    context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const log = recordPage(page);
+    await page.goto(demo!.urls.startPage);
+    await page.locator('#running dt', { hasText: 'Broker' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#running').innerText()).toMatch(/Broker\s+the local broker \(instance mqtt-local-demo\)\s+Pages connect to\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt, topic demo\//);
+    const links = await page.$$eval('.pages a', (anchors) => anchors.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    expect(links).toEqual(['/dashboard/', '/script-tag/', '/signature-tool/']);
+    for (const path of links) expect(Object.values(demo!.urls).map((url) => new URL(url).pathname)).toContain(path);
+    // Styled: the page's own style sheet lays the links out as cards, and nothing overflows a phone screen.
+    const look = await page.evaluate(() => {
+      const card = getComputedStyle(document.querySelector('.pages a')!);
+      return {
+        list: getComputedStyle(document.querySelector('.pages')!).display,
+        cardBorder: card.borderTopStyle,
+        cardRadius: card.borderTopLeftRadius,
+        underline: card.textDecorationLine,
+        bodyMargin: getComputedStyle(document.body).marginTop,
+        scrollWidth: document.documentElement.scrollWidth,
+      };
+    });
+    expect(look).toEqual({ list: 'grid', cardBorder: 'solid', cardRadius: '10px', underline: 'none', bodyMargin: '0px', scrollWidth: 390 });
+    await screenshot(page, 'start-page-390px');
+    expect(log.lines).toEqual([]);
+  });
+
+  it('dashboard: live telemetry; in-band rotation stays "connected" (refreshing credentials), revocation goes through "backing off" back to "connected"; no secret reaches the page', async () => {
     context = await browser.newContext();
     await recordStateTexts(context);
     const page = await context.newPage();
@@ -201,7 +232,9 @@ describe('npm start with the local broker', () => {
     await page.click('#rotate');
     view = await waitForDashboard(page, log, 'an in-band token upload', `d.tokenUploads === 1 && d.state === 'connected'`);
     expect(view.connects).toBe(1);
-    expect(inOrder((await stateTexts(page)).slice(mark), ['refreshing credentials', 'connected'])).toBe(true);
+    // The connection stays up the whole time: the SDK's state never leaves "connected".
+    expect(inOrder((await stateTexts(page)).slice(mark), ['connected (refreshing credentials)', 'connected'])).toBe(true);
+    expect((await stateTexts(page)).slice(mark).every((t) => t.startsWith('connected'))).toBe(true);
 
     // Revocation at the broker (its control API), of the token the page holds now: the broker sends
     // $SYS/tokenInvalidNotice and disconnects; the page gets a new token and reconnects.
@@ -216,8 +249,8 @@ describe('npm start with the local broker', () => {
     });
     expect(await revoked.json()).toEqual({ revoked: true });
     view = await waitForDashboard(page, log, 'connected again after the revocation', `d.connects === 2 && d.state === 'connected'`);
-    expect(inOrder((await stateTexts(page)).slice(mark), ['refreshing credentials', 'connected'])).toBe(true);
-    expect(view.history.slice(historyMark)).toContainEqual({ state: 'refreshing', detail: 'the broker says the token is revoked' });
+    expect(inOrder((await stateTexts(page)).slice(mark), ['backing off', 'connected'])).toBe(true);
+    expect(view.history.slice(historyMark)).toContainEqual({ state: 'connected', detail: 'the broker says the token is revoked' });
     const afterRevocation = await seqOf();
     await waitFor(async () => (await seqOf()) > afterRevocation, { what: 'telemetry after the reconnect' });
     expect(await page.locator('#state').textContent()).toBe('connected');

@@ -30,10 +30,11 @@ export const BUDGETS = {
   // for the lead to confirm in review.
   signatureCredentials: 1.625 * 1024,
   // Issue 6 asked for 5 KB; the whole client API (with the managed connection of issue 4 and the
-  // noble fallback) measures 8998 B, and no part can be dropped without breaking another issue's
-  // contract (see BENCHMARKS.md, "Budgets"). Until that is decided, this guards against growth.
-  // Was 9.25 KB (8985 B measured); issue 10's checks cost 604 B (9589 B). Raised for the lead to confirm.
-  umd: 9.5 * 1024,
+  // noble fallback) measured 8998 B, and no part can be dropped without breaking another issue's
+  // contract (see BENCHMARKS.md, "Budgets"). Issue 9's state machine, refusal ledger, publish gate,
+  // provider timeouts and tuning checks brought it to 12228 B (proposed for review, not yet agreed).
+  // Until that is decided, this guards against growth.
+  umd: 12.25 * 1024,
 };
 
 /** What issue 6 asked for, reported beside the enforced budget so the gap stays visible. */

@@ -2,6 +2,8 @@
 export declare class StartSettingsError extends Error {}
 export declare const DEFAULT_PORTS: Readonly<{ web: number; tcp: number; tls: number; ws: number; wss: number; http: number }>;
 export declare const PORT_VARIABLES: Readonly<{ web: string; tcp: string; tls: string; ws: string; wss: string; http: string }>;
+/** The shortest `DEMO_TOKEN_TTL_MS`: `MIN_TOKEN_LIFETIME` of the server entry. */
+export declare const MIN_TOKEN_TTL_MS: number;
 
 interface CommonSettings {
   webPort: number;

@@ -19,8 +19,11 @@ export interface Permissions {
   readonly actions: ReadonlySet<Action>;
 }
 
-/** Why a permission check failed: the topic is outside the resources, or the action is not granted. */
-export type Denial = 'resource' | 'action';
+/**
+ * Why a permission check failed: the topic is outside the resources, the action is not granted on it,
+ * or a rule denies it explicitly (custom-authentication and HTTP-authentication rules).
+ */
+export type Denial = 'resource' | 'action' | 'denied';
 
 function requireTopics(...topics: unknown[]): void {
   for (const topic of topics) if (typeof topic !== 'string') throw _invalid('topic', 'must be a string');

@@ -14,6 +14,7 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
+import { customAuthFromConfig } from './auth/custom.js';
 import { _tlsMaterial, type TlsMaterial } from './certificates.js';
 import { systemTimers } from './clock.js';
 import { _checkList, _checkPort, _ownConfig, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
@@ -21,14 +22,16 @@ import { _checkNames, _requestGuard } from './http-guard.js';
 import { ClientConnection } from './connection.js';
 import { createControlRoutes } from './control.js';
 import type { BrokerCore } from './core.js';
+import type { CustomAuthStore } from './custom-auth.js';
 import { DeviceStore } from './devices.js';
+import { GroupStore } from './groups.js';
 import type { BrokerEvents, SessionInfo } from './events.js';
 import { createHooks } from './hooks.js';
 import { _checkLimits } from './limits.js';
 import { closeListeners, startListeners, type BoundPorts, type Servers } from './listeners.js';
 import { createOpenApiService, type OpenApiService } from './openapi-service.js';
 import { _loadPeers, type BrokerPeers } from './peers.js';
-import { cancelTimers, sessionInfo, type Session } from './session.js';
+import { cancelTimers, kick, sessionInfo, type Session } from './session.js';
 import { onTokenRevoked } from './token-lifecycle.js';
 import { TokenStore } from './tokens.js';
 
@@ -94,6 +97,10 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   readonly tokens: TokenStore;
   /** Device credentials (Register / Get / Refresh / UnRegister). */
   readonly devices: DeviceStore;
+  /** The instance's Group IDs (Create / Delete / ListGroupId; enforced at CONNECT when the config lists `groupIds`). */
+  readonly groups: GroupStore;
+  /** Custom identities, their topic permissions and the connection blacklist, enforced live. */
+  readonly customAuth: CustomAuthStore;
   /** `mqtt://`, `mqtts://`, `ws://…/mqtt`, `wss://…/mqtt` or `http://` + host:port (throws for a disabled listener). */
   url(transport: BrokerTransport): string;
   /** Every enabled listener's URL, by transport. */
@@ -110,6 +117,15 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   endpoint(transport: BrokerMqttTransport): BrokerEndpoint;
   /** The connected clients (authenticated, CONNACK sent), without secrets. */
   sessions(): SessionInfo[];
+  /** Is a client with this id connected (authenticated, CONNACK sent) now? (QuerySessionByClientId) */
+  isOnline(clientId: string): boolean;
+  /** Ends that client's connection; `false` when it was not connected. (CloseConnection) */
+  disconnect(clientId: string): boolean;
+  /**
+   * Publishes a message as the service itself (SendMessage): delivered to subscribers and P2P targets
+   * as a client's message would be, without a client's permission check. Resolves once aedes has it.
+   */
+  publish(message: { topic: string; payload: Uint8Array | string; qos?: 0 | 1 }): Promise<void>;
   /**
    * Mounts a fetch-standard route on the HTTP listener, tried before the built-in control routes
    * (and after the routes added before it). Returns a function that unmounts it.
@@ -136,25 +152,32 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link startBroker}. */
-  constructor(config: BrokerConfig, core: BrokerCore, stores: { tokens: TokenStore; devices: DeviceStore }, mqttPacket: BrokerPeers['mqttPacket']) {
+  constructor(
+    config: BrokerConfig,
+    core: BrokerCore,
+    stores: { tokens: TokenStore; devices: DeviceStore; groups: GroupStore; customAuth: CustomAuthStore },
+    mqttPacket: BrokerPeers['mqttPacket'],
+  ) {
     super();
     this.#core = core;
     this.#mqttPacket = mqttPacket;
     this.#controlSecret = config.controlSecret ?? randomBytes(32).toString('base64url');
-    const { tokens, devices } = stores;
-    // The OpenAPI answers with the AccessKeys of the config, as the gateway of the account would.
-    const openApi =
-      config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], instanceId: config.instanceId, tokens, devices, now: core.now });
+    const { tokens, devices, groups, customAuth } = stores;
     Object.assign(this, {
       instanceId: config.instanceId,
       host: config.host ?? '127.0.0.1',
       wsPath: config.wsPath ?? '/mqtt',
       tokens,
       devices,
-      openApi,
+      groups,
+      customAuth,
       ca: undefined,
       caFile: undefined,
     });
+    // The OpenAPI answers with the AccessKeys of the config, as the gateway of the account would, and
+    // acts on this broker: its stores, its live sessions, its publishing.
+    const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, now: core.now });
+    Object.assign(this, { openApi });
     this.#routes = [...(config.routes ?? [])];
     this.#builtIn = [...(openApi ? [openApi] : []), createControlRoutes(this)];
     this.#unsubscribeRevoke = this.tokens.onRevoke((token) => onTokenRevoked(this.#core, token));
@@ -211,6 +234,27 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
   sessions(): SessionInfo[] {
     return [...this.#core.sessions.values()].filter((s) => s.ready && !s.closing).map(sessionInfo);
+  }
+
+  isOnline(clientId: string): boolean {
+    for (const s of this.#core.sessions.values()) if (s.clientId === clientId && s.ready && !s.closing) return true;
+    return false;
+  }
+
+  disconnect(clientId: string): boolean {
+    let found = false;
+    for (const s of this.#core.sessions.values()) {
+      if (s.clientId !== clientId || s.closing) continue;
+      found = true;
+      void kick(this.#core, s, undefined);
+    }
+    return found;
+  }
+
+  publish(message: { topic: string; payload: Uint8Array | string; qos?: 0 | 1 }): Promise<void> {
+    const payload = typeof message.payload === 'string' ? Buffer.from(message.payload, 'utf8') : Buffer.from(message.payload);
+    const packet = { cmd: 'publish' as const, topic: message.topic, payload, qos: message.qos ?? 1, retain: false, dup: false };
+    return new Promise((resolve, reject) => this.#core.aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
   addRoute(route: RouteHandler): () => void {
@@ -273,8 +317,9 @@ function checkConfig(config: BrokerConfig): void {
  * and a JSON control API over HTTP, each on its own port (0 = ephemeral, the default).
  *
  * It checks Username/Password for Signature, Token, DeviceCredential and custom identities as
- * ApsaraMQ does, enforces client id rules, token resources and actions on every PUBLISH and
- * SUBSCRIBE, and runs the token lifecycle (`$SYS/uploadToken`, `$SYS/tokenExpireNotice`,
+ * ApsaraMQ does (and asks an HTTP-authentication endpoint, `httpAuth`, about the rest), enforces
+ * client id rules, the connection blacklist, Group IDs, token resources and actions, custom-auth
+ * permissions and HTTP-authentication ACLs on every PUBLISH and SUBSCRIBE, and runs the token lifecycle (`$SYS/uploadToken`, `$SYS/tokenExpireNotice`,
  * `$SYS/tokenInvalidNotice`). Node only; needs the optional peers `aedes`, `ws` and `mqtt-packet`.
  *
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad config (the field is named),
@@ -310,7 +355,9 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
       throw prefixField(error, `devices[${i}]`);
     }
   });
-  const auth = new Authenticator({ ...config, devices, tokens });
+  const customAuth = customAuthFromConfig(config);
+  const groups = new GroupStore({ instanceId: config.instanceId, now, ...(config.groupIds === undefined ? {} : { groupIds: config.groupIds }) });
+  const auth = new Authenticator({ ...config, devices, tokens, customAuth, groups, now });
   const limits = _checkLimits(config.limits);
   const host = config.host ?? '127.0.0.1';
   const listen = {
@@ -341,7 +388,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     notices: new WeakSet<object>(),
   };
   core.aedes = await peers.aedes.Aedes.createBroker(createHooks(core));
-  broker = new Broker(config, core, { tokens, devices }, peers.mqttPacket);
+  broker = new Broker(config, core, { tokens, devices, groups, customAuth }, peers.mqttPacket);
   try {
     const guard = _requestGuard({ listenHost: host, hosts: [...(config.tls?.hosts ?? []), ...(config.allowedHosts ?? [])], origins: config.allowedOrigins ?? [] });
     const { servers, ports } = await startListeners({ ...listen, guard, ...(tls ? { tls } : {}) }, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());

@@ -243,17 +243,23 @@ async function localCa(stateDir: string | false, now: number): Promise<{ cert: s
     const temp = await mkdtemp(join(stateDir, '.ca-'));
     await writeFile(join(temp, 'key.pem'), made.key, { mode: 0o600 });
     await writeFile(join(temp, 'cert.pem'), made.cert, { mode: 0o644 });
-    try {
-      // A CA that is no longer usable (expiring, damaged) is moved aside, not deleted.
-      if (await readFile(certFile).then(() => true, () => false)) await rename(dir, `${dir}-replaced-${now}`).catch(() => {});
-      await rename(temp, dir);
-      return { ...made, caFile: certFile };
-    } catch {
-      await rm(temp, { recursive: true, force: true });
-      const winner = await load().catch(() => undefined);
-      if (winner) return { ...winner, caFile: certFile };
-      return { ...made, caFile: undefined };
+    // Moving a folder onto an existing one fails: then another start won (use its CA), or the one
+    // there is no longer usable (expiring, damaged), which is moved aside (not deleted) once.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await rename(temp, dir);
+        return { ...made, caFile: certFile };
+      } catch {
+        const winner = await load().catch(() => undefined);
+        if (winner) {
+          await rm(temp, { recursive: true, force: true });
+          return { ...winner, caFile: certFile };
+        }
+        if (attempt === 0) await rename(dir, `${dir}-replaced-${now}`).catch(() => {});
+      }
     }
+    await rm(temp, { recursive: true, force: true });
+    return { ...made, caFile: undefined };
   } catch {
     return { ..._makeCa(now), caFile: undefined };
   }

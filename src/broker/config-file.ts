@@ -21,12 +21,40 @@ export interface BrokerConfigFileOptions {
 
 type Json = Record<string, unknown>;
 
-const TOP_KEYS = ['$schema', 'instanceId', 'host', 'tcpPort', 'tlsPort', 'wsPort', 'wssPort', 'wsPath', 'httpPort', 'tls', 'openApi', 'limits', 'accessKeys', 'devices', 'customIdentities', 'tokens', 'devicePermissions', 'expireNoticeLeadMs', 'controlSecret', 'allowedHosts', 'allowedOrigins'];
+const TOP_KEYS = [
+  '$schema',
+  'instanceId',
+  'host',
+  'tcpPort',
+  'tlsPort',
+  'wsPort',
+  'wssPort',
+  'wsPath',
+  'httpPort',
+  'tls',
+  'openApi',
+  'limits',
+  'accessKeys',
+  'devices',
+  'customIdentities',
+  'customPermissions',
+  'connectBlacklist',
+  'groupIds',
+  'httpAuth',
+  'tokens',
+  'devicePermissions',
+  'expireNoticeLeadMs',
+  'controlSecret',
+  'allowedHosts',
+  'allowedOrigins',
+];
 const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
+const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
 const KEYS: Record<string, readonly string[]> = {
   accessKeys: ['accessKeyId', 'accessKeySecret', 'permissions'],
   devices: ['clientId', 'deviceAccessKeyId', 'deviceAccessKeySecret'],
-  customIdentities: ['username', 'secret', 'signMode', 'permissions'],
+  customIdentities: ['username', 'secret', 'signMode', 'identityType', 'clientId', 'permissions'],
+  customPermissions: ['identityType', 'identity', 'topic', 'permitAction', 'effect'],
   tokens: ['token', 'resources', 'actions', 'expireTime', 'expiresInMs', 'accessKeyId'],
 };
 /** The secret field of each list's entries. */
@@ -64,6 +92,21 @@ function hideSecret(entry: Json, secretKey: string, secret: unknown): Json {
 }
 
 /**
+ * `httpAuth`: its keys checked; header values (a shared secret the endpoint checks, say) may be
+ * `{ "env": "VARIABLE" }` and sit behind a getter, out of every dump.
+ */
+function httpAuthSetting(value: unknown, env: BrokerConfigFileOptions['env']): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw _invalid('httpAuth', `must be { "url", "timeoutMs"?, "headers"? } (got ${_typeName(value)})`);
+  const item = { ...(value as Json) };
+  checkKeys(item, HTTP_AUTH_KEYS, 'httpAuth');
+  if (item.headers === undefined) return item;
+  if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) throw _invalid('httpAuth.headers', 'must map header names to values');
+  const headers: Record<string, unknown> = {};
+  for (const [name, header] of Object.entries(item.headers as Json)) headers[name] = secretValue(header, `httpAuth.headers.${name}`, env);
+  return hideSecret(item, 'headers', headers);
+}
+
+/**
  * Turns parsed JSON into a {@link BrokerConfig}: unknown keys are refused by name, `{ "env": ... }`
  * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The rest is checked
  * by `startBroker`.
@@ -83,6 +126,10 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
     if (key === 'controlSecret') {
       const secret = secretValue(value, 'controlSecret', options.env);
       Object.defineProperty(config, key, { get: () => secret, enumerable: false });
+      continue;
+    }
+    if (key === 'httpAuth') {
+      config[key] = httpAuthSetting(value, options.env);
       continue;
     }
     if (key === 'tls') {
@@ -108,8 +155,8 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
         item.expireTime = (options.now ?? Date.now()) + item.expiresInMs;
         delete item.expiresInMs;
       }
-      const secretKey = SECRET_KEY[key]!;
-      return hideSecret(item, secretKey, secretValue(item[secretKey], `${field}.${secretKey}`, options.env));
+      const secretKey = SECRET_KEY[key];
+      return secretKey ? hideSecret(item, secretKey, secretValue(item[secretKey], `${field}.${secretKey}`, options.env)) : item;
     });
   }
   return config as unknown as BrokerConfig;

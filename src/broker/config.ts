@@ -12,6 +12,7 @@ import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
 import { topicProblem } from '../protocol/topics.js';
 import type { Permissions } from './acl.js';
+import type { HttpAuthConfig } from './http-auth.js';
 
 /**
  * Topic permissions for an identity that is not a token (Signature, DeviceCredential, custom).
@@ -39,14 +40,37 @@ export interface DeviceConfig {
   deviceAccessKeySecret: string;
 }
 
-/** A custom identity: a registered username and its secret. */
+/**
+ * A custom identity (as AddCustomAuthIdentity registers one): a username and its secret, for every
+ * client id (`USER`, the default) or for one (`CLIENT`).
+ */
 export interface CustomIdentityConfig {
   username: string;
   secret: string;
   /** `ORIGIN`: the password is the secret; `SIGNED`: Base64(HMAC-SHA1(secret, clientId)). */
   signMode: 'ORIGIN' | 'SIGNED';
-  /** Default: every topic, both actions. */
+  /** `USER` (default): the username alone; `CLIENT`: only with `clientId`. */
+  identityType?: 'USER' | 'CLIENT';
+  /** For `CLIENT` identities: the one client id that may use them. */
+  clientId?: string;
+  /**
+   * Topics the identity may use, as `ALLOW` permissions of its username (`USER`) or client id
+   * (`CLIENT`). Without any permission a custom identity may connect but neither publish nor
+   * subscribe, as on the service ("topics need a permission"); add more with `customPermissions` or
+   * the OpenAPI.
+   */
   permissions?: PermissionsConfig;
+}
+
+/** A custom-authentication topic permission (as AddCustomAuthPermission adds one). */
+export interface CustomPermissionConfig {
+  /** `USER`: `identity` is a username; `CLIENT`: a client id. */
+  identityType: 'USER' | 'CLIENT';
+  identity: string;
+  /** A topic filter (`+`/`#` allowed). */
+  topic: string;
+  permitAction: 'PUB' | 'SUB' | 'PUB_SUB';
+  effect: 'ALLOW' | 'DENY';
 }
 
 /** A token issued ahead of time (as if by ApplyToken). */
@@ -107,6 +131,21 @@ export interface BrokerConfig {
   accessKeys?: readonly AccessKeyConfig[];
   devices?: readonly DeviceConfig[];
   customIdentities?: readonly CustomIdentityConfig[];
+  /** Custom-authentication permissions beyond each identity's `permissions` (DENY rules, client-id rules). */
+  customPermissions?: readonly CustomPermissionConfig[];
+  /** Client ids refused at CONNECT (the custom-authentication connection blacklist). */
+  connectBlacklist?: readonly string[];
+  /**
+   * The instance's Group IDs. Given (even empty), a CONNECT whose GroupId is not among them (or was
+   * deleted with DeleteGroupId) is refused, as the service does; absent, every GroupId is accepted and
+   * CreateGroupId/ListGroupId still keep the list.
+   */
+  groupIds?: readonly string[];
+  /**
+   * HTTP authentication: the endpoint asked about every CONNECT the identities above do not claim
+   * (a custom username, or a `Mode|Id|Instance` Username whose AccessKey or device key is not configured).
+   */
+  httpAuth?: HttpAuthConfig;
   tokens?: readonly TokenConfig[];
   /** What DeviceCredential clients may do. Default: every topic, both actions. */
   devicePermissions?: PermissionsConfig;

@@ -35,6 +35,22 @@ export const DISCONNECT_REASON = {
   SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: 0x9e,
 } as const;
 
+/**
+ * A Reason String with each DISCONNECT: it says why in words, and some clients (paho-mqtt 1.6) read
+ * the reason code of a DISCONNECT only when the packet has more than the code.
+ */
+const DISCONNECT_TEXT: Readonly<Record<number, string>> = {
+  [DISCONNECT_REASON.PROTOCOL_ERROR]: 'Protocol error',
+  [DISCONNECT_REASON.NOT_AUTHORIZED]: 'Not authorized',
+  [DISCONNECT_REASON.SESSION_TAKEN_OVER]: 'Session taken over',
+  [DISCONNECT_REASON.TOPIC_FILTER_INVALID]: 'Topic filter invalid',
+  [DISCONNECT_REASON.TOPIC_NAME_INVALID]: 'Topic name invalid',
+  [DISCONNECT_REASON.TOPIC_ALIAS_INVALID]: 'Topic alias invalid',
+  [DISCONNECT_REASON.PACKET_TOO_LARGE]: 'Packet too large',
+  [DISCONNECT_REASON.RETAIN_NOT_SUPPORTED]: 'Retained messages are not supported',
+  [DISCONNECT_REASON.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED]: 'Shared subscriptions are not supported',
+};
+
 /** How long a graceful end may take before the socket is cut. */
 const GRACE_MS = 2_000;
 /** Bytes buffered while waiting for a complete CONNECT. */
@@ -99,7 +115,8 @@ export class ClientConnection extends Duplex {
    */
   sendDisconnect(reasonCode: number): void {
     if (this.protocolVersion !== 5 || this.#raw.destroyed || this.#raw.writableEnded) return;
-    const bytes = this.#generate({ cmd: 'disconnect', reasonCode }, 5);
+    const reasonString = DISCONNECT_TEXT[reasonCode];
+    const bytes = this.#generate({ cmd: 'disconnect', reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }, 5);
     if (bytes) this.#writeRaw(bytes);
   }
 
@@ -241,8 +258,10 @@ export class ClientConnection extends Duplex {
         const { properties, ...rest } = packet;
         const alias = properties?.topicAlias;
         if (alias !== undefined) {
-          // Aliases 1..maximum, set by a PUBLISH naming the topic, used by one with an empty topic.
-          if (alias === 0 || alias > this.#limits.topicAliasMaximum) return this.#fail(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
+          // Aliases 1..maximum, set by a PUBLISH naming the topic, used by one with an empty topic. Past
+          // the maximum ApsaraMQ closes the connection with "a topic name error" (its topic alias page).
+          if (alias > this.#limits.topicAliasMaximum) return this.#fail(DISCONNECT_REASON.TOPIC_NAME_INVALID);
+          if (alias === 0) return this.#fail(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
           if (rest.topic) this.#aliases.set(alias, rest.topic);
           else if (this.#aliases.has(alias)) rest.topic = this.#aliases.get(alias)!;
           else return this.#fail(DISCONNECT_REASON.PROTOCOL_ERROR);

@@ -9,7 +9,8 @@ import type { AuthResult } from './auth/types.js';
 import { authorizeForward, authorizePublish, authorizeSubscribe } from './authorization.js';
 import { DISCONNECT_REASON, type ClientConnection } from './connection.js';
 import type { BrokerCore } from './core.js';
-import { _unauthorized, cancelTimers, sessionInfo, type AedesClientInternals, type Session } from './session.js';
+import { _runAt } from './clock.js';
+import { _unauthorized, cancelTimers, kick, sessionInfo, type AedesClientInternals, type Session } from './session.js';
 import { scheduleToken } from './token-lifecycle.js';
 import { p2pTopic } from '../protocol/topics.js';
 
@@ -115,6 +116,9 @@ function onReady(core: BrokerCore, session: Session): void {
   session.p2p = { filter: p2pTopic('+', session.clientId), deliver };
   core.aedes.subscribe(session.p2p.filter, deliver, () => {});
   for (const held of session.tokens.values()) scheduleToken(core, session, held);
+  const { expireAt } = session.identity;
+  // HTTP authentication's expireAt: the session ends then (no notice: the mode has none).
+  if (expireAt !== undefined) session.expiry = _runAt(expireAt, () => void kick(core, session, undefined), core.now, core.timers);
   core.emit('clientConnected', sessionInfo(session));
 }
 

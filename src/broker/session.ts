@@ -23,6 +23,8 @@ export interface Session {
   tokens: Map<TokenType, HeldToken>;
   /** Token expiry notice and expiry, by token type: their cancel functions. */
   readonly timers: Map<TokenType, Array<() => void>>;
+  /** Cancels the end of the session at the identity's `expireAt` (HTTP authentication), when one is set. */
+  expiry?: () => void;
   closing: boolean;
   /** Set by {@link kick}: resolves once the last notice is written and the connection is ending. */
   kicking?: Promise<void>;
@@ -63,8 +65,12 @@ export function sessionInfo(session: Session): SessionInfo {
   };
 }
 
-/** Cancels the token timers of a session (of one type, or all). */
+/** Cancels the token timers of a session (of one type, or all, the session's expiry included). */
 export function cancelTimers(session: Session, type?: TokenType): void {
+  if (type === undefined && session.expiry) {
+    session.expiry();
+    delete session.expiry;
+  }
   for (const [t, cancels] of session.timers) {
     if (type !== undefined && t !== type) continue;
     for (const cancel of cancels) cancel();

@@ -9,6 +9,8 @@ import { _own, _requireOptions, _requireString } from '../credentials/validate.j
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
+import { systemClock, type Clock } from './clock.js';
+import { _checkClock } from './tuning.js';
 
 /** Credentials with an optional expiry (UNIX ms), as a provider hands them out. */
 export interface ProvidedCredentials extends Credentials {
@@ -24,6 +26,11 @@ export interface ProviderContext {
   clientId: string;
   instanceId: string;
   reason: RefreshReason;
+  /**
+   * Aborted when the session stops waiting for this answer (it took longer than
+   * `credentialsTimeout`, or the client was ended); pass it on to `fetch` and the like.
+   */
+  signal?: AbortSignal;
 }
 
 /** Anything that yields fresh credentials. Called single-flight: never twice at once for one connection. */
@@ -64,19 +71,29 @@ export function deviceProvider(options: DeviceCredentialsOptions): CredentialsPr
   return signedOnce(deviceCredentials(options));
 }
 
+/** Options of {@link remoteCredentials}. */
+export interface RemoteCredentialsOptions {
+  /** Abandon a request that has not been answered within this (ms). Default 10 s. */
+  timeout?: number;
+  /** Clock and timers for the timeout; injectable for tests. */
+  clock?: Clock;
+}
+
 /**
  * A provider that asks a credential server (see `createCredentialHandler` in
  * `apsaramq-mqtt-auth/server`) for credentials: `POST url` with JSON `{ clientId, instanceId, reason }`
  * unless `init` supplies its own body. The server signs or applies for tokens, so the page never
  * holds an AccessKey secret. Non-2xx answers become `ERR_CREDENTIALS_UNAVAILABLE` carrying the
- * server's error code.
+ * server's error code and the HTTP status as `returnCode`; so does a request that was not answered
+ * within `options.timeout` (it is aborted, and the session asks again after a backoff).
  *
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad `url` or `options`.
  * @example
  * ```ts
- * const client = await connectAsync({ instanceId, clientId, credentials: remoteCredentials('/api/mqtt-credentials') })
+ * const client = await connectAsync({ instanceId, clientId, credentials: remoteCredentials('/api/mqtt-credentials', {}, { timeout: 5000 }) })
  * ```
  */
-export function remoteCredentials(url: string | URL, init: RequestInit = {}): CredentialsProvider {
+export function remoteCredentials(url: string | URL, init: RequestInit = {}, options: RemoteCredentialsOptions = {}): CredentialsProvider {
   if (typeof url !== 'string' && !(url instanceof URL)) throw _mustBe('url', 'a string or URL', url);
   init = _requireOptions(init, 'init');
   try {
@@ -84,36 +101,55 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}): Cr
   } catch {
     throw _invalid('init.headers', 'must be valid request headers');
   }
+  const { timeout = 10_000, clock: givenClock } = _requireOptions(options, 'options');
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) throw _invalid('timeout', 'must be a finite number of milliseconds above 0');
+  const clock = _checkClock(givenClock) ?? systemClock;
   return async (context) => {
+    if (!context || typeof context !== 'object') throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+    const { signal: _ignored, ...fields } = context;
     let sentBody: string | undefined;
     try {
-      sentBody = JSON.stringify(context);
+      sentBody = JSON.stringify(fields);
     } catch {
       // not JSON (a BigInt, a cycle): refused below
     }
-    if (!context || typeof context !== 'object' || sentBody === undefined) throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+    if (sentBody === undefined) throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
-    const fail = (detail: string, options?: ApsaraMqttAuthErrorOptions) =>
-      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server ${detail}`, options);
-    let response: Response;
+    const fail = (detail: string, errorOptions?: ApsaraMqttAuthErrorOptions) =>
+      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server${where(url)} ${detail}`, errorOptions);
+    // One signal for the caller's (the session's) abort, the app's own `init.signal` and the timeout.
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    let timedOut = false;
+    const timer = clock.setTimeout(() => ((timedOut = true), abort()), timeout);
+    const signals = [context.signal, init.signal].filter((s): s is AbortSignal => typeof s?.addEventListener === 'function');
+    for (const signal of signals) {
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+    }
     try {
-      response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? sentBody });
-    } catch {
-      // Its error is not kept: a fetch (a polyfill, a wrapper) may quote what it was asked to send,
-      // headers and body included. Browsers say no more than "Failed to fetch" anyway.
-      throw fail(`${where(url)} could not be reached (network error, or a CORS refusal)`);
+      let response: Response;
+      try {
+        response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? sentBody, signal: controller.signal });
+      } catch {
+        // Its error is not kept: a fetch (a polyfill, a wrapper) may quote what it was asked to send,
+        // headers and body included. Browsers say no more than "Failed to fetch" anyway.
+        throw fail(timedOut ? `did not answer within ${timeout} ms` : 'could not be reached (network error, or a CORS refusal)');
+      }
+      const answer = await response.json().catch(ignore);
+      if (timedOut) throw fail(`did not answer within ${timeout} ms`);
+      if (!response.ok) {
+        const error = _own(answer, 'error');
+        const code = quote(_own(error, 'code'), 64);
+        const message = quote(_own(error, 'message'), 300);
+        throw fail(`answered ${response.status}${code && ` ${code}`}${message && `: ${message}`}`, { returnCode: response.status });
+      }
+      return _checkProvided(answer, 'response');
+    } finally {
+      clock.clearTimeout(timer);
+      for (const signal of signals) signal.removeEventListener('abort', abort);
     }
-    const body = await response.json().catch(ignore);
-    if (!response.ok) {
-      const error = _own(body, 'error');
-      const code = quote(_own(error, 'code'), 64);
-      const message = quote(_own(error, 'message'), 300);
-      throw fail(`answered ${response.status}${code && ` ${code}`}${message && `: ${message}`}`, {
-        returnCode: response.status,
-      });
-    }
-    return _checkProvided(body, 'response');
   };
 }
 

@@ -52,6 +52,8 @@ export type TokenInvalidReason =
   | 'permission-type-mismatch'
   | 'invalid-signature'
   | 'invalid-account-permission'
+  /** Not a notice: the broker refused a publish or subscribe with an MQTT reason code (`code`). */
+  | 'not-authorized'
   | 'unknown';
 
 /** The documented codes, by number. */
@@ -67,11 +69,26 @@ export const TOKEN_INVALID_REASONS: Readonly<Record<number, TokenInvalidReason>>
 
 /** Payload of the `tokenInvalid` event. */
 export interface TokenInvalidNotice {
+  /** The notice's code; for a refusal by MQTT reason code (reason `not-authorized`), that code (e.g. 135 = 0x87). */
   code: number;
   reason: TokenInvalidReason;
   /** The token type the notice is about (`R`, `W`, `RW`), when the broker says. */
   type?: string;
+  /**
+   * The call the broker refused, when the session could tell: the notice names none, so it is the
+   * oldest publish or subscribe still unanswered when the broker cut the connection.
+   */
+  action?: 'publish' | 'subscribe';
+  /** The topic (or topic filter) of that call. */
+  topic?: string;
 }
+
+/**
+ * @internal Whether a `tokenInvalidNotice` code calls for new credentials. Codes 4 and 5 say a call
+ * went outside what the token allows: the token itself is fine, and a new one would be the same.
+ */
+export const _needsFreshCredentials = (code: number): boolean =>
+  code !== TOKEN_INVALID_CODES.RESOURCE_MISMATCH && code !== TOKEN_INVALID_CODES.PERMISSION_TYPE_MISMATCH;
 
 /** Payload of the `tokenExpiring` event. */
 export interface TokenExpireNotice {

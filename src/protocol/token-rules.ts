@@ -17,8 +17,14 @@ export type Action = 'R' | 'W';
 
 /** The most topics one token may name. */
 export const MAX_TOKEN_RESOURCES = 100;
-/** The shortest lifetime ApplyToken accepts, in milliseconds. */
+/** The shortest lifetime ApplyToken accepts, in milliseconds, counted from when the service receives the call. */
 export const MIN_TOKEN_TTL = 60_000;
+/**
+ * The shortest token lifetime to ask for, in milliseconds: ApplyToken's 60 s plus 10 s for the time
+ * between computing `ExpireTime` and the service receiving it (network, clock skew). A token issuer
+ * refuses a shorter `ttl` when it is created; `npm start`'s `DEMO_TOKEN_TTL_MS` the same.
+ */
+export const MIN_TOKEN_LIFETIME = MIN_TOKEN_TTL + 10_000;
 /** The longest lifetime ApplyToken grants, in milliseconds (the service cuts longer ones to this). */
 export const MAX_TOKEN_TTL = 30 * 24 * 60 * 60_000;
 

@@ -50,7 +50,7 @@ export type BodyProblem = 'too-large' | 'unreadable';
 
 /**
  * @internal The body as text, read chunk by chunk so that a body larger than `max` bytes is
- * refused without being held in memory. Takes a Request or a Response.
+ * refused without being held in memory. Works on a `Request` or a `Response`.
  */
 export async function _readBody(request: Pick<Request, 'headers' | 'body'>, max: number): Promise<string | BodyProblem> {
   const declared = Number(request.headers.get('content-length') ?? '0');

@@ -79,3 +79,31 @@ export class DeviceCredential {
     return this.#secret;
   }
 }
+
+/** A custom-authentication identity from QueryCustomAuthIdentity; the secret is behind a getter. */
+export class CustomIdentity {
+  /** The username clients connect with. */
+  readonly username: string;
+  /** `USER` (any client id) or `CLIENT` (one client id). */
+  readonly identityType: 'USER' | 'CLIENT';
+  /** For `CLIENT` identities. */
+  readonly clientId?: string;
+  /** How the password is checked. */
+  readonly signMode: 'ORIGIN' | 'SIGNED';
+  readonly #secret: string;
+
+  /** @internal Made by the client, not by callers. */
+  constructor(secret: string, info: Omit<CustomIdentity, 'secret'>) {
+    this.#secret = secret;
+    this.username = info.username;
+    this.identityType = info.identityType;
+    if (info.clientId !== undefined) this.clientId = info.clientId;
+    this.signMode = info.signMode;
+    Object.freeze(this);
+  }
+
+  /** The identity's secret (what `customCredentials()` signs with in `SIGNED` mode). */
+  get secret(): string {
+    return this.#secret;
+  }
+}

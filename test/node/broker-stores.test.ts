@@ -6,6 +6,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signatureCredentials } from '../../src/index.js';
 import { Authenticator } from '../../src/broker/auth/authenticator.js';
+import { customAuthFromConfig } from '../../src/broker/auth/custom.js';
+import { CustomAuthStore } from '../../src/broker/custom-auth.js';
 import { _safeEqual } from '../../src/broker/auth/types.js';
 import { parseTokenPassword } from '../../src/protocol/token-password.js';
 import { _runAt, createManualClock } from '../../src/broker/clock.js';
@@ -151,7 +153,7 @@ describe('Authenticator', () => {
   const auth = new Authenticator({
     instanceId: 'mqtt-x',
     accessKeys: [{ accessKeyId: 'AK', accessKeySecret: SECRET }],
-    customIdentities: [{ username: 'Signature|AK|mqtt-x', secret: 'custom', signMode: 'ORIGIN' }],
+    customAuth: customAuthFromConfig({ customIdentities: [{ username: 'Signature|AK|mqtt-x', secret: 'custom', signMode: 'ORIGIN' }] }),
     devices,
     tokens,
   });
@@ -175,7 +177,7 @@ describe('Authenticator', () => {
   });
 
   it('refuses a bad configuration naming the field, without echoing a secret', () => {
-    const make = (accessKeys: unknown) => () => new Authenticator({ instanceId: 'x', accessKeys: accessKeys as never, devices, tokens });
+    const make = (accessKeys: unknown) => () => new Authenticator({ instanceId: 'x', accessKeys: accessKeys as never, devices, tokens, customAuth: new CustomAuthStore() });
     expect(make([{ accessKeyId: 'A', accessKeySecret: '' }])).toThrow(expect.objectContaining({ field: 'accessKeys[0].accessKeySecret' }));
     expect(make([{ accessKeyId: 'A B', accessKeySecret: SECRET }])).toThrow(expect.objectContaining({ field: 'accessKeys[0].accessKeyId' }));
     expect(make([{ accessKeyId: 'A', accessKeySecret: SECRET }, { accessKeyId: 'A', accessKeySecret: SECRET }])).toThrow(

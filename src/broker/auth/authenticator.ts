@@ -1,19 +1,24 @@
 /**
- * Checking a CONNECT's Username and Password the way ApsaraMQ does: the client id rules first, then
- * the modes that recognise their own Usernames (custom identities, and any mode added through
- * `modes`), then the `Label|Id|Instance` modes (Signature, Token, DeviceCredential) by the label
- * `src/protocol/username.ts` parses. Expected passwords are recomputed with the SDK's own builders
- * and compared in constant time.
+ * Checking a CONNECT's Username and Password the way ApsaraMQ does: the client id rules first, the
+ * connection blacklist and the Group IDs (when the config lists them), then the modes that recognise
+ * their own Usernames (custom identities, and any mode added through `modes`), then the
+ * `Label|Id|Instance` modes (Signature, Token, DeviceCredential) by the label `src/protocol/username.ts`
+ * parses, and last the HTTP-authentication endpoint, for what none of those claims. Expected
+ * passwords are recomputed with the SDK's own builders and compared in constant time.
  * @module
  */
 import { validateClientId } from '../../credentials/client-id.js';
 import { parseUsername } from '../../protocol/username.js';
 import type { TokenType } from '../../protocol/token-password.js';
-import { _checkPermissions, _ownConfig, type AccessKeyConfig, type CustomIdentityConfig, type PermissionsConfig } from '../config.js';
+import { _checkPermissions, _ownConfig, type AccessKeyConfig, type PermissionsConfig } from '../config.js';
+import type { CustomAuthStore } from '../custom-auth.js';
 import type { DeviceStore } from '../devices.js';
+import type { GroupStore } from '../groups.js';
+import { _checkHttpAuth, type HttpAuthConfig } from '../http-auth.js';
 import type { TokenStore } from '../tokens.js';
 import { AccessKeys } from './access-keys.js';
 import { CustomMode } from './custom.js';
+import { HttpAuthMode } from './http.js';
 import { DeviceMode } from './device.js';
 import { SignatureMode } from './signature.js';
 import { TokenMode, type TokenCheckResult } from './token.js';
@@ -23,10 +28,17 @@ import { _refuse, type AuthResult, type ModeAuthenticator } from './types.js';
 export interface AuthenticatorOptions {
   instanceId: string;
   accessKeys?: readonly AccessKeyConfig[];
-  customIdentities?: readonly CustomIdentityConfig[];
   devicePermissions?: PermissionsConfig;
   devices: DeviceStore;
   tokens: TokenStore;
+  /** Custom identities, their permissions and the connection blacklist. */
+  customAuth: CustomAuthStore;
+  /** The instance's Group IDs (checked when enforced). */
+  groups?: GroupStore;
+  /** The HTTP-authentication endpoint, for CONNECTs no other mode claims. */
+  httpAuth?: HttpAuthConfig;
+  /** The clock (for HTTP authentication's expireAt). Default `Date.now`. */
+  now?: () => number;
   /**
    * More modes that recognise their own CONNECTs, asked in order after the configured custom
    * identities and before the `Label|Id|Instance` modes.
@@ -45,6 +57,10 @@ export class Authenticator {
   readonly #signature: SignatureMode;
   readonly #token: TokenMode;
   readonly #device: DeviceMode;
+  readonly #devices: DeviceStore;
+  readonly #customAuth: CustomAuthStore;
+  readonly #groups: GroupStore | undefined;
+  readonly #http: HttpAuthMode | undefined;
 
   /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the config field at fault. */
   constructor(options: AuthenticatorOptions) {
@@ -53,7 +69,11 @@ export class Authenticator {
     options = _ownConfig(options);
     this.#instanceId = options.instanceId;
     this.#keys = new AccessKeys(options.accessKeys);
-    this.#recognising = [new CustomMode(options.customIdentities), ...(options.modes ?? [])];
+    this.#customAuth = options.customAuth;
+    this.#groups = options.groups;
+    this.#devices = options.devices;
+    this.#http = options.httpAuth === undefined ? undefined : new HttpAuthMode(_checkHttpAuth(options.httpAuth), options.now ?? Date.now);
+    this.#recognising = [new CustomMode(options.customAuth), ...(options.modes ?? [])];
     this.#signature = new SignatureMode(options.instanceId, this.#keys);
     this.#token = new TokenMode(this.#keys, options.tokens);
     this.#device = new DeviceMode(options.instanceId, options.devices, _checkPermissions(options.devicePermissions, 'devicePermissions'));
@@ -68,6 +88,8 @@ export class Authenticator {
   async authenticate(username: string | undefined, password: string | undefined, clientId: string): Promise<AuthResult> {
     const validation = validateClientId(clientId);
     if (!validation.valid) return _refuse('bad-client-id', validation.problems[0]!.message);
+    if (this.#customAuth.isBlocked(clientId)) return _refuse('not-authorized', 'the client id is on the connection blacklist');
+    if (this.#groups && !this.#groups.admits(validation.groupId!)) return _refuse('not-authorized', `GroupId ${validation.groupId} does not exist on this instance (CreateGroupId)`);
     if (username === undefined || username.length === 0) return _refuse('bad-credentials', 'no Username');
     if (password === undefined || password.length === 0) return _refuse('bad-credentials', 'no Password');
 
@@ -81,6 +103,7 @@ export class Authenticator {
     }
 
     const parsed = parseUsername(username);
+    if (this.#http && !this.#claims(parsed)) return this.#http.authenticate({ username, password, clientId });
     if (parsed.mode === 'custom') return _refuse('bad-credentials', 'Username is neither <Mode>|<Id>|<InstanceId> nor a registered custom identity');
     if (parsed.problems.length) return _refuse('bad-credentials', parsed.problems[0]!);
     const id = parsed.id!;
@@ -89,6 +112,12 @@ export class Authenticator {
     if (parsed.mode === 'signature') return this.#signature.authenticate(id, password, clientId);
     if (parsed.mode === 'device') return this.#device.authenticate(id, password, clientId);
     return this.#token.authenticate(id, password);
+  }
+
+  /** Does a built-in mode own this Username: a `Label|Id|Instance` whose AccessKey or device key is configured? */
+  #claims(parsed: ReturnType<typeof parseUsername>): boolean {
+    if (parsed.mode === 'custom' || parsed.problems.length || parsed.id === undefined) return false;
+    return parsed.mode === 'device' ? this.#devices._byKeyId(parsed.id) !== undefined : this.#keys.has(parsed.id);
   }
 
   /** Checks a token sent in `$SYS/uploadToken` by a Token-mode client of AccessKey `accessKeyId`. */

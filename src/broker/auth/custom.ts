@@ -1,43 +1,84 @@
 /**
- * Custom identities from the broker config: a registered username (no `Label|Id|Instance` form) and
- * its secret; sign mode ORIGIN (the Password is the secret) or SIGNED (Base64(HMAC-SHA1(secret,
- * ClientId))). A registered username wins over the `Label|Id|Instance` reading.
+ * Custom identities: a registered username (no `Label|Id|Instance` form) and its secret, for every
+ * client id (`USER`) or one (`CLIENT`); sign mode ORIGIN (the Password is the secret) or SIGNED
+ * (Base64(HMAC-SHA1(secret, ClientId))). They live in the broker's {@link CustomAuthStore}, filled
+ * from the config and changed through the OpenAPI; a registered username wins over the
+ * `Label|Id|Instance` reading. What a custom client may do is read from the store's permissions at
+ * each PUBLISH, SUBSCRIBE and delivery, so permission changes apply to connected clients at once.
  * @module
  */
 import { customCredentials } from '../../credentials/custom.js';
-import { _invalid } from '../../errors.js';
-import { permissionsPolicy, type AccessPolicy } from '../access.js';
-import { _checkList, _checkPermissions, _checkSecret, type CustomIdentityConfig } from '../config.js';
+import { ApsaraMqttAuthError } from '../../errors.js';
+import { _checkList, _checkPermissions, type CustomIdentityConfig, type CustomPermissionConfig } from '../config.js';
+import { CustomAuthStore, type PermitAction } from '../custom-auth.js';
+import { rulesPolicy } from '../rules.js';
 import { _refuse, _safeEqual, type AuthResult, type ConnectCredentials, type ModeAuthenticator } from './types.js';
 
-interface CustomSecret {
-  readonly secret: string;
-  readonly signMode: 'ORIGIN' | 'SIGNED';
-  readonly access: AccessPolicy;
+const PERMIT: Readonly<Record<string, PermitAction>> = { R: 'SUB', W: 'PUB', 'R,W': 'PUB_SUB', 'W,R': 'PUB_SUB' };
+
+/** Re-throws a store error with the config field in front (`customIdentities[2].clientId`). */
+function inField<T>(field: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ApsaraMqttAuthError && error.field !== undefined) {
+      throw new ApsaraMqttAuthError(error.code, `${field}.${error.message}`, { field: `${field}.${error.field}`, cause: error.cause });
+    }
+    if (error instanceof Error && error.name === 'CustomAuthCapacityError') throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${field} is over the custom-auth capacity`, { field });
+    throw error;
+  }
 }
 
-/** Checks CONNECTs whose Username is a configured custom identity; passes on the others. */
-export class CustomMode implements ModeAuthenticator {
-  readonly #identities = new Map<string, CustomSecret>();
+/**
+ * The custom-auth store of a broker config: `customIdentities` (their `permissions` as ALLOW
+ * permissions), `customPermissions` and `connectBlacklist`.
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the setting (`customIdentities[1].signMode`).
+ */
+export function customAuthFromConfig(config: {
+  customIdentities?: readonly CustomIdentityConfig[];
+  customPermissions?: readonly CustomPermissionConfig[];
+  connectBlacklist?: readonly string[];
+}): CustomAuthStore {
+  const store = new CustomAuthStore();
+  _checkList(config.customIdentities, 'customIdentities').forEach((c, i) => {
+    const field = `customIdentities[${i}]`;
+    const identity = inField(field, () =>
+      store.addIdentity({
+        username: c?.username,
+        secret: c?.secret,
+        signMode: c?.signMode,
+        ...(c?.identityType === undefined ? {} : { identityType: c.identityType }),
+        ...(c?.clientId === undefined ? {} : { clientId: c.clientId }),
+      }),
+    );
+    const permissions = _checkPermissions(c.permissions, `${field}.permissions`);
+    if (!permissions) return;
+    const permitAction = PERMIT[[...permissions.actions].sort().join(',')]!;
+    const owner = identity.IdentityType === 'CLIENT' ? identity.ClientId! : identity.Username;
+    for (const topic of permissions.resources) {
+      if (store.permissions({ identityType: identity.IdentityType, identity: owner, topic }).length) continue;
+      inField(`${field}.permissions`, () => store.addPermission({ identityType: identity.IdentityType, identity: owner, topic, permitAction, effect: 'ALLOW' }));
+    }
+  });
+  _checkList(config.customPermissions, 'customPermissions').forEach((p, i) => inField(`customPermissions[${i}]`, () => store.addPermission(p)));
+  _checkList(config.connectBlacklist, 'connectBlacklist').forEach((clientId, i) => inField(`connectBlacklist[${i}]`, () => store.block(clientId)));
+  return store;
+}
 
-  /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming `customIdentities[i].<field>`. */
-  constructor(config: readonly CustomIdentityConfig[] | undefined) {
-    _checkList(config, 'customIdentities').forEach((c, i) => {
-      const field = `customIdentities[${i}]`;
-      const username = _checkSecret(c?.username, `${field}.username`);
-      if (this.#identities.has(username)) throw _invalid(`${field}.username`, `repeats ${JSON.stringify(username)}`);
-      if (c.signMode !== 'ORIGIN' && c.signMode !== 'SIGNED') throw _invalid(`${field}.signMode`, 'must be "ORIGIN" or "SIGNED"');
-      const permissions = _checkPermissions(c.permissions, `${field}.permissions`);
-      this.#identities.set(username, { secret: _checkSecret(c.secret, `${field}.secret`), signMode: c.signMode, access: permissionsPolicy(permissions && [permissions]) });
-    });
+/** Checks CONNECTs whose Username is a custom identity of the store; passes on the others. */
+export class CustomMode implements ModeAuthenticator {
+  readonly #store: CustomAuthStore;
+
+  constructor(store: CustomAuthStore) {
+    this.#store = store;
   }
 
   async authenticate({ username, password, clientId }: ConnectCredentials): Promise<AuthResult | undefined> {
-    const custom = this.#identities.get(username);
+    const custom = this.#store._find(username, clientId);
     if (!custom) return undefined;
     const expected =
       custom.signMode === 'ORIGIN' ? custom.secret : (await customCredentials({ username, secret: custom.secret, clientId, signMode: 'SIGNED' })).password;
     if (!_safeEqual(password, expected)) return _refuse('bad-credentials', `custom identity password does not match (sign mode ${custom.signMode})`);
-    return { ok: true, identity: { mode: 'Custom', id: username, access: custom.access } };
+    return { ok: true, identity: { mode: 'Custom', id: username, access: rulesPolicy(() => this.#store.rulesFor(username, clientId)) } };
   }
 }

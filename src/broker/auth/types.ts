@@ -9,8 +9,8 @@ import type { AccessPolicy } from '../access.js';
 import type { Permissions } from '../acl.js';
 import type { TokenInfo } from '../tokens.js';
 
-/** The auth modes the broker knows. */
-export type AuthMode = 'Signature' | 'Token' | 'DeviceCredential' | 'Custom';
+/** The auth modes the broker knows (`HttpAuth`: decided by the HTTP-authentication endpoint). */
+export type AuthMode = 'Signature' | 'Token' | 'DeviceCredential' | 'Custom' | 'HttpAuth';
 
 /** A token a client presented, once checked. The token string stays inside the broker. */
 export interface HeldToken {
@@ -23,8 +23,10 @@ export interface HeldToken {
 /** Who connected, once authenticated. */
 export interface Identity {
   readonly mode: AuthMode;
-  /** The AccessKey id, DeviceAccessKeyId or custom username (public, never a secret). */
+  /** The AccessKey id, DeviceAccessKeyId or custom / HTTP-authenticated username (public, never a secret). */
   readonly id: string;
+  /** When the broker ends the session (HTTP authentication's `expireAt`), UNIX ms. */
+  readonly expireAt?: number;
   /**
    * What the client may do. Token mode: the held tokens decide instead (they change in band, see
    * `tokens`), and this is the policy of the tokens presented at CONNECT.
