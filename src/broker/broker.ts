@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import { topicProblem } from '../protocol/topics.js';
 import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { customAuthFromConfig } from './auth/custom.js';
@@ -252,6 +253,12 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   }
 
   publish(message: { topic: string; payload: Uint8Array | string; qos?: 0 | 1 }): Promise<void> {
+    if (message === null || typeof message !== 'object') return Promise.reject(_invalid('message', 'must be { topic, payload, qos? }'));
+    message = Object.assign(Object.create(null), message) as typeof message;
+    const problem = topicProblem(message.topic);
+    if (problem) return Promise.reject(_invalid('topic', problem));
+    if (typeof message.payload !== 'string' && !(message.payload instanceof Uint8Array)) return Promise.reject(_invalid('payload', 'must be a string or a Uint8Array'));
+    if (message.qos !== undefined && message.qos !== 0 && message.qos !== 1) return Promise.reject(_invalid('qos', 'must be 0 or 1'));
     const payload = typeof message.payload === 'string' ? Buffer.from(message.payload, 'utf8') : Buffer.from(message.payload);
     const packet = { cmd: 'publish' as const, topic: message.topic, payload, qos: message.qos ?? 1, retain: false, dup: false };
     return new Promise((resolve, reject) => this.#core.aedes.publish(packet, (error) => (error ? reject(error) : resolve())));

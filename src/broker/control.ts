@@ -105,6 +105,14 @@ const notFound = (what: string) => _jsonError(404, 'ERR_NOT_FOUND', what);
  */
 export function createControlRoutes(target: ControlTarget): RouteHandler {
   if (target === null || typeof target !== 'object') throw _invalid('target', 'must be the broker (or a ControlTarget)');
+  const t = target as unknown as Record<string, unknown>;
+  const shaped =
+    typeof t.instanceId === 'string' &&
+    typeof t.urls === 'function' &&
+    typeof t.sessions === 'function' &&
+    ['apply', 'query', 'revoke', 'describe'].every((m) => typeof (t.tokens as Record<string, unknown> | null)?.[m] === 'function') &&
+    ['register', 'get', 'refresh', 'unregister'].every((m) => typeof (t.devices as Record<string, unknown> | null)?.[m] === 'function');
+  if (!shaped) throw _invalid('target', 'must be the broker (or a ControlTarget: instanceId, tokens, devices, urls(), sessions())');
   const secret = _controlSecret(target);
   return async (request) => {
     if (typeof request?.url !== 'string' || typeof request.headers?.get !== 'function') throw _invalid('request', 'must be a fetch-standard Request');

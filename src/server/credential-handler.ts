@@ -176,7 +176,7 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
   const instanceId = _requireSegment(options.instanceId, 'instanceId');
   const issuer = options.tokenIssuer;
   if (issuer !== undefined && (issuer === null || typeof issuer.issue !== 'function')) throw _invalid('tokenIssuer', 'must be a token issuer (see createTokenIssuer)');
-  if (issuer && issuer.instanceId !== instanceId) throw _invalid('tokenIssuer', `issues tokens for instance ${issuer.instanceId}, not ${instanceId}`);
+  if (issuer && issuer.instanceId !== instanceId) throw _invalid('tokenIssuer', 'issues tokens for another instance than instanceId');
   const accessKeySecret = options.accessKeySecret === undefined ? undefined : _requireString(options.accessKeySecret, 'accessKeySecret');
   const accessKeyIdGiven = options.accessKeyId ?? issuer?.accessKeyId;
   const accessKeyId = accessKeyIdGiven === undefined ? undefined : _requireSegment(accessKeyIdGiven, 'accessKeyId');

@@ -54,5 +54,5 @@ export class OpenApiError extends ApsaraMqttAuthError {
  * ApsaraMQ for MQTT error-code table) and the gateway's (`Throttling`, `Throttling.User`, …).
  */
 export function isThrottlingCode(code: string | undefined): boolean {
-  return code !== undefined && (/^Throttling(\.|$)/.test(code) || /OverFlow$/.test(code));
+  return typeof code === 'string' && (/^Throttling(\.|$)/.test(code) || /OverFlow$/.test(code));
 }

@@ -94,7 +94,8 @@ export class CustomIdentity {
 
   /** @internal Made by the client, not by callers. */
   constructor(secret: string, info: Omit<CustomIdentity, 'secret'>) {
-    this.#secret = secret;
+    info = _requireOptions(info, 'info');
+    this.#secret = _requireString(secret, 'secret');
     this.username = info.username;
     this.identityType = info.identityType;
     if (info.clientId !== undefined) this.clientId = info.clientId;

@@ -6,7 +6,7 @@
  * window, and with a shared store (`createRedisTokenStore`) one call serves every process.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
 import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
 import type { ApplyTokenOptions } from './onsmqtt-client.js';
@@ -230,6 +230,16 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     if (delay > 0) await sleep(delay);
   };
 
+  /** ApplyToken through the caller's applier: what it throws that is not ours becomes an OpenApiError (kept as its cause). */
+  const applied = async (request: ApplyTokenOptions): Promise<unknown> => {
+    try {
+      return await client.applyToken(request);
+    } catch (error) {
+      if (error instanceof ApsaraMqttAuthError) throw error;
+      throw new OpenApiError('ApplyToken: the token applier failed', { cause: error });
+    }
+  };
+
   /** Applies for the key's token (or takes one another process published meanwhile) and stores it. */
   const apply = async (key: string, resources: string[], actions: TokenActions, old: AppliedToken | undefined, flight: Flight): Promise<AppliedToken> => {
     const claim = store.claim ? await store.claim(key, fresh) : undefined;
@@ -237,7 +247,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     try {
       await admitted();
       // The applier is the caller's: an answer that is not a token is refused, not stored.
-      const token = _requireAppliedToken(await client.applyToken({ instanceId, resources, actions, expireTime: now() + ttl }));
+      const token = _requireAppliedToken(await applied({ instanceId, resources, actions, expireTime: now() + ttl }));
       if (!flight.detached) await store.set(key, token, Math.max(1, token.expiresAt - now()));
       return token;
     } catch (error) {

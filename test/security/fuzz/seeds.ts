@@ -145,6 +145,8 @@ export const PLANS: Record<string, ExportPlan> = {
   TokenStore: { hides: true, seeds: [seed({ instanceId: INSTANCE })] },
   DeviceStore: { hides: true, seeds: [seed({ instanceId: INSTANCE })] },
   createManualClock: { propagates: true, seeds: [seed(NOW)] },
+  // A rule source that is a function is the caller's: what it throws is theirs.
+  rulesPolicy: { propagates: true, seeds: [seed([{ effect: 'allow', topic: 'a/#', actions: new Set(['R', 'W']) }]), seed(() => [])] },
   createControlRoutes: {
     hides: true,
     seeds: [
