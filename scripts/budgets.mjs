@@ -25,16 +25,17 @@ const UMD_MIN = 'dist/apsaramq-mqtt-auth.umd.min.js';
 
 /** Budgets in gzip bytes (1 KB = 1024 bytes). Raising one is a decision for the lead, in review. */
 export const BUDGETS = {
-  // Was 1.5 KB (1527 B measured); issue 10's argument checks (options copied to null-prototype
-  // objects, a constructor of the error class that cannot throw) cost 122 B on this path. Raised
-  // for the lead to confirm in review.
+  // Was 1.5 KB (1533 B on main); issue 10's argument checks (options copied to null-prototype
+  // objects, an error class whose constructor cannot throw) cost 121 B on this path (1654 B).
+  // Raised for the lead to confirm in review.
   signatureCredentials: 1.625 * 1024,
   // Issue 6 asked for 5 KB; the whole client API (with the managed connection of issue 4 and the
   // noble fallback) measured 8998 B, and no part can be dropped without breaking another issue's
   // contract (see BENCHMARKS.md, "Budgets"). Issue 9's state machine, refusal ledger, publish gate,
   // provider timeouts and tuning checks brought it to 12228 B (proposed for review, not yet agreed).
-  // Until that is decided, this guards against growth.
-  umd: 12.25 * 1024,
+  // Until that is decided, this guards against growth. Issue 10's argument checks and own-property
+  // reads add 608 B (12456 → 13064 B): raised for the lead to confirm in review.
+  umd: 12.875 * 1024,
 };
 
 /** What issue 6 asked for, reported beside the enforced budget so the gap stays visible. */
