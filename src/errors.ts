@@ -78,7 +78,7 @@ export class ApsaraMqttAuthError extends Error {
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
     // Lenient by design (an error's constructor must not throw): options that are not an object
-    // count as none (Object() of them has no own property), and only own properties are read.
+    // count as none, and only their own properties are read.
     const { cause, field, returnCode } = own(options);
     // Error keeps `cause` as a non-enumerable own property.
     super(typeof message === 'string' ? message : textOf(message), cause === undefined ? undefined : { cause });

@@ -3,7 +3,6 @@
  * @module
  */
 import { _invalid } from '../errors.js';
-export { _fieldOf } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
@@ -22,7 +21,6 @@ export function _requireOptions<T>(value: T, name: string): T {
     throw _invalid(name, 'could not be read (a property getter threw)');
   }
 }
-
 
 /** @internal `object[key]` if it is the object's own property, else `undefined` (a polluted prototype adds nothing). */
 export function _own(object: unknown, key: string): unknown {

@@ -4,9 +4,9 @@
  * Pure and isomorphic; the clock and the nonce are the caller's so that requests are reproducible.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _fieldOf, _invalid } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _fieldOf, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { openApiSignature } from './signature.js';
 
 /** The parameters an RPC request carries besides the action's own. */

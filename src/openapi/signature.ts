@@ -4,11 +4,11 @@
  * isomorphic: the HMAC is the SDK's own adapter.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _fieldOf, _invalid } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _mustBe } from '../internal/bytes.js';
 import { _signClientId } from '../credentials/sign.js';
-import { _fieldOf, _requireHmac, _requireOptions, _requireString } from '../credentials/validate.js';
+import { _requireHmac, _requireOptions, _requireString } from '../credentials/validate.js';
 
 /** @internal {@link percentEncode} naming the field at fault. */
 export function _percentEncode(value: unknown, field: string): string {
