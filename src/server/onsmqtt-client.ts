@@ -240,8 +240,9 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     } catch (error) {
       const why = (error as Error | undefined)?.name === 'TimeoutError' ? `no answer within ${timeout} ms` : 'the request failed';
       throw new OpenApiError(`${named}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, {
-        // A network error can quote the URL of a GET, a caller's fetch anything it was given.
-        cause: _redactedCause(error, sensitiveForms([...sensitive, accessKeySecret])),
+        // A network error can quote the URL of a GET, a caller's fetch anything it was given: every
+        // value the request carried is masked, not only the secret ones.
+        cause: _redactedCause(error, sensitiveForms([...Object.values(signed), accessKeySecret])),
       });
     }
     const shape = response as unknown as { status?: unknown; text?: unknown } | null | undefined;

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLIENT_ID, CONTROL_SECRET, fakeMqtt, FETCH_FAKES, NOW, SECRET } from './values.js';
+import { CANARY, CLIENT_ID, CONTROL_SECRET, fakeMqtt, FETCH_FAKES, NOW, SECRET } from './values.js';
 
 /** One way to call an export. */
 export interface Seed {
@@ -58,6 +58,15 @@ const configDir = mkdtempSync(join(tmpdir(), 'fuzz-config-'));
 const configFile = join(configDir, 'broker.json');
 writeFileSync(configFile, JSON.stringify({ instanceId: INSTANCE, accessKeys: [{ accessKeyId: AK, accessKeySecret: SECRET }], tcpPort: 0, wsPort: 0, httpPort: 0 }));
 
+/**
+ * The broker a connection is for is named in its errors ("could not connect to mqtts://host:8883"):
+ * a host is public, so the canary is kept out of it.
+ */
+function publicHost(args: unknown[]): void {
+  const options = args[0] as Record<string, unknown> | null;
+  if (options !== null && typeof options === 'object' && typeof options.host === 'string' && options.host.includes(CANARY)) options.host = '127.0.0.1';
+}
+
 /** A fuzzed broker stays on loopback and on ephemeral ports: no lookup, no fixed port taken. */
 function loopbackOnly(args: unknown[]): void {
   const config = args[0];
@@ -88,16 +97,16 @@ export const PLANS: Record<string, ExportPlan> = {
     io: true,
     foreign: true,
     seeds: [
-      seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: { username: 'u', password: SECRET }, mqtt: fakeMqtt(), host: '127.0.0.1', transport: 'tcp', reconnectPeriod: 0 }),
-      seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: () => ({ username: 'u', password: SECRET, expiresAt: NOW + 60_000 }), mqtt: fakeMqtt(), host: '127.0.0.1' }),
+      { ...seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: { username: 'u', password: SECRET }, mqtt: fakeMqtt(), host: '127.0.0.1', transport: 'tcp', reconnectPeriod: 0 }), sanitize: publicHost },
+      { ...seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: () => ({ username: 'u', password: SECRET, expiresAt: NOW + 60_000 }), mqtt: fakeMqtt(), host: '127.0.0.1' }), sanitize: publicHost },
     ],
   },
   connectAsync: {
     io: true,
     foreign: true,
     seeds: [
-      seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: { username: 'u', password: SECRET }, mqtt: fakeMqtt(), host: '127.0.0.1', transport: 'tcp', reconnectPeriod: 0 }),
-      seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: Promise.resolve({ username: 'u', password: SECRET }), mqtt: fakeMqtt(), host: '127.0.0.1' }),
+      { ...seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: { username: 'u', password: SECRET }, mqtt: fakeMqtt(), host: '127.0.0.1', transport: 'tcp', reconnectPeriod: 0 }), sanitize: publicHost },
+      { ...seed({ instanceId: INSTANCE, clientId: CLIENT_ID, credentials: Promise.resolve({ username: 'u', password: SECRET }), mqtt: fakeMqtt(), host: '127.0.0.1' }), sanitize: publicHost },
     ],
   },
   staticCredentials: { seeds: [seed({ username: 'u', password: SECRET, expiresAt: NOW })] },
