@@ -92,6 +92,10 @@ describe('broker command', () => {
     expect(out()).toMatch(/MQTT over WebSocket on TLS: +wss:\/\/127\.0\.0\.1:\d+\/mqtt\n/);
     expect(out()).toMatch(/onsmqtt OpenAPI: +http:\/\/127\.0\.0\.1:\d+\/ {2}\(control API: http:\/\/127\.0\.0\.1:\d+\/control\)\n/);
     expect(out()).toMatch(/TLS CA certificate: +\S+cert\.pem/);
+    // The control API's secret, printed for whoever drives it: it answers with it, and only with it.
+    const [, control, secret] = /control API: (\S+)\/control\)[\s\S]*control API secret: +(\S+)/.exec(out())!;
+    expect((await fetch(`${control}/control`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    expect((await fetch(`${control}/control`)).status).toBe(401);
 
     // The OpenAPI is served as by `npm start`: a token applied with the config's AccessKey works at
     // once, here over TLS trusting the printed CA file.
