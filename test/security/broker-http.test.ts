@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
+import { createOpenApiService, startBroker, TokenStore, type LocalBroker } from '../../src/broker/index.js';
 import { ApsaraMqttAuthError } from '../../src/errors.js';
 
 const SECRET = 'broker-sec-secret-DoNotLeak-11';
@@ -128,6 +128,21 @@ describe('Host and Origin are checked on every HTTP request', () => {
   it('refuses a body over 64 KB before any route reads it', async () => {
     const answer = await raw('/control/tokens', { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
     expect(answer.status).toBe(413);
+  });
+
+  it('the OpenAPI refuses more than 256 parameters, or a body over 64 KB wherever it is mounted, before any signature work (413)', async () => {
+    const many = new URLSearchParams({ Action: 'ApplyToken', AccessKeyId: 'LTAI5tSecBroker', Signature: 'wrong' });
+    for (let i = 0; i < 300; i++) many.set(`P${i}`, 'x');
+    const answer = await raw(`/?${many}`);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ Code: 'RequestTooLarge' });
+    // Mounted in another server, with no listener bound in front of it.
+    const service = createOpenApiService({ accessKeys: { LTAI5tSecBroker: SECRET }, instanceId: 'mqtt-sec-broker', tokens: new TokenStore({ instanceId: 'mqtt-sec-broker' }) });
+    const big = await service(
+      new Request('http://127.0.0.1/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `Action=ApplyToken&AccessKeyId=LTAI5tSecBroker&Pad=${'x'.repeat(100 * 1024)}` }),
+    );
+    expect(big?.status).toBe(413);
+    expect(service.errors).toEqual({ RequestTooLarge: 1 });
   });
 
   it('checks allowedHosts and allowedOrigins when the broker starts', async () => {
