@@ -5,8 +5,8 @@
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes, type BytesLike } from '../internal/bytes.js';
-import { _loadNoble } from '../hmac/noble.js';
-import { _nodeCrypto } from '../hmac/node.js';
+import { _codecReady, _loadNoble } from '../hmac/noble.js';
+import { _node } from '../hmac/node.js';
 import { _requireClientId } from './client-id.js';
 import type { Credentials } from './types.js';
 import { _requireOptions, _requireSegment } from './validate.js';
@@ -68,12 +68,13 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   if (!label) throw _invalid('mode', 'must be "signature" or "device"');
   const username = `${label}|${_requireSegment(accessKeyId, 'accessKeyId')}|${_requireSegment(instanceId, 'instanceId')}`;
   if (backend !== undefined && backend !== 'node' && backend !== 'noble') throw _invalid('backend', 'must be "node" or "noble"');
+  await _codecReady();
   const key = _toBytes(accessKeySecret, 'accessKeySecret');
   if (!key.length) throw _invalid('accessKeySecret', 'must not be empty');
 
   let digest: (message: Uint8Array | string) => Uint8Array;
   let password: (clientId: string) => string;
-  const node = backend === 'noble' ? undefined : _nodeCrypto();
+  const node = backend === 'noble' ? undefined : _node;
   if (node) {
     const secret = key.slice(); // a copy the caller cannot change afterwards
     digest = (message) => node.createHmac('sha1', secret).update(message).digest();

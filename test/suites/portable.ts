@@ -1,9 +1,10 @@
 /**
  * Every portable suite, for one API under test: the sources, or any built bundle (ESM, CJS, UMD), in
- * Node or in Chromium. Runtimes that have them pass Node's crypto as an independent oracle and
- * util.inspect for the leak checks.
+ * Node, Chromium, Bun, Deno, workerd, a bare `node:vm` context or QuickJS. Runtimes that have them
+ * pass an independent oracle (Node's crypto; crypto-js in bare engines) and util.inspect for the
+ * leak checks; launchers of builds without the Node paths say which HMAC backend to expect.
  */
-import type { Api } from './api.js';
+import { expectedBackend, type Api, type BackendName } from './api.js';
 import { connectOptionsSuite } from './connect-options.suite.js';
 import { credentialsSuite } from './credentials.suite.js';
 import { errorsSuite } from './errors.suite.js';
@@ -15,14 +16,16 @@ import { signerSuite } from './signer.suite.js';
 export interface PortableOptions {
   oracle?: Oracle;
   inspect?: (v: unknown) => string;
+  /** The HMAC backend the default must pick (see `expectedBackend`). */
+  backend?: BackendName;
 }
 
-export function portableSuites(api: Api, { oracle, inspect }: PortableOptions = {}): void {
-  hmacSuite(api);
-  credentialsSuite(api);
+export function portableSuites(api: Api, { oracle, inspect, backend = expectedBackend() }: PortableOptions = {}): void {
+  hmacSuite(api, backend);
+  credentialsSuite(api, backend);
   errorsSuite(api, inspect);
   connectOptionsSuite(api);
-  propertySuite(api, oracle);
-  signerSuite(api, inspect);
-  explainSuite(api);
+  propertySuite(api, backend, oracle);
+  signerSuite(api, backend, inspect);
+  explainSuite(api, backend);
 }
