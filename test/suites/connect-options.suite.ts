@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DOC_VECTOR } from '../helpers/vectors.js';
-import type { Api } from './api.js';
+import type { Api, BackendName } from './api.js';
 
-export function connectOptionsSuite(api: Api): void {
+export function connectOptionsSuite(api: Api, backend: BackendName): void {
   const credentials = { username: DOC_VECTOR.username, password: DOC_VECTOR.password };
   const base = { instanceId: 'mqtt-cn-abc', clientId: DOC_VECTOR.clientId, credentials };
 
@@ -30,9 +30,10 @@ export function connectOptionsSuite(api: Api): void {
       expect(api.DEFAULT_WS_PATH).toBe('/mqtt');
     });
 
-    it('defaults the transport to tls in Node and wss in browsers', () => {
-      const inBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined';
-      expect(api.createConnectOptions(base).url).toBe(inBrowser ? 'wss://mqtt-cn-abc.mqtt.aliyuncs.com:443/mqtt' : 'mqtts://mqtt-cn-abc.mqtt.aliyuncs.com:8883');
+    it('defaults the transport to tls where Node sockets are (Node, Bun, Deno) and wss elsewhere', () => {
+      // Both need a build that keeps the Node paths in a Node-like runtime: exactly where the HMAC backend is node.
+      const nodeSockets = backend === 'node';
+      expect(api.createConnectOptions(base).url).toBe(nodeSockets ? 'mqtts://mqtt-cn-abc.mqtt.aliyuncs.com:8883' : 'wss://mqtt-cn-abc.mqtt.aliyuncs.com:443/mqtt');
     });
 
     it('takes host, port, path and MQTT 5', () => {

@@ -4,6 +4,7 @@
  * pass an independent oracle (Node's crypto; crypto-js in bare engines) and util.inspect for the
  * leak checks; launchers of builds without the Node paths say which HMAC backend to expect.
  */
+import { expect, it } from 'vitest';
 import { expectedBackend, type Api, type BackendName } from './api.js';
 import { connectOptionsSuite } from './connect-options.suite.js';
 import { credentialsSuite } from './credentials.suite.js';
@@ -18,14 +19,28 @@ export interface PortableOptions {
   inspect?: (v: unknown) => string;
   /** The HMAC backend the default must pick (see `expectedBackend`). */
   backend?: BackendName;
+  /**
+   * `script`: the main script-tag build (src/script.ts), which leaves the batch signer and the
+   * diagnostics to the full build; their suites are replaced by a check that they are absent.
+   */
+  surface?: 'entry' | 'script';
 }
 
-export function portableSuites(api: Api, { oracle, inspect, backend = expectedBackend() }: PortableOptions = {}): void {
+/** What the main script-tag build leaves out (the full build and the ESM/CJS entries have them). */
+export const NOT_IN_SCRIPT = ['createSigner', 'explainSignature', 'USERNAME_LABELS'] as const;
+
+export function portableSuites(api: Api, { oracle, inspect, backend = expectedBackend(), surface = 'entry' }: PortableOptions = {}): void {
   hmacSuite(api, backend);
   credentialsSuite(api, backend);
   errorsSuite(api, inspect);
-  connectOptionsSuite(api);
+  connectOptionsSuite(api, backend);
   propertySuite(api, backend, oracle);
+  if (surface === 'script') {
+    it(`the main script build leaves ${NOT_IN_SCRIPT.join(', ')} to the full build`, () => {
+      for (const name of NOT_IN_SCRIPT) expect(api).not.toHaveProperty(name);
+    });
+    return;
+  }
   signerSuite(api, backend, inspect);
   explainSuite(api, backend);
 }
