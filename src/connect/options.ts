@@ -150,8 +150,12 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
     if (urlPath[0] !== '/') throw _invalid('path', `must start with "/" (e.g. "${DEFAULT_WS_PATH}")`);
   }
   const scheme = chosen === 'tcp' ? 'mqtt' : chosen === 'tls' ? 'mqtts' : chosen;
+  const address = `${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`;
+  // mqtt.js drops the path of ali/alis URLs (it keeps it for ws* and wx* only) and would open
+  // `wss://host/`, which ApsaraMQ refuses: the WebSocket URL is given whole instead.
+  if (chosen[0] === 'a') platform.transformWsUrl = () => `${chosen === 'alis' ? 'wss' : 'ws'}://${address}`;
   return {
-    url: `${scheme}://${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`,
+    url: `${scheme}://${address}`,
     options: {
       ...CONNECT_DEFAULTS,
       ...platform,

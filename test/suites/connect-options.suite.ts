@@ -89,6 +89,9 @@ export function connectOptionsSuite(api: Api, backend: BackendName): void {
       const given = api.createConnectOptions({ ...base, transport, my, port: 8443, path: '/ws' });
       expect(given.url).toBe(url.replace(/:\d+\/mqtt$/, ':8443/ws'));
       expect(given.options).toMatchObject({ my, forceNativeWebSocket: true, timerVariant: 'native' });
+      // mqtt.js would drop the path of an ali/alis URL: the WebSocket URL is handed over whole.
+      const transformWsUrl = given.options.transformWsUrl as () => string;
+      expect(transformWsUrl()).toBe(`${transport === 'alis' ? 'wss' : 'ws'}://mqtt-cn-abc.mqtt.aliyuncs.com:8443/ws`);
       const global = withGlobal('my', () => api.createConnectOptions({ ...base, transport }));
       expect(global.url).toBe(url);
       expect(global.options.my).toBe(host.my ?? global.options.my);
