@@ -86,10 +86,18 @@ const nobleFromSibling = (): Plugin => ({
   },
 });
 
-/** Runs inside the UMD wrapper, while the script itself runs: the only moment `currentScript` is this script. */
+/**
+ * Runs inside the UMD wrapper, while the script itself runs: the only moment `currentScript` is
+ * this script. Never throws: an unknown or unusable base (no <script src>, a blob: URL) gives a
+ * module that throws the reason, so the import rejects and the SDK reports ERR_HMAC_UNAVAILABLE.
+ */
 const SIBLING_URL = `var scriptUrl = typeof document == 'object' && document.currentScript && document.currentScript.src;
 function siblingUrl(file) {
-  return scriptUrl ? new URL(file, scriptUrl).href : 'data:text/javascript,' + encodeURIComponent('throw new Error("' + file + ' could not be found: this script was not loaded by a <script src> tag; use apsaramq-mqtt-auth.full.umd.min.js")');
+  try {
+    return new URL(file, scriptUrl || undefined).href;
+  } catch (e) {
+    return 'data:text/javascript,' + encodeURIComponent('throw new Error(' + JSON.stringify(file + ' cannot be found beside this script (it was not loaded from a URL by a <script src> tag): use apsaramq-mqtt-auth.full.umd.min.js') + ')');
+  }
 }`;
 
 /** Folders that get a copy of the minified full script build, so their pages load it with a relative `<script>`. */

@@ -20,12 +20,14 @@ export interface RunOptions {
   inspect?: (v: unknown) => string;
   /** The server entry, for runtimes that serve HTTP (a `Request`/`Response` pair). */
   server?: ServerApi;
+  /** `script`: the main script-tag build, without the batch signer and the diagnostics. */
+  surface?: 'entry' | 'script';
   /** Called after each test, for launchers that stream results. */
   onResult?: (result: TestResult) => void;
 }
 
-export function runSuites(api: Api, { backend, oracle, inspect, server, onResult }: RunOptions = {}): Promise<TestResult[]> {
-  portableSuites(api, { backend, inspect, oracle: oracle === 'crypto-js' ? cryptoJsOracle : oracle });
+export function runSuites(api: Api, { backend, oracle, inspect, server, surface, onResult }: RunOptions = {}): Promise<TestResult[]> {
+  portableSuites(api, { backend, inspect, surface, oracle: oracle === 'crypto-js' ? cryptoJsOracle : oracle });
   if (server) credentialHandlerSuite(server);
   return runRegistered(onResult);
 }
