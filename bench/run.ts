@@ -6,7 +6,7 @@
  *   npm run bench -- --quick            fewer rounds: to try the harness, not to publish
  *   npm run bench -- --only node,bundles
  *
- * Sections: bundles, node, chromium, connect, server, rotation.
+ * Sections: bundles, node, chromium, connect, server, rotation, fleet.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { ROOT } from '../e2e/helpers/paths.js';
 import { bundles } from './bundles.js';
 import { connectOverhead } from './connect.js';
+import { fleetScale } from './fleet.js';
 import { tokenRotation } from './rotation.js';
 import { credentialServer } from './server.js';
 import { signingChromium } from './signing-chromium.js';
@@ -30,6 +31,7 @@ const SECTIONS: Record<string, (options: BenchOptions) => Promise<Section>> = {
   connect: connectOverhead,
   server: credentialServer,
   rotation: tokenRotation,
+  fleet: fleetScale,
 };
 
 function args(): { only: string[]; options: BenchOptions } {

@@ -1,6 +1,7 @@
 /**
- * `apsaramq-mqtt-auth broker`: the command run in-process with its real config loader, a real
- * broker and a real client; stopped by an injected SIGINT, as Ctrl-C would.
+ * `apsaramq-mqtt-auth broker`: the command run in-process through the CLI's own dispatcher (the same
+ * flag parser, help and usage errors as every command) with its real config loader, a real broker
+ * and real clients; stopped by an injected SIGINT, as Ctrl-C would.
  */
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +11,10 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 import { loadBrokerConfig, parseBrokerConfig, type LocalBroker } from '../src/broker/index.js';
-import { BROKER_HELP, runBrokerCommand } from '../src/cli/broker-command.js';
+import { BROKER } from '../src/cli/broker-command.js';
+import type { CliIo } from '../src/cli/io.js';
+import { run } from '../src/cli/run.js';
+import { helpText } from '../src/cli/spec.js';
 import { closeAll, connect } from './broker-helpers.js';
 
 const EXAMPLE = join(import.meta.dirname, '../examples/broker.json');
@@ -25,35 +29,54 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function capture() {
-  let text = '';
-  return { stream: { write: (s: string) => (text += s) }, text: () => text };
+/** A process as the command sees it: output captured, signals from an emitter the test fires. */
+function fakeIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const signals = new EventEmitter();
+  let ready!: () => void;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  const io: CliIo = {
+    out: (line) => {
+      out.push(line);
+      if (line === 'Press Ctrl-C to stop.') ready();
+    },
+    err: (line) => void err.push(line),
+    env: {},
+    stdinIsTTY: false,
+    readStdin: async () => '',
+    signals,
+  };
+  return { io, signals, listening, out: () => out.map((line) => `${line}\n`).join(''), err: () => err.map((line) => `${line}\n`).join('') };
 }
 
-/** Starts the command on ephemeral ports; resolves once it listens. */
+/** The broker as its printed URLs describe it: what a user of the command knows. */
+function printedBroker(out: string): LocalBroker {
+  const instanceId = /for instance (\S+)/.exec(out)![1]!;
+  const port = (label: string) => Number(new RegExp(`${label}: +\\w+://127\\.0\\.0\\.1:(\\d+)`).exec(out)![1]);
+  const ports = { tcp: port('MQTT over TCP'), ws: port('MQTT over WebSocket') };
+  return {
+    instanceId,
+    tcpPort: ports.tcp,
+    endpoint: (transport: 'tcp' | 'ws') => ({ transport, host: '127.0.0.1', port: ports[transport], ...(transport === 'ws' ? { path: '/mqtt' } : {}) }),
+  } as unknown as LocalBroker;
+}
+
+/** Starts `broker <args>` on ephemeral ports; resolves once it listens. */
 async function start(args: string[]) {
-  const out = capture();
-  const err = capture();
-  const signals = new EventEmitter();
-  let ready!: (broker: LocalBroker) => void;
-  const listening = new Promise<LocalBroker>((resolve) => (ready = resolve));
-  const exit = runBrokerCommand([...args, '--tcp-port', '0', '--ws-port', '0', '--http-port=0'], {
-    stdout: out.stream,
-    stderr: err.stream,
-    signals: signals as never,
-    onReady: ready,
-  });
-  const broker = await Promise.race([listening, exit.then((code) => Promise.reject(new Error(`exited ${code}: ${err.text()}`)))]);
-  return { broker, out, err, signals, exit };
+  const fake = fakeIo();
+  const exit = run(['broker', ...args, '--tcp-port', '0', '--ws-port', '0', '--http-port=0'], fake.io);
+  await Promise.race([fake.listening, exit.then((code) => Promise.reject(new Error(`exited ${code}: ${fake.err()}`)))]);
+  return { ...fake, broker: printedBroker(fake.out()), exit };
 }
 
 describe('broker command', () => {
   it('runs examples/broker.json, prints the URLs, logs clients, and stops on SIGINT', async () => {
     const { broker, out, signals, exit } = await start(['--config', EXAMPLE]);
-    expect(out.text()).toContain(`ApsaraMQ-compatible broker for instance mqtt-local-demo`);
-    expect(out.text()).toContain(broker.url('tcp'));
-    expect(out.text()).toContain(broker.url('ws'));
-    expect(out.text()).toContain(`${broker.url('http')}/control`);
+    expect(out()).toContain(`ApsaraMQ-compatible broker for instance mqtt-local-demo`);
+    expect(out()).toMatch(/MQTT over TCP: +mqtt:\/\/127\.0\.0\.1:\d+\n/);
+    expect(out()).toMatch(/MQTT over WebSocket: ws:\/\/127\.0\.0\.1:\d+\/mqtt\n/);
+    expect(out()).toMatch(/control API: +http:\/\/127\.0\.0\.1:\d+\/control\n/);
 
     const clientId = 'GID_demo@@@cli-test';
     const credentials = await signatureCredentials({ accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real', instanceId: 'mqtt-local-demo', clientId });
@@ -66,71 +89,77 @@ describe('broker command', () => {
     const signedId = 'GID_demo@@@signed';
     await (await connect(broker, { clientId: signedId, credentials: await customCredentials({ username: 'demo-signed-user', secret: 'demo-signed-secret-not-real', signMode: 'SIGNED', clientId: signedId }) })).endAsync();
     await Promise.all([client.endAsync(), tokenUser.endAsync()]);
-    expect(out.text()).toContain(`connected    ${clientId} (Signature, MQTT 3.1.1)`);
+    expect(out()).toContain(`connected    ${clientId} (Signature, MQTT 3.1.1)`);
 
     signals.emit('SIGINT');
     expect(await exit).toBe(0);
-    expect(out.text()).toMatch(/stopped\n$/);
+    expect(out()).toMatch(/stopped\n$/);
     expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
-    expect(out.text()).not.toContain('not-real');
+    expect(out()).not.toContain('not-real');
   });
 
-  it('stops on SIGTERM and when its abort signal fires', async () => {
-    const first = await start(['--config', EXAMPLE, '--quiet']);
-    first.signals.emit('SIGTERM');
-    expect(await first.exit).toBe(0);
-    const controller = new AbortController();
-    const exit = runBrokerCommand(['--config', EXAMPLE, '--tcp-port', '0', '--ws-port', '0', '--http-port', '0'], {
-      stdout: capture().stream,
-      signal: controller.signal,
-      onReady: () => controller.abort(),
-      signals: new EventEmitter() as never,
-    });
+  it('stops on SIGTERM too, leaving no listener behind', async () => {
+    const { signals, exit, out } = await start(['--config', EXAMPLE, '--quiet']);
+    signals.emit('SIGTERM');
     expect(await exit).toBe(0);
+    expect(out()).toMatch(/stopped\n$/);
+    expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
   });
 
   it.each([
     [['--tcp-port', '70000', '--config', 'x.json'], '--tcp-port must be a port number from 0 to 65535 (got "70000")'],
+    [['--tcp-port', 'Qz7CANARYaks1', '--config', 'x.json'], '--tcp-port must be a port number from 0 to 65535'],
     [['--tcp-port'], '--tcp-port needs a value'],
-    [['--verbose'], 'unknown option "--verbose" (see --help)'],
-    [[], '--config <file> is required'],
-    [['--config', '/nonexistent/broker.json'], 'config file "/nonexistent/broker.json" could not be read (ENOENT)'],
+    [['--config', 'x.json', '--tcp-port', '--quiet'], '--tcp-port needs a value'],
+    [['--verbose'], '--verbose is not an option of "broker" (apsaramq-mqtt-auth broker --help lists them)'],
+    [['--conifg', 'x.json'], '--conifg is not an option of "broker": did you mean --config?'],
+    [['--client-id', 'x'], '--client-id is not an option of "broker": --client-id is an option of "sign"'],
+    [['stray'], 'broker takes no positional arguments'],
+    [[], '--config is required (see examples/broker.json)'],
+    [['--config', '/nonexistent/broker.json'], '--config file "/nonexistent/broker.json" could not be read (ENOENT)'],
   ])('exits 2 with a one-line error for %j', async (args, message) => {
-    const err = capture();
-    expect(await runBrokerCommand(args, { stdout: capture().stream, stderr: err.stream })).toBe(2);
-    expect(err.text()).toContain(message);
-    expect(err.text().trim().split('\n')).toHaveLength(1);
+    const fake = fakeIo();
+    expect(await run(['broker', ...args], fake.io)).toBe(2);
+    expect(fake.err()).toMatch(/^apsaramq-mqtt-auth broker: /);
+    expect(fake.err()).toContain(message);
+    expect(fake.err().trim().split('\n')).toHaveLength(1);
+    expect(fake.err()).not.toContain('Qz7CANARY');
   });
 
   it('exits 2 naming the setting for a bad config, without echoing secrets', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', accessKeys: [{ accessKeyId: 'A', accessKeySecret: 'TopSecret-123', permisions: {} }] }));
-    const err = capture();
-    expect(await runBrokerCommand(['--config', file], { stdout: capture().stream, stderr: err.stream })).toBe(2);
-    expect(err.text()).toContain('accessKeys[0].permisions is not a broker setting');
-    expect(err.text()).not.toContain('TopSecret-123');
+    const fake = fakeIo();
+    expect(await run(['broker', '--config', file], fake.io)).toBe(2);
+    expect(fake.err()).toContain('accessKeys[0].permisions is not a broker setting');
+    expect(fake.err()).not.toContain('TopSecret-123');
     await writeFile(file, '{ "instanceId": "mqtt-x", "accessKeys": [{ "accessKeySecret": "TopSecret-123" ');
-    const err2 = capture();
-    expect(await runBrokerCommand(['--config', file], { stdout: capture().stream, stderr: err2.stream })).toBe(2);
-    expect(err2.text()).toContain('is not valid JSON');
-    expect(err2.text()).not.toContain('TopSecret-123');
+    const fake2 = fakeIo();
+    expect(await run(['broker', '--config', file], fake2.io)).toBe(2);
+    expect(fake2.err()).toContain('is not valid JSON');
+    expect(fake2.err()).not.toContain('TopSecret-123');
   });
 
-  it('exits 1 when a port is taken', async () => {
+  it('exits 1 when a port is taken, naming the flag that chose it', async () => {
     const { broker, signals, exit } = await start(['--config', EXAMPLE, '--quiet']);
-    const err = capture();
-    const code = await runBrokerCommand(['--config', EXAMPLE, '--tcp-port', String(broker.tcpPort)], { stdout: capture().stream, stderr: err.stream });
-    expect(code).toBe(1);
-    expect(err.text()).toContain(`tcpPort ${broker.tcpPort} on 127.0.0.1 could not be bound (EADDRINUSE)`);
+    const fake = fakeIo();
+    expect(await run(['broker', '--config', EXAMPLE, '--tcp-port', String(broker.tcpPort), '--ws-port', '0', '--http-port', '0'], fake.io)).toBe(1);
+    expect(fake.err()).toBe(`apsaramq-mqtt-auth broker: failed: --tcp-port ${broker.tcpPort} on 127.0.0.1 could not be bound (EADDRINUSE)\n`);
     signals.emit('SIGINT');
     expect(await exit).toBe(0);
   });
 
-  it('prints --help', async () => {
-    const out = capture();
-    expect(await runBrokerCommand(['--help'], { stdout: out.stream })).toBe(0);
-    expect(out.text()).toBe(BROKER_HELP);
-    for (const flag of ['--config', '--tcp-port', '--ws-port', '--http-port']) expect(BROKER_HELP).toContain(flag);
+  it('prints --help (and -h, and "help broker") generated from its flag table', async () => {
+    const outputs: string[] = [];
+    for (const argv of [['broker', '--help'], ['broker', '-h'], ['help', 'broker'], ['broker', '--verbose', '--help']]) {
+      const fake = fakeIo();
+      expect(await run(argv, fake.io)).toBe(0);
+      outputs.push(fake.out());
+    }
+    expect(new Set(outputs).size).toBe(1);
+    expect(outputs[0]).toBe(`${helpText(BROKER)}\n`);
+    expect(outputs[0]).toContain('Usage: apsaramq-mqtt-auth broker --config <file>');
+    for (const flag of ['--config <file>', '--tcp-port <n>', '--ws-port <n>', '--http-port <n>', '--quiet', '-h, --help']) expect(outputs[0]).toContain(flag);
   });
 });
 

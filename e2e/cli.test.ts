@@ -390,17 +390,19 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the flag and t
     ['--device-access-key-id in signature mode', ['sign', ...SIG, '--device-access-key-id', 'd'], SIG_ENV, /--device-access-key-id is for --mode device/],
     ['no token at all', ['sign', '--mode', 'token', '--access-key-id', accessKeyId, '--instance-id', instanceId], {}, /--token-r\/--token-w\/--token-rw are all missing/],
     ['"|" in a token', ['sign', '--mode', 'token', '--access-key-id', accessKeyId, '--instance-id', instanceId], { APSARAMQ_TOKEN_W: 'a|b' }, /APSARAMQ_TOKEN_W must not contain "\|"/],
-    ['custom without --sign-mode', ['sign', '--mode', 'custom', '--username', 'u', '--client-id', clientId], {}, /--sign-mode is required in custom mode/],
+    ['custom without --sign-mode', ['sign', '--mode', 'custom', '--username', 'u', '--client-id', clientId], { APSARAMQ_CUSTOM_SECRET: 'x' }, /--sign-mode is required in custom mode: ORIGIN/],
+    ['custom without --sign-mode nor secret', ['sign', '--mode', 'custom', '--username', 'u', '--client-id', clientId], {}, /--sign-mode and the custom identity secret \(APSARAMQ_CUSTOM_SECRET or --secret-stdin\) are required in custom mode/],
     ['a bad --sign-mode', ['sign', '--mode', 'custom', '--username', 'u', '--sign-mode', 'hashed', '--client-id', clientId], {}, /--sign-mode must be ORIGIN or SIGNED/],
     ['--json with --env', ['sign', ...SIG, '--json', '--env'], SIG_ENV, /--json cannot be combined with --env/],
     ['a bad --env-prefix', ['sign', ...SIG, '--env', '--env-prefix', '1X'], SIG_ENV, /--env-prefix must be letters, digits and "_"/],
     ['the secret twice', ['sign', ...SIG, '--access-key-secret', SECRET, '--secret-stdin'], {}, /--access-key-secret cannot be combined with --secret-stdin/],
     ['explain without a client id', ['explain'], SIG_ENV, /--client-id \(or --group-id with --device-id\) is required to explain a signature/],
-    ['check without a Username', ['check', '--client-id', clientId], SIG_ENV, /--username is required/],
+    ['check without a Username', ['check', '--client-id', clientId], { ...SIG_ENV, APSARAMQ_PASSWORD: password }, /--username is required \(or set APSARAMQ_USERNAME/],
+    ['check without a Username nor a Password', ['check', '--client-id', clientId], SIG_ENV, /--username \(or APSARAMQ_USERNAME\) and the Password \(APSARAMQ_PASSWORD or --password-stdin\) are required/],
     ['check without a Password', ['check', '--username', username, '--client-id', clientId], SIG_ENV, /APSARAMQ_PASSWORD is not set/],
     ['check with two stdin readers', ['check', '--json-stdin', '--secret-stdin'], {}, /--secret-stdin cannot be combined with --json-stdin/],
     ['check with non-JSON on stdin', ['check', '--json-stdin', '--client-id', clientId], SIG_ENV, /--json-stdin needs a JSON object on standard input/],
-    ['an unknown command', ['sigh'], {}, /"sigh" is not a command; commands: sign, explain, check/],
+    ['an unknown command', ['sigh'], {}, /"sigh" is not a command \(did you mean "sign"\?\); commands: sign, explain, check, broker/],
   ];
 
   it.each(cases)('%s', async (_name, args, env, message) => {
@@ -411,6 +413,161 @@ describe.concurrent('bad input: exit 2, one line on stderr naming the flag and t
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(run.stderr).not.toContain(SECRET);
+  });
+});
+
+describe.concurrent('the first hour: every missing input at once, "did you mean", and warnings about the secret', () => {
+  it.each([
+    ['sign with nothing', ['sign'], {}, '--access-key-id, --instance-id, --client-id (or --group-id with --device-id) and the AccessKey secret (APSARAMQ_ACCESS_KEY_SECRET or --secret-stdin) are required in signature mode'],
+    ['sign --mode device with only a client id', ['sign', '--mode', 'device', '--client-id', clientId], {}, '--device-access-key-id, --instance-id and the DeviceAccessKeySecret (APSARAMQ_DEVICE_ACCESS_KEY_SECRET or --secret-stdin) are required in device mode'],
+    ['sign --mode token', ['sign', '--mode', 'token'], {}, '--access-key-id, --instance-id and tokens (APSARAMQ_TOKEN_R, APSARAMQ_TOKEN_W, APSARAMQ_TOKEN_RW) are required in token mode'],
+    ['explain with nothing', ['explain'], {}, '--client-id (or --group-id with --device-id) and the AccessKey secret (APSARAMQ_ACCESS_KEY_SECRET or --secret-stdin) are required to explain a signature'],
+    ['check with a Username only', ['check', '--username', username], {}, 'the Password (APSARAMQ_PASSWORD or --password-stdin), --client-id (or --group-id with --device-id) and the AccessKey secret (APSARAMQ_ACCESS_KEY_SECRET or --secret-stdin) are required to check a signature Password'],
+  ])('%s: all missing inputs named in one line', async (_name, args, env, message) => {
+    const run = await cli(args, { env });
+    expect(run).toEqual({ code: 2, stdout: '', stderr: `apsaramq-mqtt-auth ${args[0]}: ${message}\n` });
+  });
+
+  it.each([
+    ['a typo', ['sign', '--acess-key-id', 'x'], '--acess-key-id is not an option of "sign": did you mean --access-key-id?'],
+    ['camelCase (not repeated: it has capitals)', ['sign', '--clientId', 'x'], 'is not an option of "sign": did you mean --client-id?'],
+    ['snake_case', ['sign', '--instance_id', 'x'], '--instance_id is not an option of "sign": did you mean --instance-id?'],
+    ['several at once', ['sign', '--acess-key-id', 'x', '--clientid', 'y', '--verbose'], '--acess-key-id (did you mean --access-key-id?), --clientid (did you mean --client-id?), --verbose are not options of "sign"'],
+    ["another command's flag", ['sign', '--password-stdin'], '--password-stdin is not an option of "sign": --password-stdin is an option of "check"'],
+    ['a command typo', ['chekc'], '"chekc" is not a command (did you mean "check"?)'],
+    ['a --mode typo', ['sign', '--mode', 'sigature'], '--mode must be signature, token, device or custom (got "sigature"; did you mean signature?)'],
+    ['a --sign-mode typo', ['sign', '--mode', 'custom', '--sign-mode', 'SINGED'], '--sign-mode must be ORIGIN or SIGNED (did you mean SIGNED?)'],
+  ])('unknown names get a "did you mean": %s', async (_name, args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('--help wins over a mistake on the same line', async () => {
+    const run = await cli(['sign', '--acess-key-id', 'x', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe((await cli(['sign', '--help'])).stdout);
+  });
+
+  it.each([
+    ['from the environment, with a trailing newline', { APSARAMQ_ACCESS_KEY_SECRET: `${SECRET}\n` }, undefined, /warning: the AccessKey secret from APSARAMQ_ACCESS_KEY_SECRET ends with white space \(a newline from a file or from echo\?\); it is signed as is/],
+    ['from the environment, with a leading space', { APSARAMQ_ACCESS_KEY_SECRET: ` ${SECRET}` }, undefined, /warning: the AccessKey secret from APSARAMQ_ACCESS_KEY_SECRET starts with white space/],
+    ['from standard input, with a second trailing newline', {}, `${SECRET}\n\n`, /warning: the AccessKey secret from --secret-stdin ends with white space .*\(the input ended with two newlines: --secret-stdin drops only one\)/],
+  ])('sign warns about a secret %s, as explain does, and still signs it as given', async (_name, env, stdin, warning) => {
+    const args = ['sign', ...SIG, '--json', ...(stdin === undefined ? [] : ['--secret-stdin'])];
+    const run = await cli(args, { env, ...(stdin === undefined ? {} : { stdin }) });
+    expect(run.code).toBe(0);
+    const given = stdin === undefined ? env.APSARAMQ_ACCESS_KEY_SECRET! : stdin.replace(/\n$/, '');
+    expect(JSON.parse(run.stdout).password).toBe(base64Hmac(given, clientId));
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(warning);
+    expect(run.stderr).not.toContain(SECRET);
+  });
+
+  it('sign warns about a token, or an ORIGIN secret, with white space at an end: both go into the Password as given', async () => {
+    const token = await cli(['sign', '--mode', 'token', '--access-key-id', accessKeyId, '--instance-id', instanceId, '--json'], { env: { APSARAMQ_TOKEN_RW: `${SECRET}\n` } });
+    expect(token.code).toBe(0);
+    expect(JSON.parse(token.stdout).password).toBe(`RW|${SECRET}\n`);
+    expect(token.stderr).toBe('apsaramq-mqtt-auth: warning: the RW token from APSARAMQ_TOKEN_RW ends with white space (a newline from a file or from echo?); it is sent as is\n');
+    const origin = await cli(['sign', '--mode', 'custom', '--username', 'u', '--sign-mode', 'ORIGIN', '--client-id', clientId, '--json'], { env: { APSARAMQ_CUSTOM_SECRET: ` ${SECRET}` } });
+    expect(origin.code).toBe(0);
+    expect(origin.stderr).toBe('apsaramq-mqtt-auth: warning: the custom identity secret from APSARAMQ_CUSTOM_SECRET starts with white space (a copy-paste slip?); it is sent as is\n');
+  });
+
+  it('sign says nothing about a clean secret (one newline from stdin is expected)', async () => {
+    expect((await cli(['sign', ...SIG], { env: SIG_ENV })).stderr).toBe('');
+    expect((await cli(['sign', ...SIG, '--secret-stdin'], { stdin: `${accessKeySecret}\n` })).stderr).toBe('');
+  });
+
+  it.each([
+    ['in the wrong case', `signature|${accessKeyId}|${instanceId}`, /starts with "signature"; ApsaraMQ expects exactly "Signature"/],
+    ['misspelt', `Signatrue|${accessKeyId}|${instanceId}`, /starts with "Signatrue"; ApsaraMQ expects exactly "Signature"/],
+    ['with ":" between its parts', `Signature:${accessKeyId}:${instanceId}`, /separates its parts with ":"; ApsaraMQ expects "\|"/],
+  ])('check infers the mode of a Username %s, reads that mode\'s secret, and names the slip', async (_name, u, detail) => {
+    const run = await cli(['check', '--client-id', clientId], { env: { ...SIG_ENV, APSARAMQ_USERNAME: u, APSARAMQ_PASSWORD: password } });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^MISMATCH: Username differs\n/);
+    expect(run.stdout).toMatch(/unchecked +mode +the Username seems meant for Signature mode/);
+    expect(run.stdout).toMatch(detail);
+    expect(run.stdout).toContain(`hint: write it as "${username}"`);
+    expect(run.stdout).toMatch(/ok +Password/);
+  });
+
+  it('check on a Username with no mode label says why it wants the custom secret', async () => {
+    const run = await cli(['check', '--username', `${accessKeyId}|${instanceId}`, '--client-id', clientId], { env: { ...SIG_ENV, APSARAMQ_PASSWORD: password } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/APSARAMQ_CUSTOM_SECRET is not set.*the Username names no mode.*give --mode if it is not one/);
+  });
+
+  it.each([
+    ['a character outside the alphabet', 'vI009IZJZVGRwBwZvnbw!fuXxVM=', /28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it has a character at position 21, outside the Base64 alphabet/],
+    ['a misplaced "="', 'vI009IZJZVGRwBwZ=nbwjfuXxVM=', /28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it has "=" at position 17/],
+    ['non-zero spare bits', 'vI009IZJZVGRwBwZvnbwjfuXxVN=', /28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it ends in a character whose spare bits are not zero/],
+  ])('check says exactly why a 28-character Password is not Base64: %s', async (_name, p, hint) => {
+    const run = await cli(['check', ...SIG], { env: { ...SIG_ENV, APSARAMQ_USERNAME: username, APSARAMQ_PASSWORD: p } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(hint);
+    expect(run.stdout).not.toMatch(/is not Base64 \(an HMAC-SHA1 in Base64 is 28 characters/);
+  });
+});
+
+describe.concurrent('security (issue 10): nothing that could be a secret is repeated; standard input is capped', () => {
+  /** A secret typed in the wrong place: none of it may come back. */
+  const CANARY = 'Qz7CANARYaksLm2vPq9';
+  const pieces = (text: string) => Array.from({ length: text.length - 3 }, (_, i) => text.slice(i, i + 4));
+
+  it.each([
+    ['as the command', [CANARY]],
+    ['after "help"', ['help', CANARY]],
+    ['as a stray word', ['sign', CANARY]],
+    ['as a flag name', ['sign', `--${CANARY}`]],
+    ['as a flag name with a value', ['sign', `--${CANARY}=x`]],
+    ['after one dash (letters read as short flags)', ['sign', `-${CANARY}`]],
+    ['as the value of --mode', ['sign', '--mode', CANARY]],
+    ['as the value of --mode, inline', ['explain', `--mode=${CANARY}`]],
+    ['as the value of --sign-mode', ['sign', '--mode', 'custom', '--username', 'u', '--client-id', clientId, '--sign-mode', CANARY]],
+    ['as a switch value', ['check', `--json=${CANARY}`]],
+    ['as a broker port', ['broker', '--config', 'x.json', '--tcp-port', CANARY]],
+    ['as a broker flag', ['broker', `--${CANARY}`]],
+  ])('a secret typed %s is not echoed, not even in part', async (_name, args) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    for (const piece of pieces(CANARY)) expect(run.stdout + run.stderr, piece).not.toContain(piece);
+  });
+
+  it('--secret-stdin stops reading after 64 KiB and refuses the input, naming the flag', async () => {
+    const run = await cli(['sign', ...SIG, '--secret-stdin', '--json'], { stdin: 'A'.repeat(1024 * 1024) });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^apsaramq-mqtt-auth sign: --secret-stdin read more than 64 KiB on standard input and stopped/);
+  });
+
+  it('an endless standard input is cut off: the writer is refused after a bounded amount', async () => {
+    const child = spawn(process.execPath, [CLI, 'check', '--json-stdin', '--client-id', clientId], { env: { PATH: process.env.PATH ?? '', ...SIG_ENV } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    // Writes until the reader goes away, but never more than 64 MB (the old CLI read everything).
+    let written = 0;
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (written < 64 * 1024 * 1024) {
+          written += chunk.length;
+          if (!child.stdin.write(chunk)) return void child.stdin.once('drain', pump);
+        }
+        child.stdin.end();
+        resolve();
+      };
+      child.stdin.on('error', () => resolve());
+      child.on('close', () => resolve());
+      pump();
+    });
+    expect(await exited).toBe(2);
+    expect(stderr).toMatch(/--json-stdin read more than 64 KiB/);
+    expect(written).toBeLessThan(8 * 1024 * 1024);
   });
 });
 
@@ -449,7 +606,7 @@ describe('broker: the local broker from the same binary, and sign output that it
     expect((await cli(['help', 'broker'])).stdout).toBe(help.stdout);
     const bad = await cli(['broker']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^apsaramq-mqtt-auth broker: --config <file> is required.*\n$/);
+    expect(bad.stderr).toMatch(/^apsaramq-mqtt-auth broker: --config is required.*\n$/);
   });
 
   it('accepts what sign makes in Signature and DeviceCredential mode, and carries a message', async () => {

@@ -172,9 +172,10 @@ describe('signature tool behaviour', () => {
     expect(await page.inputValue('#password')).toMatch(/^[A-Za-z0-9+/]{27}=$/);
     const group = page.locator('#checks > li[data-field="groupId"]');
     expect(await group.getAttribute('class')).toBe('fail');
+    // Messages name the parts as the page labels them, not by the SDK's code names.
     expect(await group.locator('li').allTextContents()).toEqual([
-      'groupId must start with "GID_" or "GID-"',
-      'groupId has 3 characters: use 7 to 64',
+      'GroupId must start with "GID_" or "GID-"',
+      'GroupId has 3 characters: use 7 to 64',
     ]);
     expect(await page.textContent('#message')).toMatch(/2 parts break a rule/);
   });
@@ -186,7 +187,7 @@ describe('signature tool behaviour', () => {
     await expect.poll(() => page.textContent('#key-bytes')).toBe('13');
     const secretCheck = page.locator('#checks > li[data-field="accessKeySecret"]');
     expect(await secretCheck.getAttribute('class')).toBe('fail');
-    expect(await secretCheck.textContent()).toMatch(/ends with white space/);
+    expect(await secretCheck.textContent()).toMatch(/AccessKey secret ends with white space/);
     expect(await page.evaluate(() => document.body.innerText.includes('S3cr3t-value'))).toBe(false);
   });
 
@@ -208,6 +209,67 @@ describe('signature tool behaviour', () => {
     expect(await page.inputValue('#secret')).toBe('');
     expect(await page.inputValue('#password')).toBe('');
     expect(await page.isHidden('#result')).toBe(true);
-    expect(await page.textContent('#message')).toBe('Fill in the AccessKey secret and the client id.');
+    expect(await page.textContent('#message')).toBe('Fill in the AccessKey secret and the Client ID.');
+  });
+});
+
+describe('signature tool on a 390 px phone screen', () => {
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    page = await context.newPage();
+    await page.goto(server.url('/'));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  /** Elements whose box reaches past the screen's right edge, and the page's own scroll width. */
+  const overflow = () =>
+    page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+      beyond: Array.from(document.querySelectorAll('body *'))
+        .filter((el) => el.getClientRects().length > 0 && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}`),
+    }));
+
+  it('fits the screen: no horizontal scrolling, no field past the edge, with long values and every check shown', async () => {
+    expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, beyond: [] });
+    await page.fill('#access-key-id', 'LTAI5t' + 'X'.repeat(40));
+    await page.fill('#secret', 'S3cr3t-value ');
+    await page.fill('#instance-id', 'mqtt-cn-' + '0'.repeat(40));
+    await page.fill('#client-id', 'GID@@@' + 'd'.repeat(60) + '/1');
+    // Client id (too long), GroupId, DeviceId and the secret each break a rule.
+    await expect.poll(() => page.locator('#checks > li.fail').count()).toBe(4);
+    expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, beyond: [] });
+    await page.selectOption('#mode', 'device');
+    await expect.poll(() => page.textContent('#secret-label')).toBe('DeviceAccessKeySecret');
+    expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, beyond: [] });
+    await screenshot(page, 'signature-tool-390px');
+  });
+
+  it('keeps a check\'s status, part and value apart, in the text as on screen', async () => {
+    const items = await page.$$eval('#checks > li', (lis) => lis.map((li) => Array.from(li.children).filter((c) => c.tagName !== 'UL').map((c) => c.textContent).join('|') + '#' + li.firstChild!.nextSibling!.textContent));
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) expect(item).toMatch(/^(ok|problem)\|[^|]+\|[^|]+# $/);
+    const group = await page.locator('#checks > li[data-field="groupId"]').evaluate((li) => li.textContent!);
+    expect(group.startsWith('problem GroupId "GID"')).toBe(true);
+    // Laid out as columns: the status ends before the part's name begins.
+    const [verdict, part] = await page.locator('#checks > li[data-field="groupId"] > span').evaluateAll((spans) => spans.map((s) => s.getBoundingClientRect()));
+    expect(verdict!.right).toBeLessThan(part!.left);
+  });
+
+  it('names parts by their labels, never by code names, in every mode', async () => {
+    const codeNames = /\b(accessKeyId|accessKeySecret|deviceAccessKeyId|deviceAccessKeySecret|instanceId|clientId|groupId|deviceId)\b/;
+    const texts = async () => (await page.locator('#checks').innerText()) + (await page.locator('#message').innerText());
+    expect(await texts()).toMatch(/DeviceAccessKeySecret ends with white space/);
+    expect(await texts()).not.toMatch(codeNames);
+    await page.selectOption('#mode', 'signature');
+    await page.fill('#instance-id', 'mqtt|x');
+    await expect.poll(() => page.locator('#checks > li[data-field="instanceId"]').getAttribute('class')).toBe('fail');
+    expect(await page.locator('#checks > li[data-field="instanceId"] li').allTextContents()).toEqual(['Instance ID must not contain "|" or white space']);
+    expect(await texts()).not.toMatch(codeNames);
   });
 });

@@ -35,7 +35,7 @@ const LOCAL_SECRETS = [...DEMO.accessKeys.map((k) => k.accessKeySecret), ...DEMO
 interface Started {
   process: StartedProcess;
   runId: string;
-  urls: Record<'dashboard' | 'scriptTag' | 'signatureTool', string>;
+  urls: Record<'startPage' | 'dashboard' | 'scriptTag' | 'signatureTool', string>;
   /** Every `http://127.0.0.1:<port>` and `ws://…` the output names, for the closed-ports check. */
   ports: number[];
 }
@@ -72,7 +72,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
     return match[1]!;
   };
   const ports = [...new Set([...out.matchAll(/(?:http|ws|mqtt):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
-  return { process: child, runId, urls: { dashboard: url('Dashboard'), scriptTag: url('Script-tag page'), signatureTool: url('Signature tool') }, ports };
+  return { process: child, runId, urls: { startPage: url('Start page'), dashboard: url('Dashboard'), scriptTag: url('Script-tag page'), signatureTool: url('Signature tool') }, ports };
 }
 
 interface DashboardView {
@@ -170,11 +170,37 @@ describe('npm start with the local broker', () => {
     expect(out).toMatch(/^ {2}MQTT over WebSocket {2}ws:\/\/127\.0\.0\.1:\d+\/mqtt$/m);
     await demo!.process.waitForOutput(/\[node-service\] publishing to demo\/sensor-1\/telemetry every 250 ms \(QoS 1\)/, { stream: 'stdout' });
     for (const secret of LOCAL_SECRETS) expect(out + demo!.process.stderr()).not.toContain(secret);
-    // The landing page links the three pages, each of which is served.
-    const landing = await fetch(demo!.urls.dashboard.replace(/dashboard\/$/, ''));
-    expect(landing.status).toBe(200);
-    expect(await landing.text()).toContain('href="/dashboard/"');
+    // The start page is listed first, at the origin's root; every listed page is served.
+    expect(out).toMatch(/Open in a browser:\n {2}Start page {7}http:\/\/127\.0\.0\.1:\d+\/\n {2}Dashboard/);
+    expect(new URL(demo!.urls.startPage).pathname).toBe('/');
     for (const url of Object.values(demo!.urls)) expect((await fetch(url)).status, url).toBe(200);
+  });
+
+  it('the start page at / is styled, links every page, and says what is running', async () => {
+    context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const log = recordPage(page);
+    await page.goto(demo!.urls.startPage);
+    await page.locator('#running dt', { hasText: 'Broker' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#running').innerText()).toMatch(/Broker\s+the local broker \(instance mqtt-local-demo\)\s+Pages connect to\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt, topic demo\//);
+    const links = await page.$$eval('.pages a', (anchors) => anchors.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    expect(links).toEqual(['/dashboard/', '/script-tag/', '/signature-tool/']);
+    for (const path of links) expect(Object.values(demo!.urls).map((url) => new URL(url).pathname)).toContain(path);
+    // Styled: the page's own style sheet lays the links out as cards, and nothing overflows a phone screen.
+    const look = await page.evaluate(() => {
+      const card = getComputedStyle(document.querySelector('.pages a')!);
+      return {
+        list: getComputedStyle(document.querySelector('.pages')!).display,
+        cardBorder: card.borderTopStyle,
+        cardRadius: card.borderTopLeftRadius,
+        underline: card.textDecorationLine,
+        bodyMargin: getComputedStyle(document.body).marginTop,
+        scrollWidth: document.documentElement.scrollWidth,
+      };
+    });
+    expect(look).toEqual({ list: 'grid', cardBorder: 'solid', cardRadius: '10px', underline: 'none', bodyMargin: '0px', scrollWidth: 390 });
+    await screenshot(page, 'start-page-390px');
+    expect(log.lines).toEqual([]);
   });
 
   it('dashboard: live telemetry, in-band rotation and revocation show as "refreshing credentials" then "connected", and no secret reaches the page', async () => {

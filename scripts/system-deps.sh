@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests drive (chromium, mosquitto, openssl) when they are missing.
+# Installs the Debian packages the tests drive (chromium, mosquitto, openssl, redis-server) when they are missing.
 # Only root can install; anyone else gets told what is missing and the tests that need it fail loudly.
 set -euo pipefail
 missing=()
@@ -7,6 +7,7 @@ missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v mosquitto_passwd >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the TLS listener of e2e/examples.test.ts
+[ -x "${REDIS_SERVER_PATH:-/usr/bin/redis-server}" ] || missing+=(redis-server) # the shared token store of e2e/fleet.test.ts (apt does not start it here: tests do)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2

@@ -27,7 +27,9 @@ export type ApsaraMqttAuthErrorCode =
   /** A request to the credential handler was refused by its `authorize` callback. */
   | 'ERR_FORBIDDEN'
   /** The local broker could not start: a peer dependency (`field`) is missing or a port (`field`) could not be bound. */
-  | 'ERR_BROKER_UNAVAILABLE';
+  | 'ERR_BROKER_UNAVAILABLE'
+  /** A shared token store (Redis) failed or answered too slowly; the token issuer works from its own cache meanwhile. */
+  | 'ERR_STORE_UNAVAILABLE';
 
 /** Extra details carried by an {@link ApsaraMqttAuthError}. */
 export interface ApsaraMqttAuthErrorOptions {

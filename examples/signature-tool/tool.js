@@ -20,6 +20,20 @@
     device: { keyId: 'DeviceAccessKeyId', secret: 'DeviceAccessKeySecret', keyIdField: 'deviceAccessKeyId', secretField: 'deviceAccessKeySecret' },
   };
   var LABELS = { instanceId: 'Instance ID', clientId: 'Client ID', groupId: 'GroupId', deviceId: 'DeviceId' };
+
+  // The SDK names parts by their code names (accessKeySecret, groupId); the page says what its
+  // labels say. Every code name in a message is replaced, wherever it stands.
+  var CODE_NAMES = /\b(deviceAccessKeySecret|deviceAccessKeyId|accessKeySecret|accessKeyId|instanceId|clientId|groupId|deviceId)\b/g;
+  function labelOf(field, mode) {
+    if (field === mode.keyIdField) return mode.keyId;
+    if (field === mode.secretField) return mode.secret;
+    return LABELS[field] || field;
+  }
+  function onScreen(message, mode) {
+    return message.replace(CODE_NAMES, function (name) {
+      return labelOf(name, mode);
+    });
+  }
   var BACKENDS = {
     webcrypto: 'WebCrypto (crypto.subtle)',
     noble: '@noble/hashes, bundled (this page has no crypto.subtle: browsers hide it on plain-http pages)',
@@ -60,17 +74,22 @@
     var list = $('checks');
     list.replaceChildren();
     explanation.parts.forEach(function (part) {
-      var label = part.field === mode.keyIdField ? mode.keyId : part.field === mode.secretField ? mode.secret : LABELS[part.field] || part.field;
       var item = document.createElement('li');
       item.className = part.ok ? 'ok' : 'fail';
       item.dataset.field = part.field;
-      item.appendChild(text('span', part.ok ? 'ok' : 'problem', 'verdict'));
-      item.appendChild(text('span', label, 'part'));
-      item.appendChild(text('code', part.value === undefined ? explanation.key.byteLength + ' bytes' : JSON.stringify(part.value)));
+      // Spaces between the cells keep "problem", the part and its value apart in the text too
+      // (copied, read aloud, or shown without the style sheet).
+      item.append(
+        text('span', part.ok ? 'ok' : 'problem', 'verdict'),
+        ' ',
+        text('span', labelOf(part.field, mode), 'part'),
+        ' ',
+        text('code', part.value === undefined ? explanation.key.byteLength + ' bytes' : JSON.stringify(part.value)),
+      );
       if (part.problems.length) {
         var problems = document.createElement('ul');
         part.problems.forEach(function (problem) {
-          problems.appendChild(text('li', problem));
+          problems.appendChild(text('li', onScreen(problem, mode)));
         });
         item.appendChild(problems);
       }
@@ -108,7 +127,7 @@
       $('result').hidden = true;
       var missing = [];
       if (!values.secret) missing.push('the ' + mode.secret);
-      if (!values.clientId) missing.push('the client id');
+      if (!values.clientId) missing.push('the ' + LABELS.clientId);
       say('Fill in ' + missing.join(' and ') + '.');
       return Promise.resolve();
     }
@@ -123,7 +142,7 @@
         if (run !== latest) return;
         $('result').hidden = true;
         // The SDK's messages never contain a secret.
-        say(error && error.message ? error.message : String(error));
+        say(onScreen(error && error.message ? error.message : String(error), mode));
       },
     );
   }

@@ -105,6 +105,7 @@ export async function startDemo(settings, { root, env, log }) {
       `  node-service         publishes ${settings.parentTopic}/<device>/telemetry (QoS 1), see its lines below`,
     ];
     const pages = [
+      ['Start page', web.url('/')],
       ['Dashboard', web.url('/dashboard/')],
       ['Script-tag page', web.url('/script-tag/')],
       ['Signature tool', web.url('/signature-tool/')],

@@ -1,143 +1,108 @@
 /**
  * `apsaramq-mqtt-auth broker`: runs the local ApsaraMQ-compatible broker from a config file until
- * Ctrl-C. The dispatcher (`main.ts`) calls {@link runBrokerCommand} with the arguments after `broker`.
+ * Ctrl-C (SIGINT) or SIGTERM. Parsed, helped and reported like every other command; the broker
+ * itself (and the optional peers aedes, ws and mqtt-packet it needs) loads only when it runs.
  * @module
  */
-import { ApsaraMqttAuthError } from '../errors.js';
-import { loadBrokerConfig } from '../broker/config-file.js';
-import { startBroker } from '../broker/broker.js';
-import type { LocalBroker } from '../broker/broker.js';
+import type { LocalBroker } from '../broker/index.js';
+import { relabel, usageError, type Flags } from './args.js';
+import type { CliIo, StopSignal } from './io.js';
+import { flagNeed, requireAll } from './needs.js';
+import { quoteIfSafe } from './suggest.js';
+import { HELP_FLAG, type CommandSpec, type FlagDef } from './spec.js';
 
-/** `--help` of the `broker` command. */
-export const BROKER_HELP = `Usage: apsaramq-mqtt-auth broker --config <file> [options]
+const PORTS = { 'tcp-port': 'tcpPort', 'ws-port': 'wsPort', 'http-port': 'httpPort' } as const;
 
-Runs a local ApsaraMQ-compatible MQTT broker on 127.0.0.1: it checks Signature, Token,
-DeviceCredential and custom-identity credentials as ApsaraMQ does, enforces token permissions,
-and sends the $SYS token notices. Needs the packages aedes, ws and mqtt-packet installed.
+const FLAGS: Record<string, FlagDef> = {
+  config: {
+    type: 'string',
+    value: '<file>',
+    help: 'JSON config: instanceId, accessKeys, devices, customIdentities, tokens,\nports (see examples/broker.json). Secrets may be { "env": "VARIABLE" }.',
+    section: 'Options',
+  },
+  'tcp-port': { type: 'string', value: '<n>', help: 'MQTT over TCP port (overrides the file; 0 = any free port)', section: 'Options' },
+  'ws-port': { type: 'string', value: '<n>', help: 'MQTT over WebSocket port, path /mqtt (overrides the file; 0 = any free port)', section: 'Options' },
+  'http-port': { type: 'string', value: '<n>', help: 'control API and onsmqtt OpenAPI port (overrides the file; 0 = any free port)', section: 'Options' },
+  quiet: { type: 'boolean', help: 'do not print client connections, refusals and denials', section: 'Options' },
+  help: { ...HELP_FLAG, section: 'Options' },
+};
 
-Options:
-  --config <file>     JSON config: instanceId, accessKeys, devices, customIdentities, tokens,
-                      ports (see examples/broker.json). Secrets may be { "env": "VARIABLE" }.
-  --tcp-port <n>      MQTT over TCP port (overrides the file; 0 = any free port)
-  --ws-port <n>       MQTT over WebSocket port, path /mqtt (overrides the file; 0 = any free port)
-  --http-port <n>     control API port: tokens, device credentials, sessions (0 = any free port)
-  --quiet             do not print client connections, refusals and denials
-  -h, --help          show this help
-
-Stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Exit codes: 0 stopped, 1 could not start, 2 bad usage.
-`;
-
-/** Where the command writes and what stops it; the defaults are the process's own. */
-export interface BrokerCommandIO {
-  stdout?: { write(text: string): unknown };
-  stderr?: { write(text: string): unknown };
-  /** Emits `SIGINT` / `SIGTERM`. Default `process`. */
-  signals?: { once(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown; off(event: 'SIGINT' | 'SIGTERM', listener: () => void): unknown };
-  /** Stops the broker when aborted (for embedding and tests). */
-  signal?: AbortSignal;
-  /** Called once the broker listens. */
-  onReady?: (broker: LocalBroker) => void;
-}
-
-interface Parsed {
-  help: boolean;
-  quiet: boolean;
-  config?: string;
-  ports: { tcpPort?: number; wsPort?: number; httpPort?: number };
-}
-
-class UsageError extends Error {}
-
-function parseArgs(argv: readonly string[]): Parsed {
-  const parsed: Parsed = { help: false, quiet: false, ports: {} };
-  const portFlags: Record<string, keyof Parsed['ports']> = { '--tcp-port': 'tcpPort', '--ws-port': 'wsPort', '--http-port': 'httpPort' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '-h' || flag === '--help') parsed.help = true;
-    else if (flag === '--quiet') parsed.quiet = true;
-    else if (flag === '--config') parsed.config = value();
-    else if (flag in portFlags) {
-      const text = value();
-      const port = Number(text);
-      if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${flag} must be a port number from 0 to 65535 (got ${JSON.stringify(text)})`);
-      parsed.ports[portFlags[flag]!] = port;
-    } else throw new UsageError(`unknown option ${JSON.stringify(flag)} (see --help)`);
+/** `--tcp-port 1883` → 1883; anything but a whole number from 0 to 65535 is refused (a number is repeated, nothing else). */
+function readPorts(flags: Flags): { tcpPort?: number; wsPort?: number; httpPort?: number } {
+  const ports: { tcpPort?: number; wsPort?: number; httpPort?: number } = {};
+  for (const [name, setting] of Object.entries(PORTS)) {
+    const text = flags.string(name);
+    if (text === undefined) continue;
+    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+      const got = quoteIfSafe(text);
+      throw usageError(`--${name}`, `must be a port number from 0 to 65535${got ? ` (got ${got})` : ''}`);
+    }
+    ports[setting] = Number(text);
   }
-  return parsed;
+  return ports;
 }
 
 const LABELS: Record<string, string> = { tcp: 'MQTT over TCP:      ', ws: 'MQTT over WebSocket:', http: 'control API:        ' };
 
+/** Resolves on the first SIGINT or SIGTERM, leaving no listener behind. */
+function stopped(signals: CliIo['signals']): Promise<StopSignal> {
+  return new Promise((resolve) => {
+    const listeners = new Map<StopSignal, () => void>();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      listeners.set(signal, () => {
+        for (const [other, listener] of listeners) signals.off(other, listener);
+        resolve(signal);
+      });
+      signals.once(signal, listeners.get(signal)!);
+    }
+  });
+}
+
 /**
- * Runs `apsaramq-mqtt-auth broker [flags]` until SIGINT/SIGTERM (or `io.signal`), then stops the
- * broker and resolves with the exit code: 0 after a clean stop, 1 if it could not start (a port in
- * use, aedes missing), 2 for bad usage or a bad config (a one-line error naming the flag or setting).
- *
- * @example
- * ```ts
- * process.exitCode = await runBrokerCommand(['--config', 'broker.json', '--tcp-port', '1883'])
- * ```
+ * Runs until SIGINT/SIGTERM, then stops the broker: exit 0 after a clean stop. A bad flag or config
+ * is a usage error (exit 2, one line naming the flag or setting); a port in use or aedes missing is
+ * a failure (exit 1). Both are reported by the dispatcher, as for every command.
  */
-export async function runBrokerCommand(argv: readonly string[], io: BrokerCommandIO = {}): Promise<number> {
-  const out = io.stdout ?? process.stdout;
-  const err = io.stderr ?? process.stderr;
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs(argv);
-  } catch (error) {
-    err.write(`apsaramq-mqtt-auth broker: ${(error as Error).message}\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    out.write(BROKER_HELP);
-    return 0;
-  }
-  if (parsed.config === undefined) {
-    err.write('apsaramq-mqtt-auth broker: --config <file> is required (see examples/broker.json)\n');
-    return 2;
-  }
+async function runBroker(flags: Flags, io: CliIo): Promise<number> {
+  requireAll([flagNeed('config', ' (see examples/broker.json)')], flags, io, '');
+  const ports = readPorts(flags);
+  // Loaded here, not at the top: the broker is large and needs the optional peers aedes, ws and mqtt-packet.
+  const { loadBrokerConfig, startBroker } = await import('../broker/index.js');
+  const flagOf: Record<string, string> = { config: '--config', ...Object.fromEntries(Object.entries(PORTS).filter(([name]) => flags.has(name)).map(([name, setting]) => [setting, `--${name}`])) };
   let broker: LocalBroker;
   try {
-    const config = await loadBrokerConfig(parsed.config);
-    broker = await startBroker({ ...config, ...parsed.ports });
+    broker = await startBroker({ ...(await loadBrokerConfig(flags.string('config')!)), ...ports });
   } catch (error) {
-    const usage = error instanceof ApsaraMqttAuthError && (error.code === 'ERR_INVALID_ARGUMENT' || error.code === 'ERR_INVALID_CLIENT_ID');
-    const where = error instanceof ApsaraMqttAuthError && error.field && !error.message.startsWith(error.field) ? `${error.field}: ` : '';
-    err.write(`apsaramq-mqtt-auth broker: ${where}${error instanceof ApsaraMqttAuthError ? error.message : 'could not start'}\n`);
-    return usage ? 2 : 1;
+    throw relabel(error, flagOf);
   }
 
-  if (!parsed.quiet) {
-    broker.on('clientConnected', (s) => out.write(`connected    ${s.clientId} (${s.mode}, MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'})\n`));
-    broker.on('clientRefused', (r) => out.write(`refused      ${r.clientId}: ${r.reason} (code ${r.returnCode})\n`));
-    broker.on('denied', (d) => out.write(`denied       ${d.clientId}: ${d.action} ${d.topic} (${d.denial})\n`));
-    broker.on('clientDisconnected', (d) => out.write(`disconnected ${d.clientId}\n`));
+  if (!flags.bool('quiet')) {
+    broker.on('clientConnected', (s) => io.out(`connected    ${s.clientId} (${s.mode}, MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'})`));
+    broker.on('clientRefused', (r) => io.out(`refused      ${r.clientId}: ${r.reason} (code ${r.returnCode})`));
+    broker.on('denied', (d) => io.out(`denied       ${d.clientId}: ${d.action} ${d.topic} (${d.denial})`));
+    broker.on('clientDisconnected', (d) => io.out(`disconnected ${d.clientId}`));
   }
-  out.write(`ApsaraMQ-compatible broker for instance ${broker.instanceId}\n`);
-  for (const [transport, url] of Object.entries(broker.urls())) out.write(`  ${LABELS[transport]} ${url}${transport === 'http' ? '/control' : ''}\n`);
-  out.write('Press Ctrl-C to stop.\n');
-  io.onReady?.(broker);
-
-  const signals = io.signals ?? process;
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
-      io.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    signals.once('SIGINT', stop);
-    signals.once('SIGTERM', stop);
-    if (io.signal?.aborted) stop();
-    else io.signal?.addEventListener('abort', stop, { once: true });
-  });
+  const stop = stopped(io.signals);
+  io.out(`ApsaraMQ-compatible broker for instance ${broker.instanceId}`);
+  for (const [transport, url] of Object.entries(broker.urls())) io.out(`  ${LABELS[transport]} ${url}${transport === 'http' ? '/control' : ''}`);
+  io.out('Press Ctrl-C to stop.');
+  await stop;
   await broker.close();
-  out.write('stopped\n');
+  io.out('stopped');
   return 0;
 }
+
+/** `broker`: its flags, help and run. */
+export const BROKER: CommandSpec = {
+  name: 'broker',
+  summary: 'run a local ApsaraMQ-compatible broker (development and tests)',
+  usage: '--config <file> [options]',
+  about: `Runs a local ApsaraMQ-compatible MQTT broker on 127.0.0.1: it checks Signature, Token,
+DeviceCredential and custom-identity credentials as ApsaraMQ does, enforces token permissions,
+and sends the $SYS token notices. Needs the packages aedes, ws and mqtt-packet installed.`,
+  flags: FLAGS,
+  sections: ['Options'],
+  after: [{ title: 'Stopping', lines: ['  Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.'] }],
+  exitCodes: 'Exit codes: 0 stopped, 1 could not start (a port in use, aedes missing), 2 bad usage or config.',
+  run: runBroker,
+};

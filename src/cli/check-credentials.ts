@@ -16,6 +16,7 @@ import {
   type TokenType,
 } from '../index.js';
 import { usageError } from './args.js';
+import { usernameAsMeant } from './username-meant.js';
 
 /** Inputs of {@link checkCredentials}: the pair under test, and what it is expected to be made of. */
 export interface CheckCredentialsOptions {
@@ -64,30 +65,6 @@ export interface CredentialCheck {
 const MODE_NAMES: Record<AuthMode, string> = { signature: 'Signature', token: 'Token', device: 'DeviceCredential', custom: 'custom identity' };
 const q = JSON.stringify;
 
-/** A Username taken apart; `problems` lists what is malformed. */
-interface ParsedUsername {
-  mode: AuthMode;
-  accessKeyId?: string;
-  instanceId?: string;
-  problems: string[];
-}
-
-/** `Label|<id>|<instance>`; anything else is a custom identity's, unless it starts with a label in the wrong case. */
-export function parseUsername(username: string): ParsedUsername {
-  const parts = username.split('|');
-  const head = parts[0]!;
-  const entry = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => label.toLowerCase() === head.trim().toLowerCase());
-  if (!entry || parts.length === 1) return { mode: 'custom', problems: [] };
-  const [mode, label] = entry;
-  const problems: string[] = [];
-  if (head !== label) problems.push(`the Username starts with ${q(head)}; ApsaraMQ expects exactly ${q(label)}`);
-  if (parts.length !== 3) problems.push(`the Username has ${parts.length} "|"-separated parts; ${label} mode needs 3: ${label}|<AccessKeyId>|<InstanceId>`);
-  const result: ParsedUsername = { mode, problems };
-  if (parts[1] !== undefined) result.accessKeyId = parts[1];
-  if (parts[2] !== undefined) result.instanceId = parts.slice(2).join('|');
-  return result;
-}
-
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 /** Strict standard Base64: `undefined` unless the text is exactly what encoding its bytes gives. */
 function fromBase64(text: string): Uint8Array | undefined {
@@ -105,12 +82,13 @@ function fromBase64(text: string): Uint8Array | undefined {
  */
 export async function checkCredentials(options: CheckCredentialsOptions): Promise<CredentialCheck> {
   const { username, password } = options;
-  const parsed = parseUsername(username);
+  const parsed = usernameAsMeant(username);
   const mode = options.mode ?? parsed.mode;
   const parts: CheckedPart[] = [];
 
   if (options.mode === undefined) {
-    parts.push({ part: 'mode', status: 'unchecked', detail: `the Username names ${MODE_NAMES[parsed.mode]} mode`, hints: [] });
+    const names = parsed.problems.length ? 'seems meant for' : 'names';
+    parts.push({ part: 'mode', status: 'unchecked', detail: `the Username ${names} ${MODE_NAMES[parsed.mode]} mode`, hints: [] });
   } else if (options.mode === parsed.mode) {
     parts.push({ part: 'mode', status: 'ok', detail: `${MODE_NAMES[mode]} mode`, hints: [] });
   } else {
@@ -118,7 +96,11 @@ export async function checkCredentials(options: CheckCredentialsOptions): Promis
     const found = parsed.mode === 'custom' ? 'has no mode label' : `names ${MODE_NAMES[parsed.mode]} mode`;
     parts.push({ part: 'mode', status: 'differs', detail: `the Username ${found}; ${MODE_NAMES[mode]} mode expects ${expected}`, hints: [] });
   }
-  if (parsed.problems.length) parts.push({ part: 'username', status: 'differs', detail: parsed.problems.join('; '), hints: [] });
+  if (parsed.problems.length) {
+    const { accessKeyId, instanceId } = parsed;
+    const meant = parsed.mode !== 'custom' && accessKeyId && instanceId ? [`write it as ${q(`${USERNAME_LABELS[parsed.mode]}|${accessKeyId.trim()}|${instanceId.trim()}`)}`] : [];
+    parts.push({ part: 'username', status: 'differs', detail: parsed.problems.join('; '), hints: meant });
+  }
   if (parsed.mode !== 'custom') {
     parts.push(comparePart('accessKeyId', parsed.accessKeyId, options.accessKeyId));
     parts.push(comparePart('instanceId', parsed.instanceId, options.instanceId));
@@ -221,7 +203,27 @@ function readDigest(password: string): { digest?: Uint8Array; formatHint?: strin
   if (loose?.length === 20) {
     return { digest: loose, formatHint: 'the Password is base64url or lacks its "=" padding; ApsaraMQ expects standard Base64 with padding' };
   }
-  return { formatHint: 'the Password is not Base64 (an HMAC-SHA1 in Base64 is 28 characters ending in "=")' };
+  return { formatHint: notBase64(password) };
+}
+
+/**
+ * Why `text` is not standard Base64, said without repeating it: the first character outside the
+ * alphabet, a misplaced "=", a length that is not a multiple of 4, or spare bits an encoder leaves
+ * zero. An HMAC-SHA1 in Base64 is 28 characters ending in "=": a value of that shape is told so.
+ */
+export function notBase64(text: string): string {
+  const it =
+    text.length === 28
+      ? 'the Password has 28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it'
+      : 'the Password is not Base64 (an HMAC-SHA1 in Base64 is 28 characters ending in "="): it';
+  // The character itself is not shown (the Password is never printed), only what kind it is.
+  const kind = (c: string) => (/\s/.test(c) ? 'white space' : /[-_]/.test(c) ? 'a base64url character ("-" or "_")' : 'a character');
+  const outside = /[^A-Za-z0-9+/=]/.exec(text);
+  if (outside) return `${it} has ${kind(outside[0])} at position ${outside.index + 1}, outside the Base64 alphabet (A-Z a-z 0-9 + /)`;
+  const padding = text.indexOf('=');
+  if (padding !== -1 && !/^={1,2}$/.test(text.slice(padding))) return `${it} has "=" at position ${padding + 1}; Base64 has "=" only as one or two padding characters at the end`;
+  if (text.length % 4 !== 0) return `${it} has ${text.length} characters; Base64 comes in groups of 4 (with "=" padding)`;
+  return `${it} ends in a character whose spare bits are not zero: no Base64 encoder writes that (a character changed by hand?)`;
 }
 
 interface SlipInputs {

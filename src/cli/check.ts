@@ -2,12 +2,12 @@
  * `check`: does a Username/Password pair fit the secret, and if not, which part differs and why.
  * @module
  */
-import { PROGRAM, parseFlags, usageError, withFlags, type Flags } from './args.js';
+import type { AuthMode } from '../index.js';
+import { usageError, withFlags, type Flags } from './args.js';
 import { checkCredentials, type CheckCredentialsOptions, type CredentialCheck } from './check-credentials.js';
+import { usernameAsMeant } from './username-meant.js';
+import { CREDENTIAL_FLAGS, MODES, SECRET_SOURCES, TOKEN_SOURCES, secretVariablesBlock } from './credential-flags.js';
 import {
-  CREDENTIAL_FLAGS,
-  TOKEN_SOURCES,
-  modeOfUsername,
   readClientId,
   readMode,
   readSecret,
@@ -16,55 +16,65 @@ import {
   readTokens,
   refuseOtherModesFlags,
   refuseTwoStdinReaders,
-  requireClientId,
   warnCommandLineSecret,
 } from './inputs.js';
 import type { CliIo } from './io.js';
+import { CLIENT_ID_NEED, requireAll, secretNeed, type Need } from './needs.js';
 import { rows } from './output.js';
+import { PROGRAM, type CommandSpec, type FlagDef } from './spec.js';
 
-const FLAGS = {
+const PAIR = 'The pair under test';
+const MADE_OF = 'What it should be made of';
+
+const FLAGS: Record<string, FlagDef> = {
   ...CREDENTIAL_FLAGS,
-  password: { type: 'string' },
-  'password-stdin': { type: 'boolean' },
-  'json-stdin': { type: 'boolean' },
-} as const;
+  username: { type: 'string', value: '<text>', help: 'the Username (default: APSARAMQ_USERNAME)', section: PAIR },
+  password: { type: 'string', value: '<p>', help: 'the Password; works, but warns (default: APSARAMQ_PASSWORD)', section: PAIR },
+  'password-stdin': { type: 'boolean', help: 'read the Password from standard input', section: PAIR },
+  'json-stdin': {
+    type: 'boolean',
+    help: 'read both from standard input as {"username": ..., "password": ...}\n(e.g. the output of "sign --json" or a credential server\'s answer)',
+    section: PAIR,
+  },
+  mode: { ...CREDENTIAL_FLAGS.mode, help: 'signature, token, device or custom (default: what the Username names,\neven in the wrong case or with another separator)', section: MADE_OF },
+  'access-key-id': { ...CREDENTIAL_FLAGS['access-key-id'], help: "the AccessKey ID; compared with the Username's when given", section: MADE_OF },
+  'device-access-key-id': { ...CREDENTIAL_FLAGS['device-access-key-id'], help: "the DeviceAccessKeyId; compared with the Username's", section: MADE_OF },
+  'instance-id': { ...CREDENTIAL_FLAGS['instance-id'], help: "the instance id; compared with the Username's when given", section: MADE_OF },
+  'client-id': { ...CREDENTIAL_FLAGS['client-id'], help: 'the client id that connects (custom identities: SIGNED only)', section: MADE_OF },
+  'group-id': { ...CREDENTIAL_FLAGS['group-id'], section: MADE_OF },
+  'device-id': { ...CREDENTIAL_FLAGS['device-id'], section: MADE_OF },
+  'sign-mode': { ...CREDENTIAL_FLAGS['sign-mode'], help: 'custom identities: ORIGIN or SIGNED (default SIGNED)', section: MADE_OF },
+  'token-r': { ...CREDENTIAL_FLAGS['token-r'], help: 'token mode, optional: the R token to compare with; works, but warns' },
+  json: { ...CREDENTIAL_FLAGS.json, help: 'the verdict as JSON' },
+};
 
-/** `check --help`. */
-export const CHECK_HELP = `Usage: ${PROGRAM} check --username <Username> [flags]
+const USERNAME_NEED: Need = {
+  label: '--username (or APSARAMQ_USERNAME)',
+  field: '--username',
+  rule: () => 'is required (or set APSARAMQ_USERNAME, or pipe JSON in with --json-stdin)',
+  present: (flags, io) => flags.has('username') || flags.bool('json-stdin') || io.env.APSARAMQ_USERNAME !== undefined,
+};
 
-Tells whether a Username/Password pair (from your own code, a server, another tool) is what the
-secret gives, and if not, which part differs (mode, AccessKey ID, instance id, Password) and the
-likely slip: a trailing newline in the secret, another client id signed, key and message swapped,
-hex or base64url instead of Base64, ... No secret, token or password is printed.
+const PASSWORD_NEED: Need = {
+  label: 'the Password (APSARAMQ_PASSWORD or --password-stdin)',
+  field: 'APSARAMQ_PASSWORD',
+  rule: () => 'is not set: give the Password under test there, or with --password-stdin or --json-stdin',
+  present: (flags, io) => flags.has('password') || flags.bool('password-stdin') || flags.bool('json-stdin') || io.env.APSARAMQ_PASSWORD !== undefined,
+};
 
-The pair under test:
-  --username <text>     the Username (default: APSARAMQ_USERNAME)
-  the Password          APSARAMQ_PASSWORD, or --password-stdin; --password <p> works but warns
-  --json-stdin          read both from standard input as {"username": ..., "password": ...}
-                        (e.g. the output of "sign --json" or a credential server's answer)
-
-What it should be made of:
-  --mode <mode>         signature, token, device or custom (default: what the Username names)
-  --access-key-id <id> (device mode: --device-access-key-id), --instance-id <id>
-                        compared with the Username's when given
-  --client-id <id>, or --group-id with --device-id
-                        the client id that connects (signature, device, custom SIGNED)
-  secret                as for sign: APSARAMQ_ACCESS_KEY_SECRET, APSARAMQ_DEVICE_ACCESS_KEY_SECRET
-                        or APSARAMQ_CUSTOM_SECRET (by mode), or --secret-stdin
-  --sign-mode ORIGIN|SIGNED   custom identities (default SIGNED)
-  tokens                token mode, optional: APSARAMQ_TOKEN_R/_W/_RW (or --token-r/-w/-rw);
-                        without them only the Password's layout is checked
-  --json                the verdict as JSON
-
-Example:
-  ${PROGRAM} sign --access-key-id YYYYY --instance-id mqtt-xxxxx --client-id GID_Test@@@0001 --json \\
-    | ${PROGRAM} check --json-stdin --mode signature --access-key-id YYYYY --client-id GID_Test@@@0001
-
-Exit codes: 0 match, 1 mismatch (differing parts and hints listed), 2 bad input.`;
+/** What checking a Password of `mode` needs besides the pair; `labelled` is false when the Username names no mode. */
+function modeNeeds(mode: AuthMode, flags: Flags, labelled: boolean): Need[] {
+  if (mode === 'token') return [];
+  const needs = mode === 'custom' && readSignMode(flags) === 'ORIGIN' ? [] : [CLIENT_ID_NEED];
+  const secret = secretNeed(mode);
+  if (mode !== 'custom' || labelled || flags.has('mode')) return [...needs, secret];
+  // A Username with no mode label is checked as a custom identity's: say so, since that decides which secret is read.
+  const unlabelled = 'the Username names no mode (Signature|…, Token|…, DeviceCredential|…), so it is checked as a custom identity\'s: give --mode if it is not one';
+  return [...needs, { ...secret, note: unlabelled }];
+}
 
 async function readPair(flags: Flags, io: CliIo): Promise<{ username: string; password: string }> {
   if (flags.bool('json-stdin')) {
-    for (const name of ['username', 'password']) if (flags.has(name)) throw usageError(`--${name}`, 'cannot be combined with --json-stdin');
     const text = await readStdinValue(io, '--json-stdin', 'JSON credentials');
     let pair: unknown;
     try {
@@ -97,17 +107,28 @@ function hasTokens(flags: Flags, io: CliIo): boolean {
   return Object.values(TOKEN_SOURCES).some(({ env, flag }) => flags.has(flag.slice(2)) || io.env[env] !== undefined);
 }
 
-/** Runs `check`; resolves to the exit code. */
-export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(argv, FLAGS, 'check');
-  if (flags.bool('help')) {
-    io.out(CHECK_HELP);
-    return 0;
-  }
+/** The mode to check as: `--mode`, else the one the Username names or seems meant for. */
+function modeOf(flags: Flags, username: string): { mode: AuthMode; labelled: boolean } {
+  const parsed = usernameAsMeant(username);
+  return { mode: readMode(flags, parsed.mode), labelled: parsed.labelled };
+}
+
+/** Runs `check` on parsed flags; resolves to the exit code. */
+async function runCheck(flags: Flags, io: CliIo): Promise<number> {
   refuseTwoStdinReaders(flags);
+  for (const name of ['username', 'password']) if (flags.bool('json-stdin') && flags.has(name)) throw usageError(`--${name}`, 'cannot be combined with --json-stdin');
+  // Everything missing is named at once; the mode (and so the secret needed) is known before reading
+  // standard input unless the Username itself comes from there.
+  const early = flags.bool('json-stdin') ? undefined : (flags.string('username') ?? io.env.APSARAMQ_USERNAME);
+  const known = flags.has('mode') ? { mode: readMode(flags), labelled: true } : early !== undefined ? modeOf(flags, early) : undefined;
+  if (known) refuseOtherModesFlags(flags, FLAGS, known.mode);
+  requireAll([USERNAME_NEED, PASSWORD_NEED, ...(known ? modeNeeds(known.mode, flags, known.labelled) : [])], flags, io, known ? `to check a ${known.mode} Password` : 'to check a pair');
   const { username, password } = await readPair(flags, io);
-  const mode = readMode(flags, modeOfUsername(username));
-  refuseOtherModesFlags(flags, mode, ['username']);
+  const { mode, labelled } = known ?? modeOf(flags, username);
+  if (!known) {
+    refuseOtherModesFlags(flags, FLAGS, mode);
+    requireAll(modeNeeds(mode, flags, labelled), flags, io, `to check a ${mode} Password`);
+  }
 
   const flagOf: Record<string, string> = {
     username: flags.bool('json-stdin') ? '--json-stdin' : '--username',
@@ -133,8 +154,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   } else {
     const signMode = readSignMode(flags);
     if (signMode) options.signMode = signMode;
-    const needsClientId = !(mode === 'custom' && signMode === 'ORIGIN');
-    const clientId = needsClientId ? requireClientId(flags, false, `to check a ${mode} Password`) : readClientId(flags, false);
+    const clientId = readClientId(flags, false);
     if (clientId) {
       Object.assign(flagOf, clientId.flagOf);
       options.clientId = clientIdShown = clientId.clientId;
@@ -152,6 +172,32 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   }
   return verdict.match ? 0 : 1;
 }
+
+/** `check`: its flags, help and run. */
+export const CHECK: CommandSpec = {
+  name: 'check',
+  summary: 'tell whether a Username/Password pair fits a secret, and which part differs',
+  usage: '--username <Username> [flags]',
+  about: `Tells whether a Username/Password pair (from your own code, a server, another tool) is what the
+secret gives, and if not, which part differs (mode, AccessKey ID, instance id, Password) and the
+likely slip: a trailing newline in the secret, another client id signed, key and message swapped,
+hex or base64url instead of Base64, ... No secret, token or password is printed.`,
+  before: [secretVariablesBlock(MODES)],
+  flags: FLAGS,
+  sections: [PAIR, MADE_OF, 'Secrets', 'Output', 'Help'],
+  modes: MODES,
+  after: [
+    {
+      title: 'Example',
+      lines: [
+        `  ${PROGRAM} sign --access-key-id YYYYY --instance-id mqtt-xxxxx --client-id GID_Test@@@0001 --json \\`,
+        `    | ${PROGRAM} check --json-stdin --mode signature --access-key-id YYYYY --client-id GID_Test@@@0001`,
+      ],
+    },
+  ],
+  exitCodes: 'Exit codes: 0 match, 1 mismatch (differing parts and hints listed), 2 bad input.',
+  run: runCheck,
+};
 
 const PART_LABELS: Record<string, string> = { accessKeyId: 'AccessKey ID', instanceId: 'instance id', mode: 'mode', username: 'Username', password: 'Password' };
 

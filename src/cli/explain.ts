@@ -3,33 +3,28 @@
  * @module
  */
 import { explainSignature, type SignatureExplanation } from '../index.js';
-import { PROGRAM, parseFlags, usageError, withFlags } from './args.js';
-import { CREDENTIAL_FLAGS, SECRET_SOURCES, readMode, readSecret, readSignMode, refuseOtherModesFlags, requireClientId } from './inputs.js';
+import { usageError, withFlags, type Flags } from './args.js';
+import { SECRET_SOURCES, SIGNED, credentialFlagsWithout, secretVariablesBlock } from './credential-flags.js';
+import { readClientId, readMode, readSecret, readSignMode, refuseOtherModesFlags } from './inputs.js';
 import type { CliIo } from './io.js';
+import { CLIENT_ID_NEED, requireAll, secretNeed } from './needs.js';
 import { rows } from './output.js';
+import { PROGRAM, type CommandSpec, type FlagDef } from './spec.js';
 
-/** `explain --help`. */
-export const EXPLAIN_HELP = `Usage: ${PROGRAM} explain [--mode signature|device|custom] [flags]
+const OPTIONAL = 'optional: checked, and the Username shown';
 
-Shows exactly what is signed, so that a Password computed elsewhere (your own code, the console's
-Signature Verification tool) can be compared step by step: the client id's UTF-8 bytes in hex, the
-secret's length in bytes (never its value), the HMAC-SHA1 in hex and in Base64 (the Password), and
-the verdict on each part. The client id is signed even when it breaks a rule.
-
-Flags (as for sign; token mode signs nothing, so it has nothing to explain):
-  --client-id <id>, or --group-id <id> with --device-id <id>      required
-  --access-key-id <id> (device mode: --device-access-key-id <id>)  optional: checked, Username shown
-  --instance-id <id>                                               optional: checked, Username shown
-  --username <name>                                                custom mode: shown and checked
-  secret: APSARAMQ_ACCESS_KEY_SECRET, APSARAMQ_DEVICE_ACCESS_KEY_SECRET or APSARAMQ_CUSTOM_SECRET
-          (by mode), or --secret-stdin
-  --json   the whole explanation as one JSON object (it holds the Password, never the secret)
-
-Example:
-  APSARAMQ_ACCESS_KEY_SECRET=XXXXX ${PROGRAM} explain --access-key-id YYYYY \\
-      --instance-id mqtt-xxxxx --client-id GID_Test@@@0001
-
-Exit codes: 0 every part passes, 1 some part breaks a rule (listed), 2 bad input.`;
+// Token mode signs nothing, so explain takes no tokens.
+const FLAGS: Record<string, FlagDef> = credentialFlagsWithout('token-r', 'token-w', 'token-rw');
+Object.assign(FLAGS, {
+  mode: { ...FLAGS.mode!, help: 'signature (default), device (or DeviceCredential) or custom; token mode signs nothing' },
+  'access-key-id': { ...FLAGS['access-key-id']!, help: `the AccessKey ID; ${OPTIONAL}` },
+  'device-access-key-id': { ...FLAGS['device-access-key-id']!, help: `the DeviceAccessKeyId; ${OPTIONAL}` },
+  'instance-id': { ...FLAGS['instance-id']!, help: `the instance id; ${OPTIONAL}` },
+  'client-id': { ...FLAGS['client-id']!, help: 'the client id that is signed, even when it breaks a rule (required)' },
+  username: { ...FLAGS.username!, help: "the custom identity's username: shown and checked" },
+  'sign-mode': { ...FLAGS['sign-mode']!, help: 'SIGNED (default); ORIGIN signs nothing, so there is nothing to explain' },
+  json: { ...FLAGS.json!, help: 'the whole explanation as one JSON object (it holds the Password, never the secret)' },
+});
 
 const FIELD_LABELS: Record<string, string> = {
   accessKeyId: '--access-key-id',
@@ -40,18 +35,14 @@ const FIELD_LABELS: Record<string, string> = {
   deviceId: '  DeviceId',
 };
 
-/** Runs `explain`; resolves to the exit code. */
-export async function runExplain(argv: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(argv, CREDENTIAL_FLAGS, 'explain');
-  if (flags.bool('help')) {
-    io.out(EXPLAIN_HELP);
-    return 0;
-  }
-  const mode = readMode(flags);
+/** Runs `explain` on parsed flags; resolves to the exit code. */
+async function runExplain(flags: Flags, io: CliIo): Promise<number> {
+  const mode = readMode(flags, 'signature', SIGNED);
   if (mode === 'token') throw usageError('--mode', 'token signs nothing (the Password is the tokens themselves): explain covers signature, device and custom');
-  refuseOtherModesFlags(flags, mode);
+  refuseOtherModesFlags(flags, FLAGS, mode);
   if (readSignMode(flags) === 'ORIGIN') throw usageError('--sign-mode', 'ORIGIN signs nothing (the Password is the secret itself): explain covers SIGNED');
-  const { clientId, flagOf } = requireClientId(flags, false, 'to explain a signature');
+  requireAll([CLIENT_ID_NEED, secretNeed(mode)], flags, io, 'to explain a signature');
+  const { clientId, flagOf } = readClientId(flags, false)!;
   const secret = await readSecret(flags, io, mode);
   const source = SECRET_SOURCES[mode];
   const accessKeyId = flags.string(mode === 'device' ? 'device-access-key-id' : 'access-key-id');
@@ -72,6 +63,29 @@ export async function runExplain(argv: readonly string[], io: CliIo): Promise<nu
   else for (const line of describe(explanation, { ...FIELD_LABELS, clientId: flagOf.clientId!, [source.field]: secret.source }, `the ${source.what} from ${secret.source}`)) io.out(line);
   return explanation.valid ? 0 : 1;
 }
+
+/** `explain`: its flags, help and run. */
+export const EXPLAIN: CommandSpec = {
+  name: 'explain',
+  summary: 'show exactly what is signed: bytes in hex, secret length, HMAC, checks per part',
+  usage: '[--mode signature|device|custom] [flags]',
+  about: `Shows exactly what is signed, so that a Password computed elsewhere (your own code, the console's
+Signature Verification tool) can be compared step by step: the client id's UTF-8 bytes in hex, the
+secret's length in bytes (never its value), the HMAC-SHA1 in hex and in Base64 (the Password), and
+the verdict on each part. The client id is signed even when it breaks a rule.`,
+  before: [secretVariablesBlock(SIGNED)],
+  flags: FLAGS,
+  sections: ['Client', 'Secrets', 'Output', 'Help'],
+  modes: SIGNED,
+  after: [
+    {
+      title: 'Example',
+      lines: [`  APSARAMQ_ACCESS_KEY_SECRET=XXXXX ${PROGRAM} explain --access-key-id YYYYY \\`, '      --instance-id mqtt-xxxxx --client-id GID_Test@@@0001'],
+    },
+  ],
+  exitCodes: 'Exit codes: 0 every part passes, 1 some part breaks a rule (listed), 2 bad input.',
+  run: runExplain,
+};
 
 function describe(e: SignatureExplanation, labels: Record<string, string>, key: string): string[] {
   const lines = [`${e.mode} mode: what is signed`, ''];

@@ -4,98 +4,39 @@
  * input; on the command line they work, with a warning.
  * @module
  */
-import { USERNAME_LABELS, formatClientId, type AuthMode, type CustomSignMode, type TokenSet, type TokenType } from '../index.js';
-import { PROGRAM, relabel, usageError, type FlagSpec, type Flags } from './args.js';
+import { explainSignature, formatClientId, type AuthMode, type CustomSignMode, type TokenSet, type TokenType } from '../index.js';
+import { relabel, usageError, type Flags } from './args.js';
+import { MAX_STDIN_BYTES, MODES, SECRET_SOURCES, TOKEN_SOURCES } from './credential-flags.js';
 import type { CliIo } from './io.js';
+import { TOKENS_NEED, secretNeed } from './needs.js';
+import { PROGRAM, type FlagDef } from './spec.js';
+import { closest, quoteIfSafe } from './suggest.js';
 
-/** Where each mode's secret comes from. */
-export const SECRET_SOURCES = {
-  signature: { env: 'APSARAMQ_ACCESS_KEY_SECRET', flag: '--access-key-secret', field: 'accessKeySecret', what: 'AccessKey secret' },
-  device: { env: 'APSARAMQ_DEVICE_ACCESS_KEY_SECRET', flag: '--device-access-key-secret', field: 'deviceAccessKeySecret', what: 'DeviceAccessKeySecret' },
-  custom: { env: 'APSARAMQ_CUSTOM_SECRET', flag: '--custom-secret', field: 'secret', what: 'custom identity secret' },
-} as const;
 
-/** Token mode: one variable and one flag per token type. */
-export const TOKEN_SOURCES: { readonly [T in TokenType]: { env: string; flag: string } } = {
-  R: { env: 'APSARAMQ_TOKEN_R', flag: '--token-r' },
-  W: { env: 'APSARAMQ_TOKEN_W', flag: '--token-w' },
-  RW: { env: 'APSARAMQ_TOKEN_RW', flag: '--token-rw' },
-};
-
-/** The flags that describe a client's credentials, shared by sign, explain and check. */
-export const CREDENTIAL_FLAGS: Record<string, FlagSpec> = {
-  mode: { type: 'string' },
-  'access-key-id': { type: 'string' },
-  'device-access-key-id': { type: 'string' },
-  'instance-id': { type: 'string' },
-  'client-id': { type: 'string' },
-  'group-id': { type: 'string' },
-  'device-id': { type: 'string' },
-  username: { type: 'string' },
-  'sign-mode': { type: 'string' },
-  'token-r': { type: 'string' },
-  'token-w': { type: 'string' },
-  'token-rw': { type: 'string' },
-  'access-key-secret': { type: 'string' },
-  'device-access-key-secret': { type: 'string' },
-  'custom-secret': { type: 'string' },
-  'secret-stdin': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
-
-const SIGNED: readonly AuthMode[] = ['signature', 'device', 'custom'];
-/** Which modes each mode-specific flag belongs to; a flag given in another mode is an error. */
-const MODES_OF_FLAG: Readonly<Record<string, readonly AuthMode[]>> = {
-  'access-key-id': ['signature', 'token'],
-  'device-access-key-id': ['device'],
-  'instance-id': ['signature', 'token', 'device'],
-  'client-id': SIGNED,
-  'group-id': SIGNED,
-  'device-id': SIGNED,
-  username: ['custom'],
-  'sign-mode': ['custom'],
-  'token-r': ['token'],
-  'token-w': ['token'],
-  'token-rw': ['token'],
-  'access-key-secret': ['signature'],
-  'device-access-key-secret': ['device'],
-  'custom-secret': ['custom'],
-  'secret-stdin': SIGNED,
-};
-
-const MODES: readonly AuthMode[] = ['signature', 'token', 'device', 'custom'];
+/** `(got "oauth"; did you mean …?)`: what was typed, only when it cannot be a secret, and the nearest allowed value. */
+function gotAndHint(raw: string, allowed: readonly string[]): string {
+  const near = closest(raw, allowed);
+  const notes = [quoteIfSafe(raw) && `got ${quoteIfSafe(raw)}`, near && `did you mean ${near}?`].filter(Boolean);
+  return notes.length ? ` (${notes.join('; ')})` : '';
+}
 
 /** `--mode`, default `signature`; `DeviceCredential` is accepted for `device`, case does not matter. */
-export function readMode(flags: Flags, fallback: AuthMode = 'signature'): AuthMode {
+export function readMode(flags: Flags, fallback: AuthMode = 'signature', allowed: readonly AuthMode[] = MODES): AuthMode {
   const raw = flags.string('mode');
   if (raw === undefined) return fallback;
   const mode = raw.toLowerCase() === 'devicecredential' ? 'device' : raw.toLowerCase();
-  if (!MODES.includes(mode as AuthMode)) throw usageError('--mode', `must be signature, token, device or custom (got ${JSON.stringify(raw.slice(0, 20))})`);
+  if (!MODES.includes(mode as AuthMode)) {
+    throw usageError('--mode', `must be ${MODES.slice(0, -1).join(', ')} or ${MODES.at(-1)}${gotAndHint(raw, [...allowed, 'DeviceCredential'])}`);
+  }
   return mode as AuthMode;
 }
 
-/** The mode a Username names (`Signature|…`, `Token|…`, `DeviceCredential|…`), else `custom`. */
-export function modeOfUsername(username: string): AuthMode {
-  const found = (Object.entries(USERNAME_LABELS) as [AuthMode, string][]).find(([, label]) => username.startsWith(label + '|'));
-  return found ? found[0] : 'custom';
-}
-
 /** Refuses flags that do not belong to `mode` (e.g. `--token-r` with `--mode signature`), naming them. */
-export function refuseOtherModesFlags(flags: Flags, mode: AuthMode, except: readonly string[] = []): void {
+export function refuseOtherModesFlags(flags: Flags, table: Readonly<Record<string, FlagDef>>, mode: AuthMode): void {
   for (const name of flags.given()) {
-    const modes = MODES_OF_FLAG[name];
-    if (modes && !modes.includes(mode) && !except.includes(name)) {
-      throw usageError(`--${name}`, `is for --mode ${modes.join(' or --mode ')}, not --mode ${mode}`);
-    }
+    const modes = table[name]?.modes;
+    if (modes && !modes.includes(mode)) throw usageError(`--${name}`, `is for --mode ${modes.join(' or --mode ')}, not --mode ${mode}`);
   }
-}
-
-/** A required string flag. */
-export function requireFlag(flags: Flags, name: string, why: string): string {
-  const value = flags.string(name);
-  if (value === undefined) throw usageError(`--${name}`, `is required ${why}`);
-  return value;
 }
 
 /** The client id and the flags it came from (`--client-id`, or `--group-id` + `--device-id`). */
@@ -142,7 +83,7 @@ export function readSignMode(flags: Flags): CustomSignMode | undefined {
   const raw = flags.string('sign-mode');
   if (raw === undefined) return undefined;
   const mode = raw.toUpperCase();
-  if (mode !== 'ORIGIN' && mode !== 'SIGNED') throw usageError('--sign-mode', `must be ORIGIN or SIGNED (got ${JSON.stringify(raw.slice(0, 20))})`);
+  if (mode !== 'ORIGIN' && mode !== 'SIGNED') throw usageError('--sign-mode', `must be ORIGIN or SIGNED${gotAndHint(raw, ['ORIGIN', 'SIGNED'])}`);
   return mode;
 }
 
@@ -151,10 +92,15 @@ export function warnCommandLineSecret(io: CliIo, flag: string, better: string): 
   io.err(`${PROGRAM}: warning: ${flag} puts a secret in your shell history and the process list; use ${better} instead`);
 }
 
-/** Reads standard input for `flag`; one trailing newline (what `echo` and most files add) is dropped. */
+/**
+ * Reads standard input for `flag`; one trailing newline (what `echo` and most files add) is dropped.
+ * Reading stops after {@link MAX_STDIN_BYTES}: a larger input is the wrong file, and is refused.
+ */
 export async function readStdinValue(io: CliIo, flag: string, what: string): Promise<string> {
   if (io.stdinIsTTY) io.err(`${PROGRAM}: reading the ${what} from standard input; end with Ctrl-D (it is shown as you type: prefer a pipe)`);
-  const text = (await io.readStdin()).replace(/\r?\n$/, '');
+  const input = await io.readStdin(MAX_STDIN_BYTES);
+  if (input === undefined) throw usageError(flag, `read more than ${MAX_STDIN_BYTES / 1024} KiB on standard input and stopped: the ${what} is far shorter (the wrong file piped in?)`);
+  const text = input.replace(/\r?\n$/, '');
   if (text === '') throw usageError(flag, `found nothing on standard input: pipe the ${what} in`);
   return text;
 }
@@ -176,7 +122,7 @@ export async function readSecret(flags: Flags, io: CliIo, mode: 'signature' | 'd
   }
   if (flags.bool('secret-stdin')) return { value: await readStdinValue(io, '--secret-stdin', what), source: '--secret-stdin' };
   const fromEnv = io.env[env];
-  if (fromEnv === undefined) throw usageError(env, `is not set: export the ${what} in ${env}, or pipe it in with --secret-stdin`);
+  if (fromEnv === undefined) throw usageError(env, secretNeed(mode).rule(''));
   if (fromEnv === '') throw usageError(env, `is empty: it must hold the ${what}`);
   return { value: fromEnv, source: env };
 }
@@ -196,7 +142,7 @@ export function readTokens(flags: Flags, io: CliIo): { tokens: TokenSet; flagOf:
   }
   for (const type of onLine) warnCommandLineSecret(io, TOKEN_SOURCES[type].flag, TOKEN_SOURCES[type].env);
   if (Object.keys(tokens).length === 0) {
-    throw usageError('--token-r/--token-w/--token-rw', 'are all missing: set APSARAMQ_TOKEN_R, APSARAMQ_TOKEN_W or APSARAMQ_TOKEN_RW (the tokens from ApplyToken)');
+    throw usageError(TOKENS_NEED.field, TOKENS_NEED.rule(''));
   }
   return { tokens, flagOf: { ...flagOf, tokens: '--token-r/--token-w/--token-rw' } };
 }
@@ -205,4 +151,34 @@ export function readTokens(flags: Flags, io: CliIo): { tokens: TokenSet; flagOf:
 export function refuseTwoStdinReaders(flags: Flags): void {
   const readers = flags.given().filter((name) => name.endsWith('-stdin'));
   if (readers.length > 1) throw usageError(`--${readers[1]}`, `cannot be combined with --${readers[0]}: standard input can be read once`);
+}
+
+/**
+ * What `explain` says is wrong with a secret (white space at an end, non-ASCII), as warnings naming
+ * where the secret came from; never its value. A second newline at the end of standard input is
+ * said as such: `--secret-stdin` drops one, so a remaining one was a second.
+ */
+export async function secretWarnings(mode: keyof typeof SECRET_SOURCES, secret: SecretInput, clientId: string, signed = true): Promise<string[]> {
+  const { field, what } = SECRET_SOURCES[mode];
+  const explanation = await explainSignature({ mode, secret: secret.value, clientId });
+  // A custom identity's secret is whatever its owner chose: only AccessKey secrets are known to be ASCII.
+  const problems = (explanation.parts.find((part) => part.field === field)?.problems ?? []).filter((p) => mode !== 'custom' || !/non-ASCII/.test(p));
+  return problems.map((problem) => {
+    let line = `the ${what} from ${secret.source}${problem.startsWith(field) ? problem.slice(field.length) : `: ${problem}`}`;
+    // ORIGIN sends the secret itself as the Password: nothing is signed.
+    if (!signed) line = line.replace('it is signed as is', 'it is sent as is');
+    const second = secret.source === '--secret-stdin' && /\n$/.test(secret.value) && /ends with white space/.test(problem);
+    return second ? `${line} (the input ended with two newlines: --secret-stdin drops only one)` : line;
+  });
+}
+
+/** Tokens with white space at an end (a newline from a file or from echo): they go into the Password as is. */
+export function tokenWarnings(tokens: TokenSet, flagOf: Readonly<Record<string, string>>): string[] {
+  const warnings: string[] = [];
+  for (const [type, token] of Object.entries(tokens) as [TokenType, string][]) {
+    const from = `the ${type} token from ${flagOf[`tokens.${type}`]}`;
+    if (/^\s/.test(token)) warnings.push(`${from} starts with white space (a copy-paste slip?); it is sent as is`);
+    if (/\s$/.test(token)) warnings.push(`${from} ends with white space (a newline from a file or from echo?); it is sent as is`);
+  }
+  return warnings;
 }

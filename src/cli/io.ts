@@ -1,8 +1,12 @@
 /**
- * What a command may touch of its process: output streams, the environment and standard input.
- * Passed in, so each command reads like a pure function of its arguments and environment.
+ * What a command may touch of its process: output streams, the environment, standard input and the
+ * signals that stop it. Passed in, so each command reads like a pure function of its arguments and
+ * environment, and tests drive the real commands without a subprocess.
  * @module
  */
+
+/** The signals a long-running command (`broker`) stops on. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** The process as a command sees it. */
 export interface CliIo {
@@ -12,10 +16,18 @@ export interface CliIo {
   err(line: string): void;
   /** Environment variables. */
   env: Readonly<Record<string, string | undefined>>;
-  /** Reads standard input to its end. */
-  readStdin(): Promise<string>;
+  /**
+   * Reads standard input to its end; `undefined` once more than `maxBytes` arrived (reading stops
+   * there, so an endless or huge input costs at most that much memory).
+   */
+  readStdin(maxBytes: number): Promise<string | undefined>;
   /** True when standard input is a terminal (nothing piped in). */
   stdinIsTTY: boolean;
+  /** Emits SIGINT and SIGTERM (the process, or a test's emitter). */
+  signals: {
+    once(event: StopSignal, listener: () => void): unknown;
+    off(event: StopSignal, listener: () => void): unknown;
+  };
 }
 
 /** The real process. */
@@ -30,9 +42,16 @@ export function processIo(): CliIo {
     err: (line) => void process.stderr.write(line + '\n'),
     env: process.env,
     stdinIsTTY: process.stdin.isTTY === true,
-    readStdin: async () => {
+    signals: process,
+    readStdin: async (maxBytes) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let size = 0;
+      // Leaving the loop early destroys the stream: the writer gets EPIPE instead of filling memory here.
+      for await (const chunk of process.stdin) {
+        size += (chunk as Buffer).byteLength;
+        if (size > maxBytes) return undefined;
+        chunks.push(chunk as Buffer);
+      }
       return Buffer.concat(chunks).toString('utf8');
     },
   };

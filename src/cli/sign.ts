@@ -3,65 +3,44 @@
  * @module
  */
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials, type AuthMode, type Credentials } from '../index.js';
-import { PROGRAM, parseFlags, usageError, withFlags, type Flags } from './args.js';
-import {
-  CREDENTIAL_FLAGS,
-  readMode,
-  readSecret,
-  readSignMode,
-  readTokens,
-  refuseOtherModesFlags,
-  requireClientId,
-  requireFlag,
-} from './inputs.js';
+import { usageError, withFlags, type Flags } from './args.js';
+import { CREDENTIAL_FLAGS, MODES, secretVariablesBlock } from './credential-flags.js';
+import { readMode, readSecret, readSignMode, readTokens, refuseOtherModesFlags, requireClientId, secretWarnings, tokenWarnings } from './inputs.js';
 import type { CliIo } from './io.js';
+import { CLIENT_ID_NEED, TOKENS_NEED, flagNeed, needsBlock, requireAll, secretNeed, type Need } from './needs.js';
 import { DEFAULT_ENV_PREFIX, envLines, rows } from './output.js';
+import { PROGRAM, type CommandSpec, type FlagDef } from './spec.js';
 
-const FLAGS = { ...CREDENTIAL_FLAGS, env: { type: 'boolean' }, 'env-prefix': { type: 'string' } } as const;
+const SIGN_MODE_NEED = flagNeed('sign-mode', ': ORIGIN (the Password is the secret) or SIGNED (Base64 HMAC-SHA1 of the client id)');
 
-/** `sign --help`. */
-export const SIGN_HELP = `Usage: ${PROGRAM} sign [--mode signature|token|device|custom] [flags]
+/** What each mode needs: checked all at once before anything is read, and listed in the help. */
+const NEEDS: Record<AuthMode, readonly Need[]> = {
+  signature: [flagNeed('access-key-id'), flagNeed('instance-id'), CLIENT_ID_NEED, secretNeed('signature')],
+  token: [flagNeed('access-key-id'), flagNeed('instance-id'), TOKENS_NEED],
+  device: [flagNeed('device-access-key-id'), flagNeed('instance-id'), CLIENT_ID_NEED, secretNeed('device')],
+  custom: [flagNeed('username'), SIGN_MODE_NEED, CLIENT_ID_NEED, secretNeed('custom')],
+};
 
-Computes the MQTT Username and Password for one client, on this machine only.
-
-Modes and what each needs:
-  signature (default)  --access-key-id <id> --instance-id <id> --client-id <id>
-                       secret: APSARAMQ_ACCESS_KEY_SECRET, or --secret-stdin
-  token                --access-key-id <id> --instance-id <id>
-                       tokens: APSARAMQ_TOKEN_R, APSARAMQ_TOKEN_W, APSARAMQ_TOKEN_RW
-                       (or --token-r/--token-w/--token-rw <token>)
-  device               --device-access-key-id <id> --instance-id <id> --client-id <id>
-                       secret: APSARAMQ_DEVICE_ACCESS_KEY_SECRET, or --secret-stdin
-  custom               --username <name> --sign-mode ORIGIN|SIGNED --client-id <id>
-                       secret: APSARAMQ_CUSTOM_SECRET, or --secret-stdin
-
-Client id: --client-id <GroupId>@@@<DeviceId>, or --group-id <GroupId> with --device-id <DeviceId>.
-
-Secrets:
-  --secret-stdin       read the secret from standard input (one trailing newline is dropped)
-  --access-key-secret, --device-access-key-secret, --custom-secret, --token-r/-w/-rw <value>
-                       work, but warn: the shell history and the process list keep them
-
-Output (default: aligned lines for people):
-  --json               {"username": "...", "password": "..."}
-  --env                lines for a .env file (single-quoted, also fine for a shell's "source"):
-                       APSARAMQ_USERNAME, APSARAMQ_PASSWORD, and when known
-                       APSARAMQ_CLIENT_ID, APSARAMQ_INSTANCE_ID
-  --env-prefix <p>     use <p> instead of APSARAMQ_ in those names (e.g. MQTT_)
-
-Examples:
-  export APSARAMQ_ACCESS_KEY_SECRET=...   # or: read -rs APSARAMQ_ACCESS_KEY_SECRET
-  ${PROGRAM} sign --access-key-id LTAI5t... --instance-id mqtt-cn-xxx --client-id GID_demo@@@dev1
-  ${PROGRAM} sign --mode token --access-key-id LTAI5t... --instance-id mqtt-cn-xxx --json
-  pass show mqtt/device | ${PROGRAM} sign --mode device --secret-stdin --device-access-key-id dak \\
-      --instance-id mqtt-cn-xxx --group-id GID_demo --device-id dev1 --env >> .env
-
-Exit codes: 0 done, 2 bad input (one line on stderr naming the flag and the rule).`;
+const OUTPUT = 'Output (default: aligned lines for people)';
+const { help, ...credentialFlags } = CREDENTIAL_FLAGS;
+const FLAGS: Record<string, FlagDef> = {
+  ...credentialFlags,
+  json: { ...CREDENTIAL_FLAGS.json, help: '{"username": "...", "password": "..."}', section: OUTPUT },
+  env: {
+    type: 'boolean',
+    help: 'lines for a .env file (single-quoted, also fine for a shell\'s "source"):\nAPSARAMQ_USERNAME, APSARAMQ_PASSWORD, and when known\nAPSARAMQ_CLIENT_ID, APSARAMQ_INSTANCE_ID',
+    section: OUTPUT,
+  },
+  'env-prefix': { type: 'string', value: '<p>', help: 'use <p> instead of APSARAMQ_ in those names (e.g. MQTT_)', section: OUTPUT },
+  help,
+};
 
 interface Signed {
   credentials: Credentials;
   clientId?: string;
   instanceId?: string;
+  /** What is worth a word about the secret or tokens as given (they are used as given). */
+  warnings: string[];
 }
 
 async function build(mode: AuthMode, flags: Flags, io: CliIo): Promise<Signed> {
@@ -73,52 +52,45 @@ async function build(mode: AuthMode, flags: Flags, io: CliIo): Promise<Signed> {
     signMode: '--sign-mode',
   };
   return withFlags(flagOf, async () => {
-    const why = `in ${mode} mode`;
+    // Presence was checked by requireAll: every string below is there.
+    const flag = (name: string) => flags.string(name)!;
     if (mode === 'token') {
-      const accessKeyId = requireFlag(flags, 'access-key-id', why);
-      const instanceId = requireFlag(flags, 'instance-id', why);
       const { tokens, flagOf: tokenFlags } = readTokens(flags, io);
       Object.assign(flagOf, tokenFlags);
-      return { credentials: tokenCredentials({ accessKeyId, instanceId, tokens }), instanceId };
+      const instanceId = flag('instance-id');
+      return { credentials: tokenCredentials({ accessKeyId: flag('access-key-id'), instanceId, tokens }), instanceId, warnings: tokenWarnings(tokens, tokenFlags) };
     }
-    if (mode === 'custom') {
-      const username = requireFlag(flags, 'username', why);
-      const signMode = readSignMode(flags);
-      if (!signMode) throw usageError('--sign-mode', `is required ${why}: ORIGIN (the Password is the secret) or SIGNED (Base64 HMAC-SHA1 of the client id)`);
-      const { clientId, flagOf: idFlags } = requireClientId(flags, true, why);
-      Object.assign(flagOf, idFlags);
-      const secret = await readSecret(flags, io, mode);
-      flagOf.secret = secret.source;
-      return { credentials: await customCredentials({ username, secret: secret.value, clientId, signMode }), clientId };
-    }
-    const idFlag = mode === 'device' ? 'device-access-key-id' : 'access-key-id';
-    const keyId = requireFlag(flags, idFlag, why);
-    const instanceId = requireFlag(flags, 'instance-id', why);
-    const { clientId, flagOf: idFlags } = requireClientId(flags, true, why);
+    const signMode = readSignMode(flags);
+    const { clientId, flagOf: idFlags } = requireClientId(flags, true, `in ${mode} mode`);
     Object.assign(flagOf, idFlags);
     const secret = await readSecret(flags, io, mode);
+    const warnings = await secretWarnings(mode, secret, clientId, signMode !== 'ORIGIN');
+    if (mode === 'custom') {
+      flagOf.secret = secret.source;
+      return { credentials: await customCredentials({ username: flag('username'), secret: secret.value, clientId, signMode: signMode! }), clientId, warnings };
+    }
+    const instanceId = flag('instance-id');
     if (mode === 'device') {
       flagOf.deviceAccessKeySecret = secret.source;
-      const credentials = await deviceCredentials({ deviceAccessKeyId: keyId, deviceAccessKeySecret: secret.value, instanceId, clientId });
-      return { credentials, clientId, instanceId };
+      const credentials = await deviceCredentials({ deviceAccessKeyId: flag('device-access-key-id'), deviceAccessKeySecret: secret.value, instanceId, clientId });
+      return { credentials, clientId, instanceId, warnings };
     }
     flagOf.accessKeySecret = secret.source;
-    return { credentials: await signatureCredentials({ accessKeyId: keyId, accessKeySecret: secret.value, instanceId, clientId }), clientId, instanceId };
+    return { credentials: await signatureCredentials({ accessKeyId: flag('access-key-id'), accessKeySecret: secret.value, instanceId, clientId }), clientId, instanceId, warnings };
   });
 }
 
-/** Runs `sign`; resolves to the exit code. */
-export async function runSign(argv: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(argv, FLAGS, 'sign');
-  if (flags.bool('help')) {
-    io.out(SIGN_HELP);
-    return 0;
-  }
+/** Runs `sign` on parsed flags; resolves to the exit code. */
+async function runSign(flags: Flags, io: CliIo): Promise<number> {
   if (flags.bool('json') && flags.bool('env')) throw usageError('--json', 'cannot be combined with --env: choose one output format');
   if (flags.has('env-prefix') && !flags.bool('env')) throw usageError('--env-prefix', 'only applies with --env');
   const mode = readMode(flags);
-  refuseOtherModesFlags(flags, mode);
-  const { credentials, clientId, instanceId } = await build(mode, flags, io);
+  refuseOtherModesFlags(flags, FLAGS, mode);
+  readSignMode(flags); // a value given wrong is named before what is missing
+  requireAll(NEEDS[mode], flags, io, `in ${mode} mode`);
+  const { credentials, clientId, instanceId, warnings } = await build(mode, flags, io);
+  // The Password is right for the secret as given; a stray newline in it is still worth a word.
+  for (const warning of warnings) io.err(`${PROGRAM}: warning: ${warning}`);
 
   if (flags.bool('json')) {
     io.out(JSON.stringify({ username: credentials.username, password: credentials.password }));
@@ -140,3 +112,29 @@ export async function runSign(argv: readonly string[], io: CliIo): Promise<numbe
   }
   return 0;
 }
+
+/** `sign`: its flags, help and run. */
+export const SIGN: CommandSpec = {
+  name: 'sign',
+  summary: 'compute the Username and Password for a client (every auth mode)',
+  usage: '[--mode signature|token|device|custom] [flags]',
+  about: 'Computes the MQTT Username and Password for one client, on this machine only.',
+  before: [needsBlock(NEEDS, 'signature'), secretVariablesBlock(MODES)],
+  flags: FLAGS,
+  sections: ['Client', 'Secrets', OUTPUT, 'Help'],
+  modes: MODES,
+  after: [
+    {
+      title: 'Examples',
+      lines: [
+        `  export APSARAMQ_ACCESS_KEY_SECRET=...   # or: read -rs APSARAMQ_ACCESS_KEY_SECRET`,
+        `  ${PROGRAM} sign --access-key-id LTAI5t... --instance-id mqtt-cn-xxx --client-id GID_demo@@@dev1`,
+        `  ${PROGRAM} sign --mode token --access-key-id LTAI5t... --instance-id mqtt-cn-xxx --json`,
+        `  pass show mqtt/device | ${PROGRAM} sign --mode device --secret-stdin --device-access-key-id dak \\`,
+        `      --instance-id mqtt-cn-xxx --group-id GID_demo --device-id dev1 --env >> .env`,
+      ],
+    },
+  ],
+  exitCodes: 'Exit codes: 0 done, 2 bad input (one line on stderr naming the flag and the rule).',
+  run: runSign,
+};

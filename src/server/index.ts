@@ -4,6 +4,7 @@
  *
  * - `createOnsMqttClient`: the `onsmqtt` OpenAPI (ApplyToken, QueryToken, RevokeToken, DeviceCredential calls).
  * - `createTokenIssuer`: tokens cached per (resources, actions), refreshed ahead of expiry, single-flight.
+ * - `createRedisTokenStore`: one token cache, one ApplyToken per permission and one rate window for a fleet.
  * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
  * - `toNodeListener`: the same handler behind `http.createServer`.
  * @module
@@ -14,7 +15,11 @@ export { OpenApiError } from './openapi-error.js';
 export type { OpenApiErrorOptions } from './openapi-error.js';
 export { AppliedToken, DeviceCredential } from './records.js';
 export { createTokenIssuer } from './token-issuer.js';
-export type { TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
+export type { IssueOptions, TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
+export { createMemoryTokenStore, RATE_WINDOW } from './token-store.js';
+export type { MemoryTokenStore, MemoryTokenStoreOptions, TokenCacheStore, TokenClaim } from './token-store.js';
+export { createRedisTokenStore } from './redis-token-store.js';
+export type { RedisCommandClient, RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.js';
 export { createCredentialHandler } from './credential-handler.js';
 export type { Authorize, AuthorizeContext, CredentialBody, CredentialGrant, CredentialHandlerOptions, DeviceSecret, IssuedTokenBody } from './credential-handler.js';
 export type { CorsOptions, CredentialErrorBody } from './http.js';

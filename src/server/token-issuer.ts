@@ -2,14 +2,17 @@
  * Tokens for many clients from few ApplyToken calls: one cached token per (resources, actions),
  * applied for again ahead of its expiry, with concurrent requests for the same key sharing one call.
  * ApplyToken is rate-limited (about 100 calls/s per account) and billed per call, so a fleet that
- * reconnects at once must not turn into a stampede.
+ * reconnects at once must not turn into a stampede: the calls that are needed queue behind a rate
+ * window, and with a shared store (`createRedisTokenStore`) one call serves every process.
  * @module
  */
 import { _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
 import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../openapi/token-rules.js';
 import type { ApplyTokenOptions } from './onsmqtt-client.js';
+import { OpenApiError } from './openapi-error.js';
 import type { AppliedToken } from './records.js';
+import { RATE_WINDOW, createMemoryTokenStore, type TokenCacheStore } from './token-store.js';
 
 /** What a token is asked for: topics and actions. */
 export interface TokenPermission {
@@ -29,6 +32,8 @@ export interface TokenApplier {
   applyToken(options: ApplyTokenOptions): Promise<AppliedToken>;
   /** QueryToken; without it, `issue(…, { verify: true })` cannot check and serves the cached token. */
   queryToken?(options: { token: string; instanceId?: string }): Promise<boolean>;
+  /** RevokeToken; needed by {@link TokenIssuer.revoke} only. */
+  revokeToken?(options: { token: string; instanceId?: string }): Promise<void>;
 }
 
 /** Options of {@link TokenIssuer.issue}. */
@@ -52,8 +57,22 @@ export interface TokenIssuerOptions {
   ttl?: number;
   /** How long before expiry a cached token is replaced, ms (default 5 minutes; less than `ttl`). */
   refreshMargin?: number;
-  /** How many (resources, actions) keys are kept, least recently used dropped first (default 1000). */
+  /**
+   * Where tokens are kept (default: a new `createMemoryTokenStore({ maxEntries, now })` of this issuer).
+   * Pass `createRedisTokenStore(...)` to share one cache, one ApplyToken per permission and one rate
+   * window among several processes.
+   */
+  store?: TokenCacheStore;
+  /** How many (resources, actions) keys the default store keeps, least recently used dropped first (default 1000). */
   maxEntries?: number;
+  /**
+   * ApplyToken calls per second the AccessKey is allowed, across every process sharing the store
+   * (default 100, the documented limit per account; `false`: no pacing). Calls are paced a fifth
+   * below it, evenly spaced (up to a tenth at once), and wait their turn rather than be throttled.
+   */
+  rateLimit?: number | false;
+  /** How long a call may wait for its turn, ms (default 10 s); one that would wait longer fails at once with `Throttling.Local`. */
+  queueTimeout?: number;
   /** How long a QueryToken answer is reused for the same token, ms (default 2 s). */
   verifyReuse?: number;
   /** The clock (default `Date.now`); pass the same one to the client. */
@@ -75,20 +94,32 @@ export interface TokenIssuer {
    * new one (one ApplyToken call however many callers wait for it). Failures are not cached: the next
    * call tries again. If a replacement fails while the cached token has not yet expired, that token
    * is returned; an expired token never is.
-   * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad permission; {@link OpenApiError} when ApplyToken fails.
+   * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad permission; {@link OpenApiError} when ApplyToken fails,
+   * or with `openApiCode` `Throttling.Local` when its turn under `rateLimit` is more than `queueTimeout` away.
    */
   issue(permission: TokenPermission, options?: IssueOptions): Promise<AppliedToken>;
-  /** Forgets the cached token for a permission (e.g. after revoking it), or every token. */
-  invalidate(permission?: TokenPermission): void;
-  /** How many keys are cached. */
+  /**
+   * Forgets the cached token for a permission, or every token of this AccessKey and instance, in the
+   * store (so, with a shared store, in every process). Resolves once the store has done it.
+   * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad permission (synchronously).
+   */
+  invalidate(permission?: TokenPermission): Promise<void>;
+  /**
+   * Revokes the cached token of a permission (RevokeToken) and forgets it in the store, so no process
+   * sharing the store serves it again; the next `issue` applies for a new one. Resolves `false` when no
+   * unexpired token was cached.
+   * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` without `client.revokeToken`; {@link OpenApiError} when RevokeToken fails.
+   */
+  revoke(permission: TokenPermission): Promise<boolean>;
+  /** How many keys are cached in this process (the default store: all; the Redis store: its local copy). */
   readonly size: number;
 }
 
-interface Entry {
-  value?: AppliedToken;
-  pending?: Promise<AppliedToken>;
-  /** The last QueryToken of `value`: which token, when, and its answer. */
-  check?: { token: string; at: number; valid: Promise<boolean> };
+
+/** One in-process flight for a key: the callers that share it, and whether its result may still be stored. */
+interface Flight {
+  promise: Promise<AppliedToken>;
+  detached: boolean;
 }
 
 function requireDuration(value: unknown, field: string, fallback: number): number {
@@ -97,14 +128,29 @@ function requireDuration(value: unknown, field: string, fallback: number): numbe
   return value;
 }
 
+function requireStore(value: unknown): TokenCacheStore {
+  const store = value as Partial<TokenCacheStore> | null;
+  if (store === null || typeof store !== 'object' || ['get', 'set', 'delete'].some((m) => typeof store[m as keyof TokenCacheStore] !== 'function')) {
+    throw _invalid('store', 'must be a token store with get, set and delete (see createRedisTokenStore)');
+  }
+  for (const m of ['claim', 'admit'] as const) if (store[m] !== undefined && typeof store[m] !== 'function') throw _invalid(`store.${m}`, 'must be a function');
+  return store as TokenCacheStore;
+}
+
+const isThenable = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown } | undefined)?.then === 'function';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * A token issuer with a cache per (resources, actions), refresh ahead of expiry and single-flight.
+ * A token issuer with a cache per (resources, actions), refresh ahead of expiry, single flight and a
+ * rate window in front of ApplyToken.
  *
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad option.
  * @example
  * ```ts
  * const issuer = createTokenIssuer({ client: createOnsMqttClient({ ... }), ttl: 3600_000 });
  * const token = await issuer.issue({ resources: ['telemetry/#'], actions: 'R' });
+ * // Several processes behind a load balancer: one cache, one ApplyToken per permission.
+ * const shared = createTokenIssuer({ client, store: createRedisTokenStore({ redis: await createClient().connect() }) });
  * ```
  */
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
@@ -123,74 +169,120 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   }
   const maxEntries = requireDuration(options.maxEntries, 'maxEntries', 1000);
   const verifyReuse = requireDuration(options.verifyReuse, 'verifyReuse', 2000);
+  const queueTimeout = requireDuration(options.queueTimeout, 'queueTimeout', 10_000);
   if (maxEntries < 1) throw _invalid('maxEntries', 'must be at least 1');
+  const rateLimit = options.rateLimit ?? 100;
+  if (rateLimit !== false && (typeof rateLimit !== 'number' || !Number.isSafeInteger(rateLimit) || rateLimit < 1)) {
+    throw _invalid('rateLimit', 'must be a positive integer number of calls, or false');
+  }
   if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning milliseconds');
   const now = options.now ?? Date.now;
-  const cache = new Map<string, Entry>();
+  if (options.store !== undefined && options.maxEntries !== undefined) throw _invalid('maxEntries', 'sizes the default store only; size the store you pass instead');
+  const store = options.store === undefined ? createMemoryTokenStore({ maxEntries, now }) : requireStore(options.store);
+  const flights = new Map<string, Flight>();
+  /** The last QueryToken answer per token: when it was asked, and the answer. */
+  const checks = new Map<string, { at: number; valid: Promise<boolean> }>();
+  // Every key starts with the AccessKey ID and instance, so issuers of several accounts can share a store.
+  const scope = `${accessKeyId}|${instanceId}|`;
 
   const keyOf = (permission: TokenPermission) => {
     _requireOptions(permission, 'permission');
     const resources = _requireResources(permission.resources);
     const actions = _requireActions(permission.actions);
-    // A newline cannot occur in a topic, so the key is unambiguous.
-    return { key: `${actions}\n${resources.join(',')}`, resources, actions };
+    // Neither the ids nor the actions can hold "|", nor a topic a ",": the key is unambiguous.
+    return { key: `${scope}${actions}|${resources.join(',')}`, resources, actions };
+  };
+  const fresh = (token: AppliedToken) => now() < token.expiresAt - refreshMargin;
+  const detach = (key: string) => {
+    const flight = flights.get(key);
+    if (flight) flight.detached = true;
+    flights.delete(key);
   };
 
-  const evict = () => {
-    for (const [key, entry] of cache) {
-      if (cache.size <= maxEntries) return;
-      if (!entry.pending) cache.delete(key);
+  /** Waits for this call's turn at the pace of `rateLimit`, at most `queueTimeout`. */
+  const admitted = async () => {
+    if (rateLimit === false || !store.admit) return;
+    const delay = await store.admit(accessKeyId, rateLimit, queueTimeout);
+    if (delay < 0) {
+      throw new OpenApiError(`ApplyToken would wait more than ${queueTimeout} ms for a turn at the pace of ${rateLimit} calls per ${RATE_WINDOW} ms of this AccessKey; try again later`, {
+        openApiCode: 'Throttling.Local',
+      });
     }
+    if (delay > 0) await sleep(delay);
   };
 
-  /** Drops the cached token if QueryToken says it no longer stands (an unanswered query keeps it). */
-  const verified = async (permission: TokenPermission): Promise<AppliedToken> => {
-    const { key } = keyOf(permission);
-    const entry = cache.get(key);
-    const token = entry?.value?.token;
-    if (entry && token !== undefined && client.queryToken) {
-      if (!entry.check || entry.check.token !== token || now() - entry.check.at >= verifyReuse) {
-        entry.check = { token, at: now(), valid: client.queryToken({ token, instanceId }).catch(() => true) };
-      }
-      if (!(await entry.check.valid) && entry.value?.token === token) delete entry.value;
+  /** Applies for the key's token (or takes one another process published meanwhile) and stores it. */
+  const apply = async (key: string, resources: string[], actions: TokenActions, old: AppliedToken | undefined, flight: Flight): Promise<AppliedToken> => {
+    const claim = store.claim ? await store.claim(key, fresh) : undefined;
+    if (claim?.token) return claim.token;
+    try {
+      await admitted();
+      const token = await client.applyToken({ instanceId, resources, actions, expireTime: now() + ttl });
+      if (!flight.detached) await store.set(key, token, Math.max(1, token.expiresAt - now()));
+      return token;
+    } catch (error) {
+      if (old && now() < old.expiresAt) return old;
+      if (old && !flight.detached) await store.delete(key, { token: old.token });
+      throw error;
+    } finally {
+      await claim?.release();
     }
-    return issue(permission);
   };
 
   const issue = (permission: TokenPermission): Promise<AppliedToken> => {
     const { key, resources, actions } = keyOf(permission);
-    let entry = cache.get(key);
-    const t = now();
-    if (entry) {
-      // Map order is the LRU order: move the key to the end.
-      cache.delete(key);
-      cache.set(key, entry);
-      if (entry.value && t >= entry.value.expiresAt) delete entry.value;
-      if (entry.value && t < entry.value.expiresAt - refreshMargin) return Promise.resolve(entry.value);
-      if (entry.pending) return entry.pending;
-    } else {
-      entry = {};
-      cache.set(key, entry);
-      evict();
+    const joined = flights.get(key);
+    if (joined) return joined.promise;
+    const found = store.get(key);
+    // The in-memory store answers synchronously: a cache hit costs no flight.
+    if (!isThenable(found) && found && fresh(found)) return Promise.resolve(found);
+    const flight = { detached: false } as Flight;
+    flight.promise = (async () => {
+      const cached = await found;
+      if (cached && fresh(cached)) return cached;
+      return apply(key, resources, actions, cached, flight);
+    })().finally(() => {
+      if (flights.get(key) === flight) flights.delete(key);
+    });
+    flights.set(key, flight);
+    return flight.promise;
+  };
+
+  /** Drops the stored token if QueryToken says it no longer stands (an unanswered query keeps it). */
+  const verified = async (permission: TokenPermission): Promise<AppliedToken> => {
+    const { key } = keyOf(permission);
+    const token = (await store.get(key))?.token;
+    if (token !== undefined && client.queryToken) {
+      const t = now();
+      let check = checks.get(token);
+      if (!check || t - check.at >= verifyReuse) {
+        // Answers older than verifyReuse are of no further use (Map order is the order they were asked in).
+        for (const [old, { at }] of checks) {
+          if (t - at < verifyReuse) break;
+          checks.delete(old);
+        }
+        check = { at: t, valid: client.queryToken({ token, instanceId }).catch(() => true) };
+        checks.delete(token);
+        checks.set(token, check);
+      }
+      if (!(await check.valid)) {
+        // Gone from the store, so no process serves it again; a flight that may still hold it is left to its callers.
+        detach(key);
+        await store.delete(key, { token });
+      }
     }
-    const slot = entry;
-    const pending = client.applyToken({ instanceId, resources, actions, expireTime: t + ttl }).then(
-      (token) => {
-        slot.value = token;
-        delete slot.pending;
-        return token;
-      },
-      (error: unknown) => {
-        delete slot.pending;
-        const old = slot.value;
-        if (old && now() < old.expiresAt) return old;
-        delete slot.value;
-        if (cache.get(key) === slot) cache.delete(key);
-        throw error;
-      },
-    );
-    slot.pending = pending;
-    return pending;
+    return issue(permission);
+  };
+
+  const revoke = async (permission: TokenPermission): Promise<boolean> => {
+    const { key } = keyOf(permission);
+    if (typeof client.revokeToken !== 'function') throw _invalid('client', 'must have revokeToken to revoke (see createOnsMqttClient)');
+    const current = await store.get(key);
+    if (!current || now() >= current.expiresAt) return false;
+    await client.revokeToken({ token: current.token, instanceId });
+    detach(key);
+    await store.delete(key, { token: current.token });
+    return true;
   };
 
   return Object.freeze({
@@ -206,11 +298,17 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       }
     },
     invalidate(permission?: TokenPermission) {
-      if (permission === undefined) cache.clear();
-      else cache.delete(keyOf(permission).key);
+      if (permission === undefined) {
+        for (const key of [...flights.keys()]) detach(key);
+        return Promise.resolve(store.delete(undefined, { scope }));
+      }
+      const { key } = keyOf(permission);
+      detach(key);
+      return Promise.resolve(store.delete(key));
     },
+    revoke,
     get size() {
-      return cache.size;
+      return store.size ?? 0;
     },
   });
 }

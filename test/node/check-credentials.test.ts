@@ -3,7 +3,8 @@
  * slip re-signing reproduces. (The binary itself is run in e2e/cli.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { checkCredentials, type CheckCredentialsOptions, type CredentialCheck } from '../../src/cli/check-credentials.js';
+import { checkCredentials, notBase64, type CheckCredentialsOptions, type CredentialCheck } from '../../src/cli/check-credentials.js';
+import { usernameAsMeant } from '../../src/cli/username-meant.js';
 import { explainSignature, signatureCredentials } from '../../src/index.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 import { SECRET } from '../suites/api.js';
@@ -108,6 +109,52 @@ describe('checkCredentials', () => {
     const r = await check({ username: `signature|${accessKeyId}` });
     expect(r.parts.find((p) => p.part === 'username')!.detail).toMatch(/"Signature".*3/);
     expect(r.match).toBe(false);
+  });
+
+  it.each([
+    ['Signature|YYYYY|mqtt-xxxxx', 'signature', []],
+    ['signature|YYYYY|mqtt-xxxxx', 'signature', [/starts with "signature"/]],
+    ['SIGNATURE|YYYYY|mqtt-xxxxx', 'signature', [/starts with "SIGNATURE"/]],
+    [' Token |YYYYY|mqtt-xxxxx', 'token', [/starts with " Token "/]],
+    ['Signatrue|YYYYY|mqtt-xxxxx', 'signature', [/starts with "Signatrue"; ApsaraMQ expects exactly "Signature"/]],
+    ['Tokens|YYYYY|mqtt-xxxxx', 'token', [/expects exactly "Token"/]],
+    ['DeviceCredentail|dak|mqtt-xxxxx', 'device', [/expects exactly "DeviceCredential"/]],
+    ['Signature:YYYYY:mqtt-xxxxx', 'signature', [/separates its parts with ":"/]],
+    ['Signature YYYYY mqtt-xxxxx', 'signature', [/separates its parts with white space/]],
+    ['Token,YYYYY', 'token', [/separates its parts with ","/, /has 2 ","-separated parts; Token mode needs 3/]],
+    ['Signature|YYYYY', 'signature', [/has 2 "\|"-separated parts/]],
+  ] as const)('reads %j as meant for %s mode, naming each slip', (name, mode, problems) => {
+    const parsed = usernameAsMeant(name);
+    expect(parsed).toMatchObject({ mode, labelled: true, accessKeyId: name.includes('dak') ? 'dak' : 'YYYYY' });
+    expect(parsed.problems).toHaveLength(problems.length);
+    problems.forEach((problem, i) => expect(parsed.problems[i]).toMatch(problem));
+  });
+
+  it.each(['dash', 'demo-signed-user', 'token-user', 'Signature', 'Device gateway', 'Tokyo|a|b', 'YYYYY|mqtt-xxxxx', 'Signer:x'])(
+    'leaves %j to custom identities',
+    (name) => {
+      expect(usernameAsMeant(name)).toEqual({ mode: 'custom', labelled: false, problems: [] });
+    },
+  );
+
+  it('a misformed Username of a known mode: the mode part says "seems meant for", the username part how to write it', async () => {
+    const r = await checkCredentials({ username: `signature:${accessKeyId}:${instanceId}`, password, secret: accessKeySecret, clientId });
+    expect(r.mode).toBe('signature');
+    expect(r.parts.find((p) => p.part === 'mode')!.detail).toBe('the Username seems meant for Signature mode');
+    expect(r.parts.find((p) => p.part === 'username')!.hints).toEqual([`write it as "${username}"`]);
+    expect(r.parts.find((p) => p.part === 'password')!.status).toBe('ok');
+  });
+
+  it.each([
+    ['vI009IZJZVGRwBwZvnbw!fuXxVM=', 'the Password has 28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it has a character at position 21, outside the Base64 alphabet (A-Z a-z 0-9 + /)'],
+    ['vI009IZJZVGRwBwZvnbw fuXxVM=', 'the Password has 28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it has white space at position 21, outside the Base64 alphabet (A-Z a-z 0-9 + /)'],
+    ['vI009IZJZVGRwBwZ=nbwjfuXxVM=', 'the Password has 28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it has "=" at position 17; Base64 has "=" only as one or two padding characters at the end'],
+    ['vI009IZJZVGRwBwZvnbwjfuXxVN=', 'the Password has 28 characters, as an HMAC-SHA1 in Base64 does, but is not Base64: it ends in a character whose spare bits are not zero: no Base64 encoder writes that (a character changed by hand?)'],
+    ['not base64!', 'the Password is not Base64 (an HMAC-SHA1 in Base64 is 28 characters ending in "="): it has white space at position 4, outside the Base64 alphabet (A-Z a-z 0-9 + /)'],
+    ['abcde', 'the Password is not Base64 (an HMAC-SHA1 in Base64 is 28 characters ending in "="): it has 5 characters; Base64 comes in groups of 4 (with "=" padding)'],
+  ])('says exactly why %j is not Base64, without repeating it', async (text, reason) => {
+    expect(notBase64(text)).toBe(reason);
+    expect((await check({ password: text })).parts.at(-1)!.hints).toContain(reason);
   });
 
   it('never puts the secret or the password in its result', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { createOnsMqttClient, createTokenIssuer, OpenApiError, type OnsMqttClient } from '../../src/server/index.js';
+import { createCredentialHandler, createMemoryTokenStore, createOnsMqttClient, createTokenIssuer, OpenApiError, RATE_WINDOW, type OnsMqttClient } from '../../src/server/index.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { TokenStore } from '../../src/broker/index.js';
 import { SECRET } from '../suites/api.js';
@@ -180,5 +180,94 @@ describe('verify on complaint (a client says its token was refused or invalid)',
     expect(queryCalls() - queries).toBe(1);
     expect(applyCalls() - applies).toBe(1);
     expect(await client.queryToken({ token: replaced[0]!.token })).toBe(true);
+  });
+});
+
+describe('the pace of ApplyToken calls (rateLimit, queueTimeout)', () => {
+  it('calls beyond the burst wait their turn; one whose turn is more than queueTimeout away fails at once with Throttling.Local', async () => {
+    clock += 5000; // a second of the service's clock of its own
+    // 20 calls per 1.25 s: 2 at once, then one every 62.5 ms; a turn 125 ms away is beyond 100 ms.
+    const issuer = createTokenIssuer({ client, now, rateLimit: 20, queueTimeout: 100 });
+    const before = applyCalls();
+    const outcomes = await Promise.allSettled(['p/1', 'p/2', 'p/3', 'p/4'].map((topic) => issuer.issue({ resources: [topic], actions: 'R' })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    const refused = (outcomes[3] as PromiseRejectedResult).reason;
+    expect(refused).toBeInstanceOf(OpenApiError);
+    expect(refused).toMatchObject({ code: 'ERR_OPENAPI', openApiCode: 'Throttling.Local' });
+    expect(applyCalls() - before).toBe(3);
+    // The credential handler answers it as it answers the service's throttling: 503 and Retry-After.
+    const handler = createCredentialHandler({ instanceId: INSTANCE, tokenIssuer: issuer, authorize: () => ({ mode: 'token', resources: ['p/5'], actions: 'R' }) });
+    const response = await handler(new Request('http://127.0.0.1/?clientId=GID_pace%40%40%40device-1'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    // Turns come back as the clock moves on.
+    clock += 1250;
+    expect((await issuer.issue({ resources: ['p/4'], actions: 'R' })).token).toBeTruthy();
+  });
+
+  it('the default pace (100 per 1.25 s) lets 10 go at once and queues the rest; rateLimit: false does not pace', async () => {
+    clock += 5000;
+    const paced = createTokenIssuer({ client, now, queueTimeout: 1000 });
+    const before = applyCalls();
+    const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => paced.issue({ resources: [`q/${i}`], actions: 'W' })));
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(30);
+    const unpaced = createTokenIssuer({ client, now, rateLimit: false, queueTimeout: 0 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => unpaced.issue({ resources: [`u/${i}`], actions: 'W' })));
+    expect(applyCalls() - before).toBe(60);
+  });
+});
+
+describe('revoke', () => {
+  it('revokes the cached token (RevokeToken) and forgets it: the next issue applies for a new one', async () => {
+    const issuer = createTokenIssuer({ client, now });
+    const permission = { resources: ['rv/#'], actions: 'R,W' as const };
+    expect(await issuer.revoke(permission)).toBe(false); // nothing cached, nothing revoked
+    const first = await issuer.issue(permission);
+    const before = service.calls['RevokeToken'] ?? 0;
+    expect(await issuer.revoke(permission)).toBe(true);
+    expect(service.calls['RevokeToken']! - before).toBe(1);
+    expect(await client.queryToken({ token: first.token })).toBe(false);
+    const next = await issuer.issue(permission);
+    expect(next.token).not.toBe(first.token);
+    const { revokeToken: _, ...withoutRevoke } = { accessKeyId: AK, instanceId: INSTANCE, applyToken: client.applyToken, revokeToken: client.revokeToken };
+    await expect(createTokenIssuer({ client: withoutRevoke, now }).revoke(permission)).rejects.toMatchObject({ field: 'client' });
+  });
+});
+
+describe('the store', () => {
+  it('one store passed to two issuers is one cache: the second gets the first one’s token without a call', async () => {
+    const store = createMemoryTokenStore({ now });
+    const a = createTokenIssuer({ client, now, store });
+    const b = createTokenIssuer({ client, now, store });
+    const before = applyCalls();
+    const token = await a.issue({ resources: ['st/1'], actions: 'R' });
+    expect((await b.issue({ resources: ['st/1'], actions: 'R' })).token).toBe(token.token);
+    expect(applyCalls() - before).toBe(1);
+    expect(b.size).toBe(1);
+    await b.invalidate();
+    expect(a.size).toBe(0);
+  });
+
+  it('bad store options are named', () => {
+    expect(() => createTokenIssuer({ client, store: {} as never })).toThrow(expect.objectContaining({ field: 'store' }));
+    expect(() => createTokenIssuer({ client, store: { ...createMemoryTokenStore(), claim: 1 } as never })).toThrow(expect.objectContaining({ field: 'store.claim' }));
+    expect(() => createTokenIssuer({ client, store: createMemoryTokenStore(), maxEntries: 5 })).toThrow(expect.objectContaining({ field: 'maxEntries' }));
+    for (const rateLimit of [0, 1.5, -1, '100']) expect(() => createTokenIssuer({ client, rateLimit: rateLimit as never })).toThrow(expect.objectContaining({ field: 'rateLimit' }));
+    expect(() => createTokenIssuer({ client, queueTimeout: -1 })).toThrow(expect.objectContaining({ field: 'queueTimeout' }));
+    expect(() => createMemoryTokenStore({ maxEntries: 0 })).toThrow(expect.objectContaining({ field: 'maxEntries' }));
+    expect(() => createMemoryTokenStore({ now: 5 as never })).toThrow(expect.objectContaining({ field: 'now' }));
+  });
+
+  it('the in-memory pace: 10 turns at once, then one every 12.5 ms; a turn beyond maxWait books nothing', () => {
+    let t = 1_000_000;
+    const store = createMemoryTokenStore({ now: () => t });
+    const turns = Array.from({ length: 12 }, () => store.admit('AK', 100, 10_000));
+    expect(turns).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 13, 25]);
+    expect(store.admit('AK', 100, 40)).toBe(38);
+    expect(store.admit('AK', 100, 40)).toBe(-1);
+    expect(store.admit('AK', 100, 50)).toBe(50); // the refused one booked nothing
+    expect(store.admit('other AccessKey', 100, 0)).toBe(0); // paced per AccessKey
+    t += RATE_WINDOW * 2;
+    expect(store.admit('AK', 100, 0)).toBe(0);
   });
 });
