@@ -7,8 +7,11 @@
  *   node scripts/budgets.mjs --json        the same, as JSON on stdout
  *   node scripts/budgets.mjs --breakdown   where the bytes go, per source module (builds from src/)
  *
- * Every figure is what a user ships: a real bundler (rollup + node-resolve + terser, the defaults
- * a consumer gets) builds a one-line consumer of the package, and the result is gzipped at level 9.
+ * Every figure is what a user ships: a real bundler builds a one-line consumer of the package as a
+ * browser app resolves it (the `browser` export condition: dist/browser/index.js), with its default
+ * minifier, and the result is gzipped at level 9. Two bundlers: rollup (+ node-resolve + terser) and
+ * esbuild (bundle, minify, ESM with code splitting, so lazy chunks stay lazy). Only what a page
+ * loads up front counts: the entry chunk and the chunks it imports statically.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,19 +20,21 @@ import { gzipSync } from 'node:zlib';
 import commonjs from '@rollup/plugin-commonjs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { build as esbuild } from 'esbuild';
 import { rollup } from 'rollup';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE = 'apsaramq-mqtt-auth';
 const UMD_MIN = 'dist/apsaramq-mqtt-auth.umd.min.js';
+const NOBLE_SIBLING = 'dist/apsaramq-mqtt-auth.noble.js';
+const FULL_MIN = 'dist/apsaramq-mqtt-auth.full.umd.min.js';
 
 /** Budgets in gzip bytes (1 KB = 1024 bytes). Raising one is a decision for the lead, in review. */
 export const BUDGETS = {
+  // Issue 12: for every mainstream bundler, rollup and esbuild both.
   signatureCredentials: 1.5 * 1024,
-  // Issue 6 asked for 5 KB; the whole client API (with the managed connection of issue 4 and the
-  // noble fallback) measures 8998 B, and no part can be dropped without breaking another issue's
-  // contract (see BENCHMARKS.md, "Budgets"). Until that is decided, this guards against growth.
-  umd: 9.25 * 1024,
+  // Issue 12: the script a page with crypto.subtle loads (noble and the diagnostics elsewhere).
+  umd: 6 * 1024,
 };
 
 /** What issue 6 asked for, reported beside the enforced budget so the gap stays visible. */
@@ -37,14 +42,21 @@ export const TARGETS = { umd: 5 * 1024 };
 
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 const sizes = (text) => ({ min: Buffer.byteLength(text), gzip: gzip(text) });
+const read = (path) => readFileSync(resolve(ROOT, path), 'utf8');
 
-/** A virtual entry module, and the package name resolved to this checkout's dist/ (as an install would). */
+/** The file `import … from 'apsaramq-mqtt-auth'` resolves to in a browser bundler: the `browser` condition of `exports['.']`. */
+function browserEntry() {
+  const target = JSON.parse(read('package.json')).exports['.'].browser;
+  return resolve(ROOT, typeof target === 'string' ? target : target.default);
+}
+
+/** A virtual entry module, and the package name resolved as a browser bundler resolves it. */
 function consumer(code) {
   return {
     name: 'consumer',
     resolveId(id) {
       if (id === '\0entry') return id;
-      if (id === PACKAGE) return resolve(ROOT, 'dist/index.js');
+      if (id === PACKAGE) return browserEntry();
       return null;
     },
     load: (id) => (id === '\0entry' ? code : null),
@@ -52,8 +64,8 @@ function consumer(code) {
 }
 
 /**
- * Bundles `code` as a consumer would and minifies it with terser's defaults. Returns the entry
- * chunk and every lazily loaded chunk separately, since only the entry is fetched up front.
+ * Bundles `code` as a consumer would with rollup and minifies it with terser's defaults. Returns
+ * what loads up front (the entry chunk and its static imports) and every lazy chunk separately.
  */
 export async function bundle(code, { cjs = false, external = [] } = {}) {
   const build = await rollup({
@@ -66,32 +78,67 @@ export async function bundle(code, { cjs = false, external = [] } = {}) {
   });
   const { output } = await build.generate({ format: 'es', plugins: [terser()] });
   await build.close();
-  const chunks = output.filter((o) => o.type === 'chunk');
-  const entry = chunks.find((c) => c.isEntry);
-  const lazy = chunks.filter((c) => !c.isEntry);
+  const chunks = new Map(output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
+  const entry = [...chunks.values()].find((c) => c.isEntry);
+  const upFront = new Set([entry.fileName]);
+  for (const name of upFront) for (const imported of chunks.get(name).imports) upFront.add(imported);
+  const lazy = [...chunks.values()].filter((c) => !upFront.has(c.fileName));
   return {
-    ...sizes(entry.code),
+    ...sizes([...upFront].map((name) => chunks.get(name).code).join('\n')),
     lazy: lazy.map((c) => ({ file: c.fileName.replace(/-[\w-]{8}\.js$/, '.js'), ...sizes(c.code) })),
   };
 }
 
-const read = (path) => readFileSync(resolve(ROOT, path), 'utf8');
+/** The same with esbuild (bundle, minify, ESM with splitting, browser platform). */
+export async function bundleEsbuild(code, { external = [] } = {}) {
+  const result = await esbuild({
+    stdin: { contents: code, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    splitting: true,
+    platform: 'browser',
+    outdir: resolve(ROOT, '.tmp/budgets-esbuild'),
+    write: false,
+    metafile: true,
+    external,
+    alias: { [PACKAGE]: browserEntry() },
+    logLevel: 'error',
+  });
+  const outputs = result.metafile.outputs;
+  const texts = new Map(result.outputFiles.map((f) => [resolve(f.path), f.text]));
+  const key = (path) => resolve(ROOT, path);
+  const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint);
+  const upFront = new Set([entry]);
+  for (const path of upFront) for (const i of outputs[path].imports) if (i.kind === 'import-statement' && !i.external) upFront.add(i.path);
+  const lazy = Object.keys(outputs).filter((path) => path.endsWith('.js') && !upFront.has(path));
+  return {
+    ...sizes([...upFront].map((path) => texts.get(key(path))).join('\n')),
+    lazy: lazy.map((path) => ({ file: path.split('/').pop().replace(/-[A-Z0-9]{8}\.js$/, '.js'), ...sizes(texts.get(key(path))) })),
+  };
+}
 
 /** Every measurement, for this script and for `npm run bench`. */
 export async function measureBundles() {
   const rows = [];
   const add = (name, what, size, budget) => rows.push({ name, what, min: size.min, gzip: size.gzip, ...(budget ? { budget } : {}) });
+  const one = `export { signatureCredentials } from '${PACKAGE}';`;
 
-  const one = await bundle(`export { signatureCredentials } from '${PACKAGE}';`, { external: ['mqtt'] });
-  add('signatureCredentials alone (ESM, WebCrypto)', 'rollup+terser build of a one-line consumer; the lazily imported noble chunk is not counted', one, BUDGETS.signatureCredentials);
-  for (const chunk of one.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where WebCrypto is missing', chunk);
+  const viaRollup = await bundle(one, { external: ['mqtt'] });
+  add('signatureCredentials alone, rollup', 'rollup + node-resolve + terser build of a one-line consumer, browser condition; lazy chunks not counted', viaRollup, BUDGETS.signatureCredentials);
+  for (const chunk of viaRollup.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where neither node:crypto nor WebCrypto is', chunk);
+
+  const viaEsbuild = await bundleEsbuild(one, { external: ['mqtt'] });
+  add('signatureCredentials alone, esbuild', 'esbuild --bundle --minify --splitting --format=esm --platform=browser of the same consumer', viaEsbuild, BUDGETS.signatureCredentials);
 
   const all = await bundle(`export * from '${PACKAGE}';`, { external: ['mqtt'] });
-  add('whole ESM API', 'rollup+terser build of `export *` (mqtt, a peer, external)', all);
-  for (const chunk of all.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where WebCrypto is missing', chunk);
+  add('whole ESM API, rollup', 'rollup+terser build of `export *` (mqtt, a peer, external)', all);
+  for (const chunk of all.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where neither node:crypto nor WebCrypto is', chunk);
 
-  add('UMD, minified (whole client API + noble)', UMD_MIN, sizes(read(UMD_MIN)), BUDGETS.umd);
+  add('UMD a secure page loads', `${UMD_MIN}: the client API without the diagnostics and createSigner`, sizes(read(UMD_MIN)), BUDGETS.umd);
   rows.at(-1).target = TARGETS.umd;
+  add('  + its sibling, pages without crypto.subtle', `${NOBLE_SIBLING}: noble SHA-1, the HMAC, the pure UTF-8/Base64 codec`, sizes(read(NOBLE_SIBLING)));
+  add('single-file script (mini-programs)', `${FULL_MIN}: the whole API, noble inside`, sizes(read(FULL_MIN)));
 
   const cryptoJs = await bundle(
     `import HmacSHA1 from 'crypto-js/hmac-sha1.js'; import Base64 from 'crypto-js/enc-base64.js';
@@ -196,7 +243,7 @@ function table(rows) {
     const ok = row.budget === undefined || row.gzip <= row.budget;
     if (!ok) over++;
     let verdict = row.budget === undefined ? '' : ok ? `ok (${row.budget - row.gzip} B left)` : `OVER by ${row.gzip - row.budget} B`;
-    if (row.target !== undefined && row.gzip > row.target) verdict += `; issue 6's target ${row.target} B not met (+${row.gzip - row.target} B)`;
+    if (row.target !== undefined) verdict += row.gzip > row.target ? `; issue 6's target ${row.target} B not met (+${row.gzip - row.target} B)` : `; issue 6's target ${row.target} B met`;
     lines.push([row.name.padEnd(44), String(row.min).padStart(7), String(row.gzip).padStart(7), row.budget ?? '', verdict].join('\t'));
   }
   return { text: lines.join('\n'), over };

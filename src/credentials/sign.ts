@@ -6,23 +6,23 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
 import { _codecReady } from '../hmac/noble.js';
-import { _node } from '../hmac/node.js';
+import { _node, type _NodeCrypto } from '../hmac/node.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from './client-id.js';
 import type { Credentials } from './types.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
 
 /**
- * @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. A string at once on the
- * `node` backend (one native call, no promise: most of the cost per signature otherwise), else a promise.
+ * @internal The default password where node:crypto is reachable (it is then the default backend,
+ * see hmacBackend): one native call, no promise. Node encodes strings as UTF-8, a lone surrogate as
+ * U+FFFD, as _toBytes does.
  */
-export function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): string | Promise<string> {
-  // Where node:crypto is reachable it is the default backend (hmacBackend). Node encodes strings as
-  // UTF-8 (a lone surrogate as U+FFFD), as _toBytes does.
-  return _node && !hmac ? _node.createHmac('sha1', secret).update(clientId).digest('base64') : signAsync(secret, clientId, hmac);
-}
+const nodePassword = (node: _NodeCrypto, secret: string, clientId: string): string => node.createHmac('sha1', secret).update(clientId).digest('base64');
 
-async function signAsync(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
+/** @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. */
+export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
+  // `_node` first: in the builds without Node paths it is a constant and this line folds away.
+  if (_node && !hmac) return nodePassword(_node, secret, clientId);
   let mac: Uint8Array;
   await _codecReady();
   try {
@@ -39,15 +39,23 @@ async function signAsync(secret: string, clientId: string, hmac: HmacSha1 | unde
 
 /**
  * @internal Signature and DeviceCredential modes: `<mode>|<id>|<instanceId>` and the signed client
- * id, every input checked (in this order) before anything is signed.
+ * id, every input checked (in this order) before anything is signed. Not an `async` function: on
+ * node:crypto the answer is one resolved promise, without the turns of the microtask queue an
+ * async function and an await would add (together more than the native HMAC itself costs).
  */
-export async function _modeCredentials(mode: string, options: unknown, idField: string, secretField: string): Promise<Credentials> {
-  const given = _requireOptions(options as Record<string, unknown>, 'options');
-  const id = _requireSegment(given[idField], idField);
-  const secret = _requireString(given[secretField], secretField);
-  const instanceId = _requireSegment(given.instanceId, 'instanceId');
-  const clientId = _requireClientId(given.clientId);
-  const password = _signClientId(secret, clientId, _requireHmac(given.hmac));
-  // No await for a password already there: a turn of the microtask queue is a large part of a native HMAC's time.
-  return { username: `${mode}|${id}|${instanceId}`, password: typeof password === 'string' ? password : await password };
+export function _modeCredentials(mode: string, options: unknown, idField: string, secretField: string): Promise<Credentials> {
+  try {
+    const given = _requireOptions(options as Record<string, unknown>, 'options');
+    const id = _requireSegment(given[idField], idField);
+    const secret = _requireString(given[secretField], secretField);
+    const instanceId = _requireSegment(given.instanceId, 'instanceId');
+    const clientId = _requireClientId(given.clientId);
+    const hmac = _requireHmac(given.hmac);
+    const username = `${mode}|${id}|${instanceId}`;
+    if (_node && !hmac) return Promise.resolve({ username, password: nodePassword(_node, secret, clientId) });
+    return _signClientId(secret, clientId, hmac).then((password) => ({ username, password }));
+  } catch (error) {
+    // Every failure is a rejection, as from an async function.
+    return Promise.reject(error);
+  }
 }
