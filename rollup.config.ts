@@ -87,6 +87,23 @@ const nobleFromSibling = (): Plugin => ({
 });
 
 /**
+ * For the builds without Node paths: fold the branches a constant `_node` guards even inside
+ * `try` blocks, which rollup otherwise leaves alone in case they feature-detect (ours do not).
+ */
+const FOLD = { tryCatchDeoptimization: false } as const;
+
+/**
+ * Pages have no mini-program platform: the script they load gets `mini-program-absent.ts`, which
+ * refuses those transports naming the full build, instead of the code for them.
+ */
+const noMiniProgram = (): Plugin => ({
+  name: 'no-mini-program',
+  resolveId(source, importer) {
+    return source === './mini-program.js' && importer && /[\\/]src[\\/]connect[\\/]options\.ts$/.test(importer) ? this.resolve('./mini-program-absent.ts', importer) : null;
+  },
+});
+
+/**
  * Runs inside the UMD wrapper, while the script itself runs: the only moment `currentScript` is
  * this script. Never throws: an unknown or unusable base (no <script src>, a blob: URL) gives a
  * module that throws the reason, so the import rejects and the SDK reports ERR_HMAC_UNAVAILABLE.
@@ -152,13 +169,15 @@ const config: RollupOptions[] = [
     input: { index: 'src/index.ts' },
     external: isExternal,
     plugins: [ts(), noNodePaths()],
+    treeshake: FOLD,
     output: { dir: 'dist/browser', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
   },
   {
     // The main script: what a page loads.
     input: 'src/script.ts',
     external: ['mqtt'],
-    plugins: [nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
+    plugins: [noMiniProgram(), nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
+    treeshake: FOLD,
     output: [umd(`${UMD_FILE}.js`, { intro: SIBLING_URL }), umd(`${UMD_FILE}.min.js`, { intro: SIBLING_URL, ...minified() })],
   },
   {
@@ -172,6 +191,7 @@ const config: RollupOptions[] = [
     input: 'src/index.ts',
     external: ['mqtt'],
     plugins: [nodeResolve({ browser: true }), ts(), noNodePaths()],
+    treeshake: FOLD,
     output: [umd(`${FULL_FILE}.js`), umd(`${FULL_FILE}.min.js`, minified(copyUmd()))],
   },
   {

@@ -8,7 +8,8 @@
  */
 export * from './script.js';
 
-// Not in the main script-tag build (see script.ts): the batch signer and the diagnostics.
+// Not in the main script-tag build (see script.ts): node:crypto, the batch signer and the diagnostics.
+export { nodeHmacSha1 } from './hmac/node.js';
 export { createSigner } from './credentials/signer.js';
 export type { Signer, SignerBackend, SignerOptions } from './credentials/signer.js';
 export { USERNAME_LABELS } from './credentials/username.js';

@@ -1,8 +1,9 @@
 /**
  * What the main script-tag build (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`)
  * carries: the client API a page needs. The package's main entry (`src/index.ts`) is this plus the
- * diagnostics (`explainSignature`, `USERNAME_LABELS`) and the batch signer (`createSigner`, a
- * server's tool), which the script-tag build leaves to `apsaramq-mqtt-auth.full.umd[.min].js`.
+ * diagnostics (`explainSignature`, `USERNAME_LABELS`), the batch signer (`createSigner`, a server's
+ * tool) and `nodeHmacSha1` (no page has node:crypto), which the script-tag build leaves to
+ * `apsaramq-mqtt-auth.full.umd[.min].js`; that build also drops the mini-program transports.
  * @module
  */
 export { ApsaraMqttAuthError } from './errors.js';
@@ -14,7 +15,6 @@ export { hmacSha1, hmacBackend } from './hmac/hmac.js';
 export type { HmacBackend } from './hmac/hmac.js';
 export { webCryptoHmacSha1 } from './hmac/webcrypto.js';
 export { nobleHmacSha1 } from './hmac/noble.js';
-export { nodeHmacSha1 } from './hmac/node.js';
 
 export type { Credentials } from './credentials/types.js';
 export { signatureCredentials } from './credentials/signature.js';

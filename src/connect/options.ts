@@ -7,6 +7,7 @@ import { _invalid } from '../errors.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import type { Credentials } from '../credentials/types.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _miniProgramOptions, _miniProgramTransport } from './mini-program.js';
 
 /**
  * How the client reaches the broker: MQTT over TCP, over TLS, over WebSocket, over secure WebSocket;
@@ -17,13 +18,6 @@ export type Transport = 'tcp' | 'tls' | 'ws' | 'wss' | 'wx' | 'wxs' | 'ali' | 'a
 
 /** ApsaraMQ's ports per transport (the mini-program ones are WebSocket: 80 and 443). */
 export const DEFAULT_PORTS: Readonly<Record<Transport, number>> = { tcp: 1883, tls: 8883, ws: 80, wss: 443, wx: 80, wxs: 443, ali: 80, alis: 443 };
-
-/**
- * What mqtt.js needs in a mini-program (its README and issue #1797): its own WebSocket code
- * (`forceNativeWebSocket`, without which it reaches for Node's `net`), and the platform's timers
- * rather than worker timers (`timerVariant: 'native'`). Defaults the caller may override.
- */
-const MINI_PROGRAM_DEFAULTS = { forceNativeWebSocket: true, timerVariant: 'native' } as const;
 
 /** The WebSocket path used unless `path` says otherwise. */
 export const DEFAULT_WS_PATH = '/mqtt';
@@ -83,20 +77,15 @@ export interface ConnectOptions {
   options: IClientOptions;
 }
 
-type Platform = { connectSocket?: unknown };
-const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; process?: { versions?: { node?: string } }; wx?: Platform; my?: Platform };
-
-/** The mini-program platform object a transport needs: WeChat's global `wx`, or Alipay's `my`. */
-const socketApi = (platform: Platform | undefined): boolean => typeof platform?.connectSocket === 'function';
-
 /**
- * @internal `tls` where Node's TCP/TLS sockets exist; in a mini-program (no `document`, the
- * platform's `connectSocket`) `wxs` or `alis`; `wss` elsewhere (browsers, workers, React Native).
- * The script and browser builds have no `import.meta.url` (it becomes `undefined`): never `tls` there.
+ * @internal `tls` where Node's TCP/TLS sockets exist; in a mini-program `wxs` or `alis`; `wss`
+ * elsewhere (browsers, workers, React Native). The script and browser builds have no
+ * `import.meta.url` (it becomes `undefined`): never `tls` there.
  */
 export function _defaultTransport(): Transport {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; process?: { versions?: { node?: string } } };
   if (import.meta.url && !g.document && !g.WorkerGlobalScope && g.process?.versions?.node) return 'tls';
-  return g.document ? 'wss' : socketApi(g.wx) ? 'wxs' : socketApi(g.my) ? 'alis' : 'wss';
+  return _miniProgramTransport() ?? 'wss';
 }
 
 /**
@@ -122,17 +111,6 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
 
   const chosen = transport ?? _defaultTransport();
   if (!Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws", "wss", "wx", "wxs", "ali" or "alis"');
-  // mqtt.js finds WeChat's socket API as the global `wx` and Alipay's as the option `my`; without
-  // them it fails later inside an event, so say it here.
-  const platform: Record<string, unknown> = {};
-  if (chosen[1] === 'x') {
-    if (!socketApi(g.wx)) throw _invalid('transport', `"${chosen}" needs WeChat's wx.connectSocket (a WeChat mini-program)`);
-    Object.assign(platform, MINI_PROGRAM_DEFAULTS);
-  } else if (chosen[0] === 'a') {
-    const api = (my ?? g.my) as Platform | undefined;
-    if (!socketApi(api)) throw _invalid('my', `must be Alipay's my object (with connectSocket) for transport "${chosen}"`);
-    Object.assign(platform, MINI_PROGRAM_DEFAULTS, { my: api });
-  }
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw _invalid('port', 'must be an integer from 1 to 65535');
   if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5');
   for (const key in rest) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);
@@ -151,9 +129,7 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
   }
   const scheme = chosen === 'tcp' ? 'mqtt' : chosen === 'tls' ? 'mqtts' : chosen;
   const address = `${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`;
-  // mqtt.js drops the path of ali/alis URLs (it keeps it for ws* and wx* only) and would open
-  // `wss://host/`, which ApsaraMQ refuses: the WebSocket URL is given whole instead.
-  if (chosen[0] === 'a') platform.transformWsUrl = () => `${chosen === 'alis' ? 'wss' : 'ws'}://${address}`;
+  const platform = _miniProgramOptions(chosen, my, address);
   return {
     url: `${scheme}://${address}`,
     options: {

@@ -103,10 +103,14 @@ export function formatClientId(groupId: string, deviceId: string): string {
 // what validateClientId accepts.
 const VALID = /^GID[_-][\w-]{3,60}@@@[\w-]+$/;
 
+/**
+ * @internal True for a client id that breaks no rule, in one regular expression: for the paths
+ * where the full check costs as much as the signature (node:crypto, the batch signer).
+ */
+export const _isValidClientId = (clientId: unknown): clientId is string => typeof clientId === 'string' && clientId.length <= MAX_CLIENT_ID_LENGTH && VALID.test(clientId);
+
 /** @internal The check every builder runs before signing: throws the first problem found. */
 export function _requireClientId(clientId: unknown): string {
-  // The one-regex check first: a valid id never pays for the report of every rule.
-  if (typeof clientId === 'string' && clientId.length <= MAX_CLIENT_ID_LENGTH && VALID.test(clientId)) return clientId;
   const [problem] = validateClientId(clientId).problems;
   if (problem) fail(problem.field, problem.message);
   return clientId as string;

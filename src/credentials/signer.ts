@@ -7,7 +7,7 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes, type BytesLike } from '../internal/bytes.js';
 import { _codecReady, _loadNoble } from '../hmac/noble.js';
 import { _node } from '../hmac/node.js';
-import { _requireClientId } from './client-id.js';
+import { _isValidClientId, _requireClientId } from './client-id.js';
 import type { Credentials } from './types.js';
 import { _requireOptions, _requireSegment } from './validate.js';
 
@@ -85,7 +85,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     backend: node ? 'node' : 'noble',
     username,
     sign(clientId) {
-      _requireClientId(clientId);
+      if (!_isValidClientId(clientId)) _requireClientId(clientId);
       return { username, password: password(clientId) };
     },
     digest(message) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 import type { Api, BackendName } from './api.js';
 
-export function connectOptionsSuite(api: Api, backend: BackendName): void {
+export function connectOptionsSuite(api: Api, backend: BackendName, surface: 'entry' | 'script' = 'entry'): void {
   const credentials = { username: DOC_VECTOR.username, password: DOC_VECTOR.password };
   const base = { instanceId: 'mqtt-cn-abc', clientId: DOC_VECTOR.clientId, credentials };
 
@@ -60,8 +60,23 @@ export function connectOptionsSuite(api: Api, backend: BackendName): void {
     });
   });
 
+  const host = globalThis as { wx?: unknown; my?: unknown; document?: unknown };
+  if (surface === 'script') {
+    it('the main script build (for pages) refuses the mini-program transports, naming the full build', () => {
+      host.wx = { connectSocket() {} };
+      try {
+        for (const transport of ['wxs', 'wx', 'alis', 'ali'] as const) {
+          expect(() => api.createConnectOptions({ ...base, transport, my: host.wx })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'transport', message: expect.stringContaining('full.umd') }));
+        }
+        expect(api.createConnectOptions(base).url).toBe('wss://mqtt-cn-abc.mqtt.aliyuncs.com:443/mqtt');
+      } finally {
+        delete host.wx;
+      }
+    });
+    return;
+  }
+
   describe('createConnectOptions in mini-programs', () => {
-    const host = globalThis as { wx?: unknown; my?: unknown; document?: unknown };
     /** Runs `fn` with a stand-in for WeChat's global `wx` (or Alipay's `my`), removed afterwards. */
     const withGlobal = <T>(name: 'wx' | 'my', fn: () => T): T => {
       host[name] = { connectSocket() {} };

@@ -43,7 +43,8 @@ export function hmacSuite(api: Api, backend: BackendName): void {
     });
 
     it('an adapter whose platform is missing here says so (ERR_HMAC_UNAVAILABLE), the others work', async () => {
-      if (backend !== 'node') await expect(api.nodeHmacSha1('k', 'm')).rejects.toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE' });
+      // The main script build has no nodeHmacSha1 at all (no page has node:crypto).
+      if (backend !== 'node' && api.nodeHmacSha1) await expect(api.nodeHmacSha1('k', 'm')).rejects.toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE' });
       if (!hasSubtle()) await expect(api.webCryptoHmacSha1('k', 'm')).rejects.toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE' });
       expect(toHex(await api.nobleHmacSha1('XXXXX', 'GID_Test@@@0001'))).toBe('bc8d34f48649655191c01c19be76f08dfb97c553');
     });
