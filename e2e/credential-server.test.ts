@@ -134,7 +134,9 @@ describe('Token credentials from the handler', () => {
           const client = await connectAsync({
             instanceId: INSTANCE,
             clientId: `GID_viewer@@@screen-${i}`,
-            credentials: remoteCredentials(viewers.url), // POSTs { clientId, instanceId, reason }
+            // POSTs { clientId, instanceId, reason }. A thousand at once from one process on a loaded
+            // machine may take longer than remoteCredentials' default 10 s timeout (issue 9).
+            credentials: remoteCredentials(viewers.url, {}, { timeout: 120_000 }),
             ...broker.endpoint(i % 2 ? 'ws' : 'tcp'),
             clock: clientClock,
             reconnectPeriod: 0,

@@ -20,6 +20,7 @@ import {
   tokenCredentials,
   type Clock,
   remoteCredentials,
+  sessionState,
   type CredentialsProvider,
   type TokenInvalidNotice,
 } from '../src/index.js';
@@ -82,6 +83,19 @@ async function receiver(clientId: string): Promise<{ client: MqttClient; receive
   client.on('message', (_topic, payload) => received.push(payload.toString()));
   await client.subscribeAsync('fleet/#', { qos: 1 });
   return { client, received };
+}
+
+/**
+ * Reconnects wait a backoff on the client's clock, which here is the broker's manual one: moves it
+ * on in small steps (token lifetimes are minutes, the backoff about a second) until `condition`.
+ */
+async function advanceUntil(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    clock.advance(250);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -231,6 +245,7 @@ describe('managed connection, Token mode', () => {
       acks.push(client.publishAsync(TOPIC, `q${i}`, { qos: 1 }));
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
     }
+    await advanceUntil(() => reconnects === 1, 'the reconnect after the expiry');
     await Promise.all(acks);
     await until(() => new Set(received).size >= sent.length, 'all 100 QoS 1 messages');
     expect([...new Set(received)].sort()).toEqual([...sent].sort());
@@ -243,11 +258,12 @@ describe('managed connection, Token mode', () => {
     const tokens = tokenProvider(30 * MINUTE);
     const client = await managed('GID_fleet@@@tx-revoke', tokens.provider);
     const invalid = once(client as never, 'tokenInvalid');
-    const reconnected = once(client as never, 'connect');
+    let reconnected = false;
+    client.once('connect', () => (reconnected = true));
     broker.tokens.revoke(tokens.issued[0]!);
     const [notice] = (await invalid) as [TokenInvalidNotice];
     expect(notice).toMatchObject({ code: 3, reason: 'revoked' });
-    await reconnected;
+    await advanceUntil(() => reconnected, 'the reconnect after the revocation');
     expect(tokens.issued).toHaveLength(2);
     expect(client.options.password).toBe(`RW|${tokens.issued[1]}`);
     await client.publishAsync(TOPIC, 'after revoke', { qos: 1 });
@@ -283,6 +299,30 @@ describe('managed connection, refusals', () => {
     expect(String((error as Error).message)).not.toContain('d3Jvbmc');
     expect(calls).toBe(2);
     expect(refusals).toBe(2);
+  });
+
+  it('refused: the client is closed for good (what waits fails), and refreshCredentials brings it back', async () => {
+    const clientId = 'GID_fleet@@@refused-retry';
+    const good = await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId });
+    let fixed = false;
+    let calls = 0;
+    const provider: CredentialsProvider = () => (calls++, fixed ? good : { ...good, password: `d3Jvbmc${calls}` });
+    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock: clientClock() });
+    clients.add(client);
+    const [error] = (await once(client as never, 'error')) as [Error];
+    expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
+    expect(sessionState(client).state).toBe('refused');
+    await until(() => client.disconnected === true, 'the refused client to close');
+    // Nothing waits for good, and what fails because of the refusal says so.
+    await expect(client.publishAsync(TOPIC, 'while refused', { qos: 1 })).rejects.toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
+    await expect(client.subscribeAsync(TOPIC)).rejects.toMatchObject({ code: 'ERR_CONNECT_REFUSED' });
+    expect(calls).toBe(2);
+    fixed = true;
+    const connected = once(client as never, 'connect');
+    await refreshCredentials(client);
+    await connected;
+    expect(sessionState(client)).toMatchObject({ state: 'connected', attempts: 3 });
+    await client.publishAsync(TOPIC, 'after the retry', { qos: 1 });
   });
 
   it('static credentials that are refused fail at once, without a second attempt', async () => {

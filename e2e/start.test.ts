@@ -1,8 +1,8 @@
 /**
  * `npm start` as a user runs it: `node scripts/start.mjs` in a child process (ephemeral ports), its
  * printed URLs opened in Chromium. The dashboard shows live telemetry from the node-service child,
- * passes through "refreshing credentials" when its token is rotated in band or revoked at the broker
- * and comes back to "connected"; the script-tag page shows telemetry too; no response any page
+ * stays "connected" while its token is rotated in band, goes through "backing off" when it is revoked
+ * at the broker and comes back to "connected"; the script-tag page shows telemetry too; no response any page
  * received carries a secret; a client id the demo does not serve is refused with the reason and
  * not retried. SIGINT stops everything: exit 0, every port closed, no child left.
  *
@@ -61,7 +61,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
   const child = startProcess(process.execPath, ['scripts/start.mjs'], {
     name: 'npm start',
     cwd: ROOT,
-    env: { ...base, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_WS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '250', DEMO_RUN_ID: runId, ...env },
+    env: { ...base, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_TLS_PORT: '0', DEMO_WS_PORT: '0', DEMO_WSS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '250', DEMO_RUN_ID: runId, ...env },
   });
   // A build on a stale checkout takes about 30 s; the e2e project builds first, so this is quick.
   await child.waitForOutput(/Press Ctrl-C to stop\./, { timeout: 90_000, stream: 'stdout' });
@@ -71,7 +71,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
     if (!match) throw new Error(`npm start printed no ${name} URL:\n${out}`);
     return match[1]!;
   };
-  const ports = [...new Set([...out.matchAll(/(?:http|ws|mqtt):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
+  const ports = [...new Set([...out.matchAll(/(?:https?|wss?|mqtts?):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
   return { process: child, runId, urls: { startPage: url('Start page'), dashboard: url('Dashboard'), scriptTag: url('Script-tag page'), signatureTool: url('Signature tool') }, ports };
 }
 
@@ -101,14 +101,19 @@ async function waitForDashboard(page: Page, log: PageLog, what: string, check: s
   return dashboard(page);
 }
 
-/** Records every text the page's `#state` element shows, as a user would see it change. */
+/**
+ * Records every state the page's status line shows, as a user would see it change: the `#state`
+ * text, plus " (refreshing credentials)" while that badge is shown.
+ */
 async function recordStateTexts(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     const seen: string[] = ((window as unknown as { __stateTexts: string[] }).__stateTexts = []);
     new MutationObserver(() => {
-      const text = document.getElementById('state')?.textContent;
+      const state = document.getElementById('state')?.textContent;
+      const refreshing = document.getElementById('refreshing');
+      const text = state && `${state}${refreshing && !refreshing.hidden ? ' (refreshing credentials)' : ''}`;
       if (text && seen[seen.length - 1] !== text) seen.push(text);
-    }).observe(document, { subtree: true, childList: true, characterData: true });
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['hidden'] });
   });
 }
 const stateTexts = (page: Page) => page.evaluate(() => (window as unknown as { __stateTexts: string[] }).__stateTexts);
@@ -203,7 +208,7 @@ describe('npm start with the local broker', () => {
     expect(log.lines).toEqual([]);
   });
 
-  it('dashboard: live telemetry, in-band rotation and revocation show as "refreshing credentials" then "connected", and no secret reaches the page', async () => {
+  it('dashboard: live telemetry; in-band rotation stays "connected" (refreshing credentials), revocation goes through "backing off" back to "connected"; no secret reaches the page', async () => {
     context = await browser.newContext();
     await recordStateTexts(context);
     const page = await context.newPage();
@@ -227,7 +232,9 @@ describe('npm start with the local broker', () => {
     await page.click('#rotate');
     view = await waitForDashboard(page, log, 'an in-band token upload', `d.tokenUploads === 1 && d.state === 'connected'`);
     expect(view.connects).toBe(1);
-    expect(inOrder((await stateTexts(page)).slice(mark), ['refreshing credentials', 'connected'])).toBe(true);
+    // The connection stays up the whole time: the SDK's state never leaves "connected".
+    expect(inOrder((await stateTexts(page)).slice(mark), ['connected (refreshing credentials)', 'connected'])).toBe(true);
+    expect((await stateTexts(page)).slice(mark).every((t) => t.startsWith('connected'))).toBe(true);
 
     // Revocation at the broker (its control API), of the token the page holds now: the broker sends
     // $SYS/tokenInvalidNotice and disconnects; the page gets a new token and reconnects.
@@ -238,8 +245,8 @@ describe('npm start with the local broker', () => {
     const revoked = await fetch(`${control}/control/tokens/revoke`, { method: 'POST', body: JSON.stringify({ token: current }) });
     expect(await revoked.json()).toEqual({ revoked: true });
     view = await waitForDashboard(page, log, 'connected again after the revocation', `d.connects === 2 && d.state === 'connected'`);
-    expect(inOrder((await stateTexts(page)).slice(mark), ['refreshing credentials', 'connected'])).toBe(true);
-    expect(view.history.slice(historyMark)).toContainEqual({ state: 'refreshing', detail: 'the broker says the token is revoked' });
+    expect(inOrder((await stateTexts(page)).slice(mark), ['backing off', 'connected'])).toBe(true);
+    expect(view.history.slice(historyMark)).toContainEqual({ state: 'connected', detail: 'the broker says the token is revoked' });
     const afterRevocation = await seqOf();
     await waitFor(async () => (await seqOf()) > afterRevocation, { what: 'telemetry after the reconnect' });
     expect(await page.locator('#state').textContent()).toBe('connected');
@@ -304,7 +311,7 @@ describe('npm start with the local broker', () => {
   it('SIGINT stops everything: exit 0, every port closed, no process left', async () => {
     const started = demo!;
     demo = undefined;
-    expect(started.ports).toHaveLength(4); // web, MQTT TCP, MQTT WebSocket, control API
+    expect(started.ports).toHaveLength(6); // web, MQTT over TCP, TLS, WebSocket, WebSocket over TLS, the HTTP listener (OpenAPI and control API)
     await expectCleanStop(started, started.ports);
   });
 });

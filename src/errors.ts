@@ -22,6 +22,12 @@ export type ApsaraMqttAuthErrorCode =
   | 'ERR_CREDENTIALS_UNAVAILABLE'
   /** The broker reported the token invalid (`$SYS/tokenInvalidNotice`); `returnCode` has its code. */
   | 'ERR_TOKEN_INVALID'
+  /**
+   * The broker refused one publish or subscribe: `$SYS/tokenInvalidNotice` code 4 or 5, or an MQTT
+   * reason code (`returnCode`: 0x87, 0x8F, 0x97; 0x80 on an MQTT 3.1.1 SUBACK). `field` is `topic`; the
+   * message names the action and the topic; `cause` is the `TokenInvalidNotice`.
+   */
+  | 'ERR_NOT_AUTHORIZED'
   /** An OpenAPI call (ApplyToken, QueryToken, RevokeToken) failed. */
   | 'ERR_OPENAPI'
   /** A request to the credential handler was refused by its `authorize` callback. */

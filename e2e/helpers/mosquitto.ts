@@ -8,7 +8,8 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,18 @@ const run = promisify(execFile);
 /** Where Debian installs the broker and its password tool. */
 export const MOSQUITTO = process.env.MOSQUITTO_PATH ?? '/usr/sbin/mosquitto';
 export const MOSQUITTO_PASSWD = process.env.MOSQUITTO_PASSWD_PATH ?? '/usr/bin/mosquitto_passwd';
+/** mosquitto's dynamic-security plugin (Debian's package ships it), for ACLs checked at SUBSCRIBE. */
+export const MOSQUITTO_DYNSEC =
+  process.env.MOSQUITTO_DYNSEC_PATH ??
+  ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so'].find((p) => existsSync(p)) ??
+  '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+
+/** What one account may do, when the broker runs with an ACL (topic filters; everything else is denied). */
+export interface MosquittoGrant {
+  username: string;
+  subscribe?: readonly string[];
+  publish?: readonly string[];
+}
 
 /** One account in mosquitto's password file. */
 export interface MosquittoUser {
@@ -40,6 +53,13 @@ export interface MosquittoOptions {
    * (clients trust it through {@link Mosquitto.caFile}).
    */
   tls?: boolean;
+  /**
+   * Topic permissions per account. With them, mosquitto runs its dynamic-security plugin (in place
+   * of the password file; it checks the same users) and refuses what is not granted: a SUBSCRIBE
+   * with SUBACK 0x80 (0x87 under MQTT 5), a QoS 1 PUBLISH with PUBACK 0x87 under MQTT 5. (Its plain
+   * `acl_file` grants every subscription and only filters deliveries.)
+   */
+  acl?: readonly MosquittoGrant[];
 }
 
 /** One CONNACK mosquitto sent, read from its debug log. */
@@ -87,6 +107,34 @@ async function writePasswordFile(file: string, users: readonly MosquittoUser[]):
   }
 }
 
+/**
+ * The dynamic-security plugin's state file: the users (PBKDF2-SHA512 hashes, as `mosquitto_ctrl
+ * dynsec` writes them), one role per granted user, and deny by default for SUBSCRIBE and PUBLISH.
+ */
+function dynsecConfig(users: readonly MosquittoUser[], grants: readonly MosquittoGrant[]): string {
+  const iterations = 101;
+  const clients = users.map(({ username, password }) => {
+    const salt = randomBytes(12);
+    const grant = grants.find((g) => g.username === username);
+    return {
+      username,
+      password: pbkdf2Sync(password, salt, iterations, 64, 'sha512').toString('base64'),
+      salt: salt.toString('base64'),
+      iterations,
+      roles: grant ? [{ rolename: `role-${grants.indexOf(grant)}` }] : [],
+    };
+  });
+  const roles = grants.map((g, i) => ({
+    rolename: `role-${i}`,
+    acls: [
+      ...(g.subscribe ?? []).map((topic) => ({ acltype: 'subscribePattern', topic, allow: true })),
+      ...(g.publish ?? []).map((topic) => ({ acltype: 'publishClientSend', topic, allow: true })),
+    ],
+  }));
+  const defaultACLAccess = { publishClientSend: false, publishClientReceive: true, subscribe: false, unsubscribe: true };
+  return JSON.stringify({ clients, roles, groups: [], defaultACLAccess }, null, 2);
+}
+
 /** A self-signed certificate and key for 127.0.0.1, valid for a day, in `dir`. */
 async function writeCertificate(dir: string): Promise<{ certFile: string; keyFile: string }> {
   const certFile = join(dir, 'cert.pem');
@@ -99,11 +147,11 @@ async function writeCertificate(dir: string): Promise<{ certFile: string; keyFil
   return { certFile, keyFile };
 }
 
-function config(dir: string, tcpPort: number, wsPort: number, tls?: { port: number; certFile: string; keyFile: string }): string {
+function config(dir: string, tcpPort: number, wsPort: number, tls?: { port: number; certFile: string; keyFile: string }, acl?: boolean): string {
   return [
     'per_listener_settings false',
     'allow_anonymous false',
-    `password_file ${join(dir, 'passwd')}`,
+    ...(acl ? [`plugin ${MOSQUITTO_DYNSEC}`, `plugin_opt_config_file ${join(dir, 'dynsec.json')}`] : [`password_file ${join(dir, 'passwd')}`]),
     'persistence false',
     'log_dest stderr',
     'log_type all',
@@ -123,10 +171,11 @@ async function launch(
   dir: string,
   startTimeout: number,
   certificate?: { certFile: string; keyFile: string },
+  acl?: boolean,
 ): Promise<{ broker: StartedProcess; tcpPort: number; wsPort: number; tlsPort?: number }> {
   const [tcpPort, wsPort, tlsPort] = (await freePorts(certificate ? 3 : 2)) as [number, number, number?];
   const file = join(dir, 'mosquitto.conf');
-  await writeFile(file, config(dir, tcpPort, wsPort, certificate && { port: tlsPort!, ...certificate }), { mode: 0o644 });
+  await writeFile(file, config(dir, tcpPort, wsPort, certificate && { port: tlsPort!, ...certificate }, acl), { mode: 0o644 });
   const broker = startProcess(MOSQUITTO, ['-c', file], { name: 'mosquitto' });
   try {
     await broker.waitForOutput(/mosquitto version \S+ running/, { timeout: startTimeout, stream: 'stderr' });
@@ -145,7 +194,7 @@ async function launch(
  * took one between picking and binding.
  */
 export async function startMosquitto(options: MosquittoOptions): Promise<Mosquitto> {
-  const { users, startTimeout = 10_000, tls = false } = options;
+  const { users, startTimeout = 10_000, tls = false, acl } = options;
   const dir = await mkdtemp(join(tmpdir(), 'apsaramq-mosquitto-'));
   const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
   const removeDir = async () => {
@@ -157,12 +206,16 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     const passwd = join(dir, 'passwd');
     await writePasswordFile(passwd, users);
     const certificate = tls ? await writeCertificate(dir) : undefined;
+    // The plugin writes its state file back, so it belongs to the broker's user like the others.
+    const dynsec = join(dir, 'dynsec.json');
+    if (acl) await writeFile(dynsec, dynsecConfig(users, acl), { mode: 0o600 });
     const owner = await mosquittoOwner();
-    if (owner) for (const file of [passwd, ...(certificate ? [certificate.keyFile, certificate.certFile] : [])]) await chown(file, owner.uid, owner.gid);
+    const owned = [passwd, ...(certificate ? [certificate.keyFile, certificate.certFile] : []), ...(acl ? [dynsec] : [])];
+    if (owner) for (const file of owned) await chown(file, owner.uid, owner.gid);
     let started: Awaited<ReturnType<typeof launch>> | undefined;
     for (let attempt = 1; !started; attempt++) {
       try {
-        started = await launch(dir, startTimeout, certificate);
+        started = await launch(dir, startTimeout, certificate, acl !== undefined);
       } catch (error) {
         if (!(error as { inUse?: boolean }).inUse || attempt >= 3) throw error;
       }

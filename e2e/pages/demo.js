@@ -96,11 +96,11 @@ window.runDemo = async function runDemo(api, mqtt) {
       if (refused) setState('refused');
       showError(refused ? 'Refused by the broker' : 'Connection error', error);
     });
-    // A broker that cannot be reached is no refusal: mqtt.js keeps retrying, and the page says so.
+    // A broker that cannot be reached is no refusal: the SDK keeps retrying with backoff, and the page says so.
     const { url } = api.createConnectOptions(input);
     client.on('offline', () => {
       setState('offline');
-      $('error').textContent = `Cannot reach the broker at ${url}; retrying every ${client.options.reconnectPeriod / 1000} s`;
+      $('error').textContent = `Cannot reach the broker at ${url}; retrying with backoff`;
     });
     client.on('reconnect', () => setState('reconnecting'));
     client.on('message', onMessage);

@@ -8,7 +8,7 @@
  * server would check the caller's session here; this demo trusts anyone who can reach 127.0.0.1.
  */
 import { ApsaraMqttAuthError, parseClientId } from 'apsaramq-mqtt-auth';
-import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from 'apsaramq-mqtt-auth/server';
+import { createCredentialHandler, createOnsMqttClient, createTokenIssuer, MIN_TOKEN_LIFETIME } from 'apsaramq-mqtt-auth/server';
 
 /** Device ids of the client ids this demo hands credentials to. */
 export const PAGE_DEVICE_ID = /^(dashboard|page)-[A-Za-z0-9_-]{1,40}$/;
@@ -22,8 +22,8 @@ export function createDemoCredentials(options) {
   const { instanceId, groupId, log } = options;
   const api = createOnsMqttClient({ accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret, instanceId, ...options.openApi });
   // Replace a cached token halfway through its life (at most 5 minutes ahead), so that pages
-  // refreshing ahead of expiry get a new one; ApplyToken needs 60 s more than the margin.
-  const refreshMargin = Math.min(300_000, Math.floor(options.tokenTtl / 2), options.tokenTtl - 60_000);
+  // refreshing ahead of expiry get a new one; the issuer needs MIN_TOKEN_LIFETIME more than the margin.
+  const refreshMargin = Math.min(300_000, Math.floor(options.tokenTtl / 2), options.tokenTtl - MIN_TOKEN_LIFETIME);
   const issuer = createTokenIssuer({ client: api, ttl: options.tokenTtl, refreshMargin });
   const permission = { resources: [`${options.parentTopic}/+/telemetry`], actions: 'R' };
 

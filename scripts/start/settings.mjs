@@ -16,13 +16,19 @@ export class StartSettingsError extends Error {
 }
 
 /** Default ports of the local target: easy to remember, each overridable. */
-export const DEFAULT_PORTS = Object.freeze({ web: 8080, tcp: 1883, ws: 8083, http: 8088 });
+export const DEFAULT_PORTS = Object.freeze({ web: 8080, tcp: 1883, tls: 8883, ws: 8083, wss: 8084, http: 8088 });
 
 /** Variables that override {@link DEFAULT_PORTS}. */
-export const PORT_VARIABLES = Object.freeze({ web: 'DEMO_WEB_PORT', tcp: 'DEMO_TCP_PORT', ws: 'DEMO_WS_PORT', http: 'DEMO_HTTP_PORT' });
+export const PORT_VARIABLES = Object.freeze({ web: 'DEMO_WEB_PORT', tcp: 'DEMO_TCP_PORT', tls: 'DEMO_TLS_PORT', ws: 'DEMO_WS_PORT', wss: 'DEMO_WSS_PORT', http: 'DEMO_HTTP_PORT' });
 
 const REQUIRED_FOR_INSTANCE = ['APSARAMQ_INSTANCE_ID', 'APSARAMQ_ACCESS_KEY_ID', 'APSARAMQ_ACCESS_KEY_SECRET'];
 const HOUR = 3_600_000;
+/**
+ * The shortest token lifetime: `MIN_TOKEN_LIFETIME` of `apsaramq-mqtt-auth/server` (ApplyToken's 60 s
+ * plus 10 s on the way). Settings are read before the build, so the number is repeated here;
+ * test/node/start-settings.test.ts holds the two equal.
+ */
+export const MIN_TOKEN_TTL_MS = 70_000;
 
 function portFrom(env, name, fallback) {
   const text = env[name];
@@ -60,8 +66,8 @@ export function readStartSettings(env, files) {
   const demo = JSON.parse(readFileSync(files.brokerConfigFile, 'utf8'));
   const common = {
     webPort: portFrom(env, PORT_VARIABLES.web, DEFAULT_PORTS.web),
-    // 1 hour by default; short lifetimes (ApplyToken allows 60 s to 30 days) show in-band rotation live.
-    tokenTtl: durationFrom(env, 'DEMO_TOKEN_TTL_MS', HOUR, 60_000, 30 * 24 * HOUR),
+    // 1 hour by default; short lifetimes (70 s to 30 days) show in-band rotation live.
+    tokenTtl: durationFrom(env, 'DEMO_TOKEN_TTL_MS', HOUR, MIN_TOKEN_TTL_MS, 30 * 24 * HOUR),
     groupId: segmentFrom(env, 'APSARAMQ_GROUP_ID', 'GID_demo', /^GID[_-][A-Za-z0-9_-]{3,60}$/, 'must be a GroupId: GID_ or GID- then letters, digits, - or _'),
     parentTopic: segmentFrom(env, 'APSARAMQ_PARENT_TOPIC', 'demo', /^[A-Za-z0-9_-]{1,40}$/, 'must be a parent topic: letters, digits, - or _'),
   };
@@ -72,7 +78,9 @@ export function readStartSettings(env, files) {
       instanceId: demo.instanceId,
       brokerPorts: {
         tcp: portFrom(env, PORT_VARIABLES.tcp, DEFAULT_PORTS.tcp),
+        tls: portFrom(env, PORT_VARIABLES.tls, DEFAULT_PORTS.tls),
         ws: portFrom(env, PORT_VARIABLES.ws, DEFAULT_PORTS.ws),
+        wss: portFrom(env, PORT_VARIABLES.wss, DEFAULT_PORTS.wss),
         http: portFrom(env, PORT_VARIABLES.http, DEFAULT_PORTS.http),
       },
     };

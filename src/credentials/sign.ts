@@ -9,8 +9,9 @@ import { _codecReady } from '../hmac/noble.js';
 import { _node, type _NodeCrypto } from '../hmac/node.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _isValidClientId, _requireClientId } from './client-id.js';
+import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
 import type { Credentials } from './types.js';
-import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
+import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 
 /**
  * @internal The default password where node:crypto is reachable (it is then the default backend,
@@ -38,22 +39,21 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
 }
 
 /**
- * @internal Signature and DeviceCredential modes: `<mode>|<id>|<instanceId>` and the signed client
- * id, every input checked (in this order) before anything is signed. Not an `async` function: on
- * node:crypto the answer is one resolved promise, without the turns of the microtask queue an
- * async function and an await would add (together more than the native HMAC itself costs).
+ * @internal Signature and DeviceCredential modes: `<Label>|<id>|<instanceId>` and the signed client
+ * id, every input checked (the Username's parts, the secret, the client id) before anything is
+ * signed. Not an `async` function: on node:crypto the answer is one resolved promise, without the
+ * turns of the microtask queue an async function and an await would add (together more than the
+ * native HMAC itself costs).
  */
-export function _modeCredentials(mode: string, options: unknown, idField: string, secretField: string): Promise<Credentials> {
+export function _modeCredentials(label: UsernameLabel, options: unknown, idField: string, secretField: string): Promise<Credentials> {
   try {
     const given = _requireOptions(options as Record<string, unknown>, 'options');
-    const id = _requireSegment(given[idField], idField);
+    const username = _formatUsername(label, given[idField], idField, given.instanceId);
     const secret = _requireString(given[secretField], secretField);
-    const instanceId = _requireSegment(given.instanceId, 'instanceId');
     // On node:crypto the full check would cost as much as the signature: the one-regex check first.
     // (`_node` is a constant in the builds without Node paths, where this folds to the full check.)
     const clientId = _node && _isValidClientId(given.clientId) ? given.clientId : _requireClientId(given.clientId);
     const hmac = _requireHmac(given.hmac);
-    const username = `${mode}|${id}|${instanceId}`;
     if (_node && !hmac) return Promise.resolve({ username, password: nodePassword(_node, secret, clientId) });
     return _signClientId(secret, clientId, hmac).then((password) => ({ username, password }));
   } catch (error) {

@@ -53,6 +53,14 @@ export function _fromBase64(text: string): Uint8Array | undefined {
   return _base64(out) === text ? out : undefined;
 }
 
+/**
+ * @internal The text of UTF-8 `bytes`, through `TextDecoder` where the runtime has one, else by
+ * percent-decoding (mini-programs, React Native before 0.74). Invalid UTF-8 throws there; the one
+ * caller (the broker's `$SYS` notices) treats such a body as unreadable.
+ */
+export const _fromUtf8 = (bytes: Uint8Array): string =>
+  typeof TextDecoder === 'function' ? new TextDecoder().decode(bytes) : decodeURIComponent(Array.from(bytes, (b) => `%${b < 16 ? '0' : ''}${b.toString(16)}`).join(''));
+
 /** @internal Lower-case hex. */
 export function _hex(bytes: Uint8Array): string {
   let out = '';
@@ -68,4 +76,10 @@ export function _typeName(value: unknown): string {
 /** @internal The error for a value of the wrong type: `<field> must be <what> (got <type>)`, never the value. */
 export function _mustBe(field: string, what: string, value: unknown): ApsaraMqttAuthError {
   return _invalid(field, `must be ${what} (got ${_typeName(value)})`);
+}
+
+/** @internal A non-empty string. Safe for secrets: the value is never echoed. */
+export function _requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !value) throw _mustBe(field, 'a non-empty string', value);
+  return value;
 }

@@ -10,10 +10,15 @@ import { createConnectOptions, type ConnectOptionsInput } from '../connect/optio
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
 import { systemClock, type Clock } from './clock.js';
 import { _checkProvided, type CredentialsProvider } from './provider.js';
-import type { RefreshOptions } from './refresher.js';
-import { _startSession } from './session.js';
+import { _NO_MQTT_RECONNECT, _startSession } from './session.js';
+import { _checkClock, _checkTuning, type RefreshOptions } from './tuning.js';
 
-/** Inputs of {@link connect} and {@link connectAsync}: those of `createConnectOptions`, plus: */
+/**
+ * Inputs of {@link connect} and {@link connectAsync}: those of `createConnectOptions`, plus the ones
+ * below. A managed client reconnects after a drop with jittered exponential backoff (`minBackoff` up
+ * to `maxBackoff`, starting over once a connection has stayed up 30 s), not every `reconnectPeriod`;
+ * `reconnectPeriod: 0` still turns reconnecting off.
+ */
 export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, RefreshOptions {
   /**
    * Credentials, a promise of them (e.g. `signatureCredentials(...)` not awaited), or a provider
@@ -29,17 +34,19 @@ export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, 
 const PLACEHOLDER: Credentials = { username: '-', password: '-' };
 
 function prepare(input: ConnectInput) {
-  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, random, ...rest } = input ?? ({} as ConnectInput);
+  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random, ...rest } = input ?? ({} as ConnectInput);
   // Everything is validated before any I/O, so bad input throws here, not later in an event.
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
+  const tuning = _checkTuning({ refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random });
   let provider = credentials as CredentialsProvider;
   if (typeof credentials !== 'function') {
     const given = typeof (credentials as PromiseLike<Credentials>)?.then === 'function' ? credentials : _checkProvided(credentials, 'credentials');
     provider = () => given;
   }
-  // Unset tuning stays undefined: the refresher applies its defaults.
-  const session = { refreshMargin, minBackoff, maxBackoff, random, provider, clientId: rest.clientId, instanceId: rest.instanceId, clock: clock ?? systemClock };
-  return { mqtt, url, options, session };
+  const session = { tuning, provider, clientId: rest.clientId, instanceId: rest.instanceId, clock: _checkClock(clock) ?? systemClock };
+  // The session reconnects on its own backoff; 0 still means "never reconnect" (see session.ts).
+  const mqttOptions = { ...options, manualConnect: true, reconnectPeriod: options.reconnectPeriod === 0 ? 0 : _NO_MQTT_RECONNECT };
+  return { mqtt, url, options, mqttOptions, session };
 }
 
 /**
@@ -52,8 +59,8 @@ function prepare(input: ConnectInput) {
  * @throws {@link ApsaraMqttAuthError} for invalid input or when mqtt.js is not available.
  */
 export function connect(input: ConnectInput): MqttClient {
-  const { mqtt, url, options, session } = prepare(input);
-  const client = _mqttSync(mqtt).connect(url, { ...options, manualConnect: true });
+  const { mqtt, url, options, mqttOptions, session } = prepare(input);
+  const client = _mqttSync(mqtt).connect(url, mqttOptions);
   _startSession(client, session, options.manualConnect !== true);
   return client;
 }
@@ -65,16 +72,16 @@ export function connect(input: ConnectInput): MqttClient {
  * @throws {@link ApsaraMqttAuthError} `ERR_CONNECT_REFUSED` (with `returnCode`) when the broker refuses
  *   even fresh credentials, `ERR_CREDENTIALS_UNAVAILABLE` when the first credentials cannot be had,
  *   `ERR_CONNECT_FAILED` when the first attempt cannot reach the broker (later drops are retried
- *   every `reconnectPeriod`),
- *   `ERR_MQTT_UNAVAILABLE`, or an input error.
+ *   with backoff), `ERR_MQTT_UNAVAILABLE`, or an input error. A call that rejected leaves nothing
+ *   behind: its client is ended, no timer or request of it is left.
  * @example
  * ```ts
  * const client = await connectAsync({ instanceId, clientId, credentials: remoteCredentials('/api/mqtt-credentials') })
  * ```
  */
 export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
-  const { mqtt, url, options, session: sessionInput } = prepare(input);
-  const client = (await _mqttAsync(mqtt)).connect(url, { ...options, manualConnect: true });
+  const { mqtt, url, mqttOptions, session: sessionInput } = prepare(input);
+  const client = (await _mqttAsync(mqtt)).connect(url, mqttOptions);
   return new Promise<MqttClient>((resolve, reject) => {
     const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
     let session: { recovering(): boolean };

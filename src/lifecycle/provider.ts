@@ -9,6 +9,8 @@ import { _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
+import { systemClock, type Clock } from './clock.js';
+import { _checkClock } from './tuning.js';
 
 /** Credentials with an optional expiry (UNIX ms), as a provider hands them out. */
 export interface ProvidedCredentials extends Credentials {
@@ -24,6 +26,11 @@ export interface ProviderContext {
   clientId: string;
   instanceId: string;
   reason: RefreshReason;
+  /**
+   * Aborted when the session stops waiting for this answer (it took longer than
+   * `credentialsTimeout`, or the client was ended); pass it on to `fetch` and the like.
+   */
+  signal?: AbortSignal;
 }
 
 /** Anything that yields fresh credentials. Called single-flight: never twice at once for one connection. */
@@ -64,39 +71,68 @@ export function deviceProvider(options: DeviceCredentialsOptions): CredentialsPr
   return signedOnce(deviceCredentials(options));
 }
 
+/** Options of {@link remoteCredentials}. */
+export interface RemoteCredentialsOptions {
+  /** Abandon a request that has not been answered within this (ms). Default 10 s. */
+  timeout?: number;
+  /** Clock and timers for the timeout; injectable for tests. */
+  clock?: Clock;
+}
+
 /**
  * A provider that asks a credential server (see `createCredentialHandler` in
  * `apsaramq-mqtt-auth/server`) for credentials: `POST url` with JSON `{ clientId, instanceId, reason }`
  * unless `init` supplies its own body. The server signs or applies for tokens, so the page never
  * holds an AccessKey secret. Non-2xx answers become `ERR_CREDENTIALS_UNAVAILABLE` carrying the
- * server's error code.
+ * server's error code and the HTTP status as `returnCode`; so does a request that was not answered
+ * within `options.timeout` (it is aborted, and the session asks again after a backoff).
  *
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad `url` or `options`.
  * @example
  * ```ts
- * const client = await connectAsync({ instanceId, clientId, credentials: remoteCredentials('/api/mqtt-credentials') })
+ * const client = await connectAsync({ instanceId, clientId, credentials: remoteCredentials('/api/mqtt-credentials', {}, { timeout: 5000 }) })
  * ```
  */
-export function remoteCredentials(url: string | URL, init: RequestInit = {}): CredentialsProvider {
+export function remoteCredentials(url: string | URL, init: RequestInit = {}, options: RemoteCredentialsOptions = {}): CredentialsProvider {
   if (typeof url !== 'string' && !(url instanceof URL)) throw _mustBe('url', 'a string or URL', url);
+  const { timeout = 10_000 } = options ?? {};
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) throw _invalid('timeout', 'must be a finite number of milliseconds above 0');
+  const clock = _checkClock(options?.clock) ?? systemClock;
   return async (context) => {
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
-    const fail = (detail: string, options?: ApsaraMqttAuthErrorOptions) =>
-      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server ${detail}`, options);
-    let response: Response;
+    const fail = (detail: string, errorOptions?: ApsaraMqttAuthErrorOptions) =>
+      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server ${detail}`, errorOptions);
+    // One signal for the caller's (the session's) abort, the app's own `init.signal` and the timeout.
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    let timedOut = false;
+    const timer = clock.setTimeout(() => ((timedOut = true), abort()), timeout);
+    for (const signal of [context.signal, init.signal]) {
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+    }
+    const { signal: _ignored, ...body } = context;
     try {
-      response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? JSON.stringify(context) });
-    } catch (cause) {
-      throw fail(`at ${url} could not be reached`, { cause });
+      let response: Response;
+      try {
+        response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? JSON.stringify(body), signal: controller.signal });
+      } catch (cause) {
+        throw fail(timedOut ? `at ${url} did not answer within ${timeout} ms` : `at ${url} could not be reached`, { cause });
+      }
+      const answer = await response.json().catch(ignore);
+      if (timedOut) throw fail(`at ${url} did not answer within ${timeout} ms`);
+      if (!response.ok) {
+        const { code, message } = Object(answer?.error) as { code?: unknown; message?: unknown };
+        throw fail(`answered ${response.status}${typeof code === 'string' ? ` ${code}` : ''}${typeof message === 'string' ? `: ${message}` : ''}`, {
+          returnCode: response.status,
+        });
+      }
+      return _checkProvided(answer, 'response');
+    } finally {
+      clock.clearTimeout(timer);
+      for (const signal of [context.signal, init.signal]) signal?.removeEventListener('abort', abort);
     }
-    const body = await response.json().catch(ignore);
-    if (!response.ok) {
-      const { code, message } = Object(body?.error) as { code?: unknown; message?: unknown };
-      throw fail(`answered ${response.status}${typeof code === 'string' ? ` ${code}` : ''}${typeof message === 'string' ? `: ${message}` : ''}`, {
-        returnCode: response.status,
-      });
-    }
-    return _checkProvided(body, 'response');
   };
 }
 

@@ -8,7 +8,7 @@
  */
 import { _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
-import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../openapi/token-rules.js';
+import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
 import type { ApplyTokenOptions } from './onsmqtt-client.js';
 import { OpenApiError } from './openapi-error.js';
 import type { AppliedToken } from './records.js';
@@ -53,7 +53,7 @@ export interface TokenIssuerOptions {
   client: TokenApplier;
   /** The instance (default: the client's). */
   instanceId?: string;
-  /** How long each token lives, ms (default 1 hour; 60 s plus the margin up to 30 days). */
+  /** How long each token lives, ms (default 1 hour; from `MIN_TOKEN_LIFETIME` (70 s) plus the margin up to 30 days). */
   ttl?: number;
   /** How long before expiry a cached token is replaced, ms (default 5 minutes; less than `ttl`). */
   refreshMargin?: number;
@@ -164,8 +164,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const ttl = requireDuration(options.ttl, 'ttl', 60 * 60_000);
   const refreshMargin = requireDuration(options.refreshMargin, 'refreshMargin', 5 * 60_000);
   if (ttl > MAX_TOKEN_TTL) throw _invalid('ttl', 'must be at most 30 days (2592000000 ms)');
-  if (ttl < MIN_TOKEN_TTL + refreshMargin) {
-    throw _invalid('ttl', `must be at least 60 s more than refreshMargin (${refreshMargin} ms), or every token would be replaced as soon as it is issued`);
+  if (ttl < MIN_TOKEN_LIFETIME + refreshMargin) {
+    throw _invalid('ttl', `must be at least ${MIN_TOKEN_LIFETIME} ms (ApplyToken's 60 s when it receives the call, plus 10 s on the way) more than refreshMargin (${refreshMargin} ms)`);
   }
   const maxEntries = requireDuration(options.maxEntries, 'maxEntries', 1000);
   const verifyReuse = requireDuration(options.verifyReuse, 'verifyReuse', 2000);
