@@ -6,8 +6,8 @@
  * wx/ali transports to the local broker with Token credentials from a real credential server
  * (createCredentialHandler + token issuer + the broker's OpenAPI), receives what a Node client
  * publishes, rotates its token in band when its refresh button asks for a new one within the
- * server's renewal margin (no reconnect, still receiving after the first token expired), and
- * closes on unload. One manual clock drives the broker and the issuer; waits are on state, never
+ * server's renewal margin (no reconnect, still receiving after the first token expired) and again
+ * by itself on the broker's expiry notice, and closes on unload. One manual clock drives the broker and the issuer; waits are on state, never
  * on time.
  */
 import { execFileSync } from 'node:child_process';
@@ -127,6 +127,18 @@ describe.each([
     await waitFor(() => app.page.data.messages.includes(`demo/sensor-2/telemetry: ${payload}`), { what: 'the message after the first token expired' });
     expect(app.log.sockets).toHaveLength(1); // the same socket all along
     expect(app.page.data.state).toBe('subscribed');
+  });
+
+  it('rotates again by itself on the broker\'s expiry notice (its payload read without TextDecoder)', async () => {
+    const token = broker.sessions().find((s) => s.clientId === clientId)!.tokens[0]!;
+    const requests = app.log.requests.length;
+    // The broker warns 5 minutes ahead; by then the issuer renews the cached token too.
+    clock.advance(token.expireTime - clock.now() - 5 * MINUTE + 1_000);
+    await waitFor(() => app.page.data.rotations >= 2 || Boolean(app.page.data.error), { what: 'the rotation on the notice', timeout: 20_000 });
+    expect(app.page.data).toMatchObject({ rotations: 2, error: '', state: 'subscribed' });
+    expect(app.log.requests).toHaveLength(requests + 1);
+    expect(broker.sessions().find((s) => s.clientId === clientId)!.tokens[0]!.expireTime).toBeGreaterThan(token.expireTime);
+    expect(app.log.sockets).toHaveLength(1);
   });
 
   it('ends the connection when the page unloads', async () => {
