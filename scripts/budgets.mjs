@@ -167,6 +167,12 @@ export async function measureBundles() {
   return rows;
 }
 
+/** The main script build's swaps (see rollup.config.ts): no mini-program code, no Node paths. */
+const SCRIPT_PLUGINS = [
+  { name: 'no-mini-program', resolveId: (source, importer) => (source === './mini-program.js' && importer?.endsWith('/src/connect/options.ts') ? resolve(ROOT, 'src/connect/mini-program-absent.ts') : null) },
+  { name: 'no-node-paths', transform: (code, id) => (id.includes('/src/') && code.includes('import.meta.url') ? { code: code.replaceAll('import.meta.url', 'undefined'), map: null } : null) },
+];
+
 const CORE = 'ApsaraMqttAuthError, hmacSha1, hmacBackend, webCryptoHmacSha1, nobleHmacSha1, signatureCredentials, deviceCredentials, customCredentials, tokenCredentials, TOKEN_TYPES, formatClientId, parseClientId, validateClientId, MAX_CLIENT_ID_LENGTH';
 const OPTIONS = 'createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH';
 
@@ -182,10 +188,7 @@ async function umdParts(ts, minify) {
     ['  + createConnectOptions', `export { ${CORE}, ${OPTIONS} } from './src/script.ts';`],
     ['  + everything else: connect/connectAsync, providers, the session (= the main script)', `export * from './src/script.ts';`],
   ];
-  const scriptBuild = [
-    { name: 'no-mini-program', resolveId: (source, importer) => (source === './mini-program.js' && importer?.endsWith('/src/connect/options.ts') ? resolve(ROOT, 'src/connect/mini-program-absent.ts') : null) },
-    { name: 'no-node-paths', transform: (code, id) => (id.includes('/src/') && code.includes('import.meta.url') ? { code: code.replaceAll('import.meta.url', 'undefined'), map: null } : null) },
-  ];
+  const scriptBuild = SCRIPT_PLUGINS;
   console.log('\nThe main script build by part (min / gzip bytes; differences between rows are what the added part costs)');
   for (const [title, code] of variants) {
     const build = await rollup({
@@ -213,15 +216,17 @@ async function breakdown() {
       include: ['src/**/*.ts'],
       compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
     });
+  // Built as the browser build (no Node paths) and the main script build (no mini-program code) are.
   const targets = [
-    ['signatureCredentials alone', `export { signatureCredentials } from './src/index.ts';`, false],
-    ['the main script build (src/script.ts), noble outside', `export * from './src/script.ts';`, false],
+    ['signatureCredentials alone (as dist/browser/)', `export { signatureCredentials } from './src/index.ts';`, false, [SCRIPT_PLUGINS[1]]],
+    ['the main script build (src/script.ts), noble outside', `export * from './src/script.ts';`, false, SCRIPT_PLUGINS],
   ];
-  for (const [title, code, inline] of targets) {
+  for (const [title, code, inline, extra] of targets) {
     const build = await rollup({
       input: '\0entry',
       external: ['mqtt'],
-      plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts()],
+      treeshake: { tryCatchDeoptimization: false },
+      plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, extra[0], nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts(), ...extra.slice(1)],
       onwarn() {},
     });
     const { output } = await build.generate({ format: 'es', inlineDynamicImports: inline });

@@ -11,7 +11,6 @@ export const _miniProgramTransport = (): undefined => undefined;
 
 /** @internal No options for the page transports; the mini-program ones are refused. */
 export function _miniProgramOptions(transport: string): Record<string, unknown> {
-  if (transport[0] === 'w' && transport[1] === 'x') throw _invalid('transport', `"${transport}" is for mini-programs: load apsaramq-mqtt-auth.full.umd.min.js there`);
-  if (transport[0] === 'a') throw _invalid('transport', `"${transport}" is for mini-programs: load apsaramq-mqtt-auth.full.umd.min.js there`);
+  if (/^(wx|ali)/.test(transport)) throw _invalid('transport', `"${transport}" is for mini-programs: load apsaramq-mqtt-auth.full.umd.min.js there`);
   return {};
 }
