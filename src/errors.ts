@@ -47,10 +47,8 @@ export interface ApsaraMqttAuthErrorOptions {
   cause?: unknown;
 }
 
-/** The options' own properties only, in a null-prototype copy; `{}` for anything that is not an object. */
-const own = (options: unknown): ApsaraMqttAuthErrorOptions => (options && typeof options === 'object' ? Object.assign(Object.create(null), options) : {});
 
-/** A message that is not a string, as text, without throwing (`String` throws for some objects). */
+/** A message as text, without throwing (`String` throws for some objects). */
 function textOf(message: unknown): string {
   try {
     return String(message);
@@ -76,12 +74,13 @@ export class ApsaraMqttAuthError extends Error {
   /** CONNACK return code / MQTT 5 reason code / token-invalid code, when there is one. */
   declare readonly returnCode?: number;
 
-  constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
+  constructor(code: ApsaraMqttAuthErrorCode, message: string, options?: ApsaraMqttAuthErrorOptions) {
     // Lenient by design (an error's constructor must not throw): options that are not an object
     // count as none, and only their own properties are read.
-    const { cause, field, returnCode } = own(options);
+    // (Object.assign skips null and undefined, and finds no such property on any other primitive.)
+    const { cause, field, returnCode } = Object.assign(Object.create(null) as ApsaraMqttAuthErrorOptions, options);
     // Error keeps `cause` as a non-enumerable own property.
-    super(typeof message === 'string' ? message : textOf(message), cause === undefined ? undefined : { cause });
+    super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
     this.field = field;

@@ -4,7 +4,7 @@
  * input; on the command line they work, with a warning.
  * @module
  */
-import { explainSignature, formatClientId, type AuthMode, type CustomSignMode, type TokenSet, type TokenType } from '../index.js';
+import { explainSignature, formatClientId, parseClientId, type AuthMode, type CustomSignMode, type TokenSet, type TokenType } from '../index.js';
 import { relabel, usageError, type Flags } from './args.js';
 import { MAX_STDIN_BYTES, MODES, SECRET_SOURCES, TOKEN_SOURCES } from './credential-flags.js';
 import type { CliIo } from './io.js';
@@ -58,7 +58,18 @@ export function readClientId(flags: Flags, strict: boolean): ClientIdInput | und
   if (clientId !== undefined && (groupId !== undefined || deviceId !== undefined)) {
     throw usageError('--client-id', 'cannot be combined with --group-id/--device-id: give the whole client id, or its two parts');
   }
-  if (clientId !== undefined) return { clientId, flagOf: { clientId: '--client-id', groupId: '--client-id', deviceId: '--client-id' } };
+  if (clientId !== undefined) {
+    const flagOf = { clientId: '--client-id', groupId: '--client-id', deviceId: '--client-id' };
+    // The builders state the rules in one line; the CLI names the first one broken, as formatClientId does.
+    if (strict) {
+      try {
+        parseClientId(clientId);
+      } catch (error) {
+        throw relabel(error, flagOf);
+      }
+    }
+    return { clientId, flagOf };
+  }
   if (groupId === undefined && deviceId === undefined) return undefined;
   if (groupId === undefined) throw usageError('--group-id', 'is required with --device-id');
   if (deviceId === undefined) throw usageError('--device-id', 'is required with --group-id');

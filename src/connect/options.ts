@@ -4,7 +4,7 @@
  */
 import type { IClientOptions } from 'mqtt';
 import { _invalid } from '../errors.js';
-import { _requireClientId } from '../credentials/client-id.js';
+import { _checkClientId } from '../credentials/client-id.js';
 import type { Credentials } from '../credentials/types.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { _miniProgramOptions, _miniProgramTransport } from './mini-program.js';
@@ -103,7 +103,7 @@ export function _defaultTransport(): Transport {
 export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions {
   const { instanceId, clientId, credentials: given, transport, host, port, path, protocolVersion, my, ...rest } = _requireOptions(input, 'options') as ConnectOptionsInput & Record<string, unknown>;
   _requireSegment(instanceId, 'instanceId');
-  _requireClientId(clientId);
+  _checkClientId(clientId);
   const credentials = _requireOptions(given, 'credentials');
   _requireString(credentials.username, 'credentials.username');
   _requireString(credentials.password, 'credentials.password');

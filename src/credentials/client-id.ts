@@ -107,9 +107,26 @@ const VALID = /^GID[_-][\w-]{3,60}@@@[\w-]+$/;
  * @internal True for a client id that breaks no rule, in one regular expression: for the paths
  * where the full check costs as much as the signature (node:crypto, the batch signer).
  */
-export const _isValidClientId = (clientId: unknown): clientId is string => typeof clientId === 'string' && clientId.length <= MAX_CLIENT_ID_LENGTH && VALID.test(clientId);
+export const _isValidClientId = (clientId: unknown): clientId is string => typeof clientId === 'string' && clientId.length <= 64 && VALID.test(clientId); // 64: MAX_CLIENT_ID_LENGTH
 
-/** @internal The check every builder runs before signing: throws the first problem found. */
+/**
+ * @internal The check every credential builder and `createConnectOptions` run: one regular
+ * expression, and for a bad id one typed error naming the part at fault (the same part
+ * {@link validateClientId} names first) and stating the rules. The per-rule report is left to
+ * `validateClientId`, so that a bundle holding only a builder does not carry it.
+ */
+export function _checkClientId(clientId: unknown): string {
+  if (_isValidClientId(clientId)) return clientId;
+  const [groupId, deviceId, extra] = typeof clientId === 'string' ? clientId.split('@@@') : [];
+  const field = deviceId === undefined || extra !== undefined ? 'clientId' : !/^GID[_-][\w-]{3,60}$/.test(groupId!) ? 'groupId' : /^[\w-]+$/.test(deviceId) ? 'clientId' : 'deviceId';
+  // Not echoed: a value without "@@@" may be a secret passed in the wrong field.
+  return fail(field, `${field} must match ${VALID.source} (\\w: A-Z a-z 0-9 _), 64 characters at most`);
+}
+
+/**
+ * @internal The first problem {@link validateClientId} finds, thrown: for the tools that explain
+ * (`parseClientId`, `formatClientId`, the CLI, the server side).
+ */
 export function _requireClientId(clientId: unknown): string {
   const [problem] = validateClientId(clientId).problems;
   if (problem) fail(problem.field, problem.message);

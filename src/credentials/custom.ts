@@ -3,7 +3,7 @@
  * @module
  */
 import { _invalid } from '../errors.js';
-import { _requireClientId } from './client-id.js';
+import { _checkClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
 import type { Credentials } from './types.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
@@ -34,7 +34,7 @@ export async function customCredentials(options: CustomCredentialsOptions): Prom
   options = _requireOptions(options, 'options');
   const username = _requireString(options.username, 'username');
   const secret = _requireString(options.secret, 'secret');
-  const clientId = _requireClientId(options.clientId);
+  const clientId = _checkClientId(options.clientId);
   const hmac = _requireHmac(options.hmac);
   if (options.signMode === 'ORIGIN') return { username, password: secret };
   if (options.signMode !== 'SIGNED') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');

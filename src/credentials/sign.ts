@@ -8,7 +8,7 @@ import { hmacSha1 } from '../hmac/hmac.js';
 import { _codecReady } from '../hmac/noble.js';
 import { _node, type _NodeCrypto } from '../hmac/node.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _isValidClientId, _requireClientId } from './client-id.js';
+import { _checkClientId } from './client-id.js';
 import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
 import type { Credentials } from './types.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
@@ -24,15 +24,15 @@ const nodePassword = (node: _NodeCrypto, secret: string, clientId: string): stri
 export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
   // `_node` first: in the builds without Node paths it is a constant and this line folds away.
   if (_node && !hmac) return nodePassword(_node, secret, clientId);
-  let mac: Uint8Array;
+  if (!hmac) return _base64(await hmacSha1(secret, clientId));
+  let mac: unknown;
   await _codecReady();
   try {
-    mac = await (hmac ?? hmacSha1)(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
-  } catch (error) {
-    if (!hmac) throw error;
+    mac = await hmac(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
+  } catch {
     // The adapter is the caller's and its error could quote the key, so neither its message nor
     // the error itself (as `cause`) is kept.
-    throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'hmac threw (its error is withheld: it may quote the key)', { field: 'hmac' });
+    throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'hmac threw (its error is withheld)', { field: 'hmac' });
   }
   if (!(mac instanceof Uint8Array) || mac.length !== 20) throw _invalid('hmac', 'must return a 20-byte Uint8Array');
   return _base64(mac);
@@ -41,23 +41,14 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
 /**
  * @internal Signature and DeviceCredential modes: `<Label>|<id>|<instanceId>` and the signed client
  * id, every input checked (the Username's parts, the secret, the client id) before anything is
- * signed. Not an `async` function: on node:crypto the answer is one resolved promise, without the
- * turns of the microtask queue an async function and an await would add (together more than the
- * native HMAC itself costs).
+ * signed. On node:crypto nothing is awaited: the answer is one resolved promise, without the turns
+ * of the microtask queue an await would add (together more than the native HMAC itself costs).
  */
-export function _modeCredentials(label: UsernameLabel, options: unknown, idField: string, secretField: string): Promise<Credentials> {
-  try {
-    const given = _requireOptions(options as Record<string, unknown>, 'options');
-    const username = _formatUsername(label, given[idField], idField, given.instanceId);
-    const secret = _requireString(given[secretField], secretField);
-    // On node:crypto the full check would cost as much as the signature: the one-regex check first.
-    // (`_node` is a constant in the builds without Node paths, where this folds to the full check.)
-    const clientId = _node && _isValidClientId(given.clientId) ? given.clientId : _requireClientId(given.clientId);
-    const hmac = _requireHmac(given.hmac);
-    if (_node && !hmac) return Promise.resolve({ username, password: nodePassword(_node, secret, clientId) });
-    return _signClientId(secret, clientId, hmac).then((password) => ({ username, password }));
-  } catch (error) {
-    // Every failure is a rejection, as from an async function.
-    return Promise.reject(error);
-  }
+export async function _modeCredentials(label: UsernameLabel, options: unknown, idField: string, secretField: string): Promise<Credentials> {
+  const given = _requireOptions(options as Record<string, unknown>, 'options');
+  const username = _formatUsername(label, given[idField], idField, given.instanceId);
+  const secret = _requireString(given[secretField], secretField);
+  const clientId = _checkClientId(given.clientId);
+  const hmac = _requireHmac(given.hmac);
+  return { username, password: _node && !hmac ? nodePassword(_node, secret, clientId) : await _signClientId(secret, clientId, hmac) };
 }

@@ -18,7 +18,7 @@ export function _requireOptions<T>(value: T, name: string): T {
     return Object.assign(Object.create(null) as object, value) as T;
   } catch {
     // A getter that threw: its error is the caller's and could quote anything, so it is not kept.
-    throw _invalid(name, 'could not be read (a property getter threw)');
+    throw _invalid(name, 'could not be read (a getter threw)');
   }
 }
 

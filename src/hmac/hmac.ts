@@ -3,9 +3,9 @@
  * @module
  */
 import { _toBytes, type BytesLike } from '../internal/bytes.js';
-import { nobleHmacSha1 } from './noble.js';
+import { _codecReady, _loadNoble } from './noble.js';
 import { _node, _nodeMac } from './node.js';
-import { webCryptoHmacSha1 } from './webcrypto.js';
+import { _webCryptoMac } from './webcrypto.js';
 
 /** The backends the SDK ships. `node` was added after `webcrypto` and `noble`. */
 export type HmacBackend = 'node' | 'webcrypto' | 'noble';
@@ -34,5 +34,9 @@ export function hmacBackend(): HmacBackend {
  */
 export async function hmacSha1(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
   const backend = hmacBackend();
-  return _node && backend === 'node' ? _nodeMac(_node, _toBytes(key, 'key'), _toBytes(message, 'message')) : (backend === 'webcrypto' ? webCryptoHmacSha1 : nobleHmacSha1)(key, message);
+  // Strings need the UTF-8 codec, which the noble chunk brings where the runtime has none.
+  await _codecReady();
+  const k = _toBytes(key, 'key');
+  const m = _toBytes(message, 'message');
+  return backend === 'noble' ? (await _loadNoble())._nobleHmac(k, m) : _node && backend === 'node' ? _nodeMac(_node, k, m) : _webCryptoMac(k, m);
 }

@@ -6,10 +6,6 @@
 import { ApsaraMqttAuthError } from '../errors.js';
 import { _toBytes, type BytesLike } from '../internal/bytes.js';
 
-/** How many imported keys are kept; a server signing for many secrets should not grow without bound. */
-const CACHE_LIMIT = 64;
-/** HMAC-SHA1's block size: longer keys are hashed first (RFC 2104 §2). */
-const BLOCK = 64;
 // Module-private and never returned. Indexed by the key HMAC actually uses: the key itself up to
 // 64 bytes, else its SHA-1 digest (the same MAC, RFC 2104). So no entry, index or imported key is
 // ever over 64 bytes, and the whole cache holds at most 64 × 64 bytes of key material, whatever
@@ -25,15 +21,20 @@ const ALGORITHM = { name: 'HMAC', hash: 'SHA-1' };
  *   (e.g. a page served over plain http); use {@link hmacSha1} there.
  */
 export async function webCryptoHmacSha1(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'crypto.subtle is missing: use hmacSha1');
-  const data = _toBytes(message, 'message');
-  let raw = _toBytes(key, 'key');
-  if (raw.length > BLOCK) raw = new Uint8Array(await subtle.digest('SHA-1', raw as Uint8Array<ArrayBuffer>));
+  if (!globalThis.crypto?.subtle) throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'crypto.subtle is missing: use hmacSha1');
+  return _webCryptoMac(_toBytes(key, 'key'), _toBytes(message, 'message'));
+}
+
+/** @internal The same on bytes, where `crypto.subtle` is known to exist (the default backend's path). */
+export async function _webCryptoMac(raw: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const subtle = globalThis.crypto.subtle;
+  // 64 bytes, HMAC-SHA1's block size: longer keys are hashed first (RFC 2104 §2).
+  if (raw.length > 64) raw = new Uint8Array(await subtle.digest('SHA-1', raw as Uint8Array<ArrayBuffer>));
   const id = String.fromCharCode(...raw);
   let found = keys.get(id);
   if (!found) {
-    if (keys.size >= CACHE_LIMIT) keys = new Map();
+    // 64 keys at most: a server signing for many secrets does not grow it without bound.
+    if (keys.size >= 64) keys = new Map();
     // HMAC zero-pads keys to the block size, so an empty key equals one zero byte; WebCrypto
     // refuses empty HMAC keys, hence the substitution.
     // A rejection is cached like a key: importing the same bytes again would fail the same way.
