@@ -34,21 +34,24 @@ export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, 
 
 const PLACEHOLDER: Credentials = { username: '-', password: '-' };
 
+/** Everything checked before any I/O, so bad input throws here, not later in an event. */
 function prepare(input: ConnectInput) {
   // Checked first: a string spread below would become an object with a key per character.
-  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random, ...rest } = _requireOptions(input, 'options');
-  // Everything is validated before any I/O, so bad input throws here, not later in an event.
+  const given = _requireOptions(input, 'options');
+  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random, ...rest } = given;
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
-  const tuning = _checkTuning({ refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random });
+  const tuning = _checkTuning(given);
   let provider = credentials as CredentialsProvider;
   if (typeof credentials !== 'function') {
-    const given = typeof (credentials as PromiseLike<Credentials>)?.then === 'function' ? credentials : _checkProvided(credentials, 'credentials');
-    provider = () => given;
+    const answer = typeof (credentials as PromiseLike<Credentials>)?.then === 'function' ? credentials : _checkProvided(credentials, 'credentials');
+    provider = () => answer;
   }
   const session = { tuning, provider, clientId: rest.clientId, instanceId: rest.instanceId, clock: _checkClock(clock) ?? systemClock };
-  // The session reconnects on its own backoff; 0 still means "never reconnect" (see session.ts).
-  const mqttOptions = { ...options, manualConnect: true, reconnectPeriod: options.reconnectPeriod === 0 ? 0 : _NO_MQTT_RECONNECT };
-  return { mqtt, url, options, mqttOptions, session };
+  const connectNow = options.manualConnect !== true;
+  // The session connects, and reconnects on its own backoff; 0 still means "never reconnect" (see session.ts).
+  options.manualConnect = true;
+  if (options.reconnectPeriod !== 0) options.reconnectPeriod = _NO_MQTT_RECONNECT;
+  return { mqtt, url, options, session, connectNow };
 }
 
 /** mqtt.js's client for the options (`manualConnect`: not yet connecting); what mqtt.js throws (a bad option) is ours. */
@@ -61,7 +64,7 @@ function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClien
     throw _invalid('options', 'were refused by mqtt.js (check the options passed through to it)');
   }
   // The session drives these: anything else as a client would fail later, inside an event.
-  _requireMethods(typeof client?.options === 'object' && client, 'on off emit connect end publish subscribe unsubscribe', 'mqtt', 'mqtt.js, whose connect returns a client');
+  _requireMethods(typeof client?.options === 'object' && client, 'on off emit connect reconnect end publish subscribe unsubscribe', 'mqtt', 'mqtt.js, whose connect returns a client');
   return client as unknown as MqttClient;
 }
 
@@ -75,9 +78,9 @@ function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClien
  * @throws {@link ApsaraMqttAuthError} for invalid input or when mqtt.js is not available.
  */
 export function connect(input: ConnectInput): MqttClient {
-  const { mqtt, url, options, mqttOptions, session } = prepare(input);
-  const client = open(_mqttSync(mqtt), url, mqttOptions);
-  _startSession(client, session, options.manualConnect !== true);
+  const { mqtt, url, options, session, connectNow } = prepare(input);
+  const client = open(_mqttSync(mqtt), url, options);
+  _startSession(client, session, connectNow);
   return client;
 }
 
@@ -96,27 +99,18 @@ export function connect(input: ConnectInput): MqttClient {
  * ```
  */
 export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
-  const { mqtt, url, mqttOptions, session: sessionInput } = prepare(input);
-  const client = open(await _mqttAsync(mqtt), url, mqttOptions);
-  return new Promise<MqttClient>((resolve, reject) => {
-    const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
-    let session: { recovering(): boolean };
-    const listeners: Record<string, (arg?: unknown) => void> = {
-      connect: () => settle(),
-      error: (error) => settle(error instanceof ApsaraMqttAuthError ? error : failed('', error)),
-      credentialsError: (error) => settle(error as ApsaraMqttAuthError),
-      // A first attempt that closes before CONNACK fails the call (browsers report an unreachable
-      // WebSocket only as a close); a close after a refusal the session is answering is not final.
-      close: () => session.recovering() || settle(failed(' (connection closed before CONNACK)')),
-    };
-    const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
-    const settle = (error?: ApsaraMqttAuthError) => {
-      for (const [event, listener] of Object.entries(listeners)) emitter.off(event, listener);
-      if (!error) return resolve(client);
-      reject(error);
+  const { mqtt, url, options, session } = prepare(input);
+  const client = open(await _mqttAsync(mqtt), url, options);
+  return new Promise<MqttClient>((resolve, reject) =>
+    _startSession(client, session, true, (error) => {
+      if (error === undefined) return resolve(client);
+      reject(
+        error instanceof ApsaraMqttAuthError
+          ? error
+          : // Browsers report an unreachable WebSocket only as a close.
+            new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${error === 'close' ? ' (connection closed before CONNACK)' : ''}`, { cause: error === 'close' ? undefined : error }),
+      );
       client.end(true); // the session's end() also copes with a client that never opened a socket
-    };
-    for (const [event, listener] of Object.entries(listeners)) emitter.on(event, listener);
-    session = _startSession(client, sessionInput, true);
-  });
+    }),
+  );
 }

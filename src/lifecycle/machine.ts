@@ -12,7 +12,7 @@
  * credential server that keeps failing, is asked at most once per (growing) step.
  * @module
  */
-import { ApsaraMqttAuthError } from '../errors.js';
+import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
 import { _refusalError } from '../connect/refusal.js';
 import type { Clock } from './clock.js';
 import { _needsFreshCredentials, type TokenExpireNotice, type TokenInvalidNotice, type TokenInvalidReason } from '../protocol/sys-topics.js';
@@ -73,6 +73,11 @@ export interface MachinePorts {
   /** Emit a session event (`state`, `credentials`, `credentialsError`, `error`) on the client. */
   emit(event: string, payload: unknown): void;
   /**
+   * Whether anyone listens to `event` (default: yes). The `state` event is worked out only for
+   * listeners: a connect nobody watches does not pay for it.
+   */
+  listens?(event: string): boolean;
+  /**
    * Refused: close the connection for good, failing whatever waits on it, until `connect` is called
    * again (the app's retry).
    */
@@ -93,6 +98,8 @@ export interface MachineInput {
 /** @internal */
 export interface Machine {
   snapshot(): SessionState;
+  /** The state alone, without building a snapshot. */
+  state(): SessionStateName;
   /** Fetches the first credentials; connects as soon as they are there when `connectNow`. */
   start(connectNow: boolean): void;
   /** CONNACK 0. */
@@ -113,6 +120,8 @@ export interface Machine {
   end(): void;
 }
 
+const noop = () => undefined;
+
 /** @internal */
 export function _createMachine(input: MachineInput): Machine {
   const { provider, context, clock, tuning, autoReconnect, ports } = input;
@@ -126,13 +135,23 @@ export function _createMachine(input: MachineInput): Machine {
   let stableTimer: unknown;
   let fresh: RefreshReason | undefined; // the current credentials need replacing, for this reason
   let refusedWith: ProvidedCredentials | undefined; // refused since the last successful CONNACK
-  let refusal: { code: number; error: unknown } | undefined;
+  let refusal: ApsaraMqttAuthError | undefined; // that refusal, for when fresh credentials are no better
   let doomed = false; // tokenInvalidNotice: the broker is about to disconnect
   let credentials: SessionState['credentials'];
   let lastError: SessionState['lastError'];
   let reported = '';
   let installed: ProvidedCredentials | undefined; // what the next CONNECT carries
-  const current = () => installed;
+
+  /** Runs an event's effect unless the session has ended, then emits `state` if anything changed. */
+  const step =
+    <A extends unknown[]>(effect: (...args: A) => void) =>
+    (...args: A): void => {
+      if (state !== 'ended') {
+        effect(...args);
+        report();
+      }
+    };
+  const fetch = (reason: RefreshReason) => void refresher.refresh(reason).catch(noop);
 
   const refresher = _createRefresher({
     provider,
@@ -140,38 +159,38 @@ export function _createMachine(input: MachineInput): Machine {
     clock,
     ...tuning,
     backoff,
-    onUpdate(answer, reason, changed) {
-      if (state === 'ended') return;
-      const previous = current();
-      if (reason === 'refused' && refusedWith && answer.username === refusedWith.username && answer.password === refusedWith.password) {
+    onUpdate: step((answer, reason, changed) => {
+      const previous = installed;
+      if (reason === 'refused' && answer.username === refusedWith?.username && answer.password === refusedWith.password) {
         // The provider has nothing newer than what was just refused: retrying would loop.
-        return refuse(_refusalError(refusal!.code, refusal!.error));
+        return refuse(refusal!);
       }
       fresh = undefined;
-      credentials = { receivedAt: clock.now(), reason, changed, ...(answer.expiresAt === undefined ? {} : { expiresAt: answer.expiresAt }) };
-      installed = answer;
-      ports.install(answer, previous);
-      ports.emit('credentials', { reason, changed, ...(answer.expiresAt === undefined ? {} : { expiresAt: answer.expiresAt }) });
+      const expiry = answer.expiresAt === undefined ? {} : { expiresAt: answer.expiresAt };
+      credentials = { receivedAt: clock.now(), reason, changed, ...expiry };
+      ports.install((installed = answer), previous);
+      ports.emit('credentials', { reason, changed, ...expiry });
       if (state === 'connected' && !doomed) ports.upload(answer, previous);
       advance();
-    },
-    onError(error, decided) {
-      if (state === 'ended') return;
+    }),
+    onError: step((error, decided) => {
       lastError = error;
       ports.emit('credentialsError', error);
-      if (state !== 'connected' && state !== 'idle' && decided) return refuse(error);
-      advance();
-    },
+      if (decided && state !== 'connected' && state !== 'idle') refuse(error);
+      else advance();
+    }),
   });
 
-  const report = () => {
+  function report(): void {
+    // No listener: nothing to compare with later either, so the next listener hears the next change.
+    if (ports.listens?.('state') === false) return void (reported = '');
     const snapshot = machine.snapshot();
     const key = JSON.stringify({ ...snapshot, since: 0, lastError: snapshot.lastError?.message });
     if (key !== reported) {
       reported = key;
       ports.emit('state', snapshot);
     }
-  };
+  }
   const enter = (next: SessionStateName) => {
     if (next !== state) {
       state = next;
@@ -179,16 +198,12 @@ export function _createMachine(input: MachineInput): Machine {
     }
   };
   const clearRetry = () => {
-    if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+    clock.clearTimeout(retryTimer);
     retryTimer = retryAt = undefined;
-  };
-  const clearStable = () => {
-    if (stableTimer !== undefined) clock.clearTimeout(stableTimer);
-    stableTimer = undefined;
   };
 
   function refuse(error: ApsaraMqttAuthError): void {
-    if (state === 'ended') return;
+    if (state === 'ended') return; // a listener of the last event ended the client
     clearRetry();
     refresher.stop(); // not even the renewal ahead of expiry: nothing is asked until the app asks
     lastError = error;
@@ -200,23 +215,18 @@ export function _createMachine(input: MachineInput): Machine {
 
   /** Takes the next step towards a connection, if one is due and possible now. */
   function advance(): void {
-    if (state === 'connected' || state === 'ended' || state === 'refused' || state === 'idle' || open || retryTimer !== undefined) return report();
-    const creds = current();
-    if (creds?.expiresAt !== undefined && creds.expiresAt <= clock.now()) fresh ??= 'expiring';
-    if (!creds || fresh) {
+    if (open || retryTimer !== undefined || (state !== 'connecting' && state !== 'backing-off')) return;
+    if ((installed?.expiresAt ?? Infinity) <= clock.now()) fresh ??= 'expiring';
+    if (!installed || fresh) {
       // Wait for the answer under way, or for the refresher's own retry after a failure.
-      if (refresher.fetching) enter('connecting');
-      else if (refresher.next?.retry) enter('backing-off');
-      else {
-        enter('connecting');
-        refresher.refresh(fresh ?? 'connect').catch(() => undefined);
-      }
-      return report();
+      const waiting = !refresher.fetching && refresher.next?.retry;
+      enter(waiting ? 'backing-off' : 'connecting');
+      if (!waiting && !refresher.fetching) fetch(fresh ?? 'connect');
+      return;
     }
     open = true;
     enter('connecting');
     ports.connect(++attempts);
-    report();
   }
 
   const machine: Machine = {
@@ -234,92 +244,73 @@ export function _createMachine(input: MachineInput): Machine {
         refreshing: refresher.fetching,
         failures: backoff.failures,
         attempts,
-        ...(nextAttempt ? { nextAttempt } : {}),
-        ...(credentials ? { credentials: { ...credentials } } : {}),
-        ...(lastError ? { lastError } : {}),
+        ...(nextAttempt && { nextAttempt }),
+        ...(credentials && { credentials: { ...credentials } }),
+        ...(lastError && { lastError }),
       };
     },
-    start(connectNow) {
-      if (connectNow) {
-        enter('connecting');
-        advance();
-      } else {
-        refresher.refresh('connect').catch(() => undefined);
-        report();
-      }
-    },
-    connected() {
-      if (state === 'ended') return;
+    start: step((connectNow: boolean) => {
+      if (!connectNow) return fetch('connect');
+      enter('connecting');
+      advance();
+    }),
+    connected: step(() => {
       open = true;
       clearRetry();
-      refusedWith = refusal = undefined;
+      refusedWith = refusal = lastError = undefined;
       doomed = false;
-      lastError = undefined;
       if (credentials) delete credentials.invalid;
       enter('connected');
-      clearStable();
-      stableTimer = clock.setTimeout(() => ((stableTimer = undefined), backoff.reset(), report()), STABLE_AFTER);
-      report();
-    },
-    refused(code, error) {
-      if (state === 'ended') return;
-      lastError = _refusalError(code, error);
-      refusal = { code, error };
+      clock.clearTimeout(stableTimer);
+      stableTimer = clock.setTimeout(step(backoff.reset), STABLE_AFTER);
+    }),
+    refused: step((code: number, error: unknown) => {
+      lastError = refusal = _refusalError(code, error);
       // Refused again before any success: fresh credentials are no better, so stop here.
-      if (refusedWith) return refuse(lastError as ApsaraMqttAuthError);
-      refusedWith = current();
+      if (refusedWith) return refuse(refusal);
+      refusedWith = installed;
       fresh = 'refused';
       if (credentials) credentials.invalid = 'refused';
       enter('connecting');
-      refresher.refresh('refused').catch(() => undefined);
-      report();
-    },
-    closed() {
-      open = false;
-      clearStable();
-      doomed = false;
-      if (state === 'ended' || state === 'refused') return report();
+      fetch('refused');
+    }),
+    closed: step(() => {
+      open = doomed = false;
+      clock.clearTimeout(stableTimer);
+      if (state === 'refused') return;
       if (refusedWith && state === 'connecting') return advance(); // the one retry, with the fresh credentials
-      if (!autoReconnect) {
-        enter('idle');
-        return report();
-      }
+      if (!autoReconnect) return enter('idle');
       clearRetry();
       const delay = backoff.next();
       retryAt = clock.now() + delay;
-      retryTimer = clock.setTimeout(() => {
-        retryTimer = retryAt = undefined;
-        advance();
-      }, delay);
+      retryTimer = clock.setTimeout(
+        step(() => {
+          retryTimer = retryAt = undefined;
+          advance();
+        }),
+        delay,
+      );
       enter('backing-off');
-      report();
-    },
-    attempted() {
-      if (state === 'ended' || state === 'connected') return;
+    }),
+    attempted: step(() => {
+      if (state === 'connected') return;
       clearRetry();
       open = true;
       enter('connecting');
-      report();
-    },
-    tokenInvalid(notice) {
-      if (state === 'ended') return;
+    }),
+    tokenInvalid: step((notice: TokenInvalidNotice) => {
       doomed = true;
       if (credentials) credentials.invalid = notice.reason;
-      if (_needsFreshCredentials(notice.code)) {
-        fresh = 'token-invalid';
-        refresher.refresh('token-invalid').catch(() => undefined);
-      }
-      report();
-    },
-    tokenExpiring(notice) {
-      if (state === 'ended') return;
+      if (_needsFreshCredentials(notice.code)) fetch((fresh = 'token-invalid'));
+    }),
+    tokenExpiring: step((notice: TokenExpireNotice) => {
       // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
-      if ((current()?.expiresAt ?? 0) <= notice.expireTime) refresher.refresh('expiring').catch(() => undefined);
-      report();
-    },
+      if ((installed?.expiresAt ?? 0) <= notice.expireTime) fetch('expiring');
+    }),
+    state: () => state,
     recovering: () => refusedWith !== undefined && state === 'connecting',
     async refresh() {
-      if (state === 'ended') throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'client has ended: open a new one', { field: 'client' });
+      if (state === 'ended') throw _invalid('client', 'has ended: open a new one');
       if (state === 'refused' || state === 'backing-off') {
         clearRetry();
         fresh ??= 'manual';
@@ -329,14 +320,12 @@ export function _createMachine(input: MachineInput): Machine {
       report();
       await answer;
     },
-    end() {
-      if (state === 'ended') return;
+    end: step(() => {
       enter('ended');
       clearRetry();
-      clearStable();
+      clock.clearTimeout(stableTimer);
       refresher.stop();
-      report();
-    },
+    }),
   };
   return machine;
 }

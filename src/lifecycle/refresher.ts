@@ -33,132 +33,125 @@ export interface RefresherInput extends RefreshOptions {
   backoff?: Backoff;
   /** Called with each answer; `changed` is false when the provider handed out what it gave last time. */
   onUpdate(credentials: ProvidedCredentials, reason: RefreshReason, changed: boolean): void;
-  /** Called when a fetch failed; a retry is already scheduled unless `decided` (see {@link _isDecision}). */
+  /**
+   * Called when a fetch failed; a retry is already scheduled unless `decided`: a credential server's
+   * considered "no" (HTTP 4xx other than 408 and 429), which asking again would only repeat.
+   */
   onError(error: ApsaraMqttAuthError, decided: boolean): void;
 }
 
-/**
- * @internal A credential server's considered "no" (HTTP 4xx other than 408 and 429): asking again
- * gets the same answer, so nothing retries it until the app asks.
- */
-export function _isDecision(error: ApsaraMqttAuthError): boolean {
-  const status = error.returnCode;
-  return (error.code === 'ERR_CREDENTIALS_UNAVAILABLE' || error.code === 'ERR_FORBIDDEN') && status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-const same = (a: ProvidedCredentials | undefined, b: ProvidedCredentials) => a?.username === b.username && a.password === b.password && a.expiresAt === b.expiresAt;
+const unavailable = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credentials ${detail}`, { cause });
+const noop = () => undefined;
 
 /** @internal */
 export function _createRefresher(input: RefresherInput): Refresher {
   const { provider, context, clock, onUpdate, onError } = input;
   const { refreshMargin, credentialsTimeout, ...tuning } = _checkTuning(input);
   const backoff = input.backoff ?? _createBackoff(tuning);
-  let current: ProvidedCredentials | undefined;
-  let inflight: { promise: Promise<ProvidedCredentials>; abandon(): void } | undefined;
+  let inflight: Promise<ProvidedCredentials> | undefined;
+  let abandon: (error: ApsaraMqttAuthError) => void = noop;
   let timer: unknown;
-  let next: { at: number; retry: boolean } | undefined;
   let stopped = false;
 
   const cancel = () => {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = next = undefined;
+    clock.clearTimeout(timer);
+    timer = self.next = undefined;
   };
   const schedule = (delay: number, reason: RefreshReason, retry: boolean) => {
     cancel();
     if (stopped) return;
-    next = { at: clock.now() + Math.max(0, delay), retry };
+    delay = Math.max(0, delay);
+    self.next = { at: clock.now() + delay, retry };
     // Failures are reported through onError, not as unhandled rejections.
-    timer = clock.setTimeout(() => ((timer = next = undefined), refresh(reason).catch(() => undefined)), Math.max(0, delay));
+    timer = clock.setTimeout(() => ((timer = self.next = undefined), refresh(reason).catch(noop)), delay);
   };
 
-  function fetch(reason: RefreshReason): { promise: Promise<ProvidedCredentials>; abandon(): void } {
+  function refresh(reason: RefreshReason): Promise<ProvidedCredentials> {
+    stopped = false;
+    if (inflight) return inflight;
+    cancel(); // this fetch replaces whatever was scheduled
     const fetchedAt = clock.now();
-    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
-    let settle!: (error: ApsaraMqttAuthError) => void;
-    const abandoned = new Promise<never>((_, reject) => (settle = reject));
-    const deadline = clock.setTimeout(
-      () => settle(new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credentials provider did not answer within ${credentialsTimeout} ms`)),
-      credentialsTimeout,
-    );
-    const asked = (async () => {
-      try {
-        const signal = controller ? { signal: controller.signal } : {};
-        const answer = _checkProvided(await provider({ ...context, reason, ...signal }), 'provider');
-        // Already expired: using it would fail, and renewing "ahead of expiry" would loop at once.
-        if (answer.expiresAt !== undefined && answer.expiresAt <= clock.now()) {
-          throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider answered with credentials that have already expired (expiresAt is in the past)', { field: 'provider.expiresAt' });
-        }
-        return answer;
-      } catch (cause) {
-        throw cause instanceof ApsaraMqttAuthError ? cause : new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider failed', { cause });
-      }
-    })();
-    const promise = Promise.race([asked, abandoned])
-      .finally(() => {
+    let deadline: unknown;
+    const promise: Promise<ProvidedCredentials> = new Promise<unknown>((resolve, reject) => {
+      // Made only when the provider reads `signal`, and aborted only when the answer is no longer
+      // awaited (timed out, or the client ended): aborting builds a DOMException, which is not free.
+      let controller: AbortController | undefined;
+      abandon = (error) => {
         clock.clearTimeout(deadline);
-        controller?.abort(); // a provider still working on an abandoned request may stop now
-      })
-      .then(
-        (fresh) => {
-          if (inflight?.promise !== promise) return fresh; // abandoned by stop(): nobody is waiting for it
-          inflight = undefined;
-          const changed = !same(current, fresh);
-          current = fresh;
-          const { expiresAt } = fresh;
-          if (expiresAt !== undefined) {
-            // Ahead of expiry by the margin, but never more than half the lifetime; and a provider
-            // that keeps handing out the same credentials is asked once per backoff step, not in a
-            // tightening loop as their end nears.
-            // (Never sooner than minBackoff: credentials that live a few milliseconds are not renewed in a spin.)
-            const ahead = Math.max(expiresAt - Math.min(refreshMargin, (expiresAt - fetchedAt) / 2) - clock.now(), tuning.minBackoff);
-            schedule(changed || reason !== 'expiring' ? ahead : Math.max(ahead, backoff.next()), 'expiring', false);
-          }
-          onUpdate(fresh, reason, changed);
-          return fresh;
+        controller?.abort();
+        reject(error);
+      };
+      const answer = provider({
+        ...context,
+        reason,
+        get signal() {
+          return typeof AbortController === 'function' ? (controller ??= new AbortController()).signal : undefined;
         },
-        (error: ApsaraMqttAuthError) => {
-          if (inflight?.promise !== promise) throw error;
-          inflight = undefined;
-          const decided = _isDecision(error);
-          if (!decided) schedule(backoff.next(), reason === 'connect' ? 'connect' : reason, true);
-          onError(error, decided);
-          throw error;
-        },
-      );
-    const abandon = () => {
+      });
+      // A value is taken as it is; a promise is given credentialsTimeout to settle.
+      if (typeof (answer as PromiseLike<unknown> | undefined)?.then !== 'function') return resolve(answer);
+      deadline = clock.setTimeout(() => abandon(unavailable(`provider did not answer within ${credentialsTimeout} ms`)), credentialsTimeout);
+      (answer as PromiseLike<unknown>).then(resolve, reject);
+    }).then(
+      (value) => {
+        clock.clearTimeout(deadline);
+        let fresh: ProvidedCredentials;
+        try {
+          fresh = _checkProvided(value, 'provider');
+          // Already expired: using it would fail, and renewing "ahead of expiry" would loop at once.
+          if ((fresh.expiresAt ?? Infinity) <= clock.now()) throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider answered with expired credentials', { field: 'provider.expiresAt' });
+        } catch (error) {
+          return failed(error);
+        }
+        if (inflight !== promise) return fresh; // abandoned by stop(): nobody is waiting for it
+        inflight = undefined;
+        const { current } = self;
+        const changed = current?.username !== fresh.username || current.password !== fresh.password || current.expiresAt !== fresh.expiresAt;
+        self.current = fresh;
+        const { expiresAt } = fresh;
+        if (expiresAt !== undefined) {
+          // Ahead of expiry by the margin, but never more than half the lifetime, never sooner than
+          // minBackoff (credentials that live a few milliseconds are not renewed in a spin); and a
+          // provider that keeps handing out the same credentials is asked once per backoff step, not
+          // in a tightening loop as their end nears.
+          const ahead = Math.max(expiresAt - Math.min(refreshMargin, (expiresAt - fetchedAt) / 2) - clock.now(), tuning.minBackoff);
+          schedule(changed || reason !== 'expiring' ? ahead : Math.max(ahead, backoff.next()), 'expiring', false);
+        }
+        onUpdate(fresh, reason, changed);
+        return fresh;
+      },
+      failed,
+    );
+    function failed(cause: unknown): never {
       clock.clearTimeout(deadline);
-      settle(new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials request was abandoned'));
-    };
-    return { promise, abandon };
+      const error = cause instanceof ApsaraMqttAuthError ? cause : unavailable('provider failed', cause);
+      if (inflight === promise) {
+        inflight = undefined;
+        const status = error.returnCode ?? 0;
+        const decided = (error.code === 'ERR_CREDENTIALS_UNAVAILABLE' || error.code === 'ERR_FORBIDDEN') && status >= 400 && status < 500 && status !== 408 && status !== 429;
+        if (!decided) schedule(backoff.next(), reason, true);
+        onError(error, decided);
+      }
+      throw error;
+    }
+    return (inflight = promise);
   }
 
-  const refresh = (reason: RefreshReason): Promise<ProvidedCredentials> => {
-    stopped = false;
-    if (!inflight) {
-      cancel(); // this fetch replaces whatever was scheduled
-      inflight = fetch(reason);
-    }
-    return inflight.promise;
-  };
-
-  return {
-    get current() {
-      return current;
-    },
+  const self: { -readonly [K in keyof Refresher]: Refresher[K] } = {
+    current: undefined,
+    next: undefined,
     get fetching() {
       return inflight !== undefined;
-    },
-    get next() {
-      return next;
     },
     refresh,
     stop() {
       stopped = true;
       cancel();
-      const abandoned = inflight;
+      if (!inflight) return;
+      inflight.catch(noop);
       inflight = undefined;
-      abandoned?.promise.catch(() => undefined);
-      abandoned?.abandon();
+      abandon(unavailable('request was abandoned'));
     },
   };
+  return self;
 }

@@ -4,9 +4,10 @@
  * - `publish`/`subscribe`/`unsubscribe`: the publish gate holds them while a token upload awaits its
  *   PUBACK, and a call the broker refuses is answered with `ERR_NOT_AUTHORIZED` instead of mqtt.js's
  *   plain error (mqtt.js has no hook on outgoing calls; its `*Async` variants go through these);
- * - `emit`, for two events only: `$SYS` notices are not user messages, and a CONNACK refusal the
- *   session answers with fresh credentials is not an error to the user (an unheard `error` would
- *   throw in Node);
+ * - `emit`: the session hears every event there, before the app's listeners, in one function (no
+ *   listener of its own on the client); it keeps two from the app: `$SYS` notices are not user
+ *   messages, and a CONNACK refusal the session answers with fresh credentials is not an error to the
+ *   user (an unheard `error` would throw in Node);
  * - `end`, only before the first connection: mqtt.js's needs a network stream that a client
  *   created with `manualConnect` does not have yet.
  * A refused session ends the mqtt.js client (whatever waits on it fails instead of waiting for good)
@@ -20,15 +21,15 @@
  * @module
  */
 import type { MqttClient } from 'mqtt';
-import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _AUTH_REFUSALS, _refusalCode } from '../connect/refusal.js';
+import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
+import { _AUTH_REFUSALS } from '../connect/refusal.js';
 import { _requireMethods } from '../credentials/validate.js';
 import type { Clock } from './clock.js';
 import { _createGate } from './gate.js';
-import { _createLedger, _isRefusalCode, _notAuthorized, _reasonCodeNotice, type Refusal } from './ledger.js';
+import { _createLedger, _notAuthorized, type LedgerPacket } from './ledger.js';
 import { _createMachine, type Machine, type SessionState } from './machine.js';
-import { _needsFreshCredentials, _parseNotice, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from '../protocol/sys-topics.js';
-import { _tokenPairs } from '../protocol/token-password.js';
+import { _formatUploadToken, _needsFreshCredentials, _parseNotice, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from '../protocol/sys-topics.js';
+import { _tokenPairs, type TokenType } from '../protocol/token-password.js';
 import type { CredentialsProvider, ProvidedCredentials, RefreshReason } from './provider.js';
 import type { Tuning } from './tuning.js';
 
@@ -76,7 +77,7 @@ type Method = (...args: unknown[]) => unknown;
 interface Call {
   action: 'publish' | 'subscribe';
   topics: string[];
-  /** The notice that refused it, set when the broker cut the connection over it. */
+  /** The notice (or reason code) that refused it. */
   refused?: TokenInvalidNotice;
 }
 /** The mqtt.js members the adapter uses beyond its typed surface. */
@@ -87,24 +88,27 @@ interface Internals {
   outgoing: Record<number, { cb: unknown }>;
   removeOutgoingMessage(messageId: number): unknown;
   emit(event: string, ...args: unknown[]): boolean;
+  end(...args: unknown[]): MqttClient;
+  [method: string]: unknown;
 }
+
+/** Runs `fn` on a later turn of the microtask queue (`queueMicrotask` is missing in some mini-programs). */
+const later = (fn: () => void) => void Promise.resolve().then(fn);
+const lastFunction = (args: unknown[]) => args.filter((a): a is Callback => typeof a === 'function').pop();
 
 /**
  * @internal Takes charge of `client` (created with `manualConnect: true`). `connectNow` connects as
- * soon as the first credentials arrive.
+ * soon as the first credentials arrive. `first` (connectAsync's) hears how the first attempt ends:
+ * CONNACK (no argument), or an error.
  */
-export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean): Machine {
+export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean, first?: (error?: unknown) => void): Machine {
   const internals = client as unknown as Internals;
-  const emit = client.emit.bind(client) as (event: string, ...args: unknown[]) => boolean;
-  const version = client.options.protocolVersion;
-  const ledger = _createLedger(version);
+  const emit = client.emit.bind(client) as Internals['emit'];
+  const ledger = _createLedger(client.options.protocolVersion);
   const pending = new Map<Callback, Call>();
   const period = client.options.reconnectPeriod;
   let ownReconnect = false;
   let parked = false; // the session ended the mqtt.js client itself (refused): its 'end' is not the app's
-
-  const originals = {} as Record<'publish' | 'subscribe' | 'unsubscribe', Method>;
-  for (const name of ['publish', 'subscribe', 'unsubscribe'] as const) originals[name] = (client[name] as Method).bind(client);
   const gate = _createGate<[Method, unknown[]]>(([fn, args]) => fn(...args));
 
   const machine = _createMachine({
@@ -112,7 +116,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     context: { clientId: input.clientId, instanceId: input.instanceId },
     clock: input.clock,
     tuning: input.tuning,
-    autoReconnect: client.options.reconnectPeriod !== 0,
+    autoReconnect: period !== 0,
     ports: {
       install(fresh) {
         client.options.username = fresh.username;
@@ -124,12 +128,14 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         try {
           // An ended client comes back with reconnect() (new stores); otherwise announce the
           // reconnect as mqtt.js does for each of its own.
-          if (internals.disconnected) return void client.reconnect();
-          if (attempt > 1) emit('reconnect');
+          if (internals.disconnected) client.reconnect();
+          else {
+            if (attempt > 1) emit('reconnect');
+            client.connect();
+          }
         } finally {
           ownReconnect = false;
         }
-        client.connect();
       },
       park() {
         parked = true;
@@ -138,9 +144,19 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
       upload(fresh, previous) {
         if (previous?.username === fresh.username && previous.password !== fresh.password) void upload(fresh);
       },
-      emit: (event, payload) => void emit(event, payload),
+      // Through the patched emit, so that connectAsync hears the session's own `error`.
+      emit: (event, payload) => void internals.emit(event, payload),
+      listens: (event) => ((client as unknown as { listenerCount?(e: string): number }).listenerCount?.(event) ?? 1) > 0,
     },
   });
+
+  /** The session's refusal while it is parked in `refused`: why every call fails meanwhile. */
+  const parkedBy = () => (machine.state() === 'refused' ? machine.snapshot().lastError : undefined);
+
+  /** Marks the calls a refusal names, so that their callbacks get our error. */
+  const refuse = (action: Call['action'], topics: string[], notice: TokenInvalidNotice) => {
+    for (const call of pending.values()) if (call.action === action && call.topics.some((t) => topics.includes(t))) call.refused ??= notice;
+  };
 
   /** Wraps a callback so that a refusal reaches it as our error. */
   function track(action: Call['action'], topics: string[], callback: unknown): Callback | undefined {
@@ -148,56 +164,21 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     const call: Call = { action, topics };
     const wrapped: Callback = (error, ...rest) => {
       pending.delete(wrapped);
-      (callback as Callback)(error ? refusalOf(call, error, rest) : error, ...rest);
+      // Refused by the broker, or failed because the session closed the client on a refusal.
+      (callback as Callback)(error && (call.refused ? _notAuthorized(call.refused) : (parkedBy() ?? error)), ...rest);
     };
     pending.set(wrapped, call);
     return wrapped;
   }
 
-  /** The session's refusal while it is parked in `refused`: why every call fails meanwhile. */
-  const parkedBy = () => {
-    const { state, lastError } = machine.snapshot();
-    return state === 'refused' ? lastError : undefined;
-  };
-
-  function refusalOf(call: Call, error: Error, rest: unknown[]): Error {
-    if (call.refused) return _notAuthorized(call.refused);
-    const parked = parkedBy();
-    if (parked) return parked; // failed because the session closed the client on a refusal
-    if (call.action === 'publish') {
-      const code = (error as { code?: unknown }).code;
-      return _isRefusalCode(code, version, false) ? _notAuthorized(_reasonCodeNotice(code, 'publish', call.topics[0]!)) : error;
-    }
-    // mqtt.js answers a subscribe with (error, subscriptions, SUBACK): one granted code per subscription.
-    const granted = ((error as { packet?: { granted?: unknown[] } }).packet ?? (rest[1] as { granted?: unknown[] } | undefined))?.granted ?? [];
-    const subs = Array.isArray(rest[0]) ? (rest[0] as { topic: string }[]) : [];
-    const refused = subs.filter((_, i) => _isRefusalCode(granted[i], version, true));
-    const code = granted.find((c) => _isRefusalCode(c, version, true)) as number | undefined;
-    return code === undefined ? error : _notAuthorized(_reasonCodeNotice(code, 'subscribe', refused.map((s) => s.topic).join(', ')));
-  }
-
-  /** After a notice-and-disconnect: the refused call fails with our error and is not sent again. */
-  function takeBack({ action, topics, messageId }: Refusal, notice: TokenInvalidNotice): void {
-    for (const call of pending.values()) if (call.action === action && call.topics.some((t) => topics.includes(t))) call.refused = notice;
-    if (action === 'subscribe') {
-      for (const topic of topics) delete internals._resubscribeTopics?.[topic];
-      return;
-    }
-    // The refused publish, and every other unacknowledged one to that topic: each would be refused too.
-    for (const [id, entry] of Object.entries(internals.outgoing)) {
-      const call = pending.get(entry.cb as Callback);
-      if (Number(id) === messageId || (call?.action === 'publish' && topics.includes(call.topics[0]!))) internals.removeOutgoingMessage(Number(id));
-    }
-  }
-
   async function upload(fresh: ProvidedCredentials): Promise<void> {
     const pairs = _tokenPairs(fresh.username, fresh.password);
-    if (pairs.length === 0) return; // not Token mode: the next CONNECT carries the new password
+    if (!pairs.length) return; // not Token mode: the next CONNECT carries the new password
     const done = gate.begin();
     try {
       for (const { type, token } of pairs) {
         await new Promise<void>((resolve, reject) =>
-          originals.publish(UPLOAD_TOKEN_TOPIC, JSON.stringify({ token, type }), { qos: 1 }, (error?: Error) => (error ? reject(error) : resolve())),
+          originals.publish(UPLOAD_TOKEN_TOPIC, _formatUploadToken(token, type as TokenType), { qos: 1 }, (error?: Error) => (error ? reject(error) : resolve())),
         );
       }
       emit('tokenUploaded', { types: pairs.map((p) => p.type), ...(fresh.expiresAt === undefined ? {} : { expiresAt: fresh.expiresAt }) });
@@ -211,16 +192,18 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
 
   // Held-back calls keep their order. While refused, a call fails at once with the refusal (typed),
   // not with mqtt.js's "client disconnecting" (or an `error` event when it has no callback).
+  const originals = {} as Record<'publish' | 'subscribe' | 'unsubscribe', Method>;
   const patch = (name: keyof typeof originals, make: (args: unknown[]) => unknown[]) => {
-    (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      const parked = parkedBy();
-      if (parked) {
-        const callback = [...args].reverse().find((a): a is Callback => typeof a === 'function');
-        queueMicrotask(() => callback?.(parked));
-        return client;
+    const original = (originals[name] = (client[name] as Method).bind(client));
+    internals[name] = (...args: unknown[]) => {
+      const refused = parkedBy();
+      if (refused) {
+        const callback = lastFunction(args);
+        later(() => callback?.(refused));
+      } else {
+        const call = make(args);
+        if (!gate.hold([original, call])) original(...call);
       }
-      const call = make(args);
-      if (!gate.hold([originals[name], call])) originals[name](...call);
       return client;
     };
   };
@@ -238,76 +221,103 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   // mqtt.js's end() needs the network stream, which a `manualConnect` client gets only when it
   // connects. Ended before that (say its first credentials were refused), the session ends it:
   // 'end' as mqtt.js would emit it, then the callback.
-  const mqttEnd = client.end.bind(client) as (...args: unknown[]) => MqttClient;
+  const mqttEnd = internals.end.bind(client);
   let endedEarly = false;
-  (client as unknown as { end: unknown }).end = (...args: unknown[]): MqttClient => {
+  internals.end = (...args: unknown[]): MqttClient => {
     // With a period of 0, mqtt.js fails what is still waiting instead of keeping it for a
     // reconnect that will not come, and schedules no reconnect when the socket closes later.
     client.options.reconnectPeriod = 0;
     if (internals.stream) return mqttEnd(...args);
-    const callback = args.find((a): a is () => void => typeof a === 'function');
-    if (parked) {
-      parked = false; // refused before any socket: nothing to close
-      queueMicrotask(() => callback?.());
-      return client;
+    const callback = lastFunction(args);
+    const announce = !parked && !endedEarly; // refused before any socket: nothing to close, nothing to announce
+    if (!parked) {
+      endedEarly = true;
+      machine.end();
     }
-    const first = !endedEarly;
-    endedEarly = true;
-    machine.end();
-    queueMicrotask(() => {
-      if (first) client.emit('end');
+    parked = false;
+    later(() => {
+      if (announce) client.emit('end');
       callback?.();
     });
     return client;
   };
 
   internals.emit = (event: string, ...args: unknown[]): boolean => {
-    if (event === 'message') {
-      const parsed = _parseNotice(String(args[0]), args[1] as Uint8Array);
-      if (!parsed) return emit(event, ...args);
-      if (parsed.kind === 'expiring') {
-        emit('tokenExpiring', parsed.notice);
-        machine.tokenExpiring(parsed.notice);
-      } else {
-        // Codes 4 and 5 are about one call: they are reported with it once the connection closes.
-        if (_needsFreshCredentials(parsed.notice.code)) emit('tokenInvalid', parsed.notice);
-        else ledger.noticed(parsed.notice);
-        machine.tokenInvalid(parsed.notice);
+    const [arg, payload] = args;
+    switch (event) {
+      case 'message': {
+        const parsed = _parseNotice(String(arg), payload as Uint8Array);
+        if (!parsed) break;
+        if (parsed.kind === 'expiring') {
+          emit('tokenExpiring', parsed.notice);
+          machine.tokenExpiring(parsed.notice);
+        } else {
+          // Codes 4 and 5 are about one call: they are reported with it once the connection closes.
+          if (_needsFreshCredentials(parsed.notice.code)) emit('tokenInvalid', parsed.notice);
+          else ledger.noticed(parsed.notice);
+          machine.tokenInvalid(parsed.notice);
+        }
+        return true; // not the app's message
       }
-      return true;
+      case 'error': {
+        const code = (arg as { code?: unknown } | null)?.code as number;
+        if (machine.state() !== 'ended' && _AUTH_REFUSALS.includes(code)) {
+          machine.refused(code, arg); // the machine emits the typed error if it gives up
+          return true;
+        }
+        break;
+      }
+      case 'packetsend':
+        ledger.sent(arg as LedgerPacket);
+        break;
+      case 'packetreceive':
+        for (const { action, topics, notice } of ledger.received(arg as LedgerPacket)) {
+          refuse(action, topics, notice);
+          emit('tokenInvalid', notice);
+        }
+        break;
+      case 'connect':
+        gate.release(); // the new connection authenticated with the newest credentials
+        machine.connected();
+        break;
+      case 'close': {
+        const { notice, refused } = ledger.closed();
+        if (refused) {
+          // After a notice and a disconnect: the refused call fails with our error and is not sent again.
+          const { action, topics, messageId } = refused;
+          refuse(action, topics, notice!);
+          if (action === 'subscribe') for (const topic of topics) delete internals._resubscribeTopics?.[topic];
+          // The refused publish, and every other unacknowledged one to that topic: each would be refused too.
+          else for (const [id, entry] of Object.entries(internals.outgoing)) if (+id === messageId || pending.get(entry.cb as Callback)?.refused === notice) internals.removeOutgoingMessage(+id);
+        }
+        if (notice) emit('tokenInvalid', notice);
+        gate.release(); // mqtt.js queues offline publishes itself, in order
+        machine.closed();
+        break;
+      }
+      case 'reconnect':
+        if (!ownReconnect) machine.attempted();
+        break;
+      case 'end':
+        client.options.reconnectPeriod = 0;
+        gate.release();
+        if (parked) parked = false;
+        else machine.end();
     }
-    if (event === 'error' && machine.snapshot().state !== 'ended') {
-      const code = _refusalCode(args[0]);
-      if (code !== undefined && _AUTH_REFUSALS.includes(code)) {
-        machine.refused(code, args[0]); // the machine emits the typed error if it gives up
-        return true;
+    if (first) {
+      // connectAsync: how the first attempt ends, as the app would hear it. A close after a refusal
+      // the session is answering is not final.
+      const error = event === 'error' || event === 'credentialsError' ? arg : event === 'close' && !machine.recovering() ? 'close' : undefined;
+      if (event === 'connect' || error !== undefined) {
+        const settle = first;
+        first = undefined;
+        settle(error);
+        // Heard by connectAsync, which rejects with it: not also thrown at a client nobody holds yet.
+        if (event === 'error') return true;
       }
     }
     return emit(event, ...args);
   };
-
-  client.on('packetsend', (packet) => ledger.sent(packet));
-  client.on('packetreceive', (packet) => {
-    for (const refusal of ledger.received(packet)) emit('tokenInvalid', refusal.notice);
-  });
-  client.on('connect', () => {
-    gate.release(); // the new connection authenticated with the newest credentials
-    machine.connected();
-  });
-  client.on('close', () => {
-    const { notice, refused } = ledger.closed();
-    if (refused) takeBack(refused, notice!);
-    if (notice) emit('tokenInvalid', notice);
-    gate.release(); // mqtt.js queues offline publishes itself, in order
-    machine.closed();
-  });
-  client.on('reconnect', () => ownReconnect || machine.attempted());
-  client.on('end', () => {
-    client.options.reconnectPeriod = 0;
-    gate.release();
-    if (parked) parked = false;
-    else machine.end();
-  });
 
   machines.set(client, machine);
   machine.start(connectNow);

@@ -30,18 +30,17 @@ export interface RefreshOptions {
 /** @internal {@link RefreshOptions} with every default applied. */
 export type Tuning = Required<RefreshOptions>;
 
-/** @internal */
-export const TUNING_DEFAULTS: Tuning = { refreshMargin: 300_000, minBackoff: 1000, maxBackoff: 60_000, credentialsTimeout: 30_000, random: Math.random };
-
 /**
  * @internal How long a connection must stay up before the backoff starts again from `minBackoff`:
  * a broker that accepts and then drops a client keeps it backing off.
  */
 export const STABLE_AFTER = 30_000;
 
-function duration(value: unknown, field: string, fallback: number, positive = false): number {
+/** A duration in ms: finite and ≥ 0 (> 0 with `positive`), `fallback` when not given. */
+function ms(value: unknown, field: string, fallback: number, positive?: boolean): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+  // `!(x >= 0)` also refuses NaN and every non-number.
+  if (typeof value !== 'number' || !(value >= 0) || value === Infinity || (positive && !value)) {
     throw _invalid(field, `must be a finite number of milliseconds${positive ? ' above 0' : ', 0 or more'}`);
   }
   return value;
@@ -49,25 +48,18 @@ function duration(value: unknown, field: string, fallback: number, positive = fa
 
 /** @internal Checks the tuning and applies the defaults; throws `ERR_INVALID_ARGUMENT` naming the field. */
 export function _checkTuning(input: RefreshOptions): Tuning {
-  const d = TUNING_DEFAULTS;
-  const minBackoff = duration(input.minBackoff, 'minBackoff', d.minBackoff);
-  const maxBackoff = duration(input.maxBackoff, 'maxBackoff', Math.max(d.maxBackoff, minBackoff));
-  if (minBackoff > maxBackoff) throw _invalid('minBackoff', `must not be more than maxBackoff (${maxBackoff} ms)`);
-  if (input.random !== undefined && typeof input.random !== 'function') throw _mustBe('random', 'a function returning a number in [0, 1)', input.random);
-  return {
-    refreshMargin: duration(input.refreshMargin, 'refreshMargin', d.refreshMargin),
-    minBackoff,
-    maxBackoff,
-    credentialsTimeout: duration(input.credentialsTimeout, 'credentialsTimeout', d.credentialsTimeout, true),
-    random: input.random ?? d.random,
-  };
+  const minBackoff = ms(input.minBackoff, 'minBackoff', 1000);
+  const maxBackoff = ms(input.maxBackoff, 'maxBackoff', Math.max(60_000, minBackoff));
+  if (minBackoff > maxBackoff) throw _invalid('minBackoff', 'must not be more than maxBackoff');
+  const { random = Math.random } = input;
+  if (typeof random !== 'function') throw _mustBe('random', 'a function', random);
+  return { refreshMargin: ms(input.refreshMargin, 'refreshMargin', 300_000), minBackoff, maxBackoff, credentialsTimeout: ms(input.credentialsTimeout, 'credentialsTimeout', 30_000, true), random };
 }
 
 /** @internal @throws when `clock` is given but is not a Clock. */
 export function _checkClock(clock: unknown): Clock | undefined {
   const c = clock as Clock | undefined;
-  if (c === undefined) return undefined;
-  if (typeof c?.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
+  if (c !== undefined && (typeof c?.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function')) {
     throw _mustBe('clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
   }
   return c;
@@ -87,12 +79,10 @@ export interface Backoff {
  * spread out, and no retry comes at once.
  */
 export function _createBackoff({ minBackoff, maxBackoff, random }: Pick<Tuning, 'minBackoff' | 'maxBackoff' | 'random'>): Backoff {
-  let failures = 0;
-  return {
-    get failures() {
-      return failures;
-    },
-    next: () => Math.min(maxBackoff, minBackoff * 2 ** Math.min(failures++, 52)) * (0.5 + random() / 2),
-    reset: () => void (failures = 0),
+  const backoff = {
+    failures: 0,
+    next: () => Math.min(maxBackoff, minBackoff * 2 ** Math.min(backoff.failures++, 52)) * (0.5 + random() / 2),
+    reset: () => void (backoff.failures = 0),
   };
+  return backoff;
 }
