@@ -3,6 +3,7 @@
  * Messages name the field and the rule that was broken; they never contain a secret's value.
  * @module
  */
+import { _ownCopy } from './internal/own.js';
 
 /** Stable error codes. New codes may be added; existing ones never change meaning. */
 export type ApsaraMqttAuthErrorCode =
@@ -77,8 +78,8 @@ export class ApsaraMqttAuthError extends Error {
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options?: ApsaraMqttAuthErrorOptions) {
     // Lenient by design (an error's constructor must not throw): options that are not an object
     // count as none, and only their own properties are read.
-    // (Object.assign skips null and undefined, and finds no such property on any other primitive.)
-    const { cause, field, returnCode } = Object.assign(Object.create(null) as ApsaraMqttAuthErrorOptions, options);
+    // (A primitive has no such property.)
+    const { cause, field, returnCode } = _ownCopy(options ?? {});
     // Error keeps `cause` as a non-enumerable own property.
     super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.

@@ -35,6 +35,9 @@ function missing(cause?: unknown, hint = ''): ApsaraMqttAuthError {
   );
 }
 
+/** Remembered for later calls without one, but an mqtt passed in always wins over it. */
+const remember = (mqtt: MqttModule): MqttModule => ((loaded ??= mqtt), mqtt);
+
 /** @internal mqtt.js now, without waiting: for the synchronous `connect`. */
 export function _mqttSync(injected?: unknown): MqttModule {
   let mqtt = found(injected);
@@ -50,16 +53,22 @@ export function _mqttSync(injected?: unknown): MqttModule {
     }
   }
   if (!mqtt) throw missing(undefined, '; or use connectAsync');
-  // Remembered for later calls without one, but an mqtt passed in always wins over it.
-  loaded ??= mqtt;
-  return mqtt;
+  return remember(mqtt);
 }
 
-/** @internal mqtt.js, loading it if needed. */
-export async function _mqttAsync(injected?: unknown): Promise<MqttModule> {
-  let mqtt = found(injected);
+/**
+ * @internal mqtt.js, loading it if needed: a promise only then (an await costs a turn of the
+ * microtask queue, and connectAsync is measured against mqtt.js's own).
+ */
+export function _mqttAsync(injected?: unknown): MqttModule | Promise<MqttModule> {
+  const mqtt = found(injected);
+  return mqtt ? remember(mqtt) : load();
+}
+
+async function load(): Promise<MqttModule> {
+  let mqtt: MqttModule | undefined;
   // The UMD build has no module loader to ask: there the global is the only way.
-  if (!mqtt && import.meta.url) {
+  if (import.meta.url) {
     try {
       mqtt = usable(await import('mqtt'));
     } catch (cause) {
@@ -67,7 +76,5 @@ export async function _mqttAsync(injected?: unknown): Promise<MqttModule> {
     }
   }
   if (!mqtt) throw missing();
-  // Remembered for later calls without one, but an mqtt passed in always wins over it.
-  loaded ??= mqtt;
-  return mqtt;
+  return remember(mqtt);
 }

@@ -32,6 +32,9 @@ export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, 
   clock?: Clock;
 }
 
+/** What the session drives on an mqtt.js client. */
+const CLIENT_METHODS = ['on', 'off', 'emit', 'connect', 'reconnect', 'end', 'publish', 'subscribe', 'unsubscribe'];
+
 const PLACEHOLDER: Credentials = { username: '-', password: '-' };
 
 /** Everything checked before any I/O, so bad input throws here, not later in an event. */
@@ -64,7 +67,7 @@ function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClien
     throw _invalid('options', 'were refused by mqtt.js (check the options passed through to it)');
   }
   // The session drives these: anything else as a client would fail later, inside an event.
-  _requireMethods(typeof client?.options === 'object' && client, 'on off emit connect reconnect end publish subscribe unsubscribe', 'mqtt', 'mqtt.js, whose connect returns a client');
+  _requireMethods(typeof client?.options === 'object' && client, CLIENT_METHODS, 'mqtt', 'mqtt.js, whose connect returns a client');
   return client as unknown as MqttClient;
 }
 
@@ -100,7 +103,8 @@ export function connect(input: ConnectInput): MqttClient {
  */
 export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const { mqtt, url, options, session } = prepare(input);
-  const client = open(await _mqttAsync(mqtt), url, options);
+  const found = _mqttAsync(mqtt);
+  const client = open('connect' in found ? found : await found, url, options);
   return new Promise<MqttClient>((resolve, reject) =>
     _startSession(client, session, true, (error) => {
       if (error === undefined) return resolve(client);

@@ -76,11 +76,18 @@ export function _createRefresher(input: RefresherInput): Refresher {
       // Made only when the provider reads `signal`, and aborted only when the answer is no longer
       // awaited (timed out, or the client ended): aborting builds a DOMException, which is not free.
       let controller: AbortController | undefined;
-      abandon = (error) => {
+      let done = false;
+      const end =
+        <T>(settle: (value: T) => void) =>
+        (value: T) => {
+          done = true;
+          settle(value);
+        };
+      abandon = end((error) => {
         clock.clearTimeout(deadline);
         controller?.abort();
         reject(error);
-      };
+      });
       const answer = provider({
         ...context,
         reason,
@@ -88,10 +95,14 @@ export function _createRefresher(input: RefresherInput): Refresher {
           return typeof AbortController === 'function' ? (controller ??= new AbortController()).signal : undefined;
         },
       });
-      // A value is taken as it is; a promise is given credentialsTimeout to settle.
+      // A value is taken as it is; a promise is given credentialsTimeout to settle. The deadline is
+      // set only if it is still pending a turn of the microtask queue later: a promise that had
+      // settled already (signatureCredentials on node:crypto) costs no timer.
       if (typeof (answer as PromiseLike<unknown> | undefined)?.then !== 'function') return resolve(answer);
-      deadline = clock.setTimeout(() => abandon(unavailable(`provider did not answer within ${credentialsTimeout} ms`)), credentialsTimeout);
-      (answer as PromiseLike<unknown>).then(resolve, reject);
+      (answer as PromiseLike<unknown>).then(end(resolve), end(reject));
+      void Promise.resolve().then(() => {
+        if (!done) deadline = clock.setTimeout(() => abandon(unavailable(`provider did not answer within ${credentialsTimeout} ms`)), credentialsTimeout);
+      });
     }).then(
       (value) => {
         clock.clearTimeout(deadline);

@@ -352,7 +352,7 @@ export function sessionState(client: MqttClient): SessionState {
 /** Typed listener for {@link SessionEvents}; returns a function that removes it. */
 export function onSessionEvent<K extends keyof SessionEvents>(client: MqttClient, event: K, listener: SessionEvents[K]): () => void {
   const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
-  _requireMethods(client, 'on off', 'client', 'an mqtt.js client');
+  _requireMethods(client, ['on', 'off'], 'client', 'an mqtt.js client');
   if (typeof event !== 'string' || typeof listener !== 'function') throw _invalid(typeof event !== 'string' ? 'event' : 'listener', 'must be an event name and a function');
   emitter.on(event, listener);
   return () => emitter.off(event, listener);

@@ -7,6 +7,7 @@
 import type { TokenType } from './token-password.js';
 import { isTokenType } from './token-password.js';
 import { _fromUtf8 } from '../internal/bytes.js';
+import { _ownCopy } from '../internal/own.js';
 
 /** The topic a client publishes a new token to (QoS 1) to rotate it without reconnecting. */
 // A literal, not read from SYS_TOPICS: a property read at the top of a module is code that bundlers
@@ -106,15 +107,15 @@ export interface TokenExpireNotice {
 }
 
 /**
- * A payload's JSON object as a null-prototype copy of its own fields, or an empty one when it is not
+ * A payload's JSON object as a copy of its own fields (`_ownCopy`), or an empty one when it is not
  * an object (never throws): a polluted `Object.prototype` must not put words in anyone's mouth.
  */
 function readJson(payload: Uint8Array | string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(typeof payload === 'string' ? payload : _fromUtf8(payload));
-    return Object.assign(Object.create(null), parsed !== null && typeof parsed === 'object' ? parsed : {});
+    return _ownCopy((parsed !== null && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>);
   } catch {
-    return Object.create(null);
+    return _ownCopy<Record<string, unknown>>({});
   }
 }
 
