@@ -79,7 +79,7 @@ export class ApsaraMqttAuthError extends Error {
     // Lenient by design (an error's constructor must not throw): options that are not an object
     // count as none, and only their own properties are read.
     // (A primitive has no such property.)
-    const { cause, field, returnCode } = _ownCopy(options ?? {});
+    const { cause, field, returnCode } = _ownCopy(options as ApsaraMqttAuthErrorOptions);
     // Error keeps `cause` as a non-enumerable own property.
     super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.

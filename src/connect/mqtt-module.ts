@@ -30,7 +30,7 @@ function found(injected: unknown): MqttModule | undefined {
 function missing(cause?: unknown, hint = ''): ApsaraMqttAuthError {
   return new ApsaraMqttAuthError(
     'ERR_MQTT_UNAVAILABLE',
-    `mqtt.js is missing: install it (npm install mqtt), pass it as the mqtt option, or load mqtt.min.js before this script${hint}`,
+    `mqtt.js is missing: npm install mqtt, pass it as the mqtt option, or load mqtt.min.js first${hint}`,
     { cause },
   );
 }

@@ -109,14 +109,14 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
   _requireString(credentials.password, 'credentials.password');
 
   const chosen = transport ?? _defaultTransport();
-  if (typeof chosen !== 'string' || !Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws", "wss", "wx", "wxs", "ali" or "alis"');
+  if (typeof chosen !== 'string' || !Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', `must be one of ${Object.keys(DEFAULT_PORTS)}`);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw _invalid('port', 'must be an integer from 1 to 65535');
   if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5');
   for (const key of Object.keys(rest)) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);
   let hostName = `${instanceId}.mqtt.aliyuncs.com`;
   if (host !== undefined) {
     hostName = _requireString(host, 'host');
-    if (/^\w[\w+.-]*:\/\/|[\s/?#@]/.test(hostName)) throw _invalid('host', 'must be a bare host name or IP address (no scheme, path or user; use transport and port)');
+    if (/^\w[\w+.-]*:\/\/|[\s/?#@]/.test(hostName)) throw _invalid('host', 'must be a bare host name or IP address (no scheme, path or user)');
     // A bare IPv6 address needs brackets inside a URL.
     if (hostName.includes(':') && hostName[0] !== '[') hostName = `[${hostName}]`;
   }

@@ -19,6 +19,6 @@ export function _refusalCode(error: unknown): number | undefined {
  */
 export function _refusalError(code: number, cause?: unknown): ApsaraMqttAuthError {
   const meaning = `${(cause as Error | undefined)?.message ?? ''}`.replace(/^Connection refused: /, '').toLowerCase() || 'refused';
-  const hint = _AUTH_REFUSALS.includes(code) ? '; check the auth mode, AccessKey, instance id and that the password was made for this client id' : '';
+  const hint = _AUTH_REFUSALS.includes(code) ? '; check the auth mode, AccessKey, instance id and client id' : '';
   return new ApsaraMqttAuthError('ERR_CONNECT_REFUSED', `the broker refused the connection: ${meaning} (code ${code})${hint}`, { returnCode: code, cause });
 }

@@ -119,8 +119,9 @@ export function _checkClientId(clientId: unknown): string {
   if (_isValidClientId(clientId)) return clientId;
   const [groupId, deviceId, extra] = typeof clientId === 'string' ? clientId.split('@@@') : [];
   const field = deviceId === undefined || extra !== undefined ? 'clientId' : !/^GID[_-][\w-]{3,60}$/.test(groupId!) ? 'groupId' : /^[\w-]+$/.test(deviceId) ? 'clientId' : 'deviceId';
-  // Not echoed: a value without "@@@" may be a secret passed in the wrong field.
-  return fail(field, `${field} must match ${VALID.source} (\\w: A-Z a-z 0-9 _), 64 characters at most`);
+  // Not echoed: a value without "@@@" may be a secret passed in the wrong field. The rules as the
+  // regular expression states them (\w: A-Z a-z 0-9 _); validateClientId says which one is broken.
+  return fail(field, `${field} must match ${VALID.source}, 64 characters at most`);
 }
 
 /**

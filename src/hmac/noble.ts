@@ -20,7 +20,7 @@ export const _loadNoble = () =>
     (chunk) => (_setCodec(chunk._pureCodec), chunk),
     (cause: unknown) => {
       loaded = undefined;
-      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'the noble HMAC could not be loaded', { cause });
+      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'the noble HMAC did not load', { cause });
     },
   ));
 

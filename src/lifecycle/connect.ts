@@ -64,7 +64,7 @@ function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClien
     client = mqtt.connect(url, options) as unknown as typeof client;
   } catch {
     // Its error is not kept: it could quote an option, and the password is one.
-    throw _invalid('options', 'were refused by mqtt.js (check the options passed through to it)');
+    throw _invalid('options', 'were refused by mqtt.js');
   }
   // The session drives these: anything else as a client would fail later, inside an event.
   _requireMethods(typeof client?.options === 'object' && client, CLIENT_METHODS, 'mqtt', 'mqtt.js, whose connect returns a client');

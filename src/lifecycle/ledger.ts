@@ -59,7 +59,7 @@ export function _notAuthorized(notice: TokenInvalidNotice): ApsaraMqttAuthError 
   const why = reason === 'not-authorized' ? `MQTT reason code 0x${code.toString(16)}` : `$SYS/tokenInvalidNotice code ${code}, ${reason}`;
   return new ApsaraMqttAuthError(
     'ERR_NOT_AUTHORIZED',
-    `the broker refused to let this client ${action} ${JSON.stringify(topic)} (${why}): the credentials do not allow it; the call is not repeated`,
+    `the broker refused ${action} ${JSON.stringify(topic)} (${why}): the credentials do not allow it; not retried`,
     { field: 'topic', returnCode: code, cause: notice },
   );
 }

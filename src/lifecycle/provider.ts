@@ -105,19 +105,19 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}, opt
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) throw _invalid('timeout', 'must be a finite number of milliseconds above 0');
   const clock = _checkClock(givenClock) ?? systemClock;
   return async (context) => {
-    if (!context || typeof context !== 'object') throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
-    const { signal: _ignored, ...fields } = context;
     let sentBody: string | undefined;
     try {
+      const { signal: _ignored, ...fields } = context;
       sentBody = JSON.stringify(fields);
     } catch {
-      // not JSON (a BigInt, a cycle): refused below
+      // no object, or not JSON (a BigInt, a cycle): refused below
     }
-    if (sentBody === undefined) throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+    if (typeof context !== 'object' || sentBody === undefined) throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     const fail = (detail: string, errorOptions?: ApsaraMqttAuthErrorOptions) =>
       new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server${where(url)} ${detail}`, errorOptions);
+    const late = () => fail(`did not answer within ${timeout} ms`);
     // One signal for the caller's (the session's) abort, the app's own `init.signal` and the timeout.
     const controller = new AbortController();
     const abort = () => controller.abort();
@@ -135,10 +135,10 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}, opt
       } catch {
         // Its error is not kept: a fetch (a polyfill, a wrapper) may quote what it was asked to send,
         // headers and body included. Browsers say no more than "Failed to fetch" anyway.
-        throw fail(timedOut ? `did not answer within ${timeout} ms` : 'could not be reached (network error, or a CORS refusal)');
+        throw timedOut ? late() : fail('could not be reached (network error, or a CORS refusal)');
       }
       const answer = await response.json().catch(ignore);
-      if (timedOut) throw fail(`did not answer within ${timeout} ms`);
+      if (timedOut) throw late();
       if (!response.ok) {
         const error = _own(answer, 'error');
         const code = quote(_own(error, 'code'), 64);

@@ -326,7 +326,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
 
 const machineOf = (client: MqttClient): Machine => {
   const machine = machines.get(client);
-  if (!machine) throw _invalid('client', 'is not a client opened by connect/connectAsync of this SDK');
+  if (!machine) throw _invalid('client', 'is not from connect/connectAsync');
   return machine;
 };
 

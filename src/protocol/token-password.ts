@@ -33,13 +33,13 @@ export function _formatTokenPassword(tokens: TokenSet, field = 'tokens'): string
   for (const type of Object.keys(tokens)) {
     if (isTokenType(type)) continue;
     const named = _fieldOf(field, type);
-    throw _invalid(named, named === field ? 'has a key that is not a token type: use R, W or RW' : 'is not a token type: use R, W or RW');
+    throw _invalid(named, `${named === field ? 'has a key that ' : ''}is not a token type: use R, W or RW`);
   }
   for (const type of TOKEN_TYPES) {
     const token: unknown = Object.hasOwn(tokens, type) ? tokens[type] : undefined;
     if (token === undefined) continue;
     if (typeof token !== 'string' || token.length === 0) throw _mustBe(`${field}.${type}`, 'a non-empty string', token);
-    if (token.includes(SEPARATOR)) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
+    if (token.includes(SEPARATOR)) throw _invalid(`${field}.${type}`, 'must not contain "|"');
     parts.push(type, token);
   }
   if (!parts.length) throw _invalid(field, 'must hold at least one token (R, W or RW)');
