@@ -2,7 +2,8 @@
  * Test projects:
  * - unit: test/unit + test/node in Node (sources);
  * - browser: test/unit + test/browser in Debian's Chromium via vitest browser mode (sources and built bundles);
- * - e2e: e2e/ in Node: built/packed package, real brokers, real Chromium pages through playwright-core.
+ * - e2e: e2e/ in Node: built/packed package, real brokers, real Chromium pages through playwright-core;
+ * - types: test/types, type-level tests of the published declarations (`dist/*.d.ts`, so after a build).
  */
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
@@ -47,6 +48,13 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'types',
+          include: [],
+          typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'test/types/tsconfig.json' },
         },
       },
     ],

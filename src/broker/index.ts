@@ -2,7 +2,7 @@
  * `apsaramq-mqtt-auth/broker`: a local ApsaraMQ-compatible MQTT broker for tests, demos and offline
  * development. Node only; needs the optional peer dependencies `aedes`, `ws` and `mqtt-packet`.
  * Never imported by the client API, so browser bundles never reach it.
- * @module
+ * @module apsaramq-mqtt-auth/broker
  */
 export { startBroker, SYS_TOPICS } from './broker.js';
 export type { BrokerEvents, BrokerTransport, LocalBroker, SessionInfo } from './broker.js';
@@ -31,3 +31,8 @@ export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
 export { createOpenApiService } from './openapi-service.js';
 export type { OpenApiDeviceRecord, OpenApiDeviceStore, OpenApiService, OpenApiServiceOptions, OpenApiTokenStore } from './openapi-service.js';
+// The error class the broker throws, and types its signatures refer to, nameable from this entry.
+export { ApsaraMqttAuthError } from '../errors.js';
+export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions } from '../errors.js';
+export type { TokenType } from '../credentials/token.js';
+export type { TokenActions } from '../openapi/token-rules.js';

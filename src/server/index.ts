@@ -7,7 +7,7 @@
  * - `createRedisTokenStore`: one token cache, one ApplyToken per permission and one rate window for a fleet.
  * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
  * - `toNodeListener`: the same handler behind `http.createServer`.
- * @module
+ * @module apsaramq-mqtt-auth/server
  */
 export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
 export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
@@ -34,3 +34,7 @@ export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MIN_TOKEN_LIFETIME, MA
 export type { TokenActions } from '../openapi/token-rules.js';
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
+// Types the signatures above refer to, so that users can name them from this entry.
+export type { ApsaraMqttAuthErrorOptions } from '../errors.js';
+export type { HmacSha1 } from '../hmac/types.js';
+export type { TokenType } from '../credentials/token.js';

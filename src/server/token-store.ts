@@ -35,7 +35,7 @@ export interface TokenCacheStore {
   /**
    * Called on a miss, after the issuer's own single flight: decides who applies. Without it, the
    * caller always applies (one process: the in-process single flight is enough).
-   * @param fresh whether a token found meanwhile is good enough to serve.
+   * @param fresh - whether a token found meanwhile is good enough to serve.
    */
   claim?(key: string, fresh: (token: AppliedToken) => boolean): Promise<TokenClaim>;
   /**
