@@ -6,6 +6,7 @@
  * - types: test/types, type-level tests of the published declarations (`dist/*.d.ts`, so after a build).
  */
 import { playwright } from '@vitest/browser-playwright';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /** Chromium from Debian (`apt-get install chromium`); no browser download works here. */
@@ -21,10 +22,16 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/**
+ * The local broker keeps its development CA in the user's state folder; tests (and the processes they
+ * start) keep theirs in the checkout's `.tmp/` instead of the home folder.
+ */
+const env = { XDG_STATE_HOME: resolve(import.meta.dirname, '.tmp/state') };
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node', env, testTimeout: 20_000 } },
       {
         test: {
           name: 'browser',
@@ -46,6 +53,7 @@ export default defineConfig({
           // Built files load through Node's own loader, as in a user's program, not vitest's transform.
           server: { deps: { external: [/\/dist\//] } },
           environment: 'node',
+          env,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

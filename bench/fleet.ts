@@ -47,7 +47,7 @@ interface Reconnect {
 
 /** One mass reconnect: `clients` requests at once, spread over `members`, for `permissions` fresh permissions. */
 async function reconnect(openapi: OpenApi, members: readonly FleetMember[], label: string, clients: number, permissions: number): Promise<Reconnect> {
-  const throttledNow = () => openapi.service.errors['Throttling.User'] ?? 0;
+  const throttledNow = () => openapi.service.errors['ApplyTokenOverFlow'] ?? 0;
   const [calls, throttled] = [openapi.applyCalls(), throttledNow()];
   const answers = await Promise.all(
     Array.from({ length: clients }, (_, i) =>

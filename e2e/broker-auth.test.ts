@@ -1,6 +1,8 @@
 /**
- * The local broker's CONNECT checks, with real mqtt.js clients over TCP and WebSocket, MQTT 3.1.1
- * and 5: every auth mode accepted, every kind of bad credential refused with the documented code.
+ * The local broker's CONNECT checks, with real mqtt.js clients over TCP, TLS, WebSocket and
+ * WebSocket over TLS (trusting `broker.ca`), MQTT 3.1.1 and 5: every auth mode accepted, every kind
+ * of bad credential refused with the documented code; retained messages and wills as ApsaraMQ
+ * answers them (not supported).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
@@ -35,8 +37,12 @@ const signature = (clientId: string, over: Partial<typeof AK & { instanceId: str
 describe.each([
   ['tcp', 4],
   ['tcp', 5],
+  ['tls', 4],
+  ['tls', 5],
   ['ws', 4],
   ['ws', 5],
+  ['wss', 4],
+  ['wss', 5],
 ] as const)('over %s, MQTT protocol level %i', (transport, protocolVersion) => {
   const id = (name: string) => `GID_auth@@@${name}-${transport}-${protocolVersion}`;
   const badCredentials = protocolVersion === 5 ? 0x86 : 5;
@@ -53,34 +59,86 @@ describe.each([
     await client.endAsync();
   });
 
-  it('carries QoS 0/1/2, retained messages, unsubscribe and a will through (MQTT 5 is translated for aedes)', async () => {
+  it('carries QoS 0/1/2 and unsubscribe (MQTT 5 is translated for aedes)', async () => {
     const rx = await connect(broker, { clientId: id('rx'), credentials: await signature(id('rx')), transport, protocolVersion });
-    const willTopic = `fleet/will/${transport}${protocolVersion}`;
-    const tx = await connect(broker, {
-      clientId: id('tx'),
-      credentials: await signature(id('tx')),
-      transport,
-      protocolVersion,
-      options: { will: { topic: willTopic, payload: Buffer.from('gone'), qos: 1, retain: false } },
-    });
+    const tx = await connect(broker, { clientId: id('tx'), credentials: await signature(id('tx')), transport, protocolVersion });
     const topic = `fleet/qos/${transport}${protocolVersion}`;
-    const granted = await rx.subscribeAsync([topic, willTopic], { qos: 2 });
+    const granted = await rx.subscribeAsync([topic, `${topic}/end`], { qos: 2 });
     expect(granted.map((g) => g.qos)).toEqual([2, 2]);
     const received: Array<[string, number]> = [];
     rx.on('message', (_t, payload, packet) => received.push([payload.toString(), packet.qos]));
     for (const qos of [0, 1, 2] as const) await tx.publishAsync(topic, `q${qos}`, { qos });
-    await tx.publishAsync(`${topic}/retained`, 'kept', { qos: 1, retain: true });
-    const retained = nextMessage(rx, `${topic}/retained`);
-    await rx.subscribeAsync(`${topic}/retained`, { qos: 1 });
-    expect((await retained).text).toBe('kept');
     await rx.unsubscribeAsync(topic);
     await tx.publishAsync(topic, 'after unsubscribe', { qos: 1 });
-    const will = nextMessage(rx, willTopic);
-    tx.stream.destroy();
-    expect((await will).text).toBe('gone');
-    expect(received).toEqual([['q0', 0], ['q1', 1], ['q2', 2], ['kept', 1], ['gone', 1]]);
+    const end = nextMessage(rx, `${topic}/end`);
+    await tx.publishAsync(`${topic}/end`, 'end', { qos: 1 });
+    await end;
+    expect(received).toEqual([['q0', 0], ['q1', 1], ['q2', 2], ['end', 1]]);
+    await Promise.all([rx.endAsync(), tx.endAsync()]);
+  });
+
+  it('keeps no retained message and publishes no will, as ApsaraMQ (MQTT 5: announced in the CONNACK, a retained PUBLISH ends the connection with 0x9A)', async () => {
+    const topic = `fleet/retain/${transport}${protocolVersion}`;
+    const willTopic = `fleet/will/${transport}${protocolVersion}`;
+    const rx = await connect(broker, { clientId: id('rrx'), credentials: await signature(id('rrx')), transport, protocolVersion });
+    await rx.subscribeAsync([topic, willTopic], { qos: 1 });
+    const tx = await connect(broker, {
+      clientId: id('rtx'),
+      credentials: await signature(id('rtx')),
+      transport,
+      protocolVersion,
+      options: { will: { topic: willTopic, payload: Buffer.from('gone'), qos: 1, retain: false } },
+    });
+    if (protocolVersion === 5) {
+      expect((tx as unknown as { connackPacket: { properties?: object } }).connackPacket.properties).toMatchObject({
+        retainAvailable: false,
+        sharedSubscriptionAvailable: false,
+        wildcardSubscriptionAvailable: true,
+        maximumPacketSize: 128 * 1024,
+        topicAliasMaximum: 30,
+      });
+      const reason = disconnectReason(tx);
+      const denied = brokerEvent(broker, 'denied', (d) => d.clientId === id('rtx'));
+      tx.publish(topic, 'kept', { qos: 1, retain: true });
+      expect(await reason).toBe(0x9a);
+      expect(await denied).toMatchObject({ action: 'publish', denial: 'retained' });
+    } else {
+      // Delivered as an ordinary message (retain flag off), and not kept for later subscribers.
+      const live = new Promise<boolean>((resolve) => rx.once('message', (_t, _p, packet) => resolve(packet.retain)));
+      await tx.publishAsync(topic, 'kept', { qos: 1, retain: true });
+      expect(await live).toBe(false);
+      const later = await connect(broker, { clientId: id('later'), credentials: await signature(id('later')), transport, protocolVersion });
+      const first = new Promise<string>((resolve) => later.once('message', (_t, payload) => resolve(payload.toString())));
+      await later.subscribeAsync(topic, { qos: 1 });
+      await tx.publishAsync(topic, 'marker', { qos: 1 });
+      expect(await first).toBe('marker');
+      await later.endAsync();
+      const gone = brokerEvent(broker, 'clientDisconnected', (d) => d.clientId === id('rtx'));
+      tx.stream.destroy();
+      await gone;
+    }
+    // The will (if any were published, it would come before this marker from the same broker loop).
+    const next = new Promise<string>((resolve) => rx.on('message', (t, payload) => t === willTopic && resolve(payload.toString())));
+    await rx.publishAsync(willTopic, 'marker', { qos: 1 });
+    expect(await next).toBe('marker');
     await rx.endAsync();
   });
+
+  if (protocolVersion === 5) {
+    it('refuses a Will to retain with 0x9A, as a broker without retained messages must', async () => {
+      const clientId = id('will-retain');
+      const refused = brokerEvent(broker, 'clientRefused', (e) => e.clientId === clientId);
+      const code = await refusalCode(broker, {
+        clientId,
+        credentials: await signature(clientId),
+        transport,
+        protocolVersion,
+        options: { will: { topic: 'fleet/will', payload: Buffer.from('x'), qos: 0, retain: true } },
+      });
+      expect(code).toBe(0x9a);
+      expect(await refused).toMatchObject({ kind: 'unsupported', returnCode: 0x9a });
+    });
+  }
 
   it('accepts Token, DeviceCredential and custom ORIGIN / SIGNED credentials', async () => {
     const clients = [
@@ -154,7 +212,7 @@ describe.each([
     const credentials = { username: `Signature|${AK.accessKeyId}|${INSTANCE}`, password: 'irrelevant' };
     // createConnectOptions validates client ids itself, so build the options by hand here.
     const mqtt = await import('mqtt');
-    const client = mqtt.connect(broker.url(transport), { clientId, ...credentials, protocolVersion, reconnectPeriod: 0 });
+    const client = mqtt.connect(broker.url(transport), { clientId, ...credentials, protocolVersion, reconnectPeriod: 0, ca: broker.ca });
     client.on('error', () => {});
     const code = await new Promise<number>((resolve) => client.once('error', (e) => resolve((e as { code: number }).code)));
     client.end(true);

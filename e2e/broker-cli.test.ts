@@ -4,13 +4,16 @@
  * and real clients; stopped by an injected SIGINT, as Ctrl-C would.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 import { loadBrokerConfig, parseBrokerConfig, type LocalBroker } from '../src/broker/index.js';
+import { createOnsMqttClient } from '../src/server/index.js';
+import { _makeCa, _makeServerCertificate } from '../src/broker/certificates.js';
 import { BROKER } from '../src/cli/broker-command.js';
 import type { CliIo } from '../src/cli/io.js';
 import { run } from '../src/cli/run.js';
@@ -50,22 +53,31 @@ function fakeIo() {
   return { io, signals, listening, out: () => out.map((line) => `${line}\n`).join(''), err: () => err.map((line) => `${line}\n`).join('') };
 }
 
-/** The broker as its printed URLs describe it: what a user of the command knows. */
+/** The broker as its printed URLs (and CA file) describe it: what a user of the command knows. */
 function printedBroker(out: string): LocalBroker {
   const instanceId = /for instance (\S+)/.exec(out)![1]!;
   const port = (label: string) => Number(new RegExp(`${label}: +\\w+://127\\.0\\.0\\.1:(\\d+)`).exec(out)![1]);
-  const ports = { tcp: port('MQTT over TCP'), ws: port('MQTT over WebSocket') };
+  const ports = { tcp: port('MQTT over TCP'), tls: port('MQTT over TLS'), ws: port('MQTT over WebSocket'), wss: port('MQTT over WebSocket on TLS') };
+  const caFile = /TLS CA certificate: +(\S+)/.exec(out)?.[1];
+  const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   return {
     instanceId,
     tcpPort: ports.tcp,
-    endpoint: (transport: 'tcp' | 'ws') => ({ transport, host: '127.0.0.1', port: ports[transport], ...(transport === 'ws' ? { path: '/mqtt' } : {}) }),
+    caFile,
+    endpoint: (transport: keyof typeof ports) => ({
+      transport,
+      host: '127.0.0.1',
+      port: ports[transport],
+      ...(transport === 'ws' || transport === 'wss' ? { path: '/mqtt' } : {}),
+      ...(transport === 'tls' || transport === 'wss' ? { ca } : {}),
+    }),
   } as unknown as LocalBroker;
 }
 
 /** Starts `broker <args>` on ephemeral ports; resolves once it listens. */
 async function start(args: string[]) {
   const fake = fakeIo();
-  const exit = run(['broker', ...args, '--tcp-port', '0', '--ws-port', '0', '--http-port=0'], fake.io);
+  const exit = run(['broker', ...args, '--tcp-port', '0', '--tls-port', '0', '--ws-port', '0', '--wss-port=0', '--http-port=0'], fake.io);
   await Promise.race([fake.listening, exit.then((code) => Promise.reject(new Error(`exited ${code}: ${fake.err()}`)))]);
   return { ...fake, broker: printedBroker(fake.out()), exit };
 }
@@ -75,8 +87,24 @@ describe('broker command', () => {
     const { broker, out, signals, exit } = await start(['--config', EXAMPLE]);
     expect(out()).toContain(`ApsaraMQ-compatible broker for instance mqtt-local-demo`);
     expect(out()).toMatch(/MQTT over TCP: +mqtt:\/\/127\.0\.0\.1:\d+\n/);
-    expect(out()).toMatch(/MQTT over WebSocket: ws:\/\/127\.0\.0\.1:\d+\/mqtt\n/);
-    expect(out()).toMatch(/control API: +http:\/\/127\.0\.0\.1:\d+\/control\n/);
+    expect(out()).toMatch(/MQTT over TLS: +mqtts:\/\/127\.0\.0\.1:\d+\n/);
+    expect(out()).toMatch(/MQTT over WebSocket: +ws:\/\/127\.0\.0\.1:\d+\/mqtt\n/);
+    expect(out()).toMatch(/MQTT over WebSocket on TLS: +wss:\/\/127\.0\.0\.1:\d+\/mqtt\n/);
+    expect(out()).toMatch(/onsmqtt OpenAPI: +http:\/\/127\.0\.0\.1:\d+\/ {2}\(control API: http:\/\/127\.0\.0\.1:\d+\/control\)\n/);
+    expect(out()).toMatch(/TLS CA certificate: +\S+cert\.pem/);
+
+    // The OpenAPI is served as by `npm start`: a token applied with the config's AccessKey works at
+    // once, here over TLS trusting the printed CA file.
+    const openApi = /onsmqtt OpenAPI: +(\S+)/.exec(out())![1]!;
+    const api = createOnsMqttClient({ accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real', endpoint: openApi, instanceId: 'mqtt-local-demo' });
+    const applied = await api.applyToken({ resources: ['demo/cli/#'], actions: 'R,W', expireTime: Date.now() + 3600_000 });
+    const overTls = await connect(broker, {
+      clientId: 'GID_demo@@@cli-tls',
+      credentials: tokenCredentials({ accessKeyId: 'LTAI-demo-access-key-id', instanceId: 'mqtt-local-demo', tokens: { RW: applied.token } }),
+      transport: 'tls',
+    });
+    await overTls.publishAsync('demo/cli/tls', 'over TLS', { qos: 1 });
+    await overTls.endAsync();
 
     const clientId = 'GID_demo@@@cli-test';
     const credentials = await signatureCredentials({ accessKeyId: 'LTAI-demo-access-key-id', accessKeySecret: 'demo-access-key-secret-not-real', instanceId: 'mqtt-local-demo', clientId });
@@ -143,7 +171,7 @@ describe('broker command', () => {
   it('exits 1 when a port is taken, naming the flag that chose it', async () => {
     const { broker, signals, exit } = await start(['--config', EXAMPLE, '--quiet']);
     const fake = fakeIo();
-    expect(await run(['broker', '--config', EXAMPLE, '--tcp-port', String(broker.tcpPort), '--ws-port', '0', '--http-port', '0'], fake.io)).toBe(1);
+    expect(await run(['broker', '--config', EXAMPLE, '--tcp-port', String(broker.tcpPort), '--tls-port', '0', '--ws-port', '0', '--wss-port', '0', '--http-port', '0'], fake.io)).toBe(1);
     expect(fake.err()).toBe(`apsaramq-mqtt-auth broker: failed: --tcp-port ${broker.tcpPort} on 127.0.0.1 could not be bound (EADDRINUSE)\n`);
     signals.emit('SIGINT');
     expect(await exit).toBe(0);
@@ -159,7 +187,7 @@ describe('broker command', () => {
     expect(new Set(outputs).size).toBe(1);
     expect(outputs[0]).toBe(`${helpText(BROKER)}\n`);
     expect(outputs[0]).toContain('Usage: apsaramq-mqtt-auth broker --config <file>');
-    for (const flag of ['--config <file>', '--tcp-port <n>', '--ws-port <n>', '--http-port <n>', '--quiet', '-h, --help']) expect(outputs[0]).toContain(flag);
+    for (const flag of ['--config <file>', '--tcp-port <n>', '--tls-port <n>', '--ws-port <n>', '--wss-port <n>', '--http-port <n>', '--quiet', '-h, --help']) expect(outputs[0]).toContain(flag);
   });
 });
 
@@ -185,7 +213,29 @@ describe('config files', () => {
 
   it('loads examples/broker.json', async () => {
     const config = await loadBrokerConfig(EXAMPLE);
-    expect(config).toMatchObject({ instanceId: 'mqtt-local-demo', tcpPort: 1883, wsPort: 8083, httpPort: 8088 });
+    expect(config).toMatchObject({ instanceId: 'mqtt-local-demo', tcpPort: 1883, tlsPort: 8883, wsPort: 8083, wssPort: 8084, httpPort: 8088 });
     expect(config.devices![0]!.deviceAccessKeySecret).toBe('demo-device-secret-not-real');
+  });
+
+  it('reads a TLS certificate from files named relative to the config (the key kept out of dumps), and a state folder', async () => {
+    const ca = _makeCa(Date.now());
+    const leaf = _makeServerCertificate(ca, ['localhost'], Date.now());
+    await mkdir(join(dir, 'certs'), { recursive: true });
+    await writeFile(join(dir, 'certs', 'server.pem'), leaf.cert);
+    await writeFile(join(dir, 'certs', 'server-key.pem'), leaf.key);
+    await writeFile(join(dir, 'certs', 'ca.pem'), ca.cert);
+    const file = join(dir, 'tls.json');
+    await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', tls: { certFile: 'certs/server.pem', keyFile: 'certs/server-key.pem', caFile: 'certs/ca.pem' }, limits: { maxPayloadBytes: 1024 } }));
+    const config = await loadBrokerConfig(file);
+    expect(config.tls).toMatchObject({ cert: leaf.cert, ca: ca.cert });
+    expect(config.tls!.key).toBe(leaf.key);
+    expect(inspect(config, { depth: 5, showHidden: false }) + JSON.stringify(config)).not.toContain('PRIVATE KEY');
+    expect(config.limits).toEqual({ maxPayloadBytes: 1024 });
+
+    await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', tls: { stateDir: 'state' } }));
+    expect((await loadBrokerConfig(file)).tls).toEqual({ stateDir: join(dir, 'state') });
+    await writeFile(file, JSON.stringify({ instanceId: 'mqtt-x', tls: { keyFile: 'nowhere.pem' } }));
+    await expect(loadBrokerConfig(file)).rejects.toMatchObject({ field: 'tls.keyFile' });
+    expect(() => parseBrokerConfig({ instanceId: 'x', tls: { cert: 'inline' } })).toThrow(expect.objectContaining({ field: 'tls.cert' }));
   });
 });

@@ -35,7 +35,10 @@ describe('control API', () => {
   it('describes the broker', async () => {
     const res = await api('/control');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ instanceId: INSTANCE, urls: { tcp: broker.url('tcp'), ws: broker.url('ws'), http: broker.url('http') } });
+    expect(await res.json()).toEqual({
+      instanceId: INSTANCE,
+      urls: { tcp: broker.url('tcp'), tls: broker.url('tls'), ws: broker.url('ws'), wss: broker.url('wss'), http: broker.url('http') },
+    });
   });
 
   it('applies a token that a client then connects with; query and revoke work over HTTP', async () => {
@@ -101,6 +104,8 @@ describe('control API', () => {
       mode: 'Token',
       id: AK.accessKeyId,
       protocolVersion: 4,
+      keepalive: 90,
+      ordered: false,
       tokens: [{ type: 'RW', resources: ['fleet/#'], actions: 'R,W', expireTime: broker.tokens.describe(CONFIG_TOKEN)!.expireTime }],
     });
     expect(text).not.toContain(CONFIG_TOKEN);

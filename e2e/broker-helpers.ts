@@ -17,7 +17,7 @@ const closes = new WeakMap<MqttClient, Promise<void>>();
 export interface ConnectInput {
   clientId: string;
   credentials: Credentials;
-  transport?: 'tcp' | 'ws';
+  transport?: 'tcp' | 'tls' | 'ws' | 'wss';
   protocolVersion?: 4 | 5;
   options?: PassThroughMqttOptions;
 }

@@ -197,17 +197,22 @@ describe('$SYS/uploadToken', () => {
     await client.endAsync();
   });
 
-  it('does not forward uploaded tokens to subscribers of $SYS/#', async () => {
+  it('lets no client subscribe to $SYS/# (the notices reach their client without a subscription), so uploaded tokens reach no one else', async () => {
     const spy = await signatureClient('spy');
-    await spy.subscribeAsync('$SYS/#', { qos: 0 });
+    const denied = brokerEvent(broker, 'denied', (d) => d.topic === '$SYS/#');
+    await expect(spy.subscribeAsync('$SYS/#', { qos: 0 })).rejects.toThrow();
+    expect(await denied).toMatchObject({ action: 'subscribe', denial: 'system' });
+    const listener = await signatureClient('listener');
+    await listener.subscribeAsync('fleet/#', { qos: 1 });
     const client = await tokenClient({ RW: apply('fleet/a', 'R,W') });
     const seen: string[] = [];
-    spy.on('message', (t, payload) => seen.push(`${t} ${payload.toString()}`));
+    listener.on('message', (t, payload) => seen.push(`${t} ${payload.toString()}`));
     const fresh = apply('fleet/a', 'R,W', 2 * HOUR);
     await client.publishAsync(SYS_TOPICS.UPLOAD_TOKEN, JSON.stringify({ token: fresh, type: 'RW' }), { qos: 1 });
-    await spy.publishAsync('fleet/x', 'flush', { qos: 1 });
+    await listener.publishAsync('fleet/x', 'flush', { qos: 1 });
+    await nextMessage(listener, 'fleet/x');
     expect(seen.some((s) => s.includes(fresh))).toBe(false);
-    await Promise.all([spy.endAsync(), client.endAsync()]);
+    await Promise.all([listener.endAsync(), client.endAsync()]);
   });
 
   const cases: Array<[string, () => { token: string; type: string } | string, number]> = [

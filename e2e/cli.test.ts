@@ -580,7 +580,7 @@ describe('broker: the local broker from the same binary, and sign output that it
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    broker = startProcess(process.execPath, [CLI, 'broker', '--config', join(ROOT, 'examples/broker.json'), '--tcp-port', '0', '--ws-port', '0', '--http-port', '0'], {
+    broker = startProcess(process.execPath, [CLI, 'broker', '--config', join(ROOT, 'examples/broker.json'), '--tcp-port', '0', '--tls-port', '0', '--ws-port', '0', '--wss-port', '0', '--http-port', '0'], {
       name: 'apsaramq-mqtt-auth broker',
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '' },

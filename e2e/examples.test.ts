@@ -70,7 +70,7 @@ afterEach(async () => {
 describe('node-service against the local broker (its default target)', () => {
   let config: BrokerConfig;
   let broker: LocalBroker;
-  const listen = (tcpPort: number) => startBroker({ ...config, tcpPort, wsPort: false, httpPort: false });
+  const listen = (tcpPort: number) => startBroker({ ...config, tcpPort, tlsPort: false, wsPort: false, wssPort: false, httpPort: false });
   beforeAll(async () => {
     config = await loadBrokerConfig(`${ROOT}/examples/broker.json`);
     broker = await listen(0);

@@ -103,7 +103,7 @@ describe('one token cache for four processes', () => {
 
   it('a mass reconnect needing more ApplyToken calls than the account allows per second queues instead of being throttled', async () => {
     const calls = openapi.applyCalls();
-    const throttled = openapi.service.errors['Throttling.User'] ?? 0;
+    const throttled = openapi.service.errors['ApplyTokenOverFlow'] ?? 0;
     // 160 devices, each with its own topic, asking the four processes at once: 160 calls, which the four
     // would send at four times the pace if each kept its own.
     const started = Date.now();
@@ -111,7 +111,7 @@ describe('one token cache for four processes', () => {
     const elapsed = Date.now() - started;
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
     expect(openapi.applyCalls() - calls).toBe(160);
-    expect((openapi.service.errors['Throttling.User'] ?? 0) - throttled).toBe(0);
+    expect((openapi.service.errors['ApplyTokenOverFlow'] ?? 0) - throttled).toBe(0);
     // They queued at one pace for the whole fleet: 4 at once, then one every 1250/40 ms (a lower bound,
     // which a loaded machine only lengthens).
     expect(elapsed).toBeGreaterThanOrEqual((160 - 4) * (1250 / RATE) * 0.9);
@@ -187,6 +187,7 @@ describe('one token cache for four processes', () => {
     for (const key of keys) {
       expect(key).not.toContain(FLEET_KEY.accessKeySecret);
       const type = await inspector.type(key);
+      if (type === 'none') continue; // expired (a lock, say) between the listing and this read
       const values = type === 'string' ? [(await inspector.get(key))!] : type === 'zset' ? await inspector.zRange(key, 0, -1) : [];
       for (const value of values) expect(value).not.toContain(FLEET_KEY.accessKeySecret);
       if (key.startsWith('apsaramq-mqtt-auth:token:')) {

@@ -61,7 +61,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
   const child = startProcess(process.execPath, ['scripts/start.mjs'], {
     name: 'npm start',
     cwd: ROOT,
-    env: { ...base, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_WS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '250', DEMO_RUN_ID: runId, ...env },
+    env: { ...base, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_TLS_PORT: '0', DEMO_WS_PORT: '0', DEMO_WSS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '250', DEMO_RUN_ID: runId, ...env },
   });
   // A build on a stale checkout takes about 30 s; the e2e project builds first, so this is quick.
   await child.waitForOutput(/Press Ctrl-C to stop\./, { timeout: 90_000, stream: 'stdout' });
@@ -71,7 +71,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
     if (!match) throw new Error(`npm start printed no ${name} URL:\n${out}`);
     return match[1]!;
   };
-  const ports = [...new Set([...out.matchAll(/(?:http|ws|mqtt):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
+  const ports = [...new Set([...out.matchAll(/(?:https?|wss?|mqtts?):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
   return { process: child, runId, urls: { startPage: url('Start page'), dashboard: url('Dashboard'), scriptTag: url('Script-tag page'), signatureTool: url('Signature tool') }, ports };
 }
 
@@ -311,7 +311,7 @@ describe('npm start with the local broker', () => {
   it('SIGINT stops everything: exit 0, every port closed, no process left', async () => {
     const started = demo!;
     demo = undefined;
-    expect(started.ports).toHaveLength(4); // web, MQTT TCP, MQTT WebSocket, control API
+    expect(started.ports).toHaveLength(6); // web, MQTT over TCP, TLS, WebSocket, WebSocket over TLS, the HTTP listener (OpenAPI and control API)
     await expectCleanStop(started, started.ports);
   });
 });

@@ -12,7 +12,7 @@
  *    telemetry every second.
  * 4. Prints the URLs to open. Ctrl-C (SIGINT) or SIGTERM stops everything and exits 0.
  *
- * Ports: DEMO_WEB_PORT, DEMO_TCP_PORT, DEMO_WS_PORT, DEMO_HTTP_PORT (0: any free port; the printed
+ * Ports: DEMO_WEB_PORT, DEMO_TCP_PORT, DEMO_TLS_PORT, DEMO_WS_PORT, DEMO_WSS_PORT, DEMO_HTTP_PORT (0: any free port; the printed
  * URLs are the real ones). DEMO_TOKEN_TTL_MS sets the tokens' lifetime (default 1 hour, at least 70 s).
  * Exit codes: 0 stopped, 1 could not start, 2 bad settings.
  */

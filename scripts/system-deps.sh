@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests drive (chromium, mosquitto, openssl, redis-server) when they are missing.
+# Installs the Debian packages the tests drive (chromium, mosquitto, openssl, redis-server, python3-paho-mqtt) when they are missing.
 # Only root can install; anyone else gets told what is missing and the tests that need it fail loudly.
 set -euo pipefail
 missing=()
@@ -8,6 +8,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_passwd >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the TLS listener of e2e/examples.test.ts
 [ -x "${REDIS_SERVER_PATH:-/usr/bin/redis-server}" ] || missing+=(redis-server) # the shared token store of e2e/fleet.test.ts (apt does not start it here: tests do)
+# An MQTT client nobody here wrote, for e2e/independent-clients.test.ts (Debian's python3 with paho-mqtt).
+/usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing+=(python3-paho-mqtt)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2

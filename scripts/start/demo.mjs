@@ -8,22 +8,26 @@ import { startChild } from './child.mjs';
 import { createDemoCredentials } from './credentials.mjs';
 import { PATHS, startWebServer } from './web.mjs';
 
-/** Starts the local broker with the demo identities and the OpenAPI on its HTTP listener. */
+/**
+ * Starts the local broker with the demo identities: what `startBroker` serves by default (MQTT over
+ * TCP, TLS, WebSocket and WebSocket on TLS, the OpenAPI and the control API), on the demo's ports.
+ */
 async function startLocalBroker(root, settings, log) {
-  const { createOpenApiService, loadBrokerConfig, startBroker } = await import('apsaramq-mqtt-auth/broker');
+  const { loadBrokerConfig, startBroker } = await import('apsaramq-mqtt-auth/broker');
   const config = await loadBrokerConfig(join(root, 'examples/broker.json'));
-  const { tcp, ws, http } = settings.brokerPorts;
+  const { tcp, tls, ws, wss, http } = settings.brokerPorts;
   let broker;
   try {
-    broker = await startBroker({ ...config, tcpPort: tcp, wsPort: ws, httpPort: http });
+    broker = await startBroker({ ...config, tcpPort: tcp, tlsPort: tls, wsPort: ws, wssPort: wss, httpPort: http });
   } catch (error) {
-    const hint = error?.field ? `; set ${{ tcpPort: 'DEMO_TCP_PORT', wsPort: 'DEMO_WS_PORT', httpPort: 'DEMO_HTTP_PORT' }[error.field] ?? 'DEMO_*_PORT'} to another port` : '';
+    const variables = { tcpPort: 'DEMO_TCP_PORT', tlsPort: 'DEMO_TLS_PORT', wsPort: 'DEMO_WS_PORT', wssPort: 'DEMO_WSS_PORT', httpPort: 'DEMO_HTTP_PORT' };
+    const hint = error?.field ? `; set ${variables[error.field] ?? 'DEMO_*_PORT'} to another port` : '';
     throw new Error(`the local broker could not start: ${error.message}${hint}`, { cause: error });
   }
-  broker.addRoute(createOpenApiService({ accessKeys: config.accessKeys, instanceId: config.instanceId, tokens: broker.tokens, devices: broker.devices }));
   broker.on('clientConnected', (s) => log(`[broker] connected ${s.clientId} (${s.mode})`));
   broker.on('clientRefused', (r) => log(`[broker] refused ${r.clientId}: ${r.reason} (code ${r.returnCode})`));
   broker.on('denied', (d) => log(`[broker] denied ${d.clientId}: ${d.action} ${d.topic} (${d.denial})`));
+  broker.on('discarded', (d) => log(`[broker] discarded ${d.clientId}: ${d.topic}, ${d.bytes} bytes (over the message size limit)`));
   broker.on('notice', (n) => log(`[broker] ${n.topic} to ${n.clientId}: ${JSON.stringify(n.payload)}`));
   broker.on('tokenInstalled', (t) => log(`[broker] ${t.clientId} uploaded a new ${t.type} token (in band, no reconnect)`));
   broker.on('clientDisconnected', (d) => log(`[broker] disconnected ${d.clientId}`));
@@ -97,8 +101,12 @@ export async function startDemo(settings, { root, env, log }) {
       ...(broker
         ? [
             `  MQTT over TCP        ${broker.url('tcp')}`,
+            `  MQTT over TLS        ${broker.url('tls')}`,
             `  MQTT over WebSocket  ${broker.url('ws')}`,
-            `  control API          ${broker.url('http')}/control  (the onsmqtt OpenAPI: ${broker.url('http')}/)`,
+            `  WebSocket over TLS   ${broker.url('wss')}`,
+            `  TLS CA certificate   ${broker.caFile ?? '(in memory for this run)'}  (trust it in clients: ca / --cafile)`,
+            `  onsmqtt OpenAPI      ${broker.url('http')}/`,
+            `  control API          ${broker.url('http')}/control`,
           ]
         : [`  MQTT over WebSocket  ${wsUrl}  (pages)`, `  OpenAPI              ${settings.openApi.endpoint ?? `region ${settings.openApi.regionId}`}  (ApplyToken)`]),
       `  credential server    ${web.url(PATHS.credentials)}  (Token, R on ${credentials.permission.resources[0]}; no secret reaches a page)`,

@@ -1,9 +1,9 @@
 /** Types of settings.mjs, for the tests that import it. */
 export declare class StartSettingsError extends Error {}
-export declare const DEFAULT_PORTS: Readonly<{ web: number; tcp: number; ws: number; http: number }>;
+export declare const DEFAULT_PORTS: Readonly<{ web: number; tcp: number; tls: number; ws: number; wss: number; http: number }>;
+export declare const PORT_VARIABLES: Readonly<{ web: string; tcp: string; tls: string; ws: string; wss: string; http: string }>;
 /** The shortest `DEMO_TOKEN_TTL_MS`: `MIN_TOKEN_LIFETIME` of the server entry. */
 export declare const MIN_TOKEN_TTL_MS: number;
-export declare const PORT_VARIABLES: Readonly<{ web: string; tcp: string; ws: string; http: string }>;
 
 interface CommonSettings {
   webPort: number;
@@ -15,7 +15,7 @@ interface CommonSettings {
 /** The local broker's settings. */
 export interface LocalStartSettings extends CommonSettings {
   target: 'local';
-  brokerPorts: { tcp: number; ws: number; http: number };
+  brokerPorts: { tcp: number; tls: number; ws: number; wss: number; http: number };
 }
 /** An ApsaraMQ instance's settings (the secret stays in the environment). */
 export interface InstanceStartSettings extends CommonSettings {

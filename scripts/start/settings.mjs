@@ -16,10 +16,10 @@ export class StartSettingsError extends Error {
 }
 
 /** Default ports of the local target: easy to remember, each overridable. */
-export const DEFAULT_PORTS = Object.freeze({ web: 8080, tcp: 1883, ws: 8083, http: 8088 });
+export const DEFAULT_PORTS = Object.freeze({ web: 8080, tcp: 1883, tls: 8883, ws: 8083, wss: 8084, http: 8088 });
 
 /** Variables that override {@link DEFAULT_PORTS}. */
-export const PORT_VARIABLES = Object.freeze({ web: 'DEMO_WEB_PORT', tcp: 'DEMO_TCP_PORT', ws: 'DEMO_WS_PORT', http: 'DEMO_HTTP_PORT' });
+export const PORT_VARIABLES = Object.freeze({ web: 'DEMO_WEB_PORT', tcp: 'DEMO_TCP_PORT', tls: 'DEMO_TLS_PORT', ws: 'DEMO_WS_PORT', wss: 'DEMO_WSS_PORT', http: 'DEMO_HTTP_PORT' });
 
 const REQUIRED_FOR_INSTANCE = ['APSARAMQ_INSTANCE_ID', 'APSARAMQ_ACCESS_KEY_ID', 'APSARAMQ_ACCESS_KEY_SECRET'];
 const HOUR = 3_600_000;
@@ -78,7 +78,9 @@ export function readStartSettings(env, files) {
       instanceId: demo.instanceId,
       brokerPorts: {
         tcp: portFrom(env, PORT_VARIABLES.tcp, DEFAULT_PORTS.tcp),
+        tls: portFrom(env, PORT_VARIABLES.tls, DEFAULT_PORTS.tls),
         ws: portFrom(env, PORT_VARIABLES.ws, DEFAULT_PORTS.ws),
+        wss: portFrom(env, PORT_VARIABLES.wss, DEFAULT_PORTS.wss),
         http: portFrom(env, PORT_VARIABLES.http, DEFAULT_PORTS.http),
       },
     };

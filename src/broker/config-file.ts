@@ -1,10 +1,12 @@
 /**
  * Broker configuration from a JSON file (what `apsaramq-mqtt-auth broker --config broker.json`
  * reads). Secrets may be written inline or as `{ "env": "VARIABLE" }`; the loaded object keeps
- * them behind getters, so printing it shows none.
+ * them behind getters, so printing it shows none. A TLS certificate is named by files
+ * (`tls.certFile`, `keyFile`, `caFile`), read relative to the config file, as is `tls.stateDir`.
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerConfig } from './config.js';
@@ -19,11 +21,37 @@ export interface BrokerConfigFileOptions {
 
 type Json = Record<string, unknown>;
 
-const TOP_KEYS = ['$schema', 'instanceId', 'host', 'tcpPort', 'wsPort', 'wsPath', 'httpPort', 'accessKeys', 'devices', 'customIdentities', 'tokens', 'devicePermissions', 'expireNoticeLeadMs'];
+const TOP_KEYS = [
+  '$schema',
+  'instanceId',
+  'host',
+  'tcpPort',
+  'tlsPort',
+  'wsPort',
+  'wssPort',
+  'wsPath',
+  'httpPort',
+  'tls',
+  'openApi',
+  'limits',
+  'accessKeys',
+  'devices',
+  'customIdentities',
+  'customPermissions',
+  'connectBlacklist',
+  'groupIds',
+  'httpAuth',
+  'tokens',
+  'devicePermissions',
+  'expireNoticeLeadMs',
+];
+const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
+const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
 const KEYS: Record<string, readonly string[]> = {
   accessKeys: ['accessKeyId', 'accessKeySecret', 'permissions'],
   devices: ['clientId', 'deviceAccessKeyId', 'deviceAccessKeySecret'],
-  customIdentities: ['username', 'secret', 'signMode', 'permissions'],
+  customIdentities: ['username', 'secret', 'signMode', 'identityType', 'clientId', 'permissions'],
+  customPermissions: ['identityType', 'identity', 'topic', 'permitAction', 'effect'],
   tokens: ['token', 'resources', 'actions', 'expireTime', 'expiresInMs', 'accessKeyId'],
 };
 /** The secret field of each list's entries. */
@@ -57,6 +85,21 @@ function hideSecret(entry: Json, secretKey: string, secret: unknown): Json {
 }
 
 /**
+ * `httpAuth`: its keys checked; header values (a shared secret the endpoint checks, say) may be
+ * `{ "env": "VARIABLE" }` and sit behind a getter, out of every dump.
+ */
+function httpAuthSetting(value: unknown, env: BrokerConfigFileOptions['env']): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw _invalid('httpAuth', `must be { "url", "timeoutMs"?, "headers"? } (got ${_typeName(value)})`);
+  const item = { ...(value as Json) };
+  checkKeys(item, HTTP_AUTH_KEYS, 'httpAuth');
+  if (item.headers === undefined) return item;
+  if (item.headers === null || typeof item.headers !== 'object' || Array.isArray(item.headers)) throw _invalid('httpAuth.headers', 'must map header names to values');
+  const headers: Record<string, unknown> = {};
+  for (const [name, header] of Object.entries(item.headers as Json)) headers[name] = secretValue(header, `httpAuth.headers.${name}`, env);
+  return hideSecret(item, 'headers', headers);
+}
+
+/**
  * Turns parsed JSON into a {@link BrokerConfig}: unknown keys are refused by name, `{ "env": ... }`
  * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The rest is checked
  * by `startBroker`.
@@ -69,6 +112,16 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
   const config: Json = {};
   for (const [key, value] of Object.entries(source)) {
     if (key === '$schema') continue;
+    if (key === 'httpAuth') {
+      config[key] = httpAuthSetting(value, options.env);
+      continue;
+    }
+    if (key === 'tls') {
+      if (value === false || value === null || typeof value !== 'object' || Array.isArray(value)) throw _invalid('tls', 'must be an object: { "certFile", "keyFile", "caFile" } or { "stateDir" }');
+      checkKeys(value as Json, TLS_KEYS, 'tls');
+      config[key] = { ...(value as Json) };
+      continue;
+    }
     const keys = KEYS[key];
     if (!keys) {
       config[key] = value;
@@ -86,8 +139,8 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
         item.expireTime = (options.now ?? Date.now()) + item.expiresInMs;
         delete item.expiresInMs;
       }
-      const secretKey = SECRET_KEY[key]!;
-      return hideSecret(item, secretKey, secretValue(item[secretKey], `${field}.${secretKey}`, options.env));
+      const secretKey = SECRET_KEY[key];
+      return secretKey ? hideSecret(item, secretKey, secretValue(item[secretKey], `${field}.${secretKey}`, options.env)) : item;
     });
   }
   return config as unknown as BrokerConfig;
@@ -111,5 +164,29 @@ export async function loadBrokerConfig(path: string, options: BrokerConfigFileOp
     // The parser's message quotes the text around the error, which may be a secret.
     throw _invalid('config', `file ${JSON.stringify(path)} is not valid JSON`, cause instanceof Error ? new SyntaxError('invalid JSON') : undefined);
   }
-  return parseBrokerConfig(json, options);
+  const config = parseBrokerConfig(json, options);
+  return config.tls ? { ...config, tls: await readTlsFiles(config.tls as Json, dirname(resolve(path))) } : config;
+}
+
+/** `tls.certFile` / `keyFile` / `caFile` → the PEM texts; `tls.stateDir` resolved against the config file's folder. */
+async function readTlsFiles(tls: Json, base: string): Promise<BrokerConfig['tls']> {
+  const { certFile, keyFile, caFile, stateDir, ...rest } = tls;
+  const out: Json = { ...rest };
+  for (const [field, file, key] of [['tls.certFile', certFile, 'cert'], ['tls.keyFile', keyFile, 'key'], ['tls.caFile', caFile, 'ca']] as const) {
+    if (file === undefined) continue;
+    if (typeof file !== 'string' || file.length === 0) throw _invalid(field, 'must be a file path');
+    try {
+      const text = await readFile(resolve(base, file), 'utf8');
+      // The key stays out of every dump, like the other secrets of the file.
+      if (key === 'key') Object.defineProperty(out, 'key', { get: () => text, enumerable: false });
+      else out[key] = text;
+    } catch (cause) {
+      throw _invalid(field, `file ${JSON.stringify(file)} could not be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (stateDir !== undefined) {
+    if (stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false');
+    out.stateDir = stateDir === false ? false : resolve(base, stateDir);
+  }
+  return out as BrokerConfig['tls'];
 }

@@ -5,8 +5,14 @@
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import type { BrokerTlsConfig } from './certificates.js';
 import type { BrokerTimers } from './clock.js';
-import { parseActions, resourceProblem, type Permissions } from './acl.js';
+import type { BrokerLimits } from './limits.js';
+import { _requireSegment } from '../protocol/username.js';
+import { _parseActions } from '../protocol/token-rules.js';
+import { topicProblem } from '../protocol/topics.js';
+import type { Permissions } from './acl.js';
+import type { HttpAuthConfig } from './http-auth.js';
 
 /**
  * Topic permissions for an identity that is not a token (Signature, DeviceCredential, custom).
@@ -34,14 +40,37 @@ export interface DeviceConfig {
   deviceAccessKeySecret: string;
 }
 
-/** A custom identity: a registered username and its secret. */
+/**
+ * A custom identity (as AddCustomAuthIdentity registers one): a username and its secret, for every
+ * client id (`USER`, the default) or for one (`CLIENT`).
+ */
 export interface CustomIdentityConfig {
   username: string;
   secret: string;
   /** `ORIGIN`: the password is the secret; `SIGNED`: Base64(HMAC-SHA1(secret, clientId)). */
   signMode: 'ORIGIN' | 'SIGNED';
-  /** Default: every topic, both actions. */
+  /** `USER` (default): the username alone; `CLIENT`: only with `clientId`. */
+  identityType?: 'USER' | 'CLIENT';
+  /** For `CLIENT` identities: the one client id that may use them. */
+  clientId?: string;
+  /**
+   * Topics the identity may use, as `ALLOW` permissions of its username (`USER`) or client id
+   * (`CLIENT`). Without any permission a custom identity may connect but neither publish nor
+   * subscribe, as on the service ("topics need a permission"); add more with `customPermissions` or
+   * the OpenAPI.
+   */
   permissions?: PermissionsConfig;
+}
+
+/** A custom-authentication topic permission (as AddCustomAuthPermission adds one). */
+export interface CustomPermissionConfig {
+  /** `USER`: `identity` is a username; `CLIENT`: a client id. */
+  identityType: 'USER' | 'CLIENT';
+  identity: string;
+  /** A topic filter (`+`/`#` allowed). */
+  topic: string;
+  permitAction: 'PUB' | 'SUB' | 'PUB_SUB';
+  effect: 'ALLOW' | 'DENY';
 }
 
 /** A token issued ahead of time (as if by ApplyToken). */
@@ -77,15 +106,46 @@ export interface BrokerConfig {
   host?: string;
   /** MQTT over TCP. Default 0 (an ephemeral port; read it from the handle). */
   tcpPort?: number;
+  /** MQTT over TLS. Default 0 (ephemeral); `false` for none. */
+  tlsPort?: number | false;
   /** MQTT over WebSocket. Default 0 (ephemeral); `false` for none. */
   wsPort?: number | false;
+  /** MQTT over WebSocket over TLS (same path). Default 0 (ephemeral); `false` for none. */
+  wssPort?: number | false;
   /** WebSocket path. Default `/mqtt`. */
   wsPath?: string;
-  /** The JSON control API (tokens, device credentials, sessions) and any `routes`. Default 0; `false` for none. */
+  /**
+   * The certificate of the TLS listeners. Default: made at each start, signed by a local CA kept in
+   * the user's state folder (`broker.ca` is that CA; trust it in clients).
+   */
+  tls?: BrokerTlsConfig;
+  /** The HTTP listener: the `onsmqtt` OpenAPI (`/`), the JSON control API (`/control`) and any `routes`. Default 0; `false` for none. */
   httpPort?: number | false;
+  /**
+   * The `onsmqtt` OpenAPI on the HTTP listener, its requests signed with `accessKeys` as Alibaba's
+   * gateway checks them (Alibaba's SDKs and `createOnsMqttClient` work against it). Default: on; `false` for none.
+   */
+  openApi?: boolean;
+  /** ApsaraMQ's documented limits (message size, topic length, keep-alive cap); each may be changed. */
+  limits?: Partial<BrokerLimits>;
   accessKeys?: readonly AccessKeyConfig[];
   devices?: readonly DeviceConfig[];
   customIdentities?: readonly CustomIdentityConfig[];
+  /** Custom-authentication permissions beyond each identity's `permissions` (DENY rules, client-id rules). */
+  customPermissions?: readonly CustomPermissionConfig[];
+  /** Client ids refused at CONNECT (the custom-authentication connection blacklist). */
+  connectBlacklist?: readonly string[];
+  /**
+   * The instance's Group IDs. Given (even empty), a CONNECT whose GroupId is not among them (or was
+   * deleted with DeleteGroupId) is refused, as the service does; absent, every GroupId is accepted and
+   * CreateGroupId/ListGroupId still keep the list.
+   */
+  groupIds?: readonly string[];
+  /**
+   * HTTP authentication: the endpoint asked about every CONNECT the identities above do not claim
+   * (a custom username, or a `Mode|Id|Instance` Username whose AccessKey or device key is not configured).
+   */
+  httpAuth?: HttpAuthConfig;
   tokens?: readonly TokenConfig[];
   /** What DeviceCredential clients may do. Default: every topic, both actions. */
   devicePermissions?: PermissionsConfig;
@@ -116,11 +176,7 @@ export function _checkPort(value: unknown, field: string, allowFalse: boolean): 
 }
 
 /** @internal A non-empty string without `|` or white space (ids that sit inside a Username). */
-export function _checkId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw _invalid(field, `must be a non-empty string (got ${_typeName(value)})`);
-  if (/[|\s]/.test(value)) throw _invalid(field, 'must not contain "|" or white space');
-  return value;
-}
+export const _checkId: (value: unknown, field: string) => string = _requireSegment;
 
 /** @internal A secret: a non-empty string. Never echoed. */
 export function _checkSecret(value: unknown, field: string): string {
@@ -135,10 +191,10 @@ export function _checkPermissions(value: PermissionsConfig | undefined, field: s
   const list = typeof value.resources === 'string' ? value.resources.split(',').map((r) => r.trim()) : value.resources;
   if (!Array.isArray(list) || list.length === 0) throw _invalid(`${field}.resources`, 'must be a non-empty list of topics');
   list.forEach((r: unknown, i: number) => {
-    const problem = resourceProblem(r);
+    const problem = topicProblem(r, { filter: true });
     if (problem) throw _invalid(`${field}.resources[${i}]`, problem);
   });
-  const actions = parseActions(value.actions);
+  const actions = _parseActions(value.actions);
   if (!actions) throw _invalid(`${field}.actions`, 'must be "R", "W" or "R,W"');
   return { resources: [...list] as string[], actions };
 }

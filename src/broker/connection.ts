@@ -5,12 +5,16 @@
  * reason codes. MQTT 3.1.1 traffic passes through untouched. It also lets the broker end a
  * connection gracefully: a notice written just before is flushed, never cut off.
  *
- * MQTT 5 features that have no 3.1.1 equivalent (properties, topic aliases, AUTH) are not
- * offered: the CONNACK advertises no topic aliases, so conforming clients send none.
+ * It also applies the connection-level limits ApsaraMQ documents: Keep Alive capped (both
+ * versions: the CONNECT aedes sees carries the capped value); for MQTT 5, a CONNACK announcing what
+ * the service supports (no retained messages, no shared subscriptions, the packet size and topic
+ * alias limits, the capped keep-alive), topic aliases resolved, oversized packets refused (0x95).
+ * Other MQTT 5 properties have no 3.1.1 equivalent and are dropped; AUTH ends the connection.
  * @module
  */
 import { Duplex } from 'node:stream';
 import type * as MqttPacket from 'mqtt-packet';
+import { _cappedKeepAlive, DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
 
 type PacketModule = typeof MqttPacket;
 type Packet = MqttPacket.Packet;
@@ -20,11 +24,32 @@ const CONNACK_REASON: Readonly<Record<number, number>> = { 0: 0, 1: 0x84, 2: 0x8
 
 /** MQTT 5 DISCONNECT reason codes the broker sends. */
 export const DISCONNECT_REASON = {
+  PROTOCOL_ERROR: 0x82,
   NOT_AUTHORIZED: 0x87,
   SESSION_TAKEN_OVER: 0x8e,
-  PROTOCOL_ERROR: 0x82,
+  TOPIC_FILTER_INVALID: 0x8f,
+  TOPIC_NAME_INVALID: 0x90,
   TOPIC_ALIAS_INVALID: 0x94,
+  PACKET_TOO_LARGE: 0x95,
+  RETAIN_NOT_SUPPORTED: 0x9a,
+  SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: 0x9e,
 } as const;
+
+/**
+ * A Reason String with each DISCONNECT: it says why in words, and some clients (paho-mqtt 1.6) read
+ * the reason code of a DISCONNECT only when the packet has more than the code.
+ */
+const DISCONNECT_TEXT: Readonly<Record<number, string>> = {
+  [DISCONNECT_REASON.PROTOCOL_ERROR]: 'Protocol error',
+  [DISCONNECT_REASON.NOT_AUTHORIZED]: 'Not authorized',
+  [DISCONNECT_REASON.SESSION_TAKEN_OVER]: 'Session taken over',
+  [DISCONNECT_REASON.TOPIC_FILTER_INVALID]: 'Topic filter invalid',
+  [DISCONNECT_REASON.TOPIC_NAME_INVALID]: 'Topic name invalid',
+  [DISCONNECT_REASON.TOPIC_ALIAS_INVALID]: 'Topic alias invalid',
+  [DISCONNECT_REASON.PACKET_TOO_LARGE]: 'Packet too large',
+  [DISCONNECT_REASON.RETAIN_NOT_SUPPORTED]: 'Retained messages are not supported',
+  [DISCONNECT_REASON.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED]: 'Shared subscriptions are not supported',
+};
 
 /** How long a graceful end may take before the socket is cut. */
 const GRACE_MS = 2_000;
@@ -39,6 +64,15 @@ const MAX_CONNECT_BYTES = 256 * 1024;
 export class ClientConnection extends Duplex {
   /** The client's protocol level once its CONNECT is read: 3, 4 or 5. */
   protocolVersion: number | undefined;
+  /** The Keep Alive the broker holds the client to (its own, capped), once its CONNECT is read. */
+  keepalive: number | undefined;
+  /** MQTT 5: the CONNECT carried a Will with the retain flag (which the service refuses: 0x9A). */
+  willRetain = false;
+  /** MQTT 5: the reason code to send in place of a refusing CONNACK's mapped one (e.g. 0x9A). */
+  refusalReason: number | undefined;
+  readonly #limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'>;
+  #serverKeepAlive: number | undefined;
+  readonly #aliases = new Map<number, string>();
   readonly #raw: Duplex;
   readonly #mp: PacketModule;
   #mode: 'detect' | 'pass' | 'v5' = 'detect';
@@ -52,8 +86,9 @@ export class ClientConnection extends Duplex {
   /** Bytes aedes wrote before its CONNACK was complete (3.1.1 pass-through only). */
   #head: Buffer[] | undefined = [];
 
-  constructor(raw: Duplex, mqttPacket: PacketModule) {
+  constructor(raw: Duplex, mqttPacket: PacketModule, limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> = DEFAULT_LIMITS) {
     super({ allowHalfOpen: false });
+    this.#limits = limits;
     this.#raw = raw;
     this.#mp = mqttPacket;
     this.#inbound = mqttPacket.parser();
@@ -76,7 +111,8 @@ export class ClientConnection extends Duplex {
    */
   sendDisconnect(reasonCode: number): void {
     if (this.protocolVersion !== 5 || this.#raw.destroyed || this.#raw.writableEnded) return;
-    const bytes = this.#generate({ cmd: 'disconnect', reasonCode }, 5);
+    const reasonString = DISCONNECT_TEXT[reasonCode];
+    const bytes = this.#generate({ cmd: 'disconnect', reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) }, 5);
     if (bytes) this.#writeRaw(bytes);
   }
 
@@ -182,6 +218,7 @@ export class ClientConnection extends Duplex {
   #fromClient(packet: Packet): void {
     if (this.#mode === 'detect') {
       this.protocolVersion = packet.cmd === 'connect' ? (packet.protocolVersion ?? 4) : undefined;
+      if (packet.cmd === 'connect') this.keepalive = _cappedKeepAlive(packet.keepalive ?? 0, this.#limits.maxKeepAliveSeconds);
       if (this.protocolVersion === 5) {
         this.#mode = 'v5';
         this.#pending = [];
@@ -189,12 +226,14 @@ export class ClientConnection extends Duplex {
         this.#outbound.on('packet', (p: Packet) => this.#toClient(p));
         this.#outbound.on('error', (error: Error) => this.destroy(error));
       } else {
-        // 3.1 / 3.1.1 (or garbage, which aedes refuses): hand over the bytes as they came.
+        // 3.1 / 3.1.1 (or garbage, which aedes refuses): hand over the bytes as they came, the
+        // CONNECT's Keep Alive capped in place.
         this.#mode = 'pass';
         this.#inbound.removeAllListeners('packet');
-        const pending = this.#pending;
+        const pending = Buffer.concat(this.#pending);
         this.#pending = [];
-        for (const buffer of pending) this.push(buffer);
+        if (packet.cmd === 'connect' && this.keepalive !== packet.keepalive) _setConnectKeepAlive(pending, this.keepalive!);
+        this.push(pending);
         return;
       }
     }
@@ -207,20 +246,29 @@ export class ClientConnection extends Duplex {
     switch (packet.cmd) {
       case 'connect': {
         const { properties: _p, will, ...rest } = packet;
-        out = { ...rest, protocolVersion: 4, protocolId: 'MQTT' };
+        out = { ...rest, keepalive: this.keepalive!, protocolVersion: 4, protocolId: 'MQTT' };
+        if (this.keepalive !== packet.keepalive) this.#serverKeepAlive = this.keepalive;
         if (will) {
           const { properties: _wp, ...plainWill } = will;
           out.will = plainWill;
+          this.willRetain = will.retain === true;
         }
         break;
       }
       case 'publish': {
-        if (packet.properties?.topicAlias !== undefined) {
-          this.sendDisconnect(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
-          this.endGracefully();
-          return;
+        const length = packet.length ?? 0;
+        if (1 + varintLength(length) + length > this.#limits.maxPacketBytes) return this.#fail(DISCONNECT_REASON.PACKET_TOO_LARGE);
+        const { properties, ...rest } = packet;
+        const alias = properties?.topicAlias;
+        if (alias !== undefined) {
+          // Aliases 1..maximum, set by a PUBLISH naming the topic, used by one with an empty topic. Past
+          // the maximum ApsaraMQ closes the connection with "a topic name error" (its topic alias page).
+          if (alias > this.#limits.topicAliasMaximum) return this.#fail(DISCONNECT_REASON.TOPIC_NAME_INVALID);
+          if (alias === 0) return this.#fail(DISCONNECT_REASON.TOPIC_ALIAS_INVALID);
+          if (rest.topic) this.#aliases.set(alias, rest.topic);
+          else if (this.#aliases.has(alias)) rest.topic = this.#aliases.get(alias)!;
+          else return this.#fail(DISCONNECT_REASON.PROTOCOL_ERROR);
         }
-        const { properties: _p, ...rest } = packet;
         out = rest;
         break;
       }
@@ -247,22 +295,40 @@ export class ClientConnection extends Duplex {
         break;
       default:
         // AUTH and anything else has no 3.1.1 meaning.
-        this.sendDisconnect(DISCONNECT_REASON.PROTOCOL_ERROR);
-        this.endGracefully();
-        return;
+        return this.#fail(DISCONNECT_REASON.PROTOCOL_ERROR);
     }
     const bytes = this.#generate(out, 4);
     if (bytes) this.push(bytes);
+  }
+
+  /** MQTT 5: DISCONNECT with `reasonCode`, then the end. */
+  #fail(reasonCode: number): void {
+    this.sendDisconnect(reasonCode);
+    this.endGracefully();
   }
 
   /** MQTT 3.1.1 packet from aedes → MQTT 5 bytes for the client. */
   #toClient(packet: Packet): void {
     let out: Packet;
     switch (packet.cmd) {
-      case 'connack':
-        this.emit('connack', packet.returnCode ?? 0);
-        out = { cmd: 'connack', sessionPresent: packet.sessionPresent, reasonCode: CONNACK_REASON[packet.returnCode ?? 0] ?? 0x80 };
+      case 'connack': {
+        const returnCode = packet.returnCode ?? 0;
+        this.emit('connack', returnCode);
+        const reasonCode = returnCode !== 0 && this.refusalReason !== undefined ? this.refusalReason : (CONNACK_REASON[returnCode] ?? 0x80);
+        // What the service supports, as its documentation lists it (ARCHITECTURE.md, MQTT rules).
+        const properties: MqttPacket.IConnackPacket['properties'] = {
+          retainAvailable: false,
+          sharedSubscriptionAvailable: false,
+          wildcardSubscriptionAvailable: true,
+          // Not carried through aedes 1.x (an MQTT 3.1.1 broker), so not offered.
+          subscriptionIdentifiersAvailable: false,
+          maximumPacketSize: this.#limits.maxPacketBytes,
+          topicAliasMaximum: this.#limits.topicAliasMaximum,
+          ...(this.#serverKeepAlive === undefined ? {} : { serverKeepAlive: this.#serverKeepAlive }),
+        };
+        out = { cmd: 'connack', sessionPresent: packet.sessionPresent, reasonCode, ...(reasonCode === 0 ? { properties } : {}) };
         break;
+      }
       case 'publish': {
         const { properties: _p, ...rest } = packet;
         out = rest;
@@ -299,4 +365,18 @@ export class ClientConnection extends Duplex {
   #writeRaw(bytes: Buffer): void {
     if (!this.#raw.destroyed && !this.#raw.writableEnded) this.#raw.write(bytes);
   }
+}
+
+/** Bytes of an MQTT variable-length integer. */
+function varintLength(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4;
+}
+
+/** Rewrites the Keep Alive field of the MQTT 3.1/3.1.1 CONNECT at the start of `bytes`, in place. */
+export function _setConnectKeepAlive(bytes: Buffer, keepalive: number): void {
+  let i = 1;
+  while (bytes[i]! & 0x80) i++; // the remaining length
+  i++;
+  i += 2 + bytes.readUInt16BE(i) + 2; // protocol name, level, flags
+  bytes.writeUInt16BE(keepalive, i);
 }

@@ -133,6 +133,11 @@ export class DeviceStore {
     return entry && { clientId: entry.clientId, secret: entry.secret };
   }
 
+  /** ListDeviceCredentialClientId: the client ids holding a credential, in registration order. */
+  clientIds(): string[] {
+    return [...this.#byClientId.keys()];
+  }
+
   /** How many credentials the store holds. */
   get size(): number {
     return this.#byClientId.size;

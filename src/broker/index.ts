@@ -5,19 +5,26 @@
  * @module apsaramq-mqtt-auth/broker
  */
 export { startBroker, SYS_TOPICS } from './broker.js';
-export type { BrokerEvents, BrokerTransport, LocalBroker, SessionInfo } from './broker.js';
+export type { BrokerEndpoint, BrokerMqttTransport, BrokerTransport, LocalBroker } from './broker.js';
+export type { BrokerTlsConfig } from './certificates.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { BrokerLimits } from './limits.js';
+export type { BrokerEvents, DenialReason, SessionInfo } from './events.js';
 export { DEFAULT_EXPIRE_NOTICE_LEAD_MS } from './config.js';
 export type {
   AccessKeyConfig,
   BrokerConfig,
   CustomIdentityConfig,
+  CustomPermissionConfig,
   DeviceConfig,
   PermissionsConfig,
   RouteHandler,
   TokenConfig,
 } from './config.js';
-export { TokenStore, TOKEN_INVALID_CODES } from './tokens.js';
-export type { AddTokenOptions, ApplyTokenOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenInvalidCode, TokenStoreOptions } from './tokens.js';
+export { TokenStore } from './tokens.js';
+export type { AddTokenOptions, ApplyTokenOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenStoreOptions } from './tokens.js';
+export { TOKEN_INVALID_CODES } from '../protocol/sys-topics.js';
+export type { TokenInvalidCode } from '../protocol/sys-topics.js';
 export { DeviceStore } from './devices.js';
 export type { DeviceCredential, DeviceCredentialInput, DeviceStoreOptions } from './devices.js';
 export { createManualClock, systemTimers } from './clock.js';
@@ -26,13 +33,44 @@ export { createControlRoutes } from './control.js';
 export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
-export type { AuthMode, RefusalKind } from './auth.js';
+export type { AuthMode, RefusalKind } from './auth/types.js';
+export type { AccessPolicy } from './access.js';
+export type { HttpAuthConfig } from './http-auth.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
-export { createOpenApiService } from './openapi-service.js';
-export type { OpenApiDeviceRecord, OpenApiDeviceStore, OpenApiService, OpenApiServiceOptions, OpenApiTokenStore } from './openapi-service.js';
+export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS } from './openapi-service.js';
+export type {
+  OpenApiBroker,
+  OpenApiServiceSettings,
+  OpenApiStores,
+  OpenApiDeviceRecord,
+  OpenApiDeviceStore,
+  OpenApiGroupStore,
+  OpenApiPublisher,
+  OpenApiService,
+  OpenApiServiceOptions,
+  OpenApiSessions,
+  OpenApiTokenStore,
+} from './openapi-service.js';
+export { GroupStore, groupIdProblem } from './groups.js';
+export type { GroupRecord, GroupStoreOptions } from './groups.js';
+export { CustomAuthStore, CustomAuthCapacityError, MAX_CUSTOM_USERNAME_LENGTH } from './custom-auth.js';
+export type {
+  CustomAuthStoreOptions,
+  CustomIdentityInput,
+  CustomIdentityKey,
+  CustomIdentityRecord,
+  CustomPermission,
+  CustomPermissionInput,
+  IdentityType,
+  PermitAction,
+  PermitEffect,
+  SignMode,
+} from './custom-auth.js';
+export { checkRules, checkRulesSubscription, rulesPolicy } from './rules.js';
+export type { AccessRule } from './rules.js';
 // The error class the broker throws, and types its signatures refer to, nameable from this entry.
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions } from '../errors.js';
-export type { TokenType } from '../credentials/token.js';
-export type { TokenActions } from '../openapi/token-rules.js';
+export type { TokenType } from '../protocol/token-password.js';
+export type { TokenActions } from '../protocol/token-rules.js';

@@ -6,29 +6,11 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { _invalid } from '../errors.js';
-import type { TokenType } from '../credentials/token.js';
-import { formatActions, parseActions, resourceProblem, type Action, type Permissions } from './acl.js';
-
-/** The codes of `$SYS/tokenInvalidNotice`, as ApsaraMQ documents them. */
-export const TOKEN_INVALID_CODES = {
-  /** The token was not issued by this service (or is malformed). */
-  FORGED: 1,
-  /** The token's expiry time has passed. */
-  EXPIRED: 2,
-  /** The token was revoked (RevokeToken). */
-  REVOKED: 3,
-  /** A topic used, or a subscription held, is outside the token's resources. */
-  RESOURCE_MISMATCH: 4,
-  /** The permission type (R / W / RW) does not match the token's actions. */
-  PERMISSION_TYPE_MISMATCH: 5,
-  /** The token looks like one of ours but its signature does not verify (tampered). */
-  INVALID_SIGNATURE: 8,
-  /** The token belongs to another account (AccessKey) than the one in the Username. */
-  INVALID_ACCOUNT: -1,
-} as const;
-
-/** One of {@link TOKEN_INVALID_CODES}. */
-export type TokenInvalidCode = (typeof TOKEN_INVALID_CODES)[keyof typeof TOKEN_INVALID_CODES];
+import type { TokenType } from '../protocol/token-password.js';
+import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../protocol/sys-topics.js';
+import { topicProblem } from '../protocol/topics.js';
+import { MAX_TOKEN_RESOURCES, MAX_TOKEN_TTL, MIN_TOKEN_TTL, _TYPE_ACTIONS, _formatActions, _parseActions, _sortResources, type Action } from '../protocol/token-rules.js';
+import type { Permissions } from './acl.js';
 
 /** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
 export interface ApplyTokenOptions {
@@ -87,13 +69,7 @@ export interface TokenStoreOptions {
   now?: () => number;
 }
 
-const MIN_AHEAD = 60_000;
-const MAX_AHEAD = 30 * 24 * 3600_000;
-const MAX_RESOURCES = 100;
 const OUR_SHAPE = /^[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{27}$/;
-
-/** The actions each declared permission type needs. */
-const TYPE_ACTIONS: Readonly<Record<TokenType, readonly Action[]>> = { R: ['R'], W: ['W'], RW: ['R', 'W'] };
 
 interface Entry {
   info: TokenInfo;
@@ -104,12 +80,12 @@ interface Entry {
 function checkResources(value: unknown, field: string): string[] {
   const list = typeof value === 'string' ? value.split(',').map((r) => r.trim()) : value;
   if (!Array.isArray(list) || list.length === 0) throw _invalid(field, 'must be a non-empty list of topics (or a comma-separated string)');
-  if (list.length > MAX_RESOURCES) throw _invalid(field, `may hold at most ${MAX_RESOURCES} topics (got ${list.length})`);
+  if (list.length > MAX_TOKEN_RESOURCES) throw _invalid(field, `may hold at most ${MAX_TOKEN_RESOURCES} topics (got ${list.length})`);
   list.forEach((r, i) => {
-    const problem = resourceProblem(r);
+    const problem = topicProblem(r, { filter: true });
     if (problem) throw _invalid(`${field}[${i}]`, problem);
   });
-  return [...new Set(list as string[])].sort();
+  return _sortResources(new Set(list as string[]));
 }
 
 function checkAccessKeyId(value: unknown, field: string): string | undefined {
@@ -151,8 +127,8 @@ export class TokenStore {
     const now = this.#now();
     const { expireTime } = options;
     if (typeof expireTime !== 'number' || !Number.isFinite(expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
-    if (expireTime < now + MIN_AHEAD) throw _invalid('expireTime', 'must be at least 60 seconds in the future (UNIX milliseconds, not seconds)');
-    this.#store(token, { ...options, expireTime: Math.min(expireTime, now + MAX_AHEAD) }, now);
+    if (expireTime < now + MIN_TOKEN_TTL) throw _invalid('expireTime', 'must be at least 60 seconds in the future (UNIX milliseconds, not seconds)');
+    this.#store(token, { ...options, expireTime: Math.min(expireTime, now + MAX_TOKEN_TTL) }, now);
     return token;
   }
 
@@ -210,7 +186,7 @@ export class TokenStore {
     if (info.accessKeyId !== undefined && options.accessKeyId !== info.accessKeyId) {
       return { valid: false, code: TOKEN_INVALID_CODES.INVALID_ACCOUNT, reason: 'the token belongs to another AccessKey' };
     }
-    const needed = TYPE_ACTIONS[options.type];
+    const needed = _TYPE_ACTIONS[options.type];
     if (!needed || !needed.every((a) => entry.permissions.actions.has(a))) {
       return {
         valid: false,
@@ -237,12 +213,12 @@ export class TokenStore {
 
   #store(token: string, options: Omit<AddTokenOptions, 'token'>, now: number): void {
     const resources = checkResources(options.resources, 'resources');
-    const actions = parseActions(options.actions);
+    const actions = _parseActions(options.actions);
     if (!actions) throw _invalid('actions', 'must be "R", "W" or "R,W"');
     const accessKeyId = checkAccessKeyId(options.accessKeyId, 'accessKeyId');
     const info: TokenInfo = {
       resources,
-      actions: formatActions(actions),
+      actions: _formatActions(actions),
       expireTime: options.expireTime,
       ...(accessKeyId === undefined ? {} : { accessKeyId }),
       createTime: now,

@@ -4,8 +4,8 @@
  * which has no use for it), built on the public API.
  * @module
  */
+import { parseTokenPassword } from '../protocol/token-password.js';
 import {
-  TOKEN_TYPES,
   USERNAME_LABELS,
   hmacSha1,
   tokenCredentials,
@@ -13,7 +13,6 @@ import {
   type AuthMode,
   type CustomSignMode,
   type TokenSet,
-  type TokenType,
 } from '../index.js';
 import { usageError } from './args.js';
 import { usernameAsMeant } from './username-meant.js';
@@ -120,26 +119,18 @@ function comparePart(part: 'accessKeyId' | 'instanceId', found: string | undefin
   return { part, status: 'differs', detail: `the Username has ${q(found)}, expected ${q(expected)}`, hints };
 }
 
-const plural = (types: string[]) => `${types.join(', ')} token${types.length > 1 ? 's' : ''}`;
+const plural = (types: readonly string[]) => `${types.join(', ')} token${types.length > 1 ? 's' : ''}`;
 
 function checkTokens(password: string, tokens: TokenSet | undefined): CheckedPart {
-  const fields = password.split('|');
-  const types: string[] = [];
-  const layout: string[] = [];
-  for (let i = 0; i < fields.length; i += 2) {
-    types.push(fields[i]!);
-    if (!fields[i + 1]) layout.push(`the ${q(fields[i]!.slice(0, 8))} entry has no token after it`);
-  }
-  const unknown = types.filter((t) => !TOKEN_TYPES.includes(t as TokenType));
-  if (unknown.length) layout.push(`${unknown.map((t) => q(t.slice(0, 8))).join(', ')} ${unknown.length > 1 ? 'are not token types' : 'is not a token type'} (R, W or RW)`);
-  if (layout.length) {
-    return { part: 'password', status: 'differs', detail: layout.join('; '), hints: ['a token Password is <type>|<token> pairs joined by "|", e.g. RW|<token>'] };
+  const { types, problems } = parseTokenPassword(password);
+  if (problems.length) {
+    return { part: 'password', status: 'differs', detail: problems.join('; '), hints: ['a token Password is <type>|<token> pairs joined by "|", e.g. RW|<token>'] };
   }
   if (tokens === undefined) return { part: 'password', status: 'unchecked', detail: `carries ${plural(types)} (no tokens given to compare with)`, hints: [] };
   // tokenCredentials only lays the tokens out here (and checks them); the ids are placeholders.
   const expected = tokenCredentials({ accessKeyId: 'x', instanceId: 'x', tokens }).password;
   if (password === expected) return { part: 'password', status: 'ok', detail: `carries the expected ${plural(types)}`, hints: [] };
-  const expectedTypes = expected.split('|').filter((_, i) => i % 2 === 0);
+  const expectedTypes = parseTokenPassword(expected).types;
   let hint = 'a different token of the same type: an expired or revoked token, or one applied for another instance?';
   if (types.join() !== expectedTypes.join()) {
     hint =

@@ -2,6 +2,7 @@
  * DeviceCredential mode: one secret per device, issued by RegisterDeviceCredential.
  * @module
  */
+import { _DEVICE_LABEL } from '../protocol/username.js';
 import { _modeCredentials } from './sign.js';
 import type { Credentials } from './types.js';
 import type { HmacSha1 } from '../hmac/types.js';
@@ -26,5 +27,5 @@ export interface DeviceCredentialsOptions {
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` / `ERR_INVALID_CLIENT_ID` before any signing.
  */
 export function deviceCredentials(options: DeviceCredentialsOptions): Promise<Credentials> {
-  return _modeCredentials('DeviceCredential', options, 'deviceAccessKeyId', 'deviceAccessKeySecret');
+  return _modeCredentials(_DEVICE_LABEL, options, 'deviceAccessKeyId', 'deviceAccessKeySecret');
 }

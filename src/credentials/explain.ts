@@ -9,7 +9,7 @@ import { hmacBackend, type HmacBackend } from '../hmac/hmac.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { validateClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
-import { USERNAME_LABELS, type AuthMode } from './username.js';
+import { _joinUsername, USERNAME_LABELS, type AuthMode } from '../protocol/username.js';
 import { _requireHmac, _requireOptions, _requireSegment } from './validate.js';
 
 /** The modes whose Password is an HMAC of the client id. */
@@ -132,7 +132,7 @@ export async function explainSignature(options: ExplainSignatureOptions): Promis
   } else {
     if (accessKeyId !== undefined) parts.push(part(idField, accessKeyId, segmentProblems(accessKeyId, idField)));
     if (instanceId !== undefined) parts.push(part('instanceId', instanceId, segmentProblems(instanceId, 'instanceId')));
-    if (accessKeyId !== undefined && instanceId !== undefined) fullUsername = `${USERNAME_LABELS[mode]}|${accessKeyId}|${instanceId}`;
+    if (accessKeyId !== undefined && instanceId !== undefined) fullUsername = _joinUsername(USERNAME_LABELS[mode], accessKeyId, instanceId);
   }
   const validation = validateClientId(clientId);
   const problemsOf = (field: string) => validation.problems.filter((p) => p.field === field).map((p) => p.message);

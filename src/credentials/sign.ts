@@ -7,8 +7,9 @@ import { _base64, _toBytes } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from './client-id.js';
+import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
 import type { Credentials } from './types.js';
-import { _requireHmac, _requireOptions, _requireSegment, _requireString } from './validate.js';
+import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 
 /** @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. */
 export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
@@ -26,14 +27,13 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
 }
 
 /**
- * @internal Signature and DeviceCredential modes: `<mode>|<id>|<instanceId>` and the signed client
- * id, every input checked (in this order) before anything is signed.
+ * @internal Signature and DeviceCredential modes: `<Label>|<id>|<instanceId>` and the signed client
+ * id, every input checked (the Username's parts, the secret, the client id) before anything is signed.
  */
-export async function _modeCredentials(mode: string, options: unknown, idField: string, secretField: string): Promise<Credentials> {
+export async function _modeCredentials(label: UsernameLabel, options: unknown, idField: string, secretField: string): Promise<Credentials> {
   const given = _requireOptions(options as Record<string, unknown>, 'options');
-  const id = _requireSegment(given[idField], idField);
+  const username = _formatUsername(label, given[idField], idField, given.instanceId);
   const secret = _requireString(given[secretField], secretField);
-  const instanceId = _requireSegment(given.instanceId, 'instanceId');
   const clientId = _requireClientId(given.clientId);
-  return { username: `${mode}|${id}|${instanceId}`, password: await _signClientId(secret, clientId, _requireHmac(given.hmac)) };
+  return { username, password: await _signClientId(secret, clientId, _requireHmac(given.hmac)) };
 }

@@ -2,6 +2,7 @@
  * Signature mode: fixed permissions for trusted clients.
  * @module
  */
+import { _SIGNATURE_LABEL } from '../protocol/username.js';
 import { _modeCredentials } from './sign.js';
 import type { Credentials } from './types.js';
 import type { HmacSha1 } from '../hmac/types.js';
@@ -32,5 +33,5 @@ export interface SignatureCredentialsOptions {
  * ```
  */
 export function signatureCredentials(options: SignatureCredentialsOptions): Promise<Credentials> {
-  return _modeCredentials('Signature', options, 'accessKeyId', 'accessKeySecret');
+  return _modeCredentials(_SIGNATURE_LABEL, options, 'accessKeyId', 'accessKeySecret');
 }

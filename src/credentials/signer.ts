@@ -7,9 +7,10 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes, type BytesLike } from '../internal/bytes.js';
 import { _loadNoble } from '../hmac/noble.js';
 import { _nodeCrypto } from '../hmac/node.js';
+import { _formatUsername, USERNAME_LABELS } from '../protocol/username.js';
 import { _requireClientId } from './client-id.js';
 import type { Credentials } from './types.js';
-import { _requireOptions, _requireSegment } from './validate.js';
+import { _requireOptions } from './validate.js';
 
 /** Where a {@link Signer} computes its HMACs: Node's native `node:crypto`, or `@noble/hashes` in pure JavaScript. */
 export type SignerBackend = 'node' | 'noble';
@@ -64,9 +65,8 @@ const VALID_CLIENT_ID = /^GID[_-][\w-]{3,60}@@@[\w-]+$/;
  */
 export async function createSigner(options: SignerOptions): Promise<Signer> {
   const { accessKeyId, accessKeySecret, instanceId, mode = 'signature', backend } = _requireOptions(options, 'options');
-  const label = mode === 'signature' ? 'Signature' : mode === 'device' ? 'DeviceCredential' : undefined;
-  if (!label) throw _invalid('mode', 'must be "signature" or "device"');
-  const username = `${label}|${_requireSegment(accessKeyId, 'accessKeyId')}|${_requireSegment(instanceId, 'instanceId')}`;
+  if (mode !== 'signature' && mode !== 'device') throw _invalid('mode', 'must be "signature" or "device"');
+  const username = _formatUsername(USERNAME_LABELS[mode], accessKeyId, 'accessKeyId', instanceId);
   if (backend !== undefined && backend !== 'node' && backend !== 'noble') throw _invalid('backend', 'must be "node" or "noble"');
   const key = _toBytes(accessKeySecret, 'accessKeySecret');
   if (!key.length) throw _invalid('accessKeySecret', 'must not be empty');

@@ -2,15 +2,10 @@
  * Token mode: on-demand permissions for untrusted clients.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _formatTokenPassword, type TokenSet } from '../protocol/token-password.js';
+import { _formatUsername, _TOKEN_LABEL } from '../protocol/username.js';
 import type { Credentials } from './types.js';
-import { _requireOptions, _requireSegment, _requireString } from './validate.js';
-
-/** A token's permission type. */
-export type TokenType = 'R' | 'W' | 'RW';
-
-/** Tokens by permission type; at least one. */
-export type TokenSet = { [K in TokenType]?: string };
+import { _requireOptions } from './validate.js';
 
 /** Inputs of {@link tokenCredentials}. */
 export interface TokenCredentialsOptions {
@@ -20,23 +15,6 @@ export interface TokenCredentialsOptions {
   instanceId: string;
   /** The tokens from ApplyToken, by type (`R` read, `W` write, `RW` both). */
   tokens: TokenSet;
-}
-
-/** The order the types are written in the password. */
-export const TOKEN_TYPES: readonly TokenType[] = ['R', 'W', 'RW'];
-
-/** @internal `R|<t>|W|<t>|RW|<t>` for the types present, in that order; checks every token. */
-export function _tokenPassword(tokens: unknown, field = 'tokens'): string {
-  const given = _requireOptions(tokens as TokenSet, field);
-  const parts: string[] = [];
-  for (const type in given) if (!TOKEN_TYPES.includes(type as TokenType)) throw _invalid(`${field}.${type}`, 'is not a token type: use R, W or RW');
-  for (const type of TOKEN_TYPES) {
-    if (given[type] === undefined) continue;
-    if (_requireString(given[type], `${field}.${type}`).includes('|')) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
-    parts.push(type, given[type]);
-  }
-  if (!parts.length) throw _invalid(field, 'must hold at least one token (R, W or RW)');
-  return parts.join('|');
 }
 
 /**
@@ -51,7 +29,5 @@ export function _tokenPassword(tokens: unknown, field = 'tokens'): string {
  */
 export function tokenCredentials(options: TokenCredentialsOptions): Credentials {
   _requireOptions(options, 'options');
-  const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
-  const instanceId = _requireSegment(options.instanceId, 'instanceId');
-  return { username: `Token|${accessKeyId}|${instanceId}`, password: _tokenPassword(options.tokens) };
+  return { username: _formatUsername(_TOKEN_LABEL, options.accessKeyId, 'accessKeyId', options.instanceId), password: _formatTokenPassword(_requireOptions(options.tokens, 'tokens')) };
 }

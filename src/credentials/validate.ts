@@ -12,20 +12,10 @@ export function _requireOptions<T>(value: T, name: string): T {
   return value;
 }
 
-/** @internal A non-empty string. Safe for secrets: the value is never echoed. */
-export function _requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !value) throw _mustBe(field, 'a non-empty string', value);
-  return value;
-}
+export { _requireString } from '../internal/bytes.js';
 
-/**
- * @internal A part of a `Mode|Id|Instance` username (AccessKey id, instance id): non-empty,
- * no `|` (it would shift the parts), no white space (always a copy-paste slip).
- */
-export function _requireSegment(value: unknown, field: string): string {
-  if (/[|\s]/.test(_requireString(value, field))) throw _invalid(field, 'must not contain "|" or white space');
-  return value as string;
-}
+/** @internal A part of a `Mode|Id|Instance` Username; the rule lives with the Username format. */
+export { _requireSegment } from '../protocol/username.js';
 
 /** @internal An optional caller-supplied HMAC adapter. */
 export function _requireHmac(value: unknown): HmacSha1 | undefined {

@@ -50,3 +50,9 @@ export function _typeName(value: unknown): string {
 export function _mustBe(field: string, what: string, value: unknown): ApsaraMqttAuthError {
   return _invalid(field, `must be ${what} (got ${_typeName(value)})`);
 }
+
+/** @internal A non-empty string. Safe for secrets: the value is never echoed. */
+export function _requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !value) throw _mustBe(field, 'a non-empty string', value);
+  return value;
+}

@@ -9,7 +9,7 @@
  * @module
  */
 import { ApsaraMqttAuthError } from '../errors.js';
-import type { TokenInvalidNotice } from './notices.js';
+import type { TokenInvalidNotice } from '../protocol/sys-topics.js';
 
 /** The packet fields the ledger reads (mqtt-packet's shapes). */
 export interface LedgerPacket {

@@ -26,7 +26,8 @@ import type { Clock } from './clock.js';
 import { _createGate } from './gate.js';
 import { _createLedger, _isRefusalCode, _notAuthorized, _reasonCodeNotice, type Refusal } from './ledger.js';
 import { _createMachine, type Machine, type SessionState } from './machine.js';
-import { _needsFreshCredentials, _parseNotice, _tokenPairs, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from './notices.js';
+import { _needsFreshCredentials, _parseNotice, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from '../protocol/sys-topics.js';
+import { _tokenPairs } from '../protocol/token-password.js';
 import type { CredentialsProvider, ProvidedCredentials, RefreshReason } from './provider.js';
 import type { Tuning } from './tuning.js';
 

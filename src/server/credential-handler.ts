@@ -11,11 +11,12 @@ import { validateClientId } from '../credentials/client-id.js';
 import { deviceCredentials } from '../credentials/device.js';
 import { signatureCredentials } from '../credentials/signature.js';
 import { createSigner, type Signer } from '../credentials/signer.js';
-import { tokenCredentials, type TokenType } from '../credentials/token.js';
+import { tokenCredentials } from '../credentials/token.js';
+import type { TokenType } from '../protocol/token-password.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
-import { tokenTypeOf } from '../openapi/token-rules.js';
+import { tokenTypeOf } from '../protocol/token-rules.js';
 import { _cors, _errorResponse, _json, _readBody, type CorsOptions } from './http.js';
-import type { OpenApiError } from './openapi-error.js';
+import { isThrottlingCode, type OpenApiError } from './openapi-error.js';
 import type { TokenIssuer, TokenPermission } from './token-issuer.js';
 
 /** What `authorize` grants a caller: which kind of credentials, and for tokens which topics. */
@@ -282,7 +283,7 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
       if (thrown instanceof Refusal) refusal = thrown;
       else if (thrown instanceof ApsaraMqttAuthError && thrown.code === 'ERR_OPENAPI') {
         // Throttling (ApplyToken allows about 100 calls/s per account) is temporary: say when to retry.
-        const throttled = /^Throttling/.test((thrown as OpenApiError).openApiCode ?? '');
+        const throttled = isThrottlingCode((thrown as OpenApiError).openApiCode);
         refusal = throttled
           ? refuse(503, 'ERR_OPENAPI', 'the token service is busy; try again in a moment', undefined, thrown, { 'retry-after': '1' })
           : refuse(502, 'ERR_OPENAPI', 'the token service failed; try again later', undefined, thrown);

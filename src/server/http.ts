@@ -49,9 +49,9 @@ export type BodyProblem = 'too-large' | 'unreadable';
 
 /**
  * @internal The body as text, read chunk by chunk so that a body larger than `max` bytes is
- * refused without being held in memory.
+ * refused without being held in memory. Works on a `Request` or a `Response`.
  */
-export async function _readBody(request: Request, max: number): Promise<string | BodyProblem> {
+export async function _readBody(request: Pick<Request, 'headers' | 'body'>, max: number): Promise<string | BodyProblem> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > max) return 'too-large';
   if (!request.body) return '';

@@ -6,14 +6,25 @@
  * - `createTokenIssuer`: tokens cached per (resources, actions), refreshed ahead of expiry, single-flight.
  * - `createRedisTokenStore`: one token cache, one ApplyToken per permission and one rate window for a fleet.
  * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
- * - `toNodeListener`: the same handler behind `http.createServer`.
+ * - `createHttpAuthHandler`: the endpoint an instance with HTTP authentication calls on each CONNECT.
+ * - `toNodeListener`: the same handlers behind `http.createServer`.
  * @module apsaramq-mqtt-auth/server
  */
 export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
 export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
-export { OpenApiError } from './openapi-error.js';
+export { OpenApiError, isThrottlingCode } from './openapi-error.js';
 export type { OpenApiErrorOptions } from './openapi-error.js';
-export { AppliedToken, DeviceCredential } from './records.js';
+export { AppliedToken, CustomIdentity, DeviceCredential } from './records.js';
+export type {
+  CustomIdentityOptions,
+  CustomIdentityType,
+  CustomPermissionOptions,
+  CustomPermissionRecord,
+  GroupIdRecord,
+  InstanceOption,
+  OnsMqttManagementCalls,
+  QueryPage,
+} from './onsmqtt-management.js';
 export { createTokenIssuer } from './token-issuer.js';
 export type { IssueOptions, TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
 export { createMemoryTokenStore, RATE_WINDOW } from './token-store.js';
@@ -23,6 +34,17 @@ export type { RedisCommandClient, RedisTokenStore, RedisTokenStoreOptions } from
 export { createCredentialHandler } from './credential-handler.js';
 export type { Authorize, AuthorizeContext, CredentialBody, CredentialGrant, CredentialHandlerOptions, DeviceSecret, IssuedTokenBody } from './credential-handler.js';
 export type { CorsOptions, CredentialErrorBody } from './http.js';
+export { createHttpAuthHandler, credentialsMatch } from './http-auth-handler.js';
+export type { HttpAuthContext, HttpAuthDecision, HttpAuthHandlerOptions } from './http-auth-handler.js';
+export {
+  formatHttpAuthRequest,
+  formatHttpAuthResponse,
+  parseHttpAuthRequest,
+  parseHttpAuthResponse,
+  HTTP_AUTH_MAX_BODY_BYTES,
+  HTTP_AUTH_MAX_RULES,
+} from '../protocol/http-auth.js';
+export type { HttpAuthAclRule, HttpAuthAction, HttpAuthCredentials, HttpAuthProblem, HttpAuthVerdict } from '../protocol/http-auth.js';
 export { toNodeListener } from './node.js';
 export type { NodeListenerOptions, NodeRequestLike, NodeResponseLike } from './node.js';
 
@@ -30,11 +52,16 @@ export { signRpcRequest, rpcTimestamp, RPC_COMMON_PARAMS } from '../openapi/rpc.
 export type { SignRpcRequestOptions } from '../openapi/rpc.js';
 export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/signature.js';
 export type { OpenApiSignatureOptions } from '../openapi/signature.js';
-export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MIN_TOKEN_LIFETIME, MAX_TOKEN_TTL } from '../openapi/token-rules.js';
-export type { TokenActions } from '../openapi/token-rules.js';
+export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MIN_TOKEN_LIFETIME, MAX_TOKEN_TTL } from '../protocol/token-rules.js';
+export { parseUsername } from '../protocol/username.js';
+export type { ParsedUsername } from '../protocol/username.js';
+export { parseTokenPassword } from '../protocol/token-password.js';
+export type { ParsedTokenPassword } from '../protocol/token-password.js';
+export type { TokenActions } from '../protocol/token-rules.js';
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
 // Types the signatures above refer to, so that users can name them from this entry.
 export type { ApsaraMqttAuthErrorOptions } from '../errors.js';
 export type { HmacSha1 } from '../hmac/types.js';
-export type { TokenType } from '../credentials/token.js';
+export type { TokenSet, TokenType } from '../protocol/token-password.js';
+export type { AuthMode } from '../protocol/username.js';

@@ -12,8 +12,9 @@ import { _requireClientId } from '../credentials/client-id.js';
 import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
-import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../openapi/token-rules.js';
+import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
 import { OpenApiError } from './openapi-error.js';
+import { _managementCalls, type OnsMqttManagementCalls } from './onsmqtt-management.js';
 import { AppliedToken, DeviceCredential } from './records.js';
 
 /** The API version this client speaks. */
@@ -76,8 +77,12 @@ export interface DeviceCredentialCallOptions {
   instanceId?: string;
 }
 
-/** The calls of the `onsmqtt` product that this SDK uses. Holds no secret in any visible property. */
-export interface OnsMqttClient {
+/**
+ * The calls of the `onsmqtt` product, typed (tokens, device credentials here; sessions, SendMessage,
+ * Group IDs and custom authentication in {@link OnsMqttManagementCalls}), and `call` for the rest.
+ * Holds no secret in any visible property.
+ */
+export interface OnsMqttClient extends OnsMqttManagementCalls {
   /** The AccessKey ID the calls are signed with (not secret). */
   readonly accessKeyId: string;
   /** The default instance, if one was configured. */
@@ -302,6 +307,8 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
       const instanceId = instanceOf(opts.instanceId);
       await call('UnRegisterDeviceCredential', { ClientId: _requireClientId(opts.clientId), InstanceId: instanceId });
     },
+
+    ..._managementCalls({ call, instanceOf }),
 
     call: (action, params) => call(_requireSegment(action, 'action'), params ?? {}, Object.values(params ?? {})),
   };

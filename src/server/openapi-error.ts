@@ -1,6 +1,6 @@
 /**
  * The error an `onsmqtt` OpenAPI call fails with: code `ERR_OPENAPI`, and Alibaba's own error code
- * (`SignatureDoesNotMatch`, `Throttling.User`, …), request id and HTTP status kept for branching and support.
+ * (`SignatureDoesNotMatch`, `ApplyTokenOverFlow`, …), request id and HTTP status kept for branching and support.
  * @module
  */
 import { ApsaraMqttAuthError } from '../errors.js';
@@ -26,7 +26,7 @@ export interface OpenApiErrorOptions {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof OpenApiError && e.openApiCode === 'Throttling.User') retryLater() }
+ * catch (e) { if (e instanceof OpenApiError && isThrottlingCode(e.openApiCode)) retryLater() }
  * ```
  */
 export class OpenApiError extends ApsaraMqttAuthError {
@@ -43,4 +43,13 @@ export class OpenApiError extends ApsaraMqttAuthError {
     if (options.requestId !== undefined) this.requestId = options.requestId;
     if (options.status !== undefined) this.status = options.status;
   }
+}
+
+/**
+ * Is `code` a throttling answer, to retry a moment later? The product's own codes
+ * (`ApplyTokenOverFlow`, `QueryTokenOverFlow`, `RevokeTokenOverFlow`, `SystemOverFlow`, from the
+ * ApsaraMQ for MQTT error-code table) and the gateway's (`Throttling`, `Throttling.User`, …).
+ */
+export function isThrottlingCode(code: string | undefined): boolean {
+  return code !== undefined && (/^Throttling(\.|$)/.test(code) || /OverFlow$/.test(code));
 }

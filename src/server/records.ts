@@ -4,8 +4,8 @@
  * but the secret.
  * @module
  */
-import type { TokenType } from '../credentials/token.js';
-import type { TokenActions } from '../openapi/token-rules.js';
+import type { TokenType } from '../protocol/token-password.js';
+import type { TokenActions } from '../protocol/token-rules.js';
 
 /** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
 export class AppliedToken {
@@ -71,6 +71,34 @@ export class DeviceCredential {
 
   /** The device's secret (`DeviceAccessKeySecret`): what `deviceCredentials()` signs with. */
   get deviceAccessKeySecret(): string {
+    return this.#secret;
+  }
+}
+
+/** A custom-authentication identity from QueryCustomAuthIdentity; the secret is behind a getter. */
+export class CustomIdentity {
+  /** The username clients connect with. */
+  readonly username: string;
+  /** `USER` (any client id) or `CLIENT` (one client id). */
+  readonly identityType: 'USER' | 'CLIENT';
+  /** For `CLIENT` identities. */
+  readonly clientId?: string;
+  /** How the password is checked. */
+  readonly signMode: 'ORIGIN' | 'SIGNED';
+  readonly #secret: string;
+
+  /** @internal Made by the client, not by callers. */
+  constructor(secret: string, info: Omit<CustomIdentity, 'secret'>) {
+    this.#secret = secret;
+    this.username = info.username;
+    this.identityType = info.identityType;
+    if (info.clientId !== undefined) this.clientId = info.clientId;
+    this.signMode = info.signMode;
+    Object.freeze(this);
+  }
+
+  /** The identity's secret (what `customCredentials()` signs with in `SIGNED` mode). */
+  get secret(): string {
     return this.#secret;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
-import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../openapi/token-rules.js';
+import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
 import type { ApplyTokenOptions } from './onsmqtt-client.js';
 import { OpenApiError } from './openapi-error.js';
 import type { AppliedToken } from './records.js';

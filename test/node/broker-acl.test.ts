@@ -7,13 +7,14 @@ import {
   checkSubscription,
   checkTopic,
   filterCovers,
-  formatActions,
-  parseActions,
   parseP2pTopic,
-  resourceProblem,
   topicMatches,
   type Permissions,
 } from '../../src/broker/acl.js';
+import { _formatActions as formatActions, _parseActions as parseActions } from '../../src/protocol/token-rules.js';
+import { topicProblem } from '../../src/protocol/topics.js';
+
+const resourceProblem = (resource: string) => topicProblem(resource, { filter: true });
 
 const perms = (resources: string[], actions: string): Permissions => ({ resources, actions: parseActions(actions)! });
 

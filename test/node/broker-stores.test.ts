@@ -5,10 +5,15 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { signatureCredentials } from '../../src/index.js';
-import { Authenticator, _parseTokenPassword, _safeEqual } from '../../src/broker/auth.js';
+import { Authenticator } from '../../src/broker/auth/authenticator.js';
+import { customAuthFromConfig } from '../../src/broker/auth/custom.js';
+import { CustomAuthStore } from '../../src/broker/custom-auth.js';
+import { _safeEqual } from '../../src/broker/auth/types.js';
+import { parseTokenPassword } from '../../src/protocol/token-password.js';
 import { _runAt, createManualClock } from '../../src/broker/clock.js';
 import { DeviceStore, _deviceCredentialBody } from '../../src/broker/devices.js';
-import { TOKEN_INVALID_CODES, TokenStore } from '../../src/broker/tokens.js';
+import { TokenStore } from '../../src/broker/tokens.js';
+import { TOKEN_INVALID_CODES } from '../../src/protocol/sys-topics.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 const DAY = 24 * 3600_000;
@@ -148,7 +153,7 @@ describe('Authenticator', () => {
   const auth = new Authenticator({
     instanceId: 'mqtt-x',
     accessKeys: [{ accessKeyId: 'AK', accessKeySecret: SECRET }],
-    customIdentities: [{ username: 'Signature|AK|mqtt-x', secret: 'custom', signMode: 'ORIGIN' }],
+    customAuth: customAuthFromConfig({ customIdentities: [{ username: 'Signature|AK|mqtt-x', secret: 'custom', signMode: 'ORIGIN' }] }),
     devices,
     tokens,
   });
@@ -172,7 +177,7 @@ describe('Authenticator', () => {
   });
 
   it('refuses a bad configuration naming the field, without echoing a secret', () => {
-    const make = (accessKeys: unknown) => () => new Authenticator({ instanceId: 'x', accessKeys: accessKeys as never, devices, tokens });
+    const make = (accessKeys: unknown) => () => new Authenticator({ instanceId: 'x', accessKeys: accessKeys as never, devices, tokens, customAuth: new CustomAuthStore() });
     expect(make([{ accessKeyId: 'A', accessKeySecret: '' }])).toThrow(expect.objectContaining({ field: 'accessKeys[0].accessKeySecret' }));
     expect(make([{ accessKeyId: 'A B', accessKeySecret: SECRET }])).toThrow(expect.objectContaining({ field: 'accessKeys[0].accessKeyId' }));
     expect(make([{ accessKeyId: 'A', accessKeySecret: SECRET }, { accessKeyId: 'A', accessKeySecret: SECRET }])).toThrow(
@@ -189,8 +194,8 @@ describe('Authenticator', () => {
   });
 
   it('parses token passwords as type|token pairs', () => {
-    expect(_parseTokenPassword('R|a|W|b')).toEqual(new Map([['R', 'a'], ['W', 'b']]));
-    for (const bad of ['R', 'R|', 'X|a', 'R|a|R|b', 'R|a|W']) expect(_parseTokenPassword(bad)).toBeUndefined();
+    expect(parseTokenPassword('R|a|W|b')).toEqual({ tokens: { R: 'a', W: 'b' }, types: ['R', 'W'], problems: [] });
+    for (const bad of ['R', 'R|', 'X|a', 'R|a|R|b', 'R|a|W']) expect(parseTokenPassword(bad).problems).not.toEqual([]);
   });
 
   it('compares in constant time over any lengths', () => {

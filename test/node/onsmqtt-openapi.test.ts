@@ -142,9 +142,9 @@ describe('the service verifies every request', () => {
     expect((await rejection(api.queryToken({ token: 'a-token' }))).openApiCode).toBe('InvalidTimeStamp.Expired');
   });
 
-  it('another instance → InstanceNotFound', async () => {
+  it('another instance → InstancePermissionCheckFailed (400), as the token actions document it', async () => {
     const api = createOnsMqttClient({ ...base, instanceId: 'mqtt-cn-other' });
-    expect((await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 120_000 }))).openApiCode).toBe('InstanceNotFound');
+    expect(await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 120_000 }))).toMatchObject({ openApiCode: 'InstancePermissionCheckFailed', status: 400 });
   });
 
   it('an unknown action → InvalidAction.NotFound', async () => {
@@ -152,11 +152,11 @@ describe('the service verifies every request', () => {
     expect((await rejection(api.call('DescribeNothing', {}))).openApiCode).toBe('InvalidAction.NotFound');
   });
 
-  it('more than 5 RevokeToken calls in one second → Throttling.User, as documented', async () => {
+  it('more than 5 RevokeToken calls in one second → RevokeTokenOverFlow, as documented', async () => {
     clock += 1000; // a fresh one-second window
     const api = createOnsMqttClient(base);
     for (let i = 0; i < 5; i++) await api.revokeToken({ token: `t-${i}` });
-    expect(await rejection(api.revokeToken({ token: 't-5' }))).toMatchObject({ openApiCode: 'Throttling.User', status: 400 });
+    expect(await rejection(api.revokeToken({ token: 't-5' }))).toMatchObject({ openApiCode: 'RevokeTokenOverFlow', status: 400 });
     clock += 1000;
     await api.revokeToken({ token: 't-6' });
   });
@@ -182,11 +182,11 @@ describe('the ExpireTime rule is checked before any call', () => {
     expect(JSON.stringify([service.calls, service.errors])).toBe(calls);
   });
 
-  it('the service applies the same rule: too short → InvalidParameter', async () => {
+  it('the service applies the same rule: too short → InvalidParameter.ExpireTime', async () => {
     // A client whose clock runs 2 minutes behind passes its own check, but not the service's.
     const api = createOnsMqttClient({ ...base, now: () => clock - 120_000 });
     const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 30_000 }));
-    expect(error.openApiCode).toBe('InvalidParameter');
+    expect(error).toMatchObject({ openApiCode: 'InvalidParameter.ExpireTime', status: 400 });
   });
 });
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILD_OUTPUTS, buildNeeded } from '../../scripts/start/build.mjs';
 import { MIN_TOKEN_TTL_MS, readStartSettings, StartSettingsError } from '../../scripts/start/settings.mjs';
-import { MIN_TOKEN_LIFETIME } from '../../src/openapi/token-rules.js';
+import { MIN_TOKEN_LIFETIME } from '../../src/protocol/token-rules.js';
 import { createTokenIssuer } from '../../src/server/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,7 +32,7 @@ describe('readStartSettings', () => {
       target: 'local',
       instanceId: 'mqtt-local-demo',
       webPort: 8080,
-      brokerPorts: { tcp: 1883, ws: 8083, http: 8088 },
+      brokerPorts: { tcp: 1883, tls: 8883, ws: 8083, wss: 8084, http: 8088 },
       tokenTtl: 3_600_000,
       groupId: 'GID_demo',
       parentTopic: 'demo',
@@ -40,8 +40,8 @@ describe('readStartSettings', () => {
   });
 
   it('DEMO_*_PORT override the ports, 0 included (any free port)', () => {
-    const settings = readStartSettings({ DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '11883', DEMO_WS_PORT: '0', DEMO_HTTP_PORT: '18088' }, files);
-    expect(settings).toMatchObject({ webPort: 0, brokerPorts: { tcp: 11883, ws: 0, http: 18088 } });
+    const settings = readStartSettings({ DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '11883', DEMO_TLS_PORT: '18883', DEMO_WS_PORT: '0', DEMO_WSS_PORT: '0', DEMO_HTTP_PORT: '18088' }, files);
+    expect(settings).toMatchObject({ webPort: 0, brokerPorts: { tcp: 11883, tls: 18883, ws: 0, wss: 0, http: 18088 } });
   });
 
   it('with the three APSARAMQ_* variables and a region: the instance, over wss on 443 for the pages', () => {

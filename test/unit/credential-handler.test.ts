@@ -165,7 +165,7 @@ describe('grants', () => {
     expect(second.status).toBe(503);
     expect(second.headers.get('retry-after')).toBe('1');
     expect(second.body.error).toEqual({ code: 'ERR_OPENAPI', message: 'the token service is busy; try again in a moment' });
-    expect(limited.errors['Throttling.User']).toBe(1);
+    expect(limited.errors['ApplyTokenOverFlow']).toBe(1);
   });
 
   it('a grant the server cannot honour is a 500, not a leak', async () => {

@@ -15,7 +15,7 @@ import {
   tokenTypeOf,
   ApsaraMqttAuthError,
 } from '../../src/server/index.js';
-import { _requireActions, _requireExpireTime, _requireResources } from '../../src/openapi/token-rules.js';
+import { _requireActions, _requireExpireTime, _requireResources } from '../../src/protocol/token-rules.js';
 import { DOC_RPC_EXAMPLE } from '../helpers/openapi-vectors.js';
 import { nobleHmacSha1 } from '../../src/index.js';
 

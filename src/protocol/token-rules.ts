@@ -1,15 +1,19 @@
 /**
- * The rules ApplyToken sets on its inputs, shared by the client that calls it and by the local
- * service that plays it: resources (≤ 100 topics, sorted), actions (`R`, `W`, `R,W`) and
- * ExpireTime (60 seconds to 30 days ahead, in milliseconds).
+ * The rules of a token, shared by the client that applies for one, the credential server, and the
+ * local service and broker that play ApsaraMQ: ApplyToken's inputs (resources: ≤ 100 topics,
+ * sorted; actions `R`, `W`, `R,W`; ExpireTime 60 seconds to 30 days ahead, in milliseconds) and
+ * which actions each permission type of the Password (`R`, `W`, `RW`) needs.
  * @module
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
-import type { TokenType } from '../credentials/token.js';
+import type { TokenType } from './token-password.js';
 
 /** What a token allows, as ApplyToken spells it: read, write, or both. */
 export type TokenActions = 'R' | 'W' | 'R,W';
+
+/** An action a token grants: `R` subscribe and receive, `W` publish. */
+export type Action = 'R' | 'W';
 
 /** The most topics one token may name. */
 export const MAX_TOKEN_RESOURCES = 100;
@@ -24,22 +28,44 @@ export const MIN_TOKEN_LIFETIME = MIN_TOKEN_TTL + 10_000;
 /** The longest lifetime ApplyToken grants, in milliseconds (the service cuts longer ones to this). */
 export const MAX_TOKEN_TTL = 30 * 24 * 60 * 60_000;
 
-const ACTIONS: Record<string, TokenType> = { R: 'R', W: 'W', 'R,W': 'RW' };
+const ACTIONS: Readonly<Record<TokenActions, TokenType>> = { R: 'R', W: 'W', 'R,W': 'RW' };
+
+/** @internal The actions each permission type of a Password needs from the token it carries. */
+export const _TYPE_ACTIONS: Readonly<Record<TokenType, readonly Action[]>> = { R: ['R'], W: ['W'], RW: ['R', 'W'] };
+
 // Only what would break the comma-separated list (or is a paste slip) is refused here; the service
 // judges the rest (topic characters, parent topics that exist), and P2P topics carry `@@@`.
 const BAD_TOPIC_CHAR = /[,\s\u0000-\u001f\u007f]/;
 
 /** The token type (password prefix) that goes with a set of actions: `R`, `W`, or `RW` for `R,W`. */
 export function tokenTypeOf(actions: TokenActions): TokenType {
-  return ACTIONS[_requireActions(actions)]!;
+  return ACTIONS[_requireActions(actions)];
 }
 
 /** @internal `R`, `W` or `R,W`, exactly. */
 export function _requireActions(value: unknown, field = 'actions'): TokenActions {
-  if (typeof value !== 'string' || !(value in ACTIONS)) {
+  if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIONS, value)) {
     throw _invalid(field, `must be "R", "W" or "R,W" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : _typeName(value)})`);
   }
   return value as TokenActions;
+}
+
+/**
+ * @internal Actions as written in a broker config or the control API: `R`, `W`, `R,W` (also `W,R`,
+ * spaces around the comma, or a list `['R', 'W']`) → a set; `undefined` when not one of those.
+ */
+export function _parseActions(actions: unknown): Set<Action> | undefined {
+  if (Array.isArray(actions)) actions = actions.join(',');
+  if (typeof actions !== 'string') return undefined;
+  const parts = actions.split(',').map((a) => a.trim());
+  if (parts.length === 0 || parts.length > 2 || new Set(parts).size !== parts.length) return undefined;
+  if (!parts.every((a) => a === 'R' || a === 'W')) return undefined;
+  return new Set(parts as Action[]);
+}
+
+/** @internal A set of actions written the OpenAPI way: `R`, `W` or `R,W`. */
+export function _formatActions(actions: ReadonlySet<Action>): TokenActions {
+  return (['R', 'W'] as const).filter((a) => actions.has(a)).join(',') as TokenActions;
 }
 
 /**
@@ -57,7 +83,11 @@ export function _requireResources(value: unknown, field = 'resources'): string[]
   });
   if (topics.size === 0) throw _invalid(field, 'must name at least one topic');
   if (topics.size > MAX_TOKEN_RESOURCES) throw _invalid(field, `names ${topics.size} topics; one token may name at most ${MAX_TOKEN_RESOURCES}`);
-  // Code-unit order, the same in every runtime and locale ("alphabetically" for ASCII topics).
+  return _sortResources(topics);
+}
+
+/** @internal Code-unit order, the same in every runtime and locale ("alphabetically" for ASCII topics). */
+export function _sortResources(topics: Iterable<string>): string[] {
   return [...topics].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 

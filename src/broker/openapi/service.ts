@@ -1,0 +1,257 @@
+/**
+ * The `onsmqtt` OpenAPI (2020-04-20, RPC style) played on loopback: a fetch-style handler that checks
+ * each request as Alibaba's gateway does (signature version 1.0 against the configured AccessKey
+ * pairs, time stamp, nonce, version), then runs the action on the broker's stores and connections,
+ * and answers in JSON or XML (`Format`). It answers `undefined` for requests that are not OpenAPI
+ * calls, so it can sit beside other routes on one listener.
+ *
+ * Actions: every action of Alibaba's SDK for the product (`@alicloud/onsmqtt20200420`, `client.ts`)
+ * that makes sense for one local instance; the others (CA and device certificates, message traces,
+ * tags, disaster recovery, SNI, instance listing) answer the documented `404 ApiNotSupport`, and a
+ * name the product does not have answers the gateway's `404 InvalidAction.NotFound`. Per action, the
+ * source it follows is named in ARCHITECTURE.md ("The onsmqtt OpenAPI").
+ * @module
+ */
+import { openApiSignature, stringToSign } from '../../openapi/signature.js';
+import type { CustomAuthStore } from '../custom-auth.js';
+import type { ActionContext, ActionHandler } from './context.js';
+import { customAuthActions } from './custom-auth.js';
+import { deviceActions, type OpenApiDeviceStore } from './devices.js';
+import { actionNotFound, apiNotSupported, ApiFailure, DOCUMENTED_RATE_LIMITS, internalError, invalidParameter, missing, overflow } from './errors.js';
+import { answer, answerFormat, type AnswerFormat } from './format.js';
+import { groupActions, type OpenApiGroupStore } from './groups.js';
+import { Params, readParams } from './params.js';
+import { sessionActions, type OpenApiPublisher, type OpenApiSessions } from './sessions.js';
+import { tokenActions, type OpenApiTokenStore } from './tokens.js';
+
+/**
+ * What a local broker offers the service (a `LocalBroker` has all of it): its instance, stores, live
+ * sessions and a way to publish.
+ */
+export interface OpenApiBroker extends OpenApiSessions, OpenApiPublisher {
+  readonly instanceId: string;
+  readonly tokens: OpenApiTokenStore;
+  readonly devices: OpenApiDeviceStore;
+  readonly groups: OpenApiGroupStore;
+  readonly customAuth: CustomAuthStore;
+}
+
+/** The instance's parts, given one by one (what the service had before it could take a broker). */
+export interface OpenApiStores {
+  /** The instance served; calls naming another get `InstancePermissionCheckFailed` (`InstanceNotFound` for Group IDs). */
+  instanceId: string;
+  /** Where the instance's tokens live. */
+  tokens: OpenApiTokenStore;
+  /** Where its device credentials live (the DeviceCredential actions answer `ApiNotSupport` without it). */
+  devices?: OpenApiDeviceStore;
+  /** Its Group IDs (CreateGroupId, DeleteGroupId, ListGroupId; `ApiNotSupport` without it). */
+  groups?: OpenApiGroupStore;
+  /** Its custom identities, permissions and connection blacklist (the CustomAuth actions; `ApiNotSupport` without it). */
+  customAuth?: CustomAuthStore;
+  /** Its live connections (QuerySessionByClientId, BatchQuerySessionByClientIds, CloseConnection). */
+  sessions?: OpenApiSessions;
+  /** Publishes into the broker (SendMessage). */
+  publisher?: OpenApiPublisher;
+}
+
+/** Settings of the service whatever it serves. */
+export interface OpenApiServiceSettings {
+  /**
+   * AccessKey pairs that may call: the broker's `accessKeys` list (`{ accessKeyId, accessKeySecret }`),
+   * a map id → secret, or a lookup.
+   */
+  accessKeys:
+    | readonly { accessKeyId: string; accessKeySecret: string }[]
+    | Readonly<Record<string, string>>
+    | ((accessKeyId: string) => string | undefined);
+  /** The path served (default `/`, as on Alibaba's endpoints). */
+  path?: string;
+  /** The clock (default `Date.now`). */
+  now?: () => number;
+  /** How far a request's `Timestamp` may be from the clock, ms (default 15 minutes, as Alibaba's). */
+  maxSkew?: number;
+  /** Shown as `HostId` in error answers (default `onsmqtt.local`). */
+  hostId?: string;
+  /**
+   * Calls per second allowed per AccessKey, by action (default: the documented limits, e.g.
+   * `ApplyToken: 100`, `RevokeToken: 5`; see `DOCUMENTED_RATE_LIMITS`); more in one second of the
+   * clock answer the action's throttling code (`ApplyTokenOverFlow`, `RevokeTokenOverFlow`, …,
+   * `SystemOverFlow`). `false` for no limit.
+   */
+  rateLimits?: Readonly<Record<string, number>> | false;
+}
+
+/**
+ * Inputs of {@link createOpenApiService}: the settings, and either a `broker` (every action) or the
+ * instance's parts one by one (the actions whose part is missing answer `ApiNotSupport`).
+ */
+export type OpenApiServiceOptions = OpenApiServiceSettings & ({ broker: OpenApiBroker } | OpenApiStores);
+
+/** A fetch-style OpenAPI handler that also counts the calls it answered, by action. */
+export interface OpenApiService {
+  (request: Request): Promise<Response | undefined>;
+  /** Successful calls so far, by action (e.g. `calls.ApplyToken`). Failed ones are in `errors`, by code. */
+  readonly calls: Readonly<Record<string, number>>;
+  /** Error answers so far, by Alibaba error code. */
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+const VERSION = '2020-04-20';
+const REQUIRED = ['AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version'] as const;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/**
+ * Every action of Alibaba's SDK for `onsmqtt` 2020-04-20 (`@alicloud/onsmqtt20200420` 1.7, client.ts).
+ * The ones without a handler here answer `ApiNotSupport`.
+ */
+export const ONSMQTT_ACTIONS = Object.freeze([
+  'ActiveCaCertificate', 'ActiveDeviceCertificate', 'AddCustomAuthConnectBlack', 'AddCustomAuthIdentity', 'AddCustomAuthPermission',
+  'ApplyToken', 'BatchQuerySessionByClientIds', 'CloseConnection', 'CreateGroupId', 'DeleteCaCertificate', 'DeleteCustomAuthConnectBlack',
+  'DeleteCustomAuthIdentity', 'DeleteCustomAuthPermission', 'DeleteDeviceCertificate', 'DeleteGroupId', 'DisasterDowngrade', 'DisasterRecovery',
+  'GetCaCertificate', 'GetDeviceCertificate', 'GetDeviceCredential', 'GetRegisterCode', 'InactivateCaCertificate', 'InactivateDeviceCertificate',
+  'ListCaCertificate', 'ListDeviceCertificate', 'ListDeviceCertificateByCaSn', 'ListDeviceCredentialClientId', 'ListGroupId', 'ListInstances',
+  'ListTagResources', 'QueryCustomAuthConnectBlack', 'QueryCustomAuthIdentity', 'QueryCustomAuthPermission', 'QueryMqttTraceDevice',
+  'QueryMqttTraceMessageOfClient', 'QueryMqttTraceMessagePublish', 'QueryMqttTraceMessageSubscribe', 'QuerySessionByClientId', 'QueryToken',
+  'RefreshDeviceCredential', 'RegisterCaCertificate', 'RegisterDeviceCredential', 'RevokeToken', 'SendMessage', 'SetSniConfig', 'TagResources',
+  'UnRegisterDeviceCredential', 'UntagResources', 'UpdateCustomAuthIdentity', 'UpdateCustomAuthPermission',
+] as const);
+
+/** The stores of a broker (its getters read once). */
+function pick(broker: OpenApiBroker): Pick<OpenApiStores, 'instanceId' | 'tokens' | 'devices' | 'groups' | 'customAuth'> {
+  return { instanceId: broker.instanceId, tokens: broker.tokens, devices: broker.devices, groups: broker.groups, customAuth: broker.customAuth };
+}
+
+/** Constant-time comparison, so a signature cannot be guessed byte by byte from response times. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+function requestId(): string {
+  return globalThis.crypto.randomUUID().toUpperCase();
+}
+
+function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: string) => string | undefined {
+  if (typeof keys === 'function') return keys;
+  // Copied into a Map with no prototype to consult: `constructor` or `__proto__` are not key ids.
+  const map = new Map<string, string>(Array.isArray(keys) ? keys.map((k) => [k.accessKeyId, k.accessKeySecret] as const) : Object.entries(keys));
+  return (id) => map.get(id);
+}
+
+/**
+ * The `onsmqtt` OpenAPI as a fetch-style handler for loopback use.
+ *
+ * @example
+ * ```ts
+ * const broker = await startBroker({ instanceId, accessKeys });
+ * broker.addRoute(createOpenApiService({ accessKeys, broker }));
+ * createOnsMqttClient({ ...accessKeys[0], instanceId, endpoint: `${broker.url('http')}/` });
+ * ```
+ */
+export function createOpenApiService(options: OpenApiServiceOptions): OpenApiService {
+  const lookup = secretLookup(options.accessKeys);
+  const parts: OpenApiStores =
+    'broker' in options
+      ? { ...pick(options.broker), sessions: options.broker, publisher: options.broker }
+      : options;
+  const instanceId = parts.instanceId;
+  const path = options.path ?? '/';
+  const now = options.now ?? Date.now;
+  const maxSkew = options.maxSkew ?? 15 * 60_000;
+  const hostId = options.hostId ?? 'onsmqtt.local';
+  const calls: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  // Nonces seen, with when each may be forgotten (a replay that old fails the Timestamp check anyway).
+  const nonces = new Map<string, number>();
+  const limits: Readonly<Record<string, number>> = options.rateLimits === false ? {} : (options.rateLimits ?? DOCUMENTED_RATE_LIMITS);
+  // Calls in the current one-second window of the clock, by AccessKey and action.
+  let window = { second: NaN, counts: new Map<string, number>() };
+  const throttled = (accessKeyId: string, action: string): boolean => {
+    const limit = limits[action];
+    if (limit === undefined) return false;
+    const second = Math.floor(now() / 1000);
+    if (second !== window.second) window = { second, counts: new Map() };
+    const key = `${accessKeyId}\n${action}`;
+    const count = (window.counts.get(key) ?? 0) + 1;
+    window.counts.set(key, count);
+    return count > limit;
+  };
+
+  const handlers: Record<string, ActionHandler> = {
+    ...tokenActions(parts.tokens),
+    ...(parts.devices ? deviceActions(parts.devices) : {}),
+    ...(parts.groups ? groupActions(parts.groups) : {}),
+    ...(parts.customAuth ? customAuthActions(parts.customAuth) : {}),
+    ...sessionActions(parts.sessions, parts.publisher),
+  };
+  const known = new Set<string>(ONSMQTT_ACTIONS);
+
+  const remember = (key: string, t: number) => {
+    for (const [old, until] of nonces) {
+      if (until > t) break;
+      nonces.delete(old);
+    }
+    nonces.set(key, t + 2 * maxSkew);
+  };
+
+  /** The gateway's checks, in its order; the AccessKey id that signed when they pass. */
+  async function verify(params: Record<string, string>, method: string): Promise<string> {
+    for (const name of REQUIRED) if (!params[name]) throw missing(name);
+    if (params['SignatureMethod'] !== 'HMAC-SHA1') throw new ApiFailure(400, 'InvalidSignatureMethod', 'Specified signature method is not supported.');
+    if (params['SignatureVersion'] !== '1.0') throw new ApiFailure(400, 'InvalidSignatureVersion', 'Specified signature version is not supported.');
+    const stamp = params['Timestamp']!;
+    const at = TIMESTAMP.test(stamp) ? Date.parse(stamp) : NaN;
+    if (Number.isNaN(at)) throw new ApiFailure(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
+    const t = now();
+    if (Math.abs(t - at) > maxSkew) throw new ApiFailure(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+    const accessKeyId = params['AccessKeyId']!;
+    const secret = lookup(accessKeyId);
+    if (typeof secret !== 'string' || secret.length === 0) throw new ApiFailure(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+    const { Signature: given, ...signed } = params;
+    const expected = await openApiSignature({ method, params: signed, accessKeySecret: secret });
+    if (!sameText(given!, expected)) {
+      // Alibaba's gateway quotes the string it signed, so callers can compare it with their own.
+      throw new ApiFailure(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign(method, signed)}`);
+    }
+    const nonceKey = `${accessKeyId}\n${params['SignatureNonce']}`;
+    if (nonces.has(nonceKey)) throw new ApiFailure(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    remember(nonceKey, t);
+    if (params['Version'] !== VERSION) throw new ApiFailure(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+    return accessKeyId;
+  }
+
+  async function service(request: Request): Promise<Response | undefined> {
+    if (new URL(request.url).pathname !== path) return undefined;
+    const method = request.method.toUpperCase();
+    if (method !== 'GET' && method !== 'POST') return undefined;
+    const id = requestId();
+    let format: AnswerFormat = 'JSON';
+    try {
+      const params = await readParams(request);
+      if (!params['Action']) return undefined;
+      const action = params['Action'];
+      const asked = answerFormat(params['Format']);
+      if (!asked) throw invalidParameter('Format', 'Format must be JSON or XML.');
+      format = asked;
+      const accessKeyId = await verify(params, method);
+      const run = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
+      if (!run) throw known.has(action) ? apiNotSupported() : actionNotFound();
+      if (throttled(accessKeyId, action)) throw overflow(action);
+      const context: ActionContext = { params: new Params(params), accessKeyId, instanceId, now };
+      const body = await run(context);
+      calls[action] = (calls[action] ?? 0) + 1;
+      return answer(200, format, `${action}Response`, { RequestId: id, ...body });
+    } catch (error) {
+      const failure = error instanceof ApiFailure ? error : internalError();
+      errors[failure.code] = (errors[failure.code] ?? 0) + 1;
+      return answer(failure.status, format, 'Error', { RequestId: id, HostId: hostId, Code: failure.code, Message: failure.message });
+    }
+  }
+
+  return Object.defineProperties(service, {
+    calls: { get: () => ({ ...calls }), enumerable: true },
+    errors: { get: () => ({ ...errors }), enumerable: true },
+  }) as OpenApiService;
+}

@@ -1,0 +1,87 @@
+/**
+ * Topic rules with an effect: what custom-authentication permissions (`ALLOW`/`DENY`, `PUB`/`SUB`/
+ * `PUB_SUB`, a topic filter) and HTTP-authentication ACL rules (`allow`/`deny`, `publish`/`subscribe`,
+ * a topic filter) both are. Pure functions, no I/O.
+ *
+ * The evaluation, where Alibaba's pages are silent (inferred, recorded in ARCHITECTURE.md):
+ * - nothing is allowed unless a rule allows it ("topics need a permission", Custom authentication);
+ * - a matching `deny` wins over any `allow`, whatever their order;
+ * - an `allow` rule under a parent topic also covers that parent's P2P topics `<parent>/p2p/<clientId>`, as
+ *   token resources do (the broker's P2P rule); a `deny` rule denies only the topics its filter matches;
+ * - a subscription needs an `allow` rule whose filter covers the whole subscription filter, and no
+ *   `deny` rule covering it; messages on topics a narrower `deny` rule matches are not delivered.
+ * @module
+ */
+import { parentTopic, parseP2pTopic } from '../protocol/topics.js';
+import type { AccessPolicy } from './access.js';
+import { filterCovers, topicMatches, type Action, type Denial } from './acl.js';
+
+/** One rule: `allow` or `deny` the actions (`W` publish, `R` subscribe and receive) on a topic filter. */
+export interface AccessRule {
+  readonly effect: 'allow' | 'deny';
+  readonly actions: ReadonlySet<Action>;
+  /** An MQTT topic filter (`+` and `#` allowed). */
+  readonly topic: string;
+}
+
+function matchesTopic(rule: AccessRule, topic: string): boolean {
+  if (topicMatches(rule.topic, topic)) return true;
+  const p2p = rule.effect === 'allow' ? parseP2pTopic(topic) : undefined;
+  return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
+}
+
+function coversFilter(rule: AccessRule, filter: string): boolean {
+  if (filterCovers(rule.topic, filter)) return true;
+  const p2p = rule.effect === 'allow' ? parseP2pTopic(filter) : undefined;
+  return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
+}
+
+/**
+ * May a client under `rules` publish (`W`) to, or receive (`R`) a message on, the concrete `topic`?
+ * `undefined` when allowed; `'denied'` when a deny rule matches; else why no rule allows it.
+ */
+export function checkRules(rules: readonly AccessRule[], action: Action, topic: string): Denial | undefined {
+  let allowed = false;
+  let inResources = false;
+  for (const rule of rules) {
+    if (!matchesTopic(rule, topic)) continue;
+    if (!rule.actions.has(action)) {
+      if (rule.effect === 'allow') inResources = true;
+      continue;
+    }
+    if (rule.effect === 'deny') return 'denied';
+    allowed = true;
+  }
+  return allowed ? undefined : inResources ? 'action' : 'resource';
+}
+
+/**
+ * May a client under `rules` subscribe to the topic filter `filter`? `undefined` when allowed.
+ */
+export function checkRulesSubscription(rules: readonly AccessRule[], filter: string): Denial | undefined {
+  let allowed = false;
+  let inResources = false;
+  for (const rule of rules) {
+    if (!coversFilter(rule, filter)) continue;
+    if (!rule.actions.has('R')) {
+      if (rule.effect === 'allow') inResources = true;
+      continue;
+    }
+    if (rule.effect === 'deny') return 'denied';
+    allowed = true;
+  }
+  return allowed ? undefined : inResources ? 'action' : 'resource';
+}
+
+/**
+ * The access policy of a client under rules: a fixed list (an HTTP-authentication answer), or a
+ * function read at every check (custom-auth permissions, which the OpenAPI may change at any time).
+ */
+export function rulesPolicy(rules: readonly AccessRule[] | (() => readonly AccessRule[])): AccessPolicy {
+  const current = typeof rules === 'function' ? rules : () => rules;
+  return {
+    publish: (topic) => checkRules(current(), 'W', topic),
+    subscribe: (filter) => checkRulesSubscription(current(), filter),
+    receive: (topic) => checkRules(current(), 'R', topic),
+  };
+}
