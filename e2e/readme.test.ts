@@ -213,12 +213,15 @@ async function transpiled(block: ReadmeBlock, name: string): Promise<string> {
   return file;
 }
 
-/** Runs a Node block to its end; resolves with what it printed. */
-async function runNode(block: ReadmeBlock, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+/** Runs a Node block to its end (exit 0 unless `fails`); resolves with what it printed. */
+async function runNode(block: ReadmeBlock, env: Record<string, string | undefined> = {}, fails = false): Promise<{ stdout: string; stderr: string }> {
   const file = await transpiled(block, `block-${BLOCKS.indexOf(block)}`);
-  const child = startProcess(process.execPath, [file], { name: block.id, cwd: dirname(file), env: { ...sampleEnv, ...env } });
+  const merged = Object.fromEntries(Object.entries({ ...sampleEnv, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const child = startProcess(process.execPath, [file], { name: block.id, cwd: dirname(file), env: merged });
   const exit = await withTimeout(child.exited, 30_000, `${block.id} to end by itself`).finally(() => child.stop());
-  expect(exit, `${block.id} (README line ${block.line})\n${child.stdout()}\n${child.stderr()}`).toEqual({ code: 0, signal: null });
+  const output = `${block.id} (README line ${block.line})\n${child.stdout()}\n${child.stderr()}`;
+  if (fails) expect(exit.code, output).not.toBe(0);
+  else expect(exit, output).toEqual({ code: 0, signal: null });
   return { stdout: child.stdout(), stderr: child.stderr() };
 }
 
@@ -319,6 +322,9 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
     const message = nextMessage(watching, 'demo/node-1/telemetry', 30_000);
     await runNode(block);
     expect(JSON.parse(await message)).toEqual({ t: expect.any(Number) });
+    // Without the CA the local broker is not trusted: the TLS handshake fails, and the sample says so.
+    const { stderr } = await runNode(block, { APSARAMQ_CA_FILE: undefined }, true);
+    expect(stderr).toMatch(/ERR_CONNECT_FAILED|self[- ]signed|certificate/i);
   },
 
   'README.md#browser-no-secret-on-the-page': (block) =>
