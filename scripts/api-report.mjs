@@ -4,9 +4,12 @@
  * when the surface differs from the checked-in report; without it the reports are rewritten
  * (`npm run api:update`), so a change to the API shows up in review as a diff of `api/*.api.md`.
  *
+ * It also fails when one name means two things: a name exported by several entries must have the same
+ * declaration in each, unless one of them is a `@deprecated` alias kept for compatibility.
+ *
  * Needs `npm run build` first.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
@@ -68,6 +71,38 @@ for (const entry of ENTRIES) {
     failed = true;
   } else {
     console.log(`api-report: ${label} ${result.apiReportChanged ? 'updated' : 'unchanged'}`);
+  }
+}
+/** Each exported name of a report, with its declaration as the report writes it and whether it is deprecated. */
+export function declarations(report) {
+  const body = report.slice(report.indexOf('```ts'), report.lastIndexOf('```'));
+  const found = new Map();
+  for (const chunk of body.split(/\n(?=\/\/ @public)/)) {
+    const name = /^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|enum|namespace) ([A-Za-z_$][\w$]*)/m.exec(chunk)?.[1];
+    if (!name) continue;
+    const previous = found.get(name);
+    // Overloads and declaration merging: one name, several chunks.
+    found.set(name, { text: `${previous?.text ?? ''}${chunk.replace(/^\/\/ .*\n/gm, '').trim()}\n`, deprecated: (previous?.deprecated ?? false) || /^\/\/ @public @deprecated/m.test(chunk) });
+  }
+  return found;
+}
+
+const byEntry = ENTRIES.map((entry) => {
+  try {
+    return { entry, names: declarations(readFileSync(join(ROOT, 'api', entry.report), 'utf8')) };
+  } catch {
+    return { entry, names: new Map() };
+  }
+});
+for (let i = 0; i < byEntry.length; i++) {
+  for (let j = i + 1; j < byEntry.length; j++) {
+    const [a, b] = [byEntry[i], byEntry[j]];
+    for (const [name, declaration] of a.names) {
+      const other = b.names.get(name);
+      if (!other || declaration.deprecated || other.deprecated || declaration.text === other.text) continue;
+      console.error(`api-report: "${name}" means different things in ${a.entry.subpath} and ${b.entry.subpath}; give one a clearer name (keep the old one as a @deprecated alias)`);
+      failed = true;
+    }
   }
 }
 process.exit(failed ? 1 : 0);

@@ -11,7 +11,7 @@ import { validateClientId } from '../credentials/client-id.js';
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
  * getter: readable, but left out of `JSON.stringify`, spreads and `util.inspect`.
  */
-export interface DeviceCredential {
+export interface StoredDeviceCredential {
   readonly ClientId: string;
   readonly DeviceAccessKeyId: string;
   readonly DeviceAccessKeySecret: string;
@@ -21,6 +21,13 @@ export interface DeviceCredential {
   /** UNIX ms. */
   readonly UpdateTime: number;
 }
+
+/**
+ * The former name of {@link StoredDeviceCredential}.
+ * @deprecated Use {@link StoredDeviceCredential}: the `apsaramq-mqtt-auth/server` entry has a `DeviceCredential`
+ * too (the OpenAPI client's record), with other fields.
+ */
+export type DeviceCredential = StoredDeviceCredential;
 
 /** A credential given in the configuration (the secret chosen by the caller). */
 export interface DeviceCredentialInput {
@@ -76,7 +83,7 @@ export class DeviceStore {
    * RegisterDeviceCredential: a new credential for `clientId`, or the existing one if it has one.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `clientId`) for an invalid client id.
    */
-  register(clientId: string): DeviceCredential {
+  register(clientId: string): StoredDeviceCredential {
     const existing = this.#byClientId.get(requireClientId(clientId));
     if (existing) return this.#record(existing);
     const now = this.#now();
@@ -87,7 +94,7 @@ export class DeviceStore {
    * Adds a credential chosen elsewhere (a config file), replacing any for the same client id.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
    */
-  add(input: DeviceCredentialInput): DeviceCredential {
+  add(input: DeviceCredentialInput): StoredDeviceCredential {
     const clientId = requireClientId(input.clientId);
     const keyId = input.deviceAccessKeyId;
     if (typeof keyId !== 'string' || !/^[^|\s]+$/.test(keyId)) throw _invalid('deviceAccessKeyId', 'must be a non-empty string without "|" or white space');
@@ -101,7 +108,7 @@ export class DeviceStore {
   }
 
   /** GetDeviceCredential: the credential of `clientId`, or `undefined`. */
-  get(clientId: string): DeviceCredential | undefined {
+  get(clientId: string): StoredDeviceCredential | undefined {
     const entry = this.#byClientId.get(clientId);
     return entry && this.#record(entry);
   }
@@ -110,7 +117,7 @@ export class DeviceStore {
    * RefreshDeviceCredential: a new secret for `clientId` (the key id stays); the old secret stops working.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `clientId`) when it has no credential.
    */
-  refresh(clientId: string): DeviceCredential {
+  refresh(clientId: string): StoredDeviceCredential {
     const entry = this.#byClientId.get(clientId);
     if (!entry) throw _invalid('clientId', 'has no device credential (register it first)');
     entry.secret = newSecret();
@@ -149,13 +156,13 @@ export class DeviceStore {
     return entry;
   }
 
-  #record(entry: Entry): DeviceCredential {
+  #record(entry: Entry): StoredDeviceCredential {
     return Object.freeze(new DeviceCredentialRecord(entry, this.#instanceId));
   }
 }
 
 /** A snapshot of one credential; the secret sits behind a getter, so no dump of the object shows it. */
-class DeviceCredentialRecord implements DeviceCredential {
+class DeviceCredentialRecord implements StoredDeviceCredential {
   readonly ClientId: string;
   readonly DeviceAccessKeyId: string;
   readonly InstanceId: string;
@@ -178,7 +185,7 @@ class DeviceCredentialRecord implements DeviceCredential {
 }
 
 /** @internal The record as the OpenAPI answers it, secret included: for the caller's own response body. */
-export function _deviceCredentialBody(record: DeviceCredential): Record<string, string | number> {
+export function _deviceCredentialBody(record: StoredDeviceCredential): Record<string, string | number> {
   return { ...record, DeviceAccessKeySecret: record.DeviceAccessKeySecret };
 }
 

@@ -6,12 +6,12 @@
 import type { TokenType } from '../protocol/token-password.js';
 import type { TokenInvalidCode } from '../protocol/sys-topics.js';
 import type { Denial } from './acl.js';
-import type { AuthMode, RefusalKind } from './auth/types.js';
+import type { BrokerAuthMode, RefusalKind } from './auth/types.js';
 
 /** A connected client as `LocalBroker.sessions()` lists it (no secrets). */
 export interface SessionInfo {
   readonly clientId: string;
-  readonly mode: AuthMode;
+  readonly mode: BrokerAuthMode;
   /** AccessKey id, DeviceAccessKeyId or custom username. */
   readonly id: string;
   readonly protocolVersion: number;
@@ -38,7 +38,7 @@ export interface BrokerEvents {
   /** A CONNECT was refused; `returnCode` is what the client received (3.1.1 code or MQTT 5 reason code). */
   clientRefused: [info: { clientId: string; kind: RefusalKind; reason: string; returnCode: number; tokenCode?: TokenInvalidCode }];
   /** A client's connection closed. */
-  clientDisconnected: [info: { clientId: string; mode: AuthMode }];
+  clientDisconnected: [info: { clientId: string; mode: BrokerAuthMode }];
   /** A PUBLISH or SUBSCRIBE was refused and the client disconnected. */
   denied: [info: { clientId: string; action: 'publish' | 'subscribe'; topic: string; denial: DenialReason; tokenCode?: TokenInvalidCode }];
   /** A message was acknowledged but not delivered, as ApsaraMQ discards it (its body is over the size limit). */

@@ -10,11 +10,20 @@ import {
   loadBrokerConfig,
   startBroker,
   TokenStore,
+  type ApplyTokenOptions,
+  type AuthMode as BrokerAuthModeAlias,
+  type BrokerAuthMode,
   type BrokerConfig,
+  type DeviceCredential as StoredDeviceCredentialAlias,
   type LocalBroker,
   type ManualClock,
   type OpenApiService,
+  type SessionInfo,
+  type StoredDeviceCredential,
+  type TokenStoreApplyOptions,
 } from 'apsaramq-mqtt-auth/broker';
+import type { AuthMode } from 'apsaramq-mqtt-auth';
+import type { ApplyTokenOptions as OpenApiApplyTokenOptions, DeviceCredential } from 'apsaramq-mqtt-auth/server';
 import { ApsaraMqttAuthError as ClientError } from 'apsaramq-mqtt-auth';
 import { describe, expectTypeOf, test } from 'vitest';
 
@@ -41,6 +50,28 @@ describe('the local broker', () => {
 
   test('the broker entry throws the same error class as the client entry', () => {
     expectTypeOf<ApsaraMqttAuthError>().toEqualTypeOf<ClientError>();
+  });
+});
+
+describe('names that meant two things', () => {
+  test('the broker\'s own names: its stores\' records and options, and the mode a session authenticated with', () => {
+    expectTypeOf<ReturnType<DeviceStore['register']>>().toEqualTypeOf<StoredDeviceCredential>();
+    expectTypeOf<StoredDeviceCredential['DeviceAccessKeySecret']>().toEqualTypeOf<string>();
+    expectTypeOf<Parameters<TokenStore['apply']>[0]>().toEqualTypeOf<TokenStoreApplyOptions>();
+    expectTypeOf<SessionInfo['mode']>().toEqualTypeOf<BrokerAuthMode>();
+    expectTypeOf<BrokerAuthMode>().toEqualTypeOf<'Signature' | 'Token' | 'DeviceCredential' | 'Custom' | 'HttpAuth'>();
+  });
+
+  test('the old names stay, as deprecated aliases of the new ones', () => {
+    expectTypeOf<StoredDeviceCredentialAlias>().toEqualTypeOf<StoredDeviceCredential>();
+    expectTypeOf<ApplyTokenOptions>().toEqualTypeOf<TokenStoreApplyOptions>();
+    expectTypeOf<BrokerAuthModeAlias>().toEqualTypeOf<BrokerAuthMode>();
+  });
+
+  test('the new names no longer look like the other entries\' types', () => {
+    expectTypeOf<StoredDeviceCredential>().not.toEqualTypeOf<DeviceCredential>();
+    expectTypeOf<TokenStoreApplyOptions>().not.toEqualTypeOf<OpenApiApplyTokenOptions>();
+    expectTypeOf<BrokerAuthMode>().not.toEqualTypeOf<AuthMode>();
   });
 });
 
