@@ -441,6 +441,26 @@ describe('the README convention', () => {
   });
 });
 
+describe('npm start, as the README uses it', () => {
+  it('serves a page saved in a folder of examples/ (the browser samples run that way), not the files at the top of examples/', async () => {
+    const folder = `readme-test-${process.pid}-folder`;
+    const dir = join(ROOT, 'examples', folder);
+    pageDirs.push(dir);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>mine</title>');
+    try {
+      const page = await fetch(`${demo.web}/${folder}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>mine</title>');
+      expect((await fetch(`${demo.web}/${folder}`, { redirect: 'manual' })).headers.get('location')).toBe(`/${folder}/`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await fetch(`${demo.web}/broker.json`)).status).toBe(404);
+    expect((await fetch(`${demo.web}/${folder}/`)).status).toBe(404);
+  });
+});
+
 describe.each(RUNNABLE.map((block) => [block.id, block] as const))('%s', (_id, block) => {
   it(`type-checks and runs as written (${block.file}:${block.line}, ${block.lang})`, async () => {
     expect(types.get(block.id) ?? [], 'type errors').toEqual([]);
