@@ -4,7 +4,8 @@
  * when the surface differs from the checked-in report; without it the reports are rewritten
  * (`npm run api:update`), so a change to the API shows up in review as a diff of `api/*.api.md`.
  *
- * It also fails when one name means two things: a name exported by several entries must have the same
+ * It fails on an exported declaration or member without TSDoc, on a type a signature uses that the entry
+ * does not export, and when one name means two things: a name exported by several entries must have the same
  * declaration in each, unless one of them is a `@deprecated` alias kept for compatibility.
  *
  * Needs `npm run build` first.
@@ -31,8 +32,8 @@ const messages = {
     default: { logLevel: 'error' },
     // Release tags (@public/@beta) are not used: everything exported is public; `@internal` is stripped by the build.
     'ae-missing-release-tag': { logLevel: 'none' },
-    // Members without a doc comment are marked `// (undocumented)` in the report instead of failing it.
-    'ae-undocumented': { logLevel: 'none' },
+    // Every exported declaration and member has TSDoc (the house rule); one without fails, naming it.
+    'ae-undocumented': { logLevel: 'error' },
   },
   tsdocMessageReporting: { default: { logLevel: 'error' } },
 };

@@ -5,7 +5,9 @@
 
 /** Timers the broker schedules token notices and expiry with. */
 export interface BrokerTimers {
+  /** Runs `callback` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a scheduled callback. */
   clearTimeout(handle: unknown): void;
 }
 

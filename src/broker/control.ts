@@ -25,10 +25,15 @@ import type { TokenStore } from './tokens.js';
 
 /** What the control routes need from the broker. */
 export interface ControlTarget {
+  /** The instance the routes answer for. */
   readonly instanceId: string;
+  /** The token store the token routes act on. */
   readonly tokens: TokenStore;
+  /** The device store the device routes act on. */
   readonly devices: DeviceStore;
+  /** The listeners' URLs, for `GET /control`. */
   urls(): Record<string, string>;
+  /** The connected clients, for `GET /control/sessions`. */
   sessions(): readonly object[];
 }
 

@@ -12,9 +12,13 @@ import { validateClientId } from '../credentials/client-id.js';
  * getter: readable, but left out of `JSON.stringify`, spreads and `util.inspect`.
  */
 export interface StoredDeviceCredential {
+  /** The client id it is bound to. */
   readonly ClientId: string;
+  /** The key id of `DeviceCredential|<id>|…` Usernames. */
   readonly DeviceAccessKeyId: string;
+  /** The secret the device signs with (a getter, hidden from JSON and `util.inspect`). */
   readonly DeviceAccessKeySecret: string;
+  /** The instance. */
   readonly InstanceId: string;
   /** UNIX ms. */
   readonly CreateTime: number;
@@ -31,13 +35,17 @@ export type DeviceCredential = StoredDeviceCredential;
 
 /** A credential given in the configuration (the secret chosen by the caller). */
 export interface DeviceCredentialInput {
+  /** The client id it is for. */
   clientId: string;
+  /** Its DeviceAccessKeyId. */
   deviceAccessKeyId: string;
+  /** Its secret. */
   deviceAccessKeySecret: string;
 }
 
 /** Options of the {@link DeviceStore} constructor. */
 export interface DeviceStoreOptions {
+  /** The instance the records name. */
   instanceId: string;
   /** The clock, UNIX ms. Default `Date.now`. */
   now?: () => number;

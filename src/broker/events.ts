@@ -10,10 +10,13 @@ import type { BrokerAuthMode, RefusalKind } from './auth/types.js';
 
 /** A connected client as `LocalBroker.sessions()` lists it (no secrets). */
 export interface SessionInfo {
+  /** The client id. */
   readonly clientId: string;
+  /** How it authenticated. */
   readonly mode: BrokerAuthMode;
   /** AccessKey id, DeviceAccessKeyId or custom username. */
   readonly id: string;
+  /** 4 (MQTT 3.1.1) or 5. */
   readonly protocolVersion: number;
   /** The Keep Alive the broker holds the client to, in seconds: its own, capped at the limit (0 counts as over it). */
   readonly keepalive: number;
