@@ -402,7 +402,12 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
   'README.md#examples': async (block) => {
     // npm start's output, but for the ports (free ones here) and the CA file's folder.
     const normalise = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replace(/(TLS CA certificate\s+)\S+/, '$1CA');
-    const printed = demo.out.slice(demo.out.indexOf('apsaramq-mqtt-auth demo against'), demo.out.indexOf('Press Ctrl-C'));
+    // Lines of the broker and the node-service (`[broker] …`) may land in between: they are not the summary.
+    const printed = demo.out
+      .slice(demo.out.indexOf('apsaramq-mqtt-auth demo against'), demo.out.indexOf('Press Ctrl-C'))
+      .split('\n')
+      .filter((line) => !line.startsWith('['))
+      .join('\n');
     expect(normalise(printed).trim()).toBe(normalise(block.code).trim());
   },
 
