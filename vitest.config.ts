@@ -1,6 +1,7 @@
 /**
  * Test projects:
  * - unit: test/unit + test/node in Node (sources);
+ * - security: test/security in Node (sources): one test per hardening item, and the fuzz suite;
  * - browser: test/unit + test/browser in Debian's Chromium via vitest browser mode (sources and built bundles);
  * - e2e: e2e/ in Node: built/packed package, real brokers, real Chromium pages through playwright-core;
  * - types: test/types, type-level tests of the published declarations (`dist/*.d.ts`, so after a build).
@@ -32,6 +33,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node', env, testTimeout: 20_000 } },
+      // Issue 10's reproductions and the fuzz suite, on the sources in Node (real loopback servers).
+      { test: { name: 'security', include: ['test/security/**/*.test.ts'], environment: 'node', env, testTimeout: 60_000 } },
       {
         test: {
           name: 'browser',

@@ -92,6 +92,10 @@ describe('broker command', () => {
     expect(out()).toMatch(/MQTT over WebSocket on TLS: +wss:\/\/127\.0\.0\.1:\d+\/mqtt\n/);
     expect(out()).toMatch(/onsmqtt OpenAPI: +http:\/\/127\.0\.0\.1:\d+\/ {2}\(control API: http:\/\/127\.0\.0\.1:\d+\/control\)\n/);
     expect(out()).toMatch(/TLS CA certificate: +\S+cert\.pem/);
+    // The control API's secret, printed for whoever drives it: it answers with it, and only with it.
+    const [, control, secret] = /control API: (\S+)\/control\)[\s\S]*control API secret: +(\S+)/.exec(out())!;
+    expect((await fetch(`${control}/control`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    expect((await fetch(`${control}/control`)).status).toBe(401);
 
     // The OpenAPI is served as by `npm start`: a token applied with the config's AccessKey works at
     // once, here over TLS trusting the printed CA file.
@@ -144,7 +148,8 @@ describe('broker command', () => {
     [['--client-id', 'x'], '--client-id is not an option of "broker": --client-id is an option of "sign"'],
     [['stray'], 'broker takes no positional arguments'],
     [[], '--config is required (see examples/broker.json)'],
-    [['--config', '/nonexistent/broker.json'], '--config file "/nonexistent/broker.json" could not be read (ENOENT)'],
+    // The path is not echoed: a secret typed where the path was expected must not come back.
+    [['--config', '/nonexistent/broker.json'], '--config file could not be read (ENOENT)'],
   ])('exits 2 with a one-line error for %j', async (args, message) => {
     const fake = fakeIo();
     expect(await run(['broker', ...args], fake.io)).toBe(2);

@@ -13,7 +13,9 @@ const CONFIG_TOKEN = 'configured-token-DoNotLeak-43';
 const hello: RouteHandler = async (request) => (new URL(request.url).pathname === '/hello' ? Response.json({ from: 'config route' }) : undefined);
 
 let broker: LocalBroker;
-const api = (path: string, init?: RequestInit) => fetch(broker.url('http') + path, init);
+/** A request with the control secret (test/security/broker-http.test.ts covers requests without it). */
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(broker.url('http') + path, { ...init, headers: { authorization: `Bearer ${broker.controlSecret}`, ...(init.headers as Record<string, string>) } });
 const post = (path: string, body: unknown) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
@@ -62,8 +64,10 @@ describe('control API', () => {
     const tooSoon = await post('/control/tokens', { resources: 'fleet/a', actions: 'R', expireTime: Date.now() + 1000 });
     expect(tooSoon.status).toBe(400);
     expect(await tooSoon.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', field: 'expireTime' } });
-    const notJson = await api('/control/tokens/query', { method: 'POST', body: 'token=x' });
+    const notJson = await api('/control/tokens/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'token=x' });
     expect(await notJson.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', field: 'body' } });
+    const plainText = await api('/control/tokens/query', { method: 'POST', body: '{"token":"x"}' });
+    expect(plainText.status).toBe(415);
     const missing = await post('/control/tokens/revoke', {});
     expect(await missing.json()).toMatchObject({ error: { field: 'token' } });
     const unknown = await api('/control/nothing-here');

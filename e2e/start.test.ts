@@ -239,10 +239,14 @@ describe('npm start with the local broker', () => {
     // Revocation at the broker (its control API), of the token the page holds now: the broker sends
     // $SYS/tokenInvalidNotice and disconnects; the page gets a new token and reconnects.
     const current = credentialAnswers(await responses.all()).at(-1)!.tokens[0]!.token;
-    const control = demo!.process.stdout().match(/control API\s+(http:\/\/127\.0\.0\.1:\d+)\/control/)![1]!;
+    const [, control, secret] = demo!.process.stdout().match(/control API\s+(http:\/\/127\.0\.0\.1:\d+)\/control\s+\(Authorization: Bearer (\S+)\)/)!;
     mark = (await stateTexts(page)).length;
     const historyMark = view.history.length;
-    const revoked = await fetch(`${control}/control/tokens/revoke`, { method: 'POST', body: JSON.stringify({ token: current }) });
+    const revoked = await fetch(`${control}/control/tokens/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: current }),
+    });
     expect(await revoked.json()).toEqual({ revoked: true });
     view = await waitForDashboard(page, log, 'connected again after the revocation', `d.connects === 2 && d.state === 'connected'`);
     expect(inOrder((await stateTexts(page)).slice(mark), ['backing off', 'connected'])).toBe(true);

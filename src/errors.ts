@@ -47,6 +47,18 @@ export interface ApsaraMqttAuthErrorOptions {
   cause?: unknown;
 }
 
+/** The options' own properties only, in a null-prototype copy; `{}` for anything that is not an object. */
+const own = (options: unknown): ApsaraMqttAuthErrorOptions => (options && typeof options === 'object' ? Object.assign(Object.create(null), options) : {});
+
+/** A message that is not a string, as text, without throwing (`String` throws for some objects). */
+function textOf(message: unknown): string {
+  try {
+    return String(message);
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Thrown (or emitted) by every part of the SDK.
  *
@@ -65,12 +77,15 @@ export class ApsaraMqttAuthError extends Error {
   declare readonly returnCode?: number;
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options: ApsaraMqttAuthErrorOptions = {}) {
-    // Error keeps `options.cause` as a non-enumerable own property.
-    super(message, options);
+    // Lenient by design (an error's constructor must not throw): options that are not an object
+    // count as none, and only their own properties are read.
+    const { cause, field, returnCode } = own(options);
+    // Error keeps `cause` as a non-enumerable own property.
+    super(typeof message === 'string' ? message : textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
-    this.field = options.field;
-    this.returnCode = options.returnCode;
+    this.field = field;
+    this.returnCode = returnCode;
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.
@@ -78,6 +93,30 @@ export class ApsaraMqttAuthError extends Error {
   override get name(): string {
     return 'ApsaraMqttAuthError';
   }
+}
+
+/**
+ * @internal An error that may quote sensitive values (a network error quoting a request's URL or
+ * body, a caller's `fetch` quoting its arguments), as one plain error: the messages of its cause
+ * chain joined by ": " (e.g. "fetch failed: connect ECONNREFUSED 127.0.0.1:9"), each sensitive value
+ * masked as is and as quoted inside JSON (values under 4 characters are left: masking them hides
+ * nothing), at most 1000 characters.
+ */
+export function _redactedCause(error: unknown, sensitive: readonly string[]): Error {
+  const parts: unknown[] = [];
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined, i = 0; e != null && i < 4; e = e.cause as typeof e, i++) parts.push(typeof e.message === 'string' ? e.message : typeof e === 'string' ? e : '');
+  let message = parts.join(': ');
+  for (const value of sensitive) for (const form of [value, JSON.stringify(value).slice(1, -1)]) if (form.length > 3) message = message.split(form).join('***');
+  return new Error(message.slice(0, 1000));
+}
+
+/**
+ * @internal `<prefix>.<key>` for a key that reads as a short name, else `prefix` alone: a key is
+ * echoed in errors only when it cannot be a pasted secret (AccessKey ids and secrets, tokens and
+ * device secrets are all longer than 16 characters) or a megabyte of text.
+ */
+export function _fieldOf(prefix: string, key: string): string {
+  return /^[A-Za-z][\w-]{0,15}$/.test(key) ? `${prefix}.${key}` : prefix;
 }
 
 /** @internal Shorthand for the commonest failure: a bad argument, named. */

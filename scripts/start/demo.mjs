@@ -18,7 +18,8 @@ async function startLocalBroker(root, settings, log) {
   const { tcp, tls, ws, wss, http } = settings.brokerPorts;
   let broker;
   try {
-    broker = await startBroker({ ...config, tcpPort: tcp, tlsPort: tls, wsPort: ws, wssPort: wss, httpPort: http });
+    // controlSecret is named: a spread leaves out the config's secrets (kept out of enumeration).
+    broker = await startBroker({ ...config, controlSecret: config.controlSecret, tcpPort: tcp, tlsPort: tls, wsPort: ws, wssPort: wss, httpPort: http });
   } catch (error) {
     const variables = { tcpPort: 'DEMO_TCP_PORT', tlsPort: 'DEMO_TLS_PORT', wsPort: 'DEMO_WS_PORT', wssPort: 'DEMO_WSS_PORT', httpPort: 'DEMO_HTTP_PORT' };
     const hint = error?.field ? `; set ${variables[error.field] ?? 'DEMO_*_PORT'} to another port` : '';
@@ -106,7 +107,9 @@ export async function startDemo(settings, { root, env, log }) {
             `  WebSocket over TLS   ${broker.url('wss')}`,
             `  TLS CA certificate   ${broker.caFile ?? '(in memory for this run)'}  (trust it in clients: ca / --cafile)`,
             `  onsmqtt OpenAPI      ${broker.url('http')}/`,
-            `  control API          ${broker.url('http')}/control`,
+            // Printed, not served: the control API hands out device secrets and tokens, so only who
+            // reads this terminal may use it (the pages' own actions go through the signed OpenAPI).
+            `  control API          ${broker.url('http')}/control  (Authorization: Bearer ${broker.controlSecret})`,
           ]
         : [`  MQTT over WebSocket  ${wsUrl}  (pages)`, `  OpenAPI              ${settings.openApi.endpoint ?? `region ${settings.openApi.regionId}`}  (ApplyToken)`]),
       `  credential server    ${web.url(PATHS.credentials)}  (Token, R on ${credentials.permission.resources[0]}; no secret reaches a page)`,

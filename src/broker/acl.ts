@@ -4,6 +4,7 @@
  * Topic syntax, P2P topics and the action names come from `src/protocol/`.
  * @module
  */
+import { _invalid } from '../errors.js';
 import { parentTopic, parseP2pTopic } from '../protocol/topics.js';
 import type { Action } from '../protocol/token-rules.js';
 
@@ -24,11 +25,26 @@ export interface Permissions {
  */
 export type Denial = 'resource' | 'action' | 'denied';
 
+function requireTopics(...topics: unknown[]): void {
+  for (const topic of topics) if (typeof topic !== 'string') throw _invalid('topic', 'must be a string');
+}
+
+function requirePermissions(permissions: unknown): void {
+  let ok = Array.isArray(permissions);
+  // Indexed, not every(): a sparse list has holes that every() skips and for-of does not.
+  for (let i = 0; ok && i < (permissions as unknown[]).length; i++) {
+    const p = (permissions as (Partial<Permissions> | null | undefined)[])[i];
+    ok = p != null && typeof p === 'object' && Array.isArray(p.resources) && p.resources.every((r) => typeof r === 'string') && typeof p.actions?.has === 'function';
+  }
+  if (!ok) throw _invalid('permissions', 'must be a list of { resources: string[], actions: Set<"R" | "W"> }');
+}
+
 /**
  * Does the topic filter `filter` match the concrete topic `topic` (MQTT 3.1.1 §4.7 rules)?
  * `#` matches the parent level too (`a/#` matches `a`); wildcards never match a leading `$`.
  */
 export function topicMatches(filter: string, topic: string): boolean {
+  requireTopics(filter, topic);
   if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
   const f = filter.split('/');
   const t = topic.split('/');
@@ -46,6 +62,7 @@ export function topicMatches(filter: string, topic: string): boolean {
  * match? (`a/#` covers `a/+/b`; `a/+` covers `a/b` but not `a/#`.)
  */
 export function filterCovers(resource: string, filter: string): boolean {
+  requireTopics(resource, filter);
   if (filter.startsWith('$') && /^[+#]/.test(resource)) return false;
   const r = resource.split('/');
   const f = filter.split('/');
@@ -77,6 +94,9 @@ function topicInResources(resources: readonly string[], topic: string): boolean 
  * Returns `undefined` when allowed, else why not.
  */
 export function checkTopic(permissions: readonly Permissions[], action: Action, topic: string): Denial | undefined {
+  requirePermissions(permissions);
+  if (action !== 'R' && action !== 'W') throw _invalid('action', 'must be "R" or "W"');
+  requireTopics(topic);
   let inResources = false;
   for (const p of permissions) {
     if (!topicInResources(p.resources, topic)) continue;
@@ -92,6 +112,8 @@ export function checkTopic(permissions: readonly Permissions[], action: Action, 
  * Returns `undefined` when allowed, else why not.
  */
 export function checkSubscription(permissions: readonly Permissions[], filter: string): Denial | undefined {
+  requirePermissions(permissions);
+  requireTopics(filter);
   const p2p = parseP2pTopic(filter);
   let inResources = false;
   for (const p of permissions) {

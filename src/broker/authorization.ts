@@ -75,8 +75,9 @@ export async function authorizeSubscribe(core: BrokerCore, session: Session, fil
 export function authorizeForward(core: BrokerCore, session: Session | undefined, packet: AedesPublishPacket): boolean {
   const { topic } = packet;
   if (topic === SYS_TOPICS.UPLOAD_TOKEN || topic === SYS_TOPICS.ENABLE_ORDER_MSG) return false;
-  // Only the broker itself produces these (client publishes to $SYS are refused).
-  if (topic === SYS_TOPICS.TOKEN_EXPIRE_NOTICE || topic === SYS_TOPICS.TOKEN_INVALID_NOTICE) return true;
+  // Only the broker's own notices, whatever else reached aedes on these topics (a Will, a message
+  // published through the broker's API): a forged notice would make every SDK client refresh.
+  if (topic === SYS_TOPICS.TOKEN_EXPIRE_NOTICE || topic === SYS_TOPICS.TOKEN_INVALID_NOTICE) return core.notices.has(packet.payload as Buffer);
   if (!session || session.closing || core.discarded.has(packet.payload as Buffer)) return false;
   const p2p = parseP2pTopic(topic);
   if (p2p && p2p.target !== session.clientId) return false;

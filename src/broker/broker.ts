@@ -5,18 +5,21 @@
  * (aedes's questions), `authorization.ts` (PUBLISH/SUBSCRIBE), `token-lifecycle.ts`, `auth/`.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import { topicProblem } from '../protocol/topics.js';
 import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { customAuthFromConfig } from './auth/custom.js';
 import { _tlsMaterial, type TlsMaterial } from './certificates.js';
 import { systemTimers } from './clock.js';
-import { _checkList, _checkPort, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
+import { _checkList, _checkPort, _ownConfig, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
+import { _checkNames, _requestGuard } from './http-guard.js';
 import { ClientConnection } from './connection.js';
 import { createControlRoutes } from './control.js';
 import type { BrokerCore } from './core.js';
@@ -88,6 +91,12 @@ export interface LocalBroker extends EventEmitter<BrokerEvents> {
   readonly caFile: string | undefined;
   /** The `onsmqtt` OpenAPI served on the HTTP listener (its `calls` and `errors` counters), if enabled. */
   readonly openApi: OpenApiService | undefined;
+  /**
+   * The secret of the control API (`Authorization: Bearer <controlSecret>` on every `/control`
+   * request): the config's `controlSecret`, or 32 random bytes (base64url) made at start. Kept off
+   * `util.inspect` and `JSON.stringify` of the broker; print it for whoever drives the control API.
+   */
+  readonly controlSecret: string;
   /** The token service (ApplyToken / QueryToken / RevokeToken). */
   readonly tokens: TokenStore;
   /** Device credentials (Register / Get / Refresh / UnRegister). */
@@ -142,6 +151,7 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   readonly #sockets = new Set<Duplex>();
   readonly #unsubscribeRevoke: () => void;
   readonly #mqttPacket: BrokerPeers['mqttPacket'];
+  readonly #controlSecret: string;
   #servers: Servers | undefined;
   #closing: Promise<void> | undefined;
 
@@ -155,6 +165,7 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     super();
     this.#core = core;
     this.#mqttPacket = mqttPacket;
+    this.#controlSecret = config.controlSecret ?? randomBytes(32).toString('base64url');
     const { tokens, devices, groups, customAuth } = stores;
     Object.assign(this, {
       instanceId: config.instanceId,
@@ -174,6 +185,11 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     this.#routes = [...(config.routes ?? [])];
     this.#builtIn = [...(openApi ? [openApi] : []), createControlRoutes(this)];
     this.#unsubscribeRevoke = this.tokens.onRevoke((token) => onTokenRevoked(this.#core, token));
+  }
+
+  // A getter on the class, not a field: inspect and JSON show own fields only.
+  get controlSecret(): string {
+    return this.#controlSecret;
   }
 
   /** @internal Once bound: the servers, their ports, and the CA of the TLS listeners. */
@@ -197,8 +213,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
   url(transport: BrokerTransport): string {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    const port = Object.hasOwn(SCHEMES, transport) ? this.#port(transport) : undefined;
-    if (port === undefined) throw _invalid('transport', `${JSON.stringify(transport)} is not a listener of this broker (${Object.keys(this.urls()).join(', ')})`);
+    const port = typeof transport === 'string' && Object.hasOwn(SCHEMES, transport) ? this.#port(transport) : undefined;
+    if (port === undefined) throw _invalid('transport', `must name a listener of this broker: ${Object.keys(this.urls()).join(', ')}`);
     return `${SCHEMES[transport]}://${host}:${port}${transport === 'ws' || transport === 'wss' ? this.wsPath : ''}`;
   }
 
@@ -210,7 +226,7 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
   endpoint(transport: BrokerMqttTransport): BrokerEndpoint {
     const port = transport === 'tcp' || transport === 'tls' || transport === 'ws' || transport === 'wss' ? this.#port(transport) : undefined;
-    if (port === undefined) throw _invalid('transport', `${JSON.stringify(transport)} is disabled on this broker (or not an MQTT transport: tcp, tls, ws, wss)`);
+    if (port === undefined) throw _invalid('transport', 'must name an MQTT listener this broker has enabled (tcp, tls, ws, wss)');
     return {
       transport,
       host: this.host,
@@ -240,6 +256,12 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
   }
 
   publish(message: { topic: string; payload: Uint8Array | string; qos?: 0 | 1 }): Promise<void> {
+    if (message === null || typeof message !== 'object') return Promise.reject(_invalid('message', 'must be { topic, payload, qos? }'));
+    message = Object.assign(Object.create(null), message) as typeof message;
+    const problem = topicProblem(message.topic);
+    if (problem) return Promise.reject(_invalid('topic', problem));
+    if (typeof message.payload !== 'string' && !(message.payload instanceof Uint8Array)) return Promise.reject(_invalid('payload', 'must be a string or a Uint8Array'));
+    if (message.qos !== undefined && message.qos !== 0 && message.qos !== 1) return Promise.reject(_invalid('qos', 'must be 0 or 1'));
     const payload = typeof message.payload === 'string' ? Buffer.from(message.payload, 'utf8') : Buffer.from(message.payload);
     const packet = { cmd: 'publish' as const, topic: message.topic, payload, qos: message.qos ?? 1, retain: false, dup: false };
     return new Promise((resolve, reject) => this.#core.aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
@@ -275,8 +297,11 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 const SCHEMES: Readonly<Record<BrokerTransport, string>> = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' };
 
 function checkConfig(config: BrokerConfig): void {
-  if (config === null || typeof config !== 'object') throw _invalid('config', `must be an options object (got ${_typeName(config)})`);
   _requireSegment(config.instanceId, 'instanceId');
+  const secret = config.controlSecret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16 || /\s/.test(secret))) throw _invalid('controlSecret', 'must be a secret of at least 16 characters, without white space');
+  _checkNames(config.allowedHosts, 'allowedHosts', 'host');
+  _checkNames(config.allowedOrigins, 'allowedOrigins', 'origin');
   if (config.host !== undefined && (typeof config.host !== 'string' || config.host.length === 0)) throw _invalid('host', 'must be a non-empty string');
   if (config.wsPath !== undefined && (typeof config.wsPath !== 'string' || !config.wsPath.startsWith('/'))) throw _invalid('wsPath', 'must start with "/"');
   const lead = config.expireNoticeLeadMs;
@@ -319,6 +344,9 @@ function checkConfig(config: BrokerConfig): void {
  * ```
  */
 export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
+  if (config === null || typeof config !== 'object') throw _invalid('config', `must be an options object (got ${_typeName(config)})`);
+  // Read once, own properties only: from here on nothing consults Object.prototype.
+  config = _ownConfig(config);
   checkConfig(config);
   const now = config.now ?? Date.now;
   const tokens = new TokenStore({ instanceId: config.instanceId, now });
@@ -367,11 +395,13 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     expireNoticeLeadMs: config.expireNoticeLeadMs ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS,
     limits,
     discarded: new WeakSet<object>(),
+    notices: new WeakSet<object>(),
   };
   core.aedes = await peers.aedes.Aedes.createBroker(createHooks(core));
   broker = new Broker(config, core, { tokens, devices, groups, customAuth }, peers.mqttPacket);
   try {
-    const { servers, ports } = await startListeners({ ...listen, ...(tls ? { tls } : {}) }, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());
+    const guard = _requestGuard({ listenHost: host, hosts: [...(config.tls?.hosts ?? []), ...(config.allowedHosts ?? [])], origins: config.allowedOrigins ?? [] });
+    const { servers, ports } = await startListeners({ ...listen, guard, ...(tls ? { tls } : {}) }, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());
     broker._listening(servers, ports, tls);
   } catch (error) {
     await new Promise<void>((resolve) => core.aedes.close(() => resolve()));

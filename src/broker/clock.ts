@@ -2,6 +2,7 @@
  * Time for the broker: a clock and timers that tests replace, so token expiry is exercised without sleeping.
  * @module
  */
+import { _invalid } from '../errors.js';
 
 /** Timers the broker schedules token notices and expiry with. */
 export interface BrokerTimers {
@@ -80,11 +81,13 @@ export interface ManualClock extends BrokerTimers {
  * ```
  */
 export function createManualClock(start = 0): ManualClock {
+  if (!Number.isFinite(start)) throw _invalid('start', 'must be a finite UNIX time in milliseconds');
   let time = start;
   let nextId = 1;
   const queue = new Map<number, { at: number; seq: number; callback: () => void }>();
   const set = (target: number) => {
-    if (!(target >= time)) throw new RangeError('a manual clock never goes backwards');
+    if (typeof target !== 'number' || !Number.isFinite(target)) throw _invalid('time', 'must be a finite number of milliseconds');
+    if (target < time) throw _invalid('time', 'must not go backwards (a manual clock never does)');
     for (;;) {
       let due: [number, { at: number; seq: number; callback: () => void }] | undefined;
       for (const entry of queue) {
@@ -100,8 +103,10 @@ export function createManualClock(start = 0): ManualClock {
   };
   const timers: BrokerTimers = {
     setTimeout(callback, ms) {
+      if (typeof callback !== 'function') throw _invalid('callback', 'must be a function');
       const id = nextId++;
-      queue.set(id, { at: time + Math.max(0, ms), seq: id, callback });
+      // Like a real timer: a delay that is not a number ≥ 0 counts as 0.
+      queue.set(id, { at: time + (typeof ms === 'number' && ms > 0 ? Math.min(ms, Number.MAX_SAFE_INTEGER) : 0), seq: id, callback });
       return id;
     },
     clearTimeout(handle) {
@@ -113,7 +118,10 @@ export function createManualClock(start = 0): ManualClock {
     timers,
     setTimeout: timers.setTimeout,
     clearTimeout: timers.clearTimeout,
-    advance: (ms) => set(time + ms),
+    advance: (ms) => {
+      if (typeof ms !== 'number' || !(ms >= 0)) throw _invalid('ms', 'must be a number of milliseconds ≥ 0');
+      set(time + ms);
+    },
     set,
     pending: () => queue.size,
   };

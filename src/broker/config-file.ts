@@ -44,6 +44,9 @@ const TOP_KEYS = [
   'tokens',
   'devicePermissions',
   'expireNoticeLeadMs',
+  'controlSecret',
+  'allowedHosts',
+  'allowedOrigins',
 ];
 const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
 const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
@@ -72,16 +75,20 @@ function secretValue(value: unknown, field: string, env: BrokerConfigFileOptions
   if (value === null || typeof value !== 'object') return value;
   const name = (value as Json).env;
   if (typeof name !== 'string' || Object.keys(value).length !== 1) throw _invalid(field, 'must be a string or { "env": "VARIABLE_NAME" }');
-  const text = (env ?? process.env)[name];
-  if (text === undefined || text === '') throw _invalid(field, `names the environment variable ${name}, which is not set`);
+  const source = env ?? process.env;
+  const text = Object.hasOwn(source, name) ? source[name] : undefined;
+  // The name is echoed only when it reads as one (a secret pasted in its place must not come back).
+  const named = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) ? `the environment variable ${name}` : 'an environment variable';
+  if (typeof text !== 'string' || text === '') throw _invalid(field, `names ${named}, which is not set`);
   return text;
 }
 
-/** A copy of `entry` whose `secretKey` is readable but sits on its prototype, out of every dump. */
+/** A copy of `entry` whose `secretKey` is readable but out of every dump. */
 function hideSecret(entry: Json, secretKey: string, secret: unknown): Json {
-  const holder = Object.create(Object.prototype, { [secretKey]: { get: () => secret, enumerable: false } }) as Json;
   const { [secretKey]: _omit, ...rest } = entry;
-  return Object.assign(Object.create(holder) as Json, rest);
+  // An own property that is not enumerable: read as any other (also by code that reads own
+  // properties only), left out of JSON.stringify, util.inspect and spreads.
+  return Object.defineProperty(rest, secretKey, { get: () => secret, enumerable: false });
 }
 
 /**
@@ -106,12 +113,21 @@ function httpAuthSetting(value: unknown, env: BrokerConfigFileOptions['env']): u
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the setting (e.g. `accessKeys[0].accessKeySecret`).
  */
 export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOptions = {}): BrokerConfig {
+  if (options === null || typeof options !== 'object') throw _invalid('options', `must be an options object (got ${_typeName(options)})`);
+  options = Object.assign(Object.create(null), options);
+  if (options.env !== undefined && (options.env === null || typeof options.env !== 'object')) throw _invalid('env', 'must be an object of environment variables');
+  if (options.now !== undefined && !Number.isFinite(options.now)) throw _invalid('now', 'must be a UNIX time in milliseconds');
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw _invalid('config', `must be a JSON object (got ${_typeName(json)})`);
   const source = json as Json;
   checkKeys(source, TOP_KEYS, '');
   const config: Json = {};
   for (const [key, value] of Object.entries(source)) {
     if (key === '$schema') continue;
+    if (key === 'controlSecret') {
+      const secret = secretValue(value, 'controlSecret', options.env);
+      Object.defineProperty(config, key, { get: () => secret, enumerable: false });
+      continue;
+    }
     if (key === 'httpAuth') {
       config[key] = httpAuthSetting(value, options.env);
       continue;
@@ -151,21 +167,27 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `config`) when the file cannot be read or is not JSON.
  */
 export async function loadBrokerConfig(path: string, options: BrokerConfigFileOptions = {}): Promise<BrokerConfig> {
+  if (typeof path !== 'string' || path === '') throw _invalid('path', 'must be the path of a JSON file');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw _invalid('config', `file ${JSON.stringify(path)} could not be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, cause);
+    // Neither the path nor Node's error (which quotes it) is echoed: a secret typed where a path
+    // was expected must not come back in a message or a log.
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    throw _invalid('config', `file could not be read (${typeof code === 'string' ? code : 'error'})`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
     // The parser's message quotes the text around the error, which may be a secret.
-    throw _invalid('config', `file ${JSON.stringify(path)} is not valid JSON`, cause instanceof Error ? new SyntaxError('invalid JSON') : undefined);
+    throw _invalid('config', 'file is not valid JSON', cause instanceof Error ? new SyntaxError('invalid JSON') : undefined);
   }
   const config = parseBrokerConfig(json, options);
-  return config.tls ? { ...config, tls: await readTlsFiles(config.tls as Json, dirname(resolve(path))) } : config;
+  // Set in place: a spread would drop the secrets kept out of enumeration.
+  if (config.tls) (config as { tls: unknown }).tls = await readTlsFiles(config.tls as Json, dirname(resolve(path)));
+  return config;
 }
 
 /** `tls.certFile` / `keyFile` / `caFile` → the PEM texts; `tls.stateDir` resolved against the config file's folder. */

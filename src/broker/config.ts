@@ -177,6 +177,41 @@ export interface BrokerConfig {
   timers?: BrokerTimers;
   /** Extra HTTP routes, tried in order before the built-in ones. */
   routes?: readonly RouteHandler[];
+  /**
+   * The secret of the control API (`Authorization: Bearer <secret>`), at least 16 characters.
+   * Default: 32 random bytes made at start ({@link LocalBroker.controlSecret}); `npm start` and the
+   * CLI's `broker` command print it.
+   */
+  controlSecret?: string;
+  /**
+   * More names the HTTP and WebSocket listeners answer to (the `Host` header), besides loopback
+   * names, IP addresses, `host` and `tls.hosts`: e.g. `["mybox.lan"]` for a broker on `0.0.0.0`.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Browser origins allowed on the HTTP and WebSocket listeners besides pages on loopback hosts and
+   * on the names above, e.g. `["https://dev.example.com:8443"]`. `null` is never allowed.
+   */
+  allowedOrigins?: readonly string[];
+}
+
+/**
+ * @internal A config as the broker reads it: null-prototype copies of its objects and arrays (three
+ * levels deep), own properties only, each value read once. A property a polluted `Object.prototype`
+ * adds (a `host` to listen on, an extra trusted AccessKey) is not there; functions (`now`, `timers`'
+ * methods, `routes`) are kept as they are. Secrets kept out of dumps (non-enumerable) stay so.
+ */
+export function _ownConfig<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== 'object' || depth > 3) return value;
+  if (Array.isArray(value)) return value.map((item) => _ownConfig(item, depth + 1)) as T;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // a Buffer, a Date: taken as is
+  const copy = Object.create(null) as Record<PropertyKey, unknown>;
+  for (const key of Reflect.ownKeys(value)) {
+    const { enumerable } = Object.getOwnPropertyDescriptor(value, key)!;
+    Object.defineProperty(copy, key, { value: _ownConfig((value as Record<PropertyKey, unknown>)[key], depth + 1), enumerable, writable: true, configurable: true });
+  }
+  return copy as T;
 }
 
 /** Default lead time of `$SYS/tokenExpireNotice`. */

@@ -70,7 +70,7 @@ export class ClientConnection extends Duplex {
   willRetain = false;
   /** MQTT 5: the reason code to send in place of a refusing CONNACK's mapped one (e.g. 0x9A). */
   refusalReason: number | undefined;
-  readonly #limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'>;
+  readonly #limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes'>>;
   #serverKeepAlive: number | undefined;
   readonly #aliases = new Map<number, string>();
   readonly #raw: Duplex;
@@ -86,7 +86,11 @@ export class ClientConnection extends Duplex {
   /** Bytes aedes wrote before its CONNACK was complete (3.1.1 pass-through only). */
   #head: Buffer[] | undefined = [];
 
-  constructor(raw: Duplex, mqttPacket: PacketModule, limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> = DEFAULT_LIMITS) {
+  constructor(
+    raw: Duplex,
+    mqttPacket: PacketModule,
+    limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes'>> = DEFAULT_LIMITS,
+  ) {
     super({ allowHalfOpen: false });
     this.#limits = limits;
     this.#raw = raw;
@@ -161,17 +165,10 @@ export class ClientConnection extends Duplex {
       this.#head = undefined;
       if (chunk[0] === 0x20) this.emit('connack', chunk[3]!);
     }
-    if (this.#raw.write(chunk)) {
-      callback();
-      return;
-    }
-    const done = () => {
-      this.#raw.off('drain', done);
-      this.#raw.off('close', done);
-      callback();
-    };
-    this.#raw.once('drain', done);
-    this.#raw.once('close', done);
+    // Not held until the socket drains: aedes would then hold every publisher of a topic this
+    // client subscribed to. The backlog waits in the socket, bounded by maxOutboundBytes.
+    if (!this.#raw.write(chunk)) this.#overflowing();
+    callback();
   }
 
   // aedes corks the stream around each packet: write the pieces as one chunk, not one syscall each.
@@ -363,7 +360,20 @@ export class ClientConnection extends Duplex {
   }
 
   #writeRaw(bytes: Buffer): void {
-    if (!this.#raw.destroyed && !this.#raw.writableEnded) this.#raw.write(bytes);
+    if (!this.#raw.destroyed && !this.#raw.writableEnded && !this.#raw.write(bytes)) this.#overflowing();
+  }
+
+  /**
+   * A client that does not read its messages: once more than `maxOutboundBytes` wait for it (in the
+   * socket and in this stream), it is cut off at once, not gracefully (a graceful end would wait for
+   * that very backlog). `true` when cut.
+   */
+  #overflowing(): boolean {
+    const max = this.#limits.maxOutboundBytes ?? DEFAULT_LIMITS.maxOutboundBytes;
+    if (this.#raw.writableLength + this.writableLength <= max) return false;
+    this.emit('overflow');
+    this.#raw.destroy();
+    return true;
   }
 }
 

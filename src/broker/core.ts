@@ -28,4 +28,6 @@ export interface BrokerCore {
   readonly limits: BrokerLimits;
   /** Payloads of messages accepted but not to be delivered (over the size limit). */
   readonly discarded: WeakSet<object>;
+  /** Payloads of the `$SYS` notices the broker itself sends: the only ones delivered on those topics. */
+  readonly notices: WeakSet<object>;
 }

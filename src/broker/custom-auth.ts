@@ -18,7 +18,7 @@
  * deleting an identity leaves its connected clients connected (as UnRegisterDeviceCredential does).
  * @module
  */
-import { _invalid } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import { validateClientId } from '../credentials/client-id.js';
 import type { Action } from './acl.js';
@@ -120,7 +120,12 @@ export interface _CustomSecret {
 }
 
 /** The store refuses an entry beyond its capacity with this error (the OpenAPI's `Customauth.over.capacity`). */
-export class CustomAuthCapacityError extends Error {
+export class CustomAuthCapacityError extends ApsaraMqttAuthError {
+  /** The store's own message; `field` names what is over capacity. */
+  constructor(message = 'Over custom auth capacity.', field = 'capacity') {
+    super('ERR_INVALID_ARGUMENT', message, { field });
+  }
+
   /** Always `CustomAuthCapacityError`, minified or not. */
   override get name(): string {
     return 'CustomAuthCapacityError';
@@ -134,9 +139,21 @@ interface IdentityEntry extends _CustomSecret {
 
 const ACTIONS: Readonly<Record<PermitAction, readonly Action[]>> = { PUB: ['W'], SUB: ['R'], PUB_SUB: ['W', 'R'] };
 
+/** Own fields of an object argument (a polluted Object.prototype adds none); `{}` for `undefined`. */
+function own<T extends object>(value: T | undefined, field: string): T {
+  if (value === undefined) return Object.create(null) as T;
+  if (value === null || typeof value !== 'object') throw _invalid(field, `must be an object (got ${_typeName(value)})`);
+  return Object.assign(Object.create(null), value) as T;
+}
+
+function requireText(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw _invalid(field, `must be a string (got ${_typeName(value)})`);
+  return value;
+}
+
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw _invalid(field, `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')} (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : _typeName(value)})`);
+    throw _invalid(field, `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')} (got ${typeof value === 'string' ? `a string of ${value.length} characters` : _typeName(value)})`);
   }
   return value as T;
 }
@@ -204,7 +221,7 @@ export class CustomAuthStore {
   readonly #capacity: number;
 
   constructor(options: CustomAuthStoreOptions = {}) {
-    const capacity = options.capacity ?? 100_000;
+    const capacity = own(options, 'options').capacity ?? 100_000;
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw _invalid('capacity', 'must be a positive integer');
     this.#capacity = capacity;
   }
@@ -242,6 +259,8 @@ export class CustomAuthStore {
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
    */
   deleteIdentity(key: CustomIdentityKey): boolean {
+    if (key === null || typeof key !== 'object') throw _invalid('identity', 'must be { username, identityType, clientId? }');
+    key = own(key, 'identity');
     const identityType = oneOf(key.identityType, ['USER', 'CLIENT'] as const, 'identityType');
     const username = requireUsername(key.username);
     return this.#identities.delete(identityKey(identityType, username, clientIdFor(identityType, key.clientId)));
@@ -249,6 +268,7 @@ export class CustomAuthStore {
 
   /** QueryCustomAuthIdentity: the identities matching every filter given, in insertion order. */
   identities(filter: { username?: string; identityType?: IdentityType; clientId?: string } = {}): CustomIdentityRecord[] {
+    filter = own(filter, 'filter');
     const out: CustomIdentityRecord[] = [];
     for (const entry of this.#identities.values()) {
       if (filter.username !== undefined && entry.username !== filter.username) continue;
@@ -261,6 +281,7 @@ export class CustomAuthStore {
 
   /** Whether some identity has this username (the broker then checks the CONNECT as a custom one). */
   hasUsername(username: string): boolean {
+    requireText(username, 'username');
     for (const entry of this.#identities.values()) if (entry.username === username) return true;
     return false;
   }
@@ -303,6 +324,8 @@ export class CustomAuthStore {
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
    */
   deletePermission(key: { identityType: IdentityType; identity: string; topic: string }): boolean {
+    if (key === null || typeof key !== 'object') throw _invalid('permission', 'must be { identityType, identity, topic }');
+    key = own(key, 'permission');
     const identityType = oneOf(key.identityType, ['USER', 'CLIENT'] as const, 'identityType');
     if (typeof key.identity !== 'string' || key.identity.length === 0) throw _invalid('identity', 'must be a non-empty string');
     if (typeof key.topic !== 'string' || key.topic.length === 0) throw _invalid('topic', 'must be a non-empty topic filter');
@@ -311,6 +334,7 @@ export class CustomAuthStore {
 
   /** QueryCustomAuthPermission: the permissions matching every filter given, in insertion order. */
   permissions(filter: { identityType?: IdentityType; identity?: string; topic?: string } = {}): CustomPermission[] {
+    filter = own(filter, 'filter');
     return [...this.#permissions.values()].filter(
       (p) =>
         (filter.identityType === undefined || p.IdentityType === filter.identityType) &&
@@ -321,6 +345,8 @@ export class CustomAuthStore {
 
   /** The rules that apply to a client: its username's (`USER`) and its client id's (`CLIENT`), read now. */
   rulesFor(username: string, clientId: string): AccessRule[] {
+    requireText(username, 'username');
+    requireText(clientId, 'clientId');
     const rules: AccessRule[] = [];
     for (const p of this.#permissions.values()) {
       const applies = p.IdentityType === 'USER' ? p.Identity === username : p.Identity === clientId;
@@ -345,11 +371,13 @@ export class CustomAuthStore {
 
   /** DeleteCustomAuthConnectBlack: `false` when the client id was not blacklisted. */
   unblock(clientId: string): boolean {
+    requireText(clientId, 'clientId');
     return this.#blacklist.delete(clientId);
   }
 
   /** Whether CONNECTs with this client id are refused. */
   isBlocked(clientId: string): boolean {
+    requireText(clientId, 'clientId');
     return this.#blacklist.has(clientId);
   }
 
@@ -360,6 +388,7 @@ export class CustomAuthStore {
 
   #identityEntry(input: CustomIdentityInput): IdentityEntry {
     if (input === null || typeof input !== 'object') throw _invalid('identity', 'must be { username, secret, identityType, clientId?, signMode }');
+    input = own(input, 'identity');
     const identityType = input.identityType === undefined ? 'USER' : oneOf(input.identityType, ['USER', 'CLIENT'] as const, 'identityType');
     const username = requireUsername(input.username);
     const clientId = clientIdFor(identityType, input.clientId);
@@ -370,6 +399,7 @@ export class CustomAuthStore {
 
   #permission(input: CustomPermissionInput): CustomPermission {
     if (input === null || typeof input !== 'object') throw _invalid('permission', 'must be { identityType, identity, topic, permitAction, effect }');
+    input = own(input, 'permission');
     const identityType = oneOf(input.identityType, ['USER', 'CLIENT'] as const, 'identityType');
     const identity = identityType === 'USER' ? requireUsername(input.identity, 'identity') : requireClientId(input.identity, 'identity');
     const problem = topicProblem(input.topic, { filter: true });

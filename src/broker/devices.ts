@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
+import { _ownConfig } from './config.js';
 
 /**
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
@@ -59,6 +60,11 @@ interface Entry {
   updateTime: number;
 }
 
+function requireString(clientId: unknown): string {
+  if (typeof clientId !== 'string') throw _invalid('clientId', 'must be a string');
+  return clientId;
+}
+
 function requireClientId(clientId: unknown): string {
   const result = validateClientId(clientId);
   if (!result.valid) throw _invalid('clientId', result.problems[0]!.message.replace(/^clientId /, ''));
@@ -83,8 +89,22 @@ export class DeviceStore {
   readonly #now: () => number;
 
   constructor(options: DeviceStoreOptions) {
-    this.#instanceId = options.instanceId;
-    this.#now = options.now ?? Date.now;
+    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, now? }');
+    const { instanceId, now } = Object.assign(Object.create(null), options) as DeviceStoreOptions;
+    if (typeof instanceId !== 'string' || instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
+    if (now !== undefined && typeof now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
+    this.#instanceId = instanceId;
+    // A clock that fails (or answers garbage) is named, not passed on.
+    this.#now = () => {
+      let t: unknown;
+      try {
+        t = (now ?? Date.now)();
+      } catch {
+        throw _invalid('now', 'threw');
+      }
+      if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('now', 'must return a finite number of UNIX milliseconds');
+      return t;
+    };
   }
 
   /**
@@ -103,6 +123,8 @@ export class DeviceStore {
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
    */
   add(input: DeviceCredentialInput): StoredDeviceCredential {
+    if (input === null || typeof input !== 'object') throw _invalid('input', 'must be { clientId, deviceAccessKeyId, deviceAccessKeySecret }');
+    input = _ownConfig(input); // own fields only; a config file's hidden secret stays
     const clientId = requireClientId(input.clientId);
     const keyId = input.deviceAccessKeyId;
     if (typeof keyId !== 'string' || !/^[^|\s]+$/.test(keyId)) throw _invalid('deviceAccessKeyId', 'must be a non-empty string without "|" or white space');
@@ -117,7 +139,7 @@ export class DeviceStore {
 
   /** GetDeviceCredential: the credential of `clientId`, or `undefined`. */
   get(clientId: string): StoredDeviceCredential | undefined {
-    const entry = this.#byClientId.get(clientId);
+    const entry = this.#byClientId.get(requireString(clientId));
     return entry && this.#record(entry);
   }
 
@@ -126,7 +148,7 @@ export class DeviceStore {
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `clientId`) when it has no credential.
    */
   refresh(clientId: string): StoredDeviceCredential {
-    const entry = this.#byClientId.get(clientId);
+    const entry = this.#byClientId.get(requireString(clientId));
     if (!entry) throw _invalid('clientId', 'has no device credential (register it first)');
     entry.secret = newSecret();
     entry.updateTime = this.#now();
@@ -135,7 +157,7 @@ export class DeviceStore {
 
   /** UnRegisterDeviceCredential: removes the credential; `false` when there was none. */
   unregister(clientId: string): boolean {
-    const entry = this.#byClientId.get(clientId);
+    const entry = this.#byClientId.get(requireString(clientId));
     if (!entry) return false;
     this.#byClientId.delete(clientId);
     this.#byKeyId.delete(entry.keyId);

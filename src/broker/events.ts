@@ -50,4 +50,6 @@ export interface BrokerEvents {
   notice: [info: { clientId: string; topic: string; payload: Record<string, unknown> }];
   /** A token sent to `$SYS/uploadToken` was installed (the PUBACK follows). */
   tokenInstalled: [info: { clientId: string; type: TokenType; expireTime: number }];
+  /** A client was cut off because more than `limits.maxOutboundBytes` waited for it (it stopped reading). */
+  slowConsumer: [info: { clientId: string }];
 }

@@ -58,6 +58,10 @@ export class GroupStore {
 
   /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming `groupIds[i]`. */
   constructor(options: GroupStoreOptions) {
+    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, groupIds?, now? }');
+    options = Object.assign(Object.create(null), options) as GroupStoreOptions;
+    if (typeof options.instanceId !== 'string' || options.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
+    if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
     this.#instanceId = options.instanceId;
     this.#now = options.now ?? Date.now;
     this.enforced = options.groupIds !== undefined;

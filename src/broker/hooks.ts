@@ -97,6 +97,7 @@ async function onConnect(core: BrokerCore, client: Client, username: string | un
   };
   core.sessions.set(client, session);
   conn.once('close', () => onClose(core, session));
+  conn.once('overflow', () => core.emit('slowConsumer', { clientId: session.clientId }));
   // Just before the CONNACK leaves, so P2P delivery and token timers are in place before the
   // client can act on it.
   conn.once('connack', (returnCode: number) => {

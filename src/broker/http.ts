@@ -5,9 +5,15 @@
 import { createServer, type Server } from 'node:http';
 import { toNodeListener } from '../server/node.js';
 import type { RouteHandler } from './config.js';
+import type { RequestGuard } from './http-guard.js';
 
-/** Request bodies larger than this are refused (the control API takes small JSON). */
-const MAX_BODY = 1024 * 1024;
+/**
+ * Request bodies larger than this are refused before any route sees them: the control API takes
+ * small JSON, and the largest OpenAPI request (100 topics of 64 characters) is about 7 KB.
+ */
+const MAX_BODY = 64 * 1024;
+/** How long a body may take to arrive. */
+const BODY_TIMEOUT_MS = 10_000;
 
 /** A JSON error body with a stable code; never a stack. */
 export function _jsonError(status: number, code: string, message: string, field?: string): Response {
@@ -19,8 +25,11 @@ export function _jsonError(status: number, code: string, message: string, field?
  * so routes added later count) and answers 404 when none does. The Node ↔ fetch translation is the
  * server side's own `toNodeListener`.
  */
-export function _serveRoutes(routes: () => readonly RouteHandler[]): Server {
+export function _serveRoutes(routes: () => readonly RouteHandler[], guard?: RequestGuard): Server {
   const handler = async (request: Request): Promise<Response> => {
+    const refused = guard?.refuse(request.headers.get('host') ?? undefined, request.headers.get('origin') ?? undefined);
+    if (refused === 'host') return _jsonError(403, 'ERR_FORBIDDEN', 'the Host header does not name this broker (see allowedHosts)', 'host');
+    if (refused === 'origin') return _jsonError(403, 'ERR_FORBIDDEN', 'pages from this origin may not call the broker (see allowedOrigins)', 'origin');
     try {
       for (const route of routes()) {
         const response = await route(request);
@@ -32,5 +41,5 @@ export function _serveRoutes(routes: () => readonly RouteHandler[]): Server {
     }
     return _jsonError(404, 'ERR_NOT_FOUND', `no route for ${request.method} ${new URL(request.url).pathname}`);
   };
-  return createServer(toNodeListener(handler, { maxBodyBytes: MAX_BODY }));
+  return createServer(toNodeListener(handler, { maxBodyBytes: MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS }));
 }

@@ -16,6 +16,13 @@ export interface BrokerLimits {
   maxKeepAliveSeconds: number;
   /** MQTT 5: topic aliases a client may use per connection. Default 30. */
   topicAliasMaximum: number;
+  /**
+   * Bytes waiting to be sent to one client (it stopped reading, or reads slower than its messages
+   * come) before the broker disconnects it, so that one client cannot make it hold unbounded memory.
+   * Default 8 MiB. Not an ApsaraMQ figure: the service cuts off slow consumers too, at a limit it
+   * does not document.
+   */
+  maxOutboundBytes: number;
 }
 
 /** The documented values. */
@@ -24,6 +31,7 @@ export const DEFAULT_LIMITS: Readonly<BrokerLimits> = Object.freeze({
   maxPacketBytes: MAX_PACKET_BYTES,
   maxKeepAliveSeconds: MAX_KEEPALIVE_SECONDS,
   topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+  maxOutboundBytes: 8 * 1024 * 1024,
 });
 
 const RANGES: Readonly<Record<keyof BrokerLimits, readonly [number, number]>> = {
@@ -31,6 +39,7 @@ const RANGES: Readonly<Record<keyof BrokerLimits, readonly [number, number]>> = 
   maxPacketBytes: [64, 256 * 1024 * 1024],
   maxKeepAliveSeconds: [1, 65_535],
   topicAliasMaximum: [0, 65_535],
+  maxOutboundBytes: [64 * 1024, 1024 * 1024 * 1024],
 };
 
 /** @internal The limits of a config, checked, with the documented defaults filled in. */

@@ -13,6 +13,7 @@ import type { WebSocketServer } from 'ws';
 import { ApsaraMqttAuthError } from '../errors.js';
 import type { RouteHandler } from './config.js';
 import { _serveRoutes } from './http.js';
+import type { RequestGuard } from './http-guard.js';
 import type { BrokerPeers } from './peers.js';
 
 /** The running servers. */
@@ -46,7 +47,11 @@ export interface ListenOptions {
   httpPort: number | false;
   /** Certificate and key of the TLS listeners (needed when `tlsPort` or `wssPort` is on). */
   tls?: { cert: string; key: string };
+  /** Checks the `Host` and `Origin` of every HTTP request and WebSocket upgrade. */
+  guard?: RequestGuard;
 }
+
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /** Called with each new MQTT byte stream (a TCP socket, or a WebSocket as a stream with its upgrade request). */
 export type AcceptStream = (raw: Duplex, request?: IncomingMessage) => void;
@@ -83,8 +88,16 @@ export async function startListeners(
   const ports: BoundPorts = { tcp: 0, tls: undefined, ws: undefined, wss: undefined, http: undefined };
   const upgradeOnly = (_req: IncomingMessage, res: import('node:http').ServerResponse) =>
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
+  const { guard } = options;
+  // A refused upgrade is answered 403 before any MQTT byte is read.
+  const verifyClient =
+    guard &&
+    ((info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) => {
+      const refused = guard.refuse(info.req.headers.host, header(info.req.headers.origin));
+      done(refused === undefined, 403, refused && `this ${refused === 'host' ? 'Host' : 'Origin'} may not use the broker`);
+    });
   const webSockets = (server: HttpServer) => {
-    const wss = new peers.ws.WebSocketServer({ server, path: options.wsPath });
+    const wss = new peers.ws.WebSocketServer({ server, path: options.wsPath, ...(verifyClient ? { verifyClient } : {}) });
     wss.on('connection', (socket, request) => accept(peers.ws.createWebSocketStream(socket), request));
     servers.sockets.push(wss);
   };
@@ -108,7 +121,7 @@ export async function startListeners(
       ports.wss = await listen(servers.wss, options.wssPort, host, 'wssPort');
     }
     if (options.httpPort !== false) {
-      servers.http = _serveRoutes(routes);
+      servers.http = _serveRoutes(routes, guard);
       ports.http = await listen(servers.http, options.httpPort, host, 'httpPort');
     }
   } catch (error) {

@@ -12,6 +12,7 @@
  *   `deny` rule covering it; messages on topics a narrower `deny` rule matches are not delivered.
  * @module
  */
+import { _invalid } from '../errors.js';
 import { parentTopic, parseP2pTopic } from '../protocol/topics.js';
 import type { AccessPolicy } from './access.js';
 import { filterCovers, topicMatches, type Action, type Denial } from './acl.js';
@@ -38,11 +39,24 @@ function coversFilter(rule: AccessRule, filter: string): boolean {
   return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
 }
 
+/** A list of rules, each `{ effect, topic, actions: Set }` (indexed: a sparse list has holes). */
+function requireRules(rules: unknown): void {
+  let ok = Array.isArray(rules);
+  for (let i = 0; ok && i < (rules as unknown[]).length; i++) {
+    const rule = (rules as (Partial<AccessRule> | null | undefined)[])[i];
+    ok = rule != null && typeof rule === 'object' && typeof rule.topic === 'string' && typeof rule.actions?.has === 'function' && (rule.effect === 'allow' || rule.effect === 'deny');
+  }
+  if (!ok) throw _invalid('rules', 'must be a list of { effect: "allow" | "deny", topic, actions: Set<"R" | "W"> }');
+}
+
 /**
  * May a client under `rules` publish (`W`) to, or receive (`R`) a message on, the concrete `topic`?
  * `undefined` when allowed; `'denied'` when a deny rule matches; else why no rule allows it.
  */
 export function checkRules(rules: readonly AccessRule[], action: Action, topic: string): Denial | undefined {
+  requireRules(rules);
+  if (action !== 'R' && action !== 'W') throw _invalid('action', 'must be "R" or "W"');
+  if (typeof topic !== 'string') throw _invalid('topic', 'must be a string');
   let allowed = false;
   let inResources = false;
   for (const rule of rules) {
@@ -61,6 +75,8 @@ export function checkRules(rules: readonly AccessRule[], action: Action, topic: 
  * May a client under `rules` subscribe to the topic filter `filter`? `undefined` when allowed.
  */
 export function checkRulesSubscription(rules: readonly AccessRule[], filter: string): Denial | undefined {
+  requireRules(rules);
+  if (typeof filter !== 'string') throw _invalid('filter', 'must be a string');
   let allowed = false;
   let inResources = false;
   for (const rule of rules) {
@@ -80,6 +96,7 @@ export function checkRulesSubscription(rules: readonly AccessRule[], filter: str
  * function read at every check (custom-auth permissions, which the OpenAPI may change at any time).
  */
 export function rulesPolicy(rules: readonly AccessRule[] | (() => readonly AccessRule[])): AccessPolicy {
+  if (typeof rules !== 'function') requireRules(rules);
   const current = typeof rules === 'function' ? rules : () => rules;
   return {
     publish: (topic) => checkRules(current(), 'W', topic),

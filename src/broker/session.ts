@@ -82,8 +82,10 @@ export function cancelTimers(session: Session, type?: TokenType): void {
 export function sendNotice(core: BrokerCore, session: Session, topic: string, payload: Record<string, unknown>): Promise<void> {
   if (session.client.closed) return Promise.resolve();
   core.emit('notice', { clientId: session.clientId, topic, payload });
+  const bytes = Buffer.from(JSON.stringify(payload));
+  core.notices.add(bytes);
   return new Promise((resolve) => {
-    session.client.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 0, retain: false, dup: false }, () => resolve());
+    session.client.publish({ cmd: 'publish', topic, payload: bytes, qos: 0, retain: false, dup: false }, () => resolve());
   });
 }
 

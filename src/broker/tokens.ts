@@ -11,6 +11,7 @@ import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../protocol/sys-topi
 import { topicProblem } from '../protocol/topics.js';
 import { MAX_TOKEN_RESOURCES, MAX_TOKEN_TTL, MIN_TOKEN_TTL, _TYPE_ACTIONS, _formatActions, _parseActions, _sortResources, type Action } from '../protocol/token-rules.js';
 import type { Permissions } from './acl.js';
+import { _ownConfig } from './config.js';
 
 /** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
 export interface TokenStoreApplyOptions {
@@ -77,10 +78,14 @@ export interface TokenStoreOptions {
 }
 
 const OUR_SHAPE = /^[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{27}$/;
+/** How often (clock ms) applied tokens that expired are swept out. */
+const SWEEP_EVERY_MS = 60_000;
 
 interface Entry {
   info: TokenInfo;
   permissions: Permissions;
+  /** Applied here (the token carries its expiry, signed): forgotten once revoked or expired. */
+  applied: boolean;
 }
 
 /** @internal Resources as a sorted, checked list. */
@@ -95,6 +100,17 @@ function checkResources(value: unknown, field: string): string[] {
   return _sortResources(new Set(list as string[]));
 }
 
+/** Own fields of an options object only (a polluted `Object.prototype` adds none; a config file's hidden token stays). */
+function ownOptions<T>(options: T): T {
+  if (options === null || typeof options !== 'object') throw _invalid('options', 'must be an options object');
+  return _ownConfig(options);
+}
+
+function requireToken(token: unknown): string {
+  if (typeof token !== 'string') throw _invalid('token', 'must be a string');
+  return token;
+}
+
 function checkAccessKeyId(value: unknown, field: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^[^|\s]+$/.test(value)) throw _invalid(field, 'must be a non-empty string without "|" or white space');
@@ -105,6 +121,11 @@ function checkAccessKeyId(value: unknown, field: string): string | undefined {
  * The token service of the local broker: issues, checks and revokes tokens. Tokens are random,
  * signed with a key that lives only in this process, so a tampered token is told apart from an
  * unknown one. Tokens never appear in `util.inspect` or `JSON.stringify` of the store.
+ *
+ * The store does not grow without bound: a token it applied carries its own expiry under the
+ * signature, so it is forgotten as soon as it is revoked or expired (swept every minute of the
+ * clock) and still recognized afterwards: a signed token that is gone is expired if its expiry
+ * passed, else revoked. Tokens registered with {@link TokenStore.add} (a config file's) are kept.
  *
  * @example
  * ```ts
@@ -118,10 +139,15 @@ export class TokenStore {
   readonly #instanceId: string;
   readonly #now: () => number;
   readonly #revokeListeners = new Set<(token: string) => void>();
+  #sweptAt = -Infinity;
 
   constructor(options: TokenStoreOptions) {
-    this.#instanceId = options.instanceId;
-    this.#now = options.now ?? Date.now;
+    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, now? }');
+    const { instanceId, now } = Object.assign(Object.create(null), options) as TokenStoreOptions;
+    if (typeof instanceId !== 'string' || instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
+    if (now !== undefined && typeof now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
+    this.#instanceId = instanceId;
+    this.#now = now ?? Date.now;
   }
 
   /**
@@ -129,13 +155,20 @@ export class TokenStore {
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field (`resources`, `actions`, `expireTime`).
    */
   apply(options: TokenStoreApplyOptions): string {
-    const id = randomBytes(18).toString('base64url');
-    const token = `${id}.${this.#mac(id).toString('base64url')}`;
-    const now = this.#now();
+    options = ownOptions(options);
+    const now = this.#clock();
+    this.#sweep(now);
     const { expireTime } = options;
     if (typeof expireTime !== 'number' || !Number.isFinite(expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
     if (expireTime < now + MIN_TOKEN_TTL) throw _invalid('expireTime', 'must be at least 60 seconds in the future (UNIX milliseconds, not seconds)');
-    this.#store(token, { ...options, expireTime: Math.min(expireTime, now + MAX_TOKEN_TTL) }, now);
+    const expires = Math.min(expireTime, now + MAX_TOKEN_TTL);
+    // 12 random bytes and the expiry (48 bits of ms), signed together: a token the store has
+    // forgotten still says when it expired.
+    const idBytes = Buffer.concat([randomBytes(12), Buffer.alloc(6)]);
+    idBytes.writeUIntBE(Math.max(0, Math.floor(expires)), 12, 6);
+    const id = idBytes.toString('base64url');
+    const token = `${id}.${this.#mac(id).toString('base64url')}`;
+    this.#store(token, { ...options, expireTime: expires }, now, true);
     return token;
   }
 
@@ -144,21 +177,22 @@ export class TokenStore {
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
    */
   add(options: AddTokenOptions): void {
+    options = ownOptions(options);
     const { token } = options;
     if (typeof token !== 'string' || !/^[^|\s]+$/.test(token)) throw _invalid('token', 'must be a non-empty string without "|" or white space');
     if (typeof options.expireTime !== 'number' || !Number.isFinite(options.expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
-    this.#store(token, options, this.#now());
+    this.#store(token, options, this.#clock(), false);
   }
 
   /** QueryToken: `true` while the token is known, unrevoked and unexpired. */
   query(token: string): boolean {
-    const entry = this.#entries.get(token);
-    return entry !== undefined && !entry.info.revoked && entry.info.expireTime > this.#now();
+    const entry = this.#entries.get(requireToken(token));
+    return entry !== undefined && !entry.info.revoked && entry.info.expireTime > this.#clock();
   }
 
-  /** What the store knows about a token, or `undefined` for an unknown one. */
+  /** What the store knows about a token, or `undefined` for an unknown one (or an applied one it has forgotten). */
   describe(token: string): TokenInfo | undefined {
-    return this.#entries.get(token)?.info;
+    return this.#entries.get(requireToken(token))?.info;
   }
 
   /**
@@ -166,11 +200,19 @@ export class TokenStore {
    * `$SYS/tokenInvalidNotice` code 3 and disconnected. Returns `false` for an unknown token.
    */
   revoke(token: string): boolean {
-    const entry = this.#entries.get(token);
-    if (!entry) return false;
+    const entry = this.#entries.get(requireToken(token));
+    if (!entry) return this.#forgotten(token) !== undefined; // applied here, already revoked or expired
     if (!entry.info.revoked) {
       entry.info = { ...entry.info, revoked: true };
-      for (const listener of this.#revokeListeners) listener(token);
+      // An applied token is recognized without its entry from now on.
+      if (entry.applied) this.#entries.delete(token);
+      for (const listener of this.#revokeListeners) {
+        try {
+          listener(token);
+        } catch {
+          // one listener's failure must not keep the others (or the caller) from the news
+        }
+      }
     }
     return true;
   }
@@ -180,20 +222,23 @@ export class TokenStore {
    * declared permission type and account. Resources are checked by the caller (they depend on use).
    */
   check(token: string, options: TokenCheckOptions): TokenCheck {
+    requireToken(token);
+    options = ownOptions(options);
     const entry = this.#entries.get(token);
     if (!entry) {
-      if (OUR_SHAPE.test(token) && !this.#signedByUs(token)) {
-        return { valid: false, code: TOKEN_INVALID_CODES.INVALID_SIGNATURE, reason: 'the token signature does not verify' };
-      }
+      const forgotten = this.#forgotten(token);
+      if (forgotten === 'expired') return { valid: false, code: TOKEN_INVALID_CODES.EXPIRED, reason: 'the token has expired' };
+      if (forgotten === 'revoked') return { valid: false, code: TOKEN_INVALID_CODES.REVOKED, reason: 'the token was revoked' };
+      if (OUR_SHAPE.test(token)) return { valid: false, code: TOKEN_INVALID_CODES.INVALID_SIGNATURE, reason: 'the token signature does not verify' };
       return { valid: false, code: TOKEN_INVALID_CODES.FORGED, reason: 'the token was not issued by this broker' };
     }
     const { info } = entry;
     if (info.revoked) return { valid: false, code: TOKEN_INVALID_CODES.REVOKED, reason: 'the token was revoked' };
-    if (info.expireTime <= this.#now()) return { valid: false, code: TOKEN_INVALID_CODES.EXPIRED, reason: 'the token has expired' };
+    if (info.expireTime <= this.#clock()) return { valid: false, code: TOKEN_INVALID_CODES.EXPIRED, reason: 'the token has expired' };
     if (info.accessKeyId !== undefined && options.accessKeyId !== info.accessKeyId) {
       return { valid: false, code: TOKEN_INVALID_CODES.INVALID_ACCOUNT, reason: 'the token belongs to another AccessKey' };
     }
-    const needed = _TYPE_ACTIONS[options.type];
+    const needed = Object.hasOwn(_TYPE_ACTIONS, options.type) ? _TYPE_ACTIONS[options.type] : undefined;
     if (!needed || !needed.every((a) => entry.permissions.actions.has(a))) {
       return {
         valid: false,
@@ -209,16 +254,44 @@ export class TokenStore {
    * Calls `listener` with the token each time one is revoked. Returns a function that removes it.
    */
   onRevoke(listener: (token: string) => void): () => void {
+    if (typeof listener !== 'function') throw _invalid('listener', 'must be a function');
     this.#revokeListeners.add(listener);
     return () => this.#revokeListeners.delete(listener);
   }
 
-  /** How many tokens the store holds (revoked and expired included). */
+  /** How many tokens the store holds: unexpired applied ones, and every added one (revoked and expired included). */
   get size(): number {
+    this.#sweep(this.#clock());
     return this.#entries.size;
   }
 
-  #store(token: string, options: Omit<AddTokenOptions, 'token'>, now: number): void {
+  /** The clock's time; a clock that fails is the caller's error, named. */
+  #clock(): number {
+    let now: unknown;
+    try {
+      now = this.#now();
+    } catch {
+      throw _invalid('now', 'threw');
+    }
+    if (typeof now !== 'number' || !Number.isFinite(now)) throw _invalid('now', 'must return a finite number of UNIX milliseconds');
+    return now;
+  }
+
+  /** Forgets applied tokens that expired, at most once per minute of the clock. */
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < SWEEP_EVERY_MS) return;
+    this.#sweptAt = now;
+    for (const [token, entry] of this.#entries) if (entry.applied && entry.info.expireTime <= now) this.#entries.delete(token);
+  }
+
+  /** For a token the store does not hold: one it applied and forgot (`expired` or `revoked`), else `undefined`. */
+  #forgotten(token: string): 'expired' | 'revoked' | undefined {
+    if (!OUR_SHAPE.test(token) || !this.#signedByUs(token)) return undefined;
+    const expireTime = Buffer.from(token.slice(0, 24), 'base64url').readUIntBE(12, 6);
+    return expireTime <= this.#clock() ? 'expired' : 'revoked';
+  }
+
+  #store(token: string, options: Omit<AddTokenOptions, 'token'>, now: number, applied: boolean): void {
     const resources = checkResources(options.resources, 'resources');
     const actions = _parseActions(options.actions);
     if (!actions) throw _invalid('actions', 'must be "R", "W" or "R,W"');
@@ -231,7 +304,7 @@ export class TokenStore {
       createTime: now,
       revoked: false,
     };
-    this.#entries.set(token, { info, permissions: { resources, actions } });
+    this.#entries.set(token, { info, permissions: { resources, actions }, applied });
   }
 
   #mac(id: string): Buffer {

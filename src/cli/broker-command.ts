@@ -79,7 +79,9 @@ async function runBroker(flags: Flags, io: CliIo): Promise<number> {
   const flagOf: Record<string, string> = { config: '--config', ...Object.fromEntries(Object.entries(PORTS).filter(([name]) => flags.has(name)).map(([name, setting]) => [setting, `--${name}`])) };
   let broker: LocalBroker;
   try {
-    broker = await startBroker({ ...(await loadBrokerConfig(flags.string('config')!)), ...ports });
+    const config = await loadBrokerConfig(flags.string('config')!);
+    // controlSecret is named: a spread leaves out the config's secrets (kept out of enumeration).
+    broker = await startBroker({ ...config, controlSecret: config.controlSecret, ...ports });
   } catch (error) {
     throw relabel(error, flagOf);
   }
@@ -90,10 +92,13 @@ async function runBroker(flags: Flags, io: CliIo): Promise<number> {
     broker.on('denied', (d) => io.out(`denied       ${d.clientId}: ${d.action} ${d.topic} (${d.denial})`));
     broker.on('discarded', (d) => io.out(`discarded    ${d.clientId}: ${d.topic}, ${d.bytes} bytes (over the message size limit)`));
     broker.on('clientDisconnected', (d) => io.out(`disconnected ${d.clientId}`));
+    broker.on('slowConsumer', (s) => io.out(`cut off      ${s.clientId} (it stopped reading; over limits.maxOutboundBytes)`));
   }
   const stop = stopped(io.signals);
   io.out(`ApsaraMQ-compatible broker for instance ${broker.instanceId}`);
   for (const [transport, url] of Object.entries(broker.urls())) io.out(`  ${LABELS[transport]} ${url}${transport === 'http' ? `/  (control API: ${url}/control)` : ''}`);
+  // The control API hands out device secrets and tokens: only who reads this may use it.
+  if (broker.httpPort !== undefined) io.out(`  control API secret:          ${broker.controlSecret}  (send Authorization: Bearer <secret>)`);
   if (broker.caFile !== undefined) io.out(`  TLS CA certificate:          ${broker.caFile}  (trust it: mosquitto --cafile, mqtt.js ca)`);
   // A CA that could not be stored is only good for this run: print it, so clients can still trust it.
   else if (broker.ca !== undefined) io.out(`  TLS CA certificate (this run only; trust it in clients):\n${broker.ca.trimEnd()}`);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { ApsaraMqttAuthError } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 
 /** The part of mqtt.js the SDK uses; pass `import * as mqtt from 'mqtt'` (or its default export). */
 export interface MqttModule {
@@ -20,7 +20,13 @@ function usable(candidate: unknown): MqttModule | undefined {
 }
 
 /** What is there without waiting: passed in, loaded before, or the global of mqtt.js's browser bundle. */
-const found = (injected: unknown) => usable(injected) ?? loaded ?? usable((globalThis as { mqtt?: unknown }).mqtt);
+function found(injected: unknown): MqttModule | undefined {
+  if (injected === undefined) return loaded ?? usable((globalThis as { mqtt?: unknown }).mqtt);
+  const mqtt = usable(injected);
+  // One passed in that is not mqtt.js is a mistake to report, not a reason to use another.
+  if (!mqtt) throw _invalid('mqtt', 'must be mqtt.js (an object with a connect function)');
+  return mqtt;
+}
 
 function missing(cause?: unknown, hint = ''): ApsaraMqttAuthError {
   return new ApsaraMqttAuthError(

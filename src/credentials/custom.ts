@@ -31,7 +31,7 @@ export interface CustomCredentialsOptions {
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` / `ERR_INVALID_CLIENT_ID` before any signing.
  */
 export async function customCredentials(options: CustomCredentialsOptions): Promise<Credentials> {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const username = _requireString(options.username, 'username');
   const secret = _requireString(options.secret, 'secret');
   const clientId = _requireClientId(options.clientId);

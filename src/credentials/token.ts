@@ -28,6 +28,6 @@ export interface TokenCredentialsOptions {
  * ```
  */
 export function tokenCredentials(options: TokenCredentialsOptions): Credentials {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   return { username: _formatUsername(_TOKEN_LABEL, options.accessKeyId, 'accessKeyId', options.instanceId), password: _formatTokenPassword(_requireOptions(options.tokens, 'tokens')) };
 }

@@ -6,9 +6,30 @@ import { _invalid } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
-/** @internal The options object itself. */
+/**
+ * @internal The options object, as a null-prototype copy of its own enumerable properties: every
+ * later read sees only what the caller passed, never a property a polluted `Object.prototype` adds
+ * (an `hmac` that would receive the secret, an `authorize` that grants everything). Shallow: nested
+ * objects the SDK reads go through this again.
+ */
 export function _requireOptions<T>(value: T, name: string): T {
   if (value === null || typeof value !== 'object') throw _mustBe(name, 'an options object', value);
+  try {
+    return Object.assign(Object.create(null) as object, value) as T;
+  } catch {
+    // A getter that threw: its error is the caller's and could quote anything, so it is not kept.
+    throw _invalid(name, 'could not be read (a property getter threw)');
+  }
+}
+
+/** @internal `object[key]` if it is the object's own property, else `undefined` (a polluted prototype adds nothing). */
+export function _own(object: unknown, key: string): unknown {
+  return object !== null && (typeof object === 'object' || typeof object === 'function') && Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
+}
+
+/** @internal `value` if it has every method named (space-separated), else an error naming `field`. */
+export function _requireMethods<T>(value: T, methods: string, field: string, what: string): T {
+  if (!methods.split(' ').every((m) => typeof (value as Record<string, unknown> | null | undefined)?.[m] === 'function')) throw _invalid(field, `must be ${what}`);
   return value;
 }
 

@@ -3,11 +3,12 @@
  * connection's whole life.
  * @module
  */
-import type { MqttClient } from 'mqtt';
-import { ApsaraMqttAuthError } from '../errors.js';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import type { Credentials } from '../credentials/types.js';
 import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
+import { _requireMethods, _requireOptions } from '../credentials/validate.js';
 import { systemClock, type Clock } from './clock.js';
 import { _checkProvided, type CredentialsProvider } from './provider.js';
 import { _NO_MQTT_RECONNECT, _startSession } from './session.js';
@@ -34,7 +35,8 @@ export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, 
 const PLACEHOLDER: Credentials = { username: '-', password: '-' };
 
 function prepare(input: ConnectInput) {
-  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random, ...rest } = input ?? ({} as ConnectInput);
+  // Checked first: a string spread below would become an object with a key per character.
+  const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random, ...rest } = _requireOptions(input, 'options');
   // Everything is validated before any I/O, so bad input throws here, not later in an event.
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
   const tuning = _checkTuning({ refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random });
@@ -49,6 +51,20 @@ function prepare(input: ConnectInput) {
   return { mqtt, url, options, mqttOptions, session };
 }
 
+/** mqtt.js's client for the options (`manualConnect`: not yet connecting); what mqtt.js throws (a bad option) is ours. */
+function open(mqtt: MqttModule, url: string, options: IClientOptions): MqttClient {
+  let client: Record<string, unknown> | undefined;
+  try {
+    client = mqtt.connect(url, options) as unknown as typeof client;
+  } catch {
+    // Its error is not kept: it could quote an option, and the password is one.
+    throw _invalid('options', 'were refused by mqtt.js (check the options passed through to it)');
+  }
+  // The session drives these: anything else as a client would fail later, inside an event.
+  _requireMethods(typeof client?.options === 'object' && client, 'on off emit connect end publish subscribe unsubscribe', 'mqtt', 'mqtt.js, whose connect returns a client');
+  return client as unknown as MqttClient;
+}
+
 /**
  * Opens a managed connection and returns the mqtt.js client at once, like `mqtt.connect`. The
  * client connects as soon as the credentials are ready; fresh credentials are fetched ahead of
@@ -60,7 +76,7 @@ function prepare(input: ConnectInput) {
  */
 export function connect(input: ConnectInput): MqttClient {
   const { mqtt, url, options, mqttOptions, session } = prepare(input);
-  const client = _mqttSync(mqtt).connect(url, mqttOptions);
+  const client = open(_mqttSync(mqtt), url, mqttOptions);
   _startSession(client, session, options.manualConnect !== true);
   return client;
 }
@@ -81,7 +97,7 @@ export function connect(input: ConnectInput): MqttClient {
  */
 export async function connectAsync(input: ConnectInput): Promise<MqttClient> {
   const { mqtt, url, mqttOptions, session: sessionInput } = prepare(input);
-  const client = (await _mqttAsync(mqtt)).connect(url, mqttOptions);
+  const client = open(await _mqttAsync(mqtt), url, mqttOptions);
   return new Promise<MqttClient>((resolve, reject) => {
     const failed = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CONNECT_FAILED', `could not connect to ${url}${detail}`, { cause });
     let session: { recovering(): boolean };

@@ -5,7 +5,7 @@
  */
 import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorOptions } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
-import { _requireString } from '../credentials/validate.js';
+import { _own, _requireOptions, _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
@@ -42,10 +42,10 @@ export type CredentialsProvider = (context: ProviderContext) => ProvidedCredenti
 /** @internal Checks a provider's answer; names what is wrong, never echoes a value. */
 export function _checkProvided(value: unknown, source: string): ProvidedCredentials {
   if (!value || typeof value !== 'object') throw _mustBe(source, 'an object { username, password }', value);
-  const { username, password, expiresAt } = value as ProvidedCredentials;
+  const { username, password, expiresAt } = _requireOptions(value as ProvidedCredentials, source);
   _requireString(username, `${source}.username`);
   _requireString(password, `${source}.password`);
-  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
+  if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt))) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
   return expiresAt === undefined ? { username, password } : { username, password, expiresAt };
 }
 
@@ -98,45 +98,75 @@ export interface RemoteCredentialsOptions {
  */
 export function remoteCredentials(url: string | URL, init: RequestInit = {}, options: RemoteCredentialsOptions = {}): CredentialsProvider {
   if (typeof url !== 'string' && !(url instanceof URL)) throw _mustBe('url', 'a string or URL', url);
-  const { timeout = 10_000 } = options ?? {};
+  init = _requireOptions(init, 'init');
+  try {
+    new Headers(init.headers);
+  } catch {
+    throw _invalid('init.headers', 'must be valid request headers');
+  }
+  const { timeout = 10_000, clock: givenClock } = _requireOptions(options, 'options');
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) throw _invalid('timeout', 'must be a finite number of milliseconds above 0');
-  const clock = _checkClock(options?.clock) ?? systemClock;
+  const clock = _checkClock(givenClock) ?? systemClock;
   return async (context) => {
+    if (!context || typeof context !== 'object') throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
+    const { signal: _ignored, ...fields } = context;
+    let sentBody: string | undefined;
+    try {
+      sentBody = JSON.stringify(fields);
+    } catch {
+      // not JSON (a BigInt, a cycle): refused below
+    }
+    if (sentBody === undefined) throw _mustBe('context', 'a provider context { clientId, instanceId, reason }', context);
     const headers = new Headers(init.headers);
     if (init.body === undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
     const fail = (detail: string, errorOptions?: ApsaraMqttAuthErrorOptions) =>
-      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server ${detail}`, errorOptions);
+      new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credential server${where(url)} ${detail}`, errorOptions);
     // One signal for the caller's (the session's) abort, the app's own `init.signal` and the timeout.
     const controller = new AbortController();
     const abort = () => controller.abort();
     let timedOut = false;
     const timer = clock.setTimeout(() => ((timedOut = true), abort()), timeout);
-    for (const signal of [context.signal, init.signal]) {
-      if (signal?.aborted) abort();
-      else signal?.addEventListener('abort', abort, { once: true });
+    const signals = [context.signal, init.signal].filter((s): s is AbortSignal => typeof s?.addEventListener === 'function');
+    for (const signal of signals) {
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
     }
-    const { signal: _ignored, ...body } = context;
     try {
       let response: Response;
       try {
-        response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? JSON.stringify(body), signal: controller.signal });
-      } catch (cause) {
-        throw fail(timedOut ? `at ${url} did not answer within ${timeout} ms` : `at ${url} could not be reached`, { cause });
+        response = await fetch(url, { method: 'POST', credentials: 'same-origin', cache: 'no-store', ...init, headers, body: init.body ?? sentBody, signal: controller.signal });
+      } catch {
+        // Its error is not kept: a fetch (a polyfill, a wrapper) may quote what it was asked to send,
+        // headers and body included. Browsers say no more than "Failed to fetch" anyway.
+        throw fail(timedOut ? `did not answer within ${timeout} ms` : 'could not be reached (network error, or a CORS refusal)');
       }
       const answer = await response.json().catch(ignore);
-      if (timedOut) throw fail(`at ${url} did not answer within ${timeout} ms`);
+      if (timedOut) throw fail(`did not answer within ${timeout} ms`);
       if (!response.ok) {
-        const { code, message } = Object(answer?.error) as { code?: unknown; message?: unknown };
-        throw fail(`answered ${response.status}${typeof code === 'string' ? ` ${code}` : ''}${typeof message === 'string' ? `: ${message}` : ''}`, {
-          returnCode: response.status,
-        });
+        const error = _own(answer, 'error');
+        const code = quote(_own(error, 'code'), 64);
+        const message = quote(_own(error, 'message'), 300);
+        throw fail(`answered ${response.status}${code && ` ${code}`}${message && `: ${message}`}`, { returnCode: response.status });
       }
       return _checkProvided(answer, 'response');
     } finally {
       clock.clearTimeout(timer);
-      for (const signal of [context.signal, init.signal]) signal?.removeEventListener('abort', abort);
+      for (const signal of signals) signal.removeEventListener('abort', abort);
     }
   };
 }
 
 const ignore = () => undefined;
+
+/** Where the server is, for a message: its origin only (a path or a query may hold a token). */
+function where(url: string | URL): string {
+  try {
+    const { origin } = new URL(url);
+    return origin === 'null' ? '' : ` at ${origin}`;
+  } catch {
+    return ''; // relative to the page: the page's own server
+  }
+}
+
+/** What the server said, quoted only when it is text, and never without bound. */
+const quote = (text: unknown, max: number): string => (typeof text === 'string' ? text.slice(0, max) : '');

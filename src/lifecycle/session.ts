@@ -22,6 +22,7 @@
 import type { MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _AUTH_REFUSALS, _refusalCode } from '../connect/refusal.js';
+import { _requireMethods } from '../credentials/validate.js';
 import type { Clock } from './clock.js';
 import { _createGate } from './gate.js';
 import { _createLedger, _isRefusalCode, _notAuthorized, _reasonCodeNotice, type Refusal } from './ledger.js';
@@ -341,6 +342,8 @@ export function sessionState(client: MqttClient): SessionState {
 /** Typed listener for {@link SessionEvents}; returns a function that removes it. */
 export function onSessionEvent<K extends keyof SessionEvents>(client: MqttClient, event: K, listener: SessionEvents[K]): () => void {
   const emitter = client as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
+  _requireMethods(client, 'on off', 'client', 'an mqtt.js client');
+  if (typeof event !== 'string' || typeof listener !== 'function') throw _invalid(typeof event !== 'string' ? 'event' : 'listener', 'must be an event name and a function');
   emitter.on(event, listener);
   return () => emitter.off(event, listener);
 }

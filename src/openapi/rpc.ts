@@ -4,9 +4,9 @@
  * Pure and isomorphic; the clock and the nonce are the caller's so that requests are reproducible.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _fieldOf, _invalid } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _requireSegment, _requireString } from '../credentials/validate.js';
+import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { openApiSignature } from './signature.js';
 
 /** The parameters an RPC request carries besides the action's own. */
@@ -41,7 +41,8 @@ export interface SignRpcRequestOptions {
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a time that is not a finite number.
  */
 export function rpcTimestamp(now: number): string {
-  if (typeof now !== 'number' || !Number.isFinite(now)) throw _invalid('now', 'must be a finite number of milliseconds since the epoch');
+  // ±8.64e15 ms is the range of a JavaScript Date; beyond it there is no ISO form to sign.
+  if (typeof now !== 'number' || !(Math.abs(now) <= 8.64e15)) throw _invalid('now', 'must be a finite number of milliseconds since the epoch, within the range of a Date');
   return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -59,12 +60,16 @@ export function rpcTimestamp(now: number): string {
  * ```
  */
 export async function signRpcRequest(options: SignRpcRequestOptions): Promise<Record<string, string>> {
-  const { method, params = {} } = options;
+  options = _requireOptions(options, 'options');
+  const { method } = options;
   if (method !== 'GET' && method !== 'POST') throw _invalid('method', 'must be "GET" or "POST"');
+  const params = options.params === undefined ? {} : _requireOptions(options.params, 'params');
+  const format = options.format ?? 'JSON';
+  if (format !== 'JSON' && format !== 'XML') throw _invalid('format', 'must be "JSON" or "XML"');
   const common: Record<string, string> = {
     AccessKeyId: _requireSegment(options.accessKeyId, 'accessKeyId'),
     Action: _requireSegment(options.action, 'action'),
-    Format: options.format ?? 'JSON',
+    Format: format,
     SignatureMethod: 'HMAC-SHA1',
     SignatureNonce: _requireString(options.nonce, 'nonce'),
     SignatureVersion: '1.0',
@@ -72,8 +77,8 @@ export async function signRpcRequest(options: SignRpcRequestOptions): Promise<Re
     Version: _requireSegment(options.version, 'version'),
   };
   for (const [name, value] of Object.entries(params)) {
-    if (name in common || name === 'Signature') throw _invalid(`params.${name}`, 'is a common parameter; it is set from the options');
-    if (typeof value !== 'string') throw _invalid(`params.${name}`, 'must be a string');
+    if (Object.hasOwn(common, name) || name === 'Signature') throw _invalid(_fieldOf('params', name), 'is a common parameter; it is set from the options');
+    if (typeof value !== 'string') throw _invalid(_fieldOf('params', name), 'must be a string');
   }
   const all = { ...params, ...common };
   const signature = await openApiSignature({ method, params: all, accessKeySecret: options.accessKeySecret, ...(options.hmac ? { hmac: options.hmac } : {}) });

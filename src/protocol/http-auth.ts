@@ -63,6 +63,9 @@ export interface HttpAuthProblem {
 
 /** The request body the instance sends. */
 export function formatHttpAuthRequest(credentials: HttpAuthCredentials): string {
+  if (credentials === null || typeof credentials !== 'object' || !['username', 'password', 'clientId'].every((k) => typeof (credentials as unknown as Record<string, unknown>)[k] === 'string')) {
+    throw _invalid('credentials', 'must be { username, password, clientId } (strings)');
+  }
   return JSON.stringify({ username: credentials.username, password: credentials.password, clientId: credentials.clientId });
 }
 

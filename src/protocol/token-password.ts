@@ -4,7 +4,7 @@
  * session (to upload the tokens in band) and the CLI's `check`.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _fieldOf, _invalid } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
 import { SEPARATOR, USERNAME_LABELS } from './username.js';
 
@@ -28,9 +28,15 @@ export function isTokenType(value: unknown): value is TokenType {
  */
 export function _formatTokenPassword(tokens: TokenSet, field = 'tokens'): string {
   const parts: string[] = [];
-  for (const type in tokens) if (!isTokenType(type)) throw _invalid(`${field}.${type}`, 'is not a token type: use R, W or RW');
+  // Own keys only; a key is named in the error only when it reads as a short name, never when it
+  // could be a pasted token.
+  for (const type of Object.keys(tokens)) {
+    if (isTokenType(type)) continue;
+    const named = _fieldOf(field, type);
+    throw _invalid(named, named === field ? 'has a key that is not a token type: use R, W or RW' : 'is not a token type: use R, W or RW');
+  }
   for (const type of TOKEN_TYPES) {
-    const token: unknown = tokens[type];
+    const token: unknown = Object.hasOwn(tokens, type) ? tokens[type] : undefined;
     if (token === undefined) continue;
     if (typeof token !== 'string' || token.length === 0) throw _mustBe(`${field}.${type}`, 'a non-empty string', token);
     if (token.includes(SEPARATOR)) throw _invalid(`${field}.${type}`, 'must not contain "|" (it separates the parts of the Password)');
@@ -84,6 +90,7 @@ const q = (text: string) => JSON.stringify(text.slice(0, 8));
  * ```
  */
 export function parseTokenPassword(password: string): ParsedTokenPassword {
+  if (typeof password !== 'string') throw _mustBe('password', 'a string', password);
   const tokens: TokenSet = {};
   const types: string[] = [];
   const problems: string[] = [];

@@ -44,8 +44,10 @@ export function tokenTypeOf(actions: TokenActions): TokenType {
 
 /** @internal `R`, `W` or `R,W`, exactly. */
 export function _requireActions(value: unknown, field = 'actions'): TokenActions {
-  if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIONS, value)) {
-    throw _invalid(field, `must be "R", "W" or "R,W" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : _typeName(value)})`);
+  // An own property of the table only: `"constructor" in ACTIONS` is true.
+  if (typeof value !== 'string' || !Object.hasOwn(ACTIONS, value)) {
+    // The value is not echoed: a string typed in the wrong place can be a secret.
+    throw _invalid(field, `must be "R", "W" or "R,W" (got ${typeof value === 'string' ? `a string of ${value.length} characters` : _typeName(value)})`);
   }
   return value as TokenActions;
 }
@@ -97,6 +99,7 @@ export function _sortResources(topics: Iterable<string>): string[] {
  * saying so, and the caller would then believe in an expiry the token does not have.
  */
 export function _requireExpireTime(value: unknown, now: number, field = 'expireTime'): number {
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw _invalid('now', 'must return a finite number of milliseconds since the epoch');
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw _invalid(field, `must be an integer number of milliseconds since the epoch (got ${_typeName(value)})`);
   if (value < now + MIN_TOKEN_TTL) throw _invalid(field, `must be at least ${MIN_TOKEN_TTL / 1000} seconds ahead (it is ${Math.round((value - now) / 1000)} s ahead)`);
   if (value > now + MAX_TOKEN_TTL) throw _invalid(field, `must be at most 30 days ahead (it is ${Math.round((value - now) / 86_400_000)} days ahead); ApplyToken would silently cut it`);

@@ -5,6 +5,7 @@
  * Sources: ARCHITECTURE.md, "MQTT rules of the local broker".
  * @module
  */
+import { _invalid } from '../errors.js';
 
 /** Topics (and token resources) are at most this many characters in all. */
 export const MAX_TOPIC_LENGTH = 64;
@@ -31,6 +32,7 @@ export function p2pTopic(parent: string, clientId: string): string {
  * Is `topic` a point-to-point topic `<parentTopic>/p2p/<clientId>`? Returns its parts, else `undefined`.
  */
 export function parseP2pTopic(topic: string): { parent: string; target: string } | undefined {
+  if (typeof topic !== 'string') throw _invalid('topic', 'must be a string');
   const levels = topic.split('/');
   if (levels.length !== 3 || levels[1] !== P2P_LEVEL || !levels[0] || !levels[2]) return undefined;
   return { parent: levels[0], target: levels[2] };

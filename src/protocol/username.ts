@@ -75,7 +75,8 @@ const q = JSON.stringify;
  * ```
  */
 export function parseUsername(username: string): ParsedUsername {
-  const parts = String(username).split(SEPARATOR);
+  if (typeof username !== 'string') throw _invalid('username', `must be a string (got ${username === null ? 'null' : typeof username})`);
+  const parts = username.split(SEPARATOR);
   const head = parts[0]!;
   const entry = (Object.entries(USERNAME_LABELS) as [AuthMode, UsernameLabel][]).find(([, label]) => label.toLowerCase() === head.trim().toLowerCase());
   if (!entry || parts.length === 1) return { mode: 'custom', problems: [] };

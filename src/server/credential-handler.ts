@@ -13,7 +13,7 @@ import { signatureCredentials } from '../credentials/signature.js';
 import { createSigner, type Signer } from '../credentials/signer.js';
 import { tokenCredentials } from '../credentials/token.js';
 import type { TokenType } from '../protocol/token-password.js';
-import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { tokenTypeOf } from '../protocol/token-rules.js';
 import { _cors, _errorResponse, _json, _readBody, type CorsOptions } from './http.js';
 import { isThrottlingCode, type OpenApiError } from './openapi-error.js';
@@ -159,7 +159,7 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Recor
 }
 
 function permissionsOf(grant: CredentialGrant): readonly TokenPermission[] {
-  const list = 'permissions' in grant ? grant.permissions : [grant as TokenPermission];
+  const list = Object.hasOwn(grant, 'permissions') ? (grant as { permissions: readonly TokenPermission[] }).permissions : [grant as TokenPermission];
   if (!Array.isArray(list) || list.length === 0 || list.length > 3) throw misconfigured('authorize: a token grant needs 1 to 3 permissions');
   return list;
 }
@@ -184,11 +184,11 @@ function permissionsOf(grant: CredentialGrant): readonly TokenPermission[] {
  * ```
  */
 export function createCredentialHandler(options: CredentialHandlerOptions): (request: Request) => Promise<Response> {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const instanceId = _requireSegment(options.instanceId, 'instanceId');
   const issuer = options.tokenIssuer;
   if (issuer !== undefined && (issuer === null || typeof issuer.issue !== 'function')) throw _invalid('tokenIssuer', 'must be a token issuer (see createTokenIssuer)');
-  if (issuer && issuer.instanceId !== instanceId) throw _invalid('tokenIssuer', `issues tokens for instance ${issuer.instanceId}, not ${instanceId}`);
+  if (issuer && issuer.instanceId !== instanceId) throw _invalid('tokenIssuer', 'issues tokens for another instance than instanceId');
   const accessKeySecret = options.accessKeySecret === undefined ? undefined : _requireString(options.accessKeySecret, 'accessKeySecret');
   const accessKeyIdGiven = options.accessKeyId ?? issuer?.accessKeyId;
   const accessKeyId = accessKeyIdGiven === undefined ? undefined : _requireSegment(accessKeyIdGiven, 'accessKeyId');
@@ -206,7 +206,10 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
   }
   const maxBodyBytes = options.maxBodyBytes ?? 8192;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 64) throw _invalid('maxBodyBytes', 'must be an integer of at least 64');
-  const connectHints = options.connect === undefined ? undefined : Object.freeze({ ...options.connect });
+  const connectHints = options.connect === undefined ? undefined : Object.freeze({ ..._requireOptions(options.connect, 'connect') });
+  if (connectHints && !Object.values(connectHints).every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
+    throw _invalid('connect', 'must hold only strings, numbers and booleans');
+  }
   const cors = _cors(options.cors, methods);
   const allow = [...methods, 'OPTIONS'].join(', ');
 
@@ -230,8 +233,8 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
         const found = await deviceSecret(clientId);
         if (found === undefined || found === null) throw refuse(403, 'ERR_FORBIDDEN', 'no device credential is registered for this clientId', 'clientId');
         const creds = await deviceCredentials({
-          deviceAccessKeyId: found.deviceAccessKeyId,
-          deviceAccessKeySecret: found.deviceAccessKeySecret,
+          deviceAccessKeyId: _own(found, 'deviceAccessKeyId') as string,
+          deviceAccessKeySecret: _own(found, 'deviceAccessKeySecret') as string,
           instanceId,
           clientId,
           ...withHmac,
@@ -241,7 +244,7 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
       case 'token': {
         if (!issuer) throw misconfigured('a token grant needs the tokenIssuer option');
         const permissions = permissionsOf(grant);
-        const types = new Set(permissions.map((p) => tokenTypeOf(p.actions)));
+        const types = new Set(permissions.map((p) => tokenTypeOf(_own(p, 'actions') as TokenPermission['actions'])));
         if (types.size !== permissions.length) throw misconfigured('authorize: a token grant may hold one permission per type (R, W, R,W)');
         // A client whose token was just refused or declared invalid makes the issuer check it first
         // (revoked tokens would otherwise be served from the cache until they expire).
@@ -283,11 +286,16 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
     }
     if (!grant) throw refuse(403, 'ERR_FORBIDDEN', 'this caller may not have credentials for this clientId', 'clientId');
     if (typeof grant !== 'object') throw misconfigured('authorize must return a grant object such as { mode: "signature" } or false');
-    const body = await credentialsFor(grant, clientId, params['reason']);
+    // Own properties only: a polluted Object.prototype must not widen what authorize granted.
+    const body = await credentialsFor(_requireOptions(grant, 'grant'), clientId, params['reason']);
     return _json(200, body, corsHeaders ?? {});
   }
 
   return async function credentialHandler(request: Request): Promise<Response> {
+    const shape = request as Partial<Request> | null | undefined;
+    if (typeof shape?.method !== 'string' || typeof shape.url !== 'string' || typeof shape.headers?.get !== 'function') {
+      throw _invalid('request', 'must be a fetch-standard Request');
+    }
     try {
       return await answer(request);
     } catch (thrown) {

@@ -54,6 +54,9 @@ export interface HttpAuthHandlerOptions {
  * ```
  */
 export function credentialsMatch(given: { username: string; password: string }, expected: { username: string; password: string }): boolean {
+  for (const [field, value] of [['given', given], ['expected', expected]] as const) {
+    if (value === null || typeof value !== 'object' || typeof value.username !== 'string' || typeof value.password !== 'string') throw _invalid(field, 'must be { username, password } (strings)');
+  }
   const a = `${given.username}\u0000${given.password}`;
   const b = `${expected.username}\u0000${expected.password}`;
   if (a.length !== b.length) return false;

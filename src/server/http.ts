@@ -3,7 +3,8 @@
  * errors with a stable code, bounded body reading and CORS. Nothing here is Node-specific.
  * @module
  */
-import type { ApsaraMqttAuthErrorCode } from '../errors.js';
+import { _invalid, type ApsaraMqttAuthErrorCode } from '../errors.js';
+import { _requireOptions } from '../credentials/validate.js';
 
 /** The body of every error answer: a stable code, the field at fault if any, and a safe message. */
 export interface CredentialErrorBody {
@@ -89,11 +90,16 @@ export async function _readBody(request: Pick<Request, 'headers' | 'body'>, max:
 /** Which browser origins may call the handler from another origin. */
 export interface CorsOptions {
   /**
-   * Allowed origins: `'*'` (any), one origin, a list (`https://app.example.com`, exact match), or a
-   * predicate. Same-origin requests are always allowed.
+   * Allowed origins: `'*'` (any, answered `Access-Control-Allow-Origin: *`; not with `credentials`),
+   * one origin, a list (`https://app.example.com`, exact match), or a predicate. Same-origin requests
+   * are always allowed. The opaque origin `null` (sandboxed frames, `file:` pages, some redirects) is
+   * never allowed: anyone can send it.
    */
   origin: '*' | string | readonly string[] | ((origin: string) => boolean);
-  /** Send `Access-Control-Allow-Credentials: true`, so cookies reach `authorize` (default false). */
+  /**
+   * Send `Access-Control-Allow-Credentials: true`, so cookies reach `authorize` (default false).
+   * Refused with `origin: '*'`: every web site could then read a signed-in user's credentials.
+   */
   credentials?: boolean;
   /** Request headers a browser may send (default `content-type`, `authorization`). */
   allowHeaders?: readonly string[];
@@ -109,14 +115,49 @@ export interface _Cors {
   preflight: Record<string, string>;
 }
 
-/** @internal Builds the CORS decisions; without options only same-origin browser calls pass. */
-export function _cors(options: CorsOptions | undefined, methods: readonly string[]): _Cors {
-  const allowed = (origin: string): boolean => {
-    if (!options) return false;
-    const rule = options.origin;
-    if (rule === '*') return true;
-    if (typeof rule === 'function') return rule(origin) === true;
-    return typeof rule === 'string' ? rule === origin : rule.includes(origin);
+// An origin as browsers send it: scheme, host, optional port; nothing else.
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+$/i;
+// A header name (RFC 9110 token).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * @internal Builds the CORS decisions; without options only same-origin browser calls pass. Every
+ * option is checked here, when the handler is created, so a dangerous set-up never serves a request.
+ */
+export function _cors(given: CorsOptions | undefined, methods: readonly string[]): _Cors {
+  const options = given === undefined ? undefined : _requireOptions(given, 'cors');
+  const rule = options?.origin;
+  let allowed: (origin: string) => boolean = () => false;
+  if (options) {
+    if (rule === '*') allowed = () => true;
+    else if (typeof rule === 'function') allowed = (origin) => rule(origin) === true;
+    else {
+      const list = typeof rule === 'string' ? [rule] : rule;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((o) => typeof o === 'string' && ORIGIN.test(o))) {
+        throw _invalid('cors', 'origin must be "*", an origin such as "https://app.example.com", a non-empty list of them, or a function');
+      }
+      const origins = new Set(list as string[]);
+      allowed = (origin) => origins.has(origin);
+    }
+    if (options.credentials !== undefined && typeof options.credentials !== 'boolean') throw _invalid('cors', 'credentials must be true or false');
+    if (rule === '*' && options.credentials) {
+      throw _invalid('cors', 'origin "*" with credentials: true would let every web site read a signed-in user\'s credentials; list the origins allowed');
+    }
+    const headers = options.allowHeaders;
+    if (headers !== undefined && !(Array.isArray(headers) && headers.every((h) => typeof h === 'string' && HEADER_NAME.test(h)))) {
+      throw _invalid('cors', 'allowHeaders must be a list of header names');
+    }
+    const maxAge = options.maxAge;
+    if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) throw _invalid('cors', 'maxAge must be a whole number of seconds');
+  }
+  const check = (origin: string): boolean => {
+    // `null` is whatever a sandboxed frame or a file says it is: never trusted, never echoed.
+    if (origin === 'null') return false;
+    try {
+      return allowed(origin);
+    } catch {
+      return false; // a predicate that throws allows nothing
+    }
   };
   return {
     headersFor(request) {
@@ -124,10 +165,10 @@ export function _cors(options: CorsOptions | undefined, methods: readonly string
       if (origin === null) return undefined;
       const vary: Record<string, string> = options ? { vary: 'Origin' } : {};
       if (sameOrigin(origin, request)) return vary;
-      if (!allowed(origin)) return false;
+      if (!check(origin)) return false;
       return {
         ...vary,
-        'access-control-allow-origin': origin,
+        'access-control-allow-origin': rule === '*' ? '*' : origin,
         ...(options?.credentials ? { 'access-control-allow-credentials': 'true' } : {}),
       };
     },

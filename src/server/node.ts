@@ -5,6 +5,8 @@
  * `@types/node`.
  * @module
  */
+import { _invalid } from '../errors.js';
+import { _requireOptions } from '../credentials/validate.js';
 import { _bodyText, _errorResponse } from './http.js';
 
 /** The parts of Node's `IncomingMessage` the adapter reads. */
@@ -19,12 +21,14 @@ export interface NodeRequestLike {
   socket?: unknown;
   /** The body, chunk by chunk; `end` after the last, `error` on failure. */
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
-  /** The body has been read. */
-  on(event: 'end', listener: () => void): unknown;
+  /** The body has been read (`end`), or the connection closed (`close`). */
+  on(event: 'end' | 'close', listener: () => void): unknown;
   /** Reading the body failed. */
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Drops the connection (a body over the limit). */
   destroy?(error?: Error): unknown;
+  /** Set by Node once the whole body has arrived; a `close` before that means the client went away. */
+  complete?: boolean;
 }
 
 /** The parts of Node's `ServerResponse` the adapter writes. */
@@ -43,43 +47,55 @@ export interface NodeResponseLike {
 export interface NodeListenerOptions {
   /** Largest body read into memory before the handler sees it, bytes (default 65 536); larger → 413. */
   maxBodyBytes?: number;
-  /** Told about a handler that threw (it should not) or a request that broke off. */
+  /**
+   * Longest time to receive a whole body, ms (default 10 000); slower → 408 and the connection is
+   * closed. Without it a client sending a byte a second holds a connection for Node's 300 s.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Told about a handler that threw (it should not) or a request that broke off. Whatever it throws
+   * is ignored: a logger must not bring the server down.
+   */
   onError?: (error: unknown) => void;
 }
 
 const NO_BODY = new Set(['GET', 'HEAD']);
 
-function readBody(req: NodeRequestLike, max: number): Promise<Uint8Array | 'too-large'> {
-  return new Promise((resolve, reject) => {
+/** Why a body was not read: too large, too slow, or the client went away. */
+type Unread = 'too-large' | 'timeout' | { aborted: unknown };
+
+function readBody(req: NodeRequestLike, max: number, timeoutMs: number): Promise<Uint8Array | Unread> {
+  return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     let done = false;
+    const finish = (result: Uint8Array | Unread) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
     req.on('data', (chunk) => {
       if (done) return;
       const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
       size += bytes.byteLength;
-      if (size > max) {
-        done = true;
-        resolve('too-large');
-        return;
-      }
+      if (size > max) return finish('too-large');
       chunks.push(bytes);
     });
     req.on('end', () => {
       if (done) return;
-      done = true;
       const all = new Uint8Array(size);
       let offset = 0;
       for (const chunk of chunks) {
         all.set(chunk, offset);
         offset += chunk.byteLength;
       }
-      resolve(all);
+      finish(all);
     });
-    req.on('error', (error) => {
-      if (!done) reject(error);
-      done = true;
-    });
+    req.on('error', (error) => finish({ aborted: error }));
+    // A client that goes away mid-body: Node emits `close` without `end` (and `error` only when asked).
+    req.on('close', () => finish({ aborted: new Error('the client closed the connection before the body arrived') }));
   });
 }
 
@@ -122,14 +138,38 @@ export function toNodeListener(
   handler: (request: Request) => Promise<Response | undefined> | Response | undefined,
   options: NodeListenerOptions = {},
 ): (req: NodeRequestLike, res: NodeResponseLike) => void {
+  if (typeof handler !== 'function') throw _invalid('handler', 'must be a function (request: Request) => Response');
+  options = _requireOptions(options, 'options');
   const max = options.maxBodyBytes ?? 65_536;
+  if (!(Number.isSafeInteger(max) && max >= 0)) throw _invalid('maxBodyBytes', 'must be a whole number of bytes');
+  const timeoutMs = options.bodyTimeoutMs ?? 10_000;
+  if (!(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) throw _invalid('bodyTimeoutMs', 'must be a positive number of milliseconds, at most 2147483647');
+  const { onError } = options;
+  if (onError !== undefined && typeof onError !== 'function') throw _invalid('onError', 'must be a function');
+  const report = (error: unknown) => {
+    try {
+      onError?.(error);
+    } catch {
+      // A failing logger must not turn one bad request into a crash.
+    }
+  };
   return (req, res) => {
-    void (async () => {
+    if (typeof req?.on !== 'function' || typeof res?.setHeader !== 'function' || typeof res.end !== 'function') {
+      throw _invalid('req', 'must be a Node request and response pair');
+    }
+    (async () => {
       try {
         const method = (req.method ?? 'GET').toUpperCase();
-        const body = NO_BODY.has(method) ? undefined : await readBody(req, max);
-        if (body === 'too-large') {
-          await send(res, _errorResponse(413, 'ERR_INVALID_ARGUMENT', `body must be at most ${max} bytes`, 'body', { connection: 'close' }));
+        const body = NO_BODY.has(method) ? undefined : await readBody(req, max, timeoutMs);
+        if (body !== undefined && !(body instanceof Uint8Array)) {
+          if (typeof body === 'object') {
+            // Nobody is left to answer.
+            report(body.aborted);
+            req.destroy?.();
+            return;
+          }
+          const [status, message] = body === 'too-large' ? [413, `body must be at most ${max} bytes`] : [408, `the body did not arrive within ${timeoutMs} ms`];
+          await send(res, _errorResponse(status, 'ERR_INVALID_ARGUMENT', message, 'body', { connection: 'close' }));
           req.destroy?.();
           return;
         }
@@ -144,9 +184,9 @@ export function toNodeListener(
         const response = (await handler(request)) ?? _errorResponse(404, 'ERR_INVALID_ARGUMENT', 'nothing is served at this path', 'url');
         await send(res, response);
       } catch (error) {
-        options.onError?.(error);
+        report(error);
         if (!res.headersSent) await send(res, _errorResponse(500, 'ERR_CREDENTIALS_UNAVAILABLE', 'the server failed')).catch(() => undefined);
       }
-    })();
+    })().catch(() => undefined); // nothing above may become an unhandled rejection
   };
 }

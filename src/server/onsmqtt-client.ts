@@ -6,10 +6,11 @@
  * a form body).
  * @module
  */
-import { _invalid } from '../errors.js';
+import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from '../credentials/client-id.js';
-import { _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _readBody } from './http.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
 import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
@@ -143,21 +144,35 @@ function endpointOf(options: OnsMqttClientOptions): string {
 }
 
 /**
- * Replaces each sensitive value the request carried with `***` in text the service sent back, as sent
- * and percent-encoded once or twice (the gateway quotes its string to sign, which encodes twice).
+ * Each sensitive value the request carried as sent and percent-encoded once or twice (the gateway
+ * quotes its string to sign, which encodes twice).
  */
-function redact(text: string, sensitive: readonly string[]): string {
-  let out = text;
-  for (const value of sensitive) {
-    if (value.length < 4) continue;
-    const once = percentEncode(value);
-    for (const form of new Set([value, once, percentEncode(once)])) out = out.split(form).join('***');
+function sensitiveForms(values: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const value of values) {
+    forms.add(value);
+    try {
+      const once = percentEncode(value);
+      forms.add(once).add(percentEncode(once));
+    } catch {
+      // not well-formed Unicode: it was never sent encoded
+    }
   }
-  return out.length > 1000 ? out.slice(0, 997) + '...' : out;
+  return [...forms];
 }
 
-function str(body: Record<string, unknown>, key: string): string | undefined {
-  const value = body[key];
+/** Replaces each sensitive value (in every form it was sent) with `***` in text from the service. */
+function redact(text: string, sensitive: readonly string[], max = 1000): string {
+  let out = text;
+  for (const form of sensitiveForms(sensitive)) if (form.length >= 4) out = out.split(form).join('***');
+  return out.length > max ? out.slice(0, max - 3) + '...' : out;
+}
+
+/** The largest answer read from the endpoint; the service's answers are a few hundred bytes. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+function str(body: unknown, key: string): string | undefined {
+  const value = _own(body, key);
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -174,7 +189,7 @@ function str(body: Record<string, unknown>, key: string): string | undefined {
  * ```
  */
 export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClient {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
   const accessKeySecret = _requireString(options.accessKeySecret, 'accessKeySecret');
   const endpoint = endpointOf(options);
@@ -190,9 +205,18 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   const now = options.now ?? Date.now;
   const nonce = options.nonce ?? defaultNonce;
   const timeout = options.timeout ?? 10_000;
-  if (typeof timeout !== 'number' || !(timeout > 0)) throw _invalid('timeout', 'must be a positive number of milliseconds');
+  // The upper bound is the longest delay a timer can have (about 24.8 days).
+  if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 2 ** 31 - 1)) throw _invalid('timeout', 'must be a positive number of milliseconds, at most 2147483647');
   const hmac = _requireHmac(options.hmac);
   const host = new URL(endpoint).host;
+  // The caller's clock and nonce source: what they throw is theirs and is not kept.
+  const ask = <T>(source: () => T, field: string): T => {
+    try {
+      return source();
+    } catch {
+      throw _invalid(field, 'threw');
+    }
+  };
 
   const instanceOf = (given: string | undefined): string => {
     if (given !== undefined) return _requireSegment(given, 'instanceId');
@@ -201,7 +225,10 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   };
 
   async function call(action: string, params: Readonly<Record<string, string>> = {}, sensitive: readonly string[] = []): Promise<Record<string, unknown>> {
-    const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, accessKeyId, accessKeySecret, params, now: now(), nonce: nonce(), ...(hmac ? { hmac } : {}) });
+    // An action name is echoed in errors only when it reads as one (PascalCase letters, as every
+    // onsmqtt action is): `call` takes any string, and a secret pasted there must not come back.
+    const named = /^[A-Z][A-Za-z]{2,47}$/.test(action) ? action : 'the call';
+    const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, accessKeyId, accessKeySecret, params, now: ask(now, 'now'), nonce: ask(nonce, 'nonce'), ...(hmac ? { hmac } : {}) });
     const encoded = canonicalQuery(signed);
     const init = { method, headers: { accept: 'application/json' } as Record<string, string>, signal: AbortSignal.timeout(timeout) };
     let response: Response;
@@ -212,24 +239,33 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
           : await fetchFn(endpoint, { ...init, headers: { ...init.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: encoded });
     } catch (error) {
       const why = (error as Error | undefined)?.name === 'TimeoutError' ? `no answer within ${timeout} ms` : 'the request failed';
-      throw new OpenApiError(`${action}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, { cause: error });
+      throw new OpenApiError(`${named}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, {
+        // A network error can quote the URL of a GET, a caller's fetch anything it was given: every
+        // value the request carried is masked, not only the secret ones.
+        cause: _redactedCause(error, sensitiveForms([...Object.values(signed), accessKeySecret])),
+      });
     }
-    const text = await response.text().catch(() => '');
+    const shape = response as unknown as { status?: unknown; text?: unknown } | null | undefined;
+    if (typeof shape?.status !== 'number' || typeof shape.text !== 'function') {
+      throw new OpenApiError(`${named}: fetch resolved to something that is not a Response`, { field: 'fetch' });
+    }
+    // Read with a bound: an endpoint (or something in between) must not be able to fill the memory.
+    const text = response.body && typeof response.headers?.get === 'function' ? await _readBody(response, MAX_ANSWER_BYTES) : await response.text().catch(() => '');
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = text === 'too-large' || text === 'unreadable' ? undefined : JSON.parse(text);
     } catch {
       body = undefined;
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new OpenApiError(`${action}: the OpenAPI endpoint ${host} answered HTTP ${response.status} with a body that is not a JSON object`, { status: response.status });
+      throw new OpenApiError(`${named}: the OpenAPI endpoint ${host} answered HTTP ${response.status} with a body that is not a JSON object`, { status: response.status });
     }
     const record = body as Record<string, unknown>;
     const requestId = str(record, 'RequestId');
     if (!response.ok) {
-      const code = str(record, 'Code') ?? `HTTP${response.status}`;
+      const code = redact(str(record, 'Code') ?? `HTTP${response.status}`, [...sensitive, accessKeySecret], 100);
       const message = redact(str(record, 'Message') ?? 'no message', [...sensitive, accessKeySecret]);
-      throw new OpenApiError(`${action} failed: ${code}: ${message}${requestId ? ` (RequestId ${requestId})` : ''}`, {
+      throw new OpenApiError(`${named} failed: ${code}: ${message}${requestId ? ` (RequestId ${redact(requestId, [], 100)})` : ''}`, {
         openApiCode: code,
         status: response.status,
         ...(requestId ? { requestId } : {}),
@@ -244,15 +280,15 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   };
 
   async function deviceCall(action: string, options: DeviceCredentialCallOptions): Promise<DeviceCredential> {
-    _requireOptions(options, 'options');
+    options = _requireOptions(options, 'options');
     const instanceId = instanceOf(options.instanceId);
     const clientId = _requireClientId(options.clientId);
     const body = await call(action, { ClientId: clientId, InstanceId: instanceId });
-    const record = body['DeviceCredential'] as Record<string, unknown> | undefined;
-    const keyId = record && str(record, 'DeviceAccessKeyId');
-    const secret = record && str(record, 'DeviceAccessKeySecret');
-    if (!record || !keyId || !secret) throw missing(action, 'DeviceCredential', body);
-    const time = (key: string) => (typeof record[key] === 'number' ? (record[key] as number) : undefined);
+    const record = _own(body, 'DeviceCredential');
+    const keyId = str(record, 'DeviceAccessKeyId');
+    const secret = str(record, 'DeviceAccessKeySecret');
+    if (!keyId || !secret) throw missing(action, 'DeviceCredential', body);
+    const time = (key: string) => (typeof _own(record, key) === 'number' ? (_own(record, key) as number) : undefined);
     const requestId = str(body, 'RequestId');
     return new DeviceCredential(secret, {
       clientId: str(record, 'ClientId') ?? clientId,
@@ -270,11 +306,11 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     ...(defaultInstance === undefined ? {} : { instanceId: defaultInstance }),
 
     async applyToken(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const instanceId = instanceOf(opts.instanceId);
       const resources = _requireResources(opts.resources);
       const actions = _requireActions(opts.actions);
-      const expireTime = _requireExpireTime(opts.expireTime, now());
+      const expireTime = _requireExpireTime(opts.expireTime, ask(now, 'now'));
       const body = await call('ApplyToken', { Actions: actions, ExpireTime: String(expireTime), InstanceId: instanceId, Resources: resources.join(',') });
       const token = str(body, 'Token');
       if (!token) throw missing('ApplyToken', 'Token', body);
@@ -283,16 +319,17 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     },
 
     async queryToken(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const instanceId = instanceOf(opts.instanceId);
       const token = _requireString(opts.token, 'token');
       const body = await call('QueryToken', { InstanceId: instanceId, Token: token }, [token]);
-      if (typeof body['TokenStatus'] !== 'boolean') throw missing('QueryToken', 'TokenStatus', body);
-      return body['TokenStatus'];
+      const status = _own(body, 'TokenStatus');
+      if (typeof status !== 'boolean') throw missing('QueryToken', 'TokenStatus', body);
+      return status;
     },
 
     async revokeToken(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const instanceId = instanceOf(opts.instanceId);
       const token = _requireString(opts.token, 'token');
       await call('RevokeToken', { InstanceId: instanceId, Token: token }, [token]);
@@ -303,14 +340,17 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     refreshDeviceCredential: (opts) => deviceCall('RefreshDeviceCredential', opts),
 
     async unregisterDeviceCredential(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const instanceId = instanceOf(opts.instanceId);
       await call('UnRegisterDeviceCredential', { ClientId: _requireClientId(opts.clientId), InstanceId: instanceId });
     },
 
     ..._managementCalls({ call, instanceOf }),
 
-    call: (action, params) => call(_requireSegment(action, 'action'), params ?? {}, Object.values(params ?? {})),
+    call: async (action, params) => {
+      const given = params === undefined ? {} : _requireOptions(params, 'params');
+      return call(_requireSegment(action, 'action'), given, Object.values(given).filter((v): v is string => typeof v === 'string'));
+    },
   };
   return Object.freeze(client);
 }

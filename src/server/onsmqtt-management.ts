@@ -157,7 +157,7 @@ function defined(params: Record<string, string | undefined>): Record<string, str
 }
 
 function identityParams(context: _CallContext, opts: CustomIdentityOptions): Record<string, string> {
-  _requireOptions(opts, 'options');
+  opts = _requireOptions(opts, 'options');
   const identityType = oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType');
   return defined({
     InstanceId: context.instanceOf(opts.instanceId),
@@ -170,7 +170,7 @@ function identityParams(context: _CallContext, opts: CustomIdentityOptions): Rec
 }
 
 function permissionParams(context: _CallContext, opts: CustomPermissionOptions): Record<string, string> {
-  _requireOptions(opts, 'options');
+  opts = _requireOptions(opts, 'options');
   return {
     InstanceId: context.instanceOf(opts.instanceId),
     IdentityType: oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType'),
@@ -193,13 +193,13 @@ export function _managementCalls(context: _CallContext): OnsMqttManagementCalls 
   const { call, instanceOf } = context;
   return {
     async querySessionByClientId(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const body = await call('QuerySessionByClientId', { ClientId: _requireClientId(opts.clientId), InstanceId: instanceOf(opts.instanceId) });
       return answerField('QuerySessionByClientId', body, 'OnlineStatus', (v): v is boolean => typeof v === 'boolean');
     },
 
     async batchQuerySessionByClientIds(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const ids = opts.clientIds;
       if (!Array.isArray(ids) || ids.length === 0 || ids.length > 10) throw _invalid('clientIds', 'must be a list of 1 to 10 client ids');
       const params: Record<string, string> = { InstanceId: instanceOf(opts.instanceId) };
@@ -211,23 +211,24 @@ export function _managementCalls(context: _CallContext): OnsMqttManagementCalls 
     },
 
     async sendMessage(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       if (typeof opts.payload !== 'string') throw _invalid('payload', 'must be a string (Base64-encode binary data)');
       const body = await call('SendMessage', { InstanceId: instanceOf(opts.instanceId), MqttTopic: _requireString(opts.topic, 'topic'), Payload: opts.payload });
       return { msgId: answerField('SendMessage', body, 'MsgId', (v): v is string => typeof v === 'string') };
     },
 
     async createGroupId(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       await call('CreateGroupId', { GroupId: _requireString(opts.groupId, 'groupId'), InstanceId: instanceOf(opts.instanceId) });
     },
 
     async deleteGroupId(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       await call('DeleteGroupId', { GroupId: _requireString(opts.groupId, 'groupId'), InstanceId: instanceOf(opts.instanceId) });
     },
 
     async listGroupIds(opts = {}) {
+      opts = _requireOptions(opts, 'options');
       const body = await call('ListGroupId', { InstanceId: instanceOf(opts.instanceId) });
       return answerField('ListGroupId', body, 'Data', isArray)
         .filter(isObject)
@@ -240,17 +241,19 @@ export function _managementCalls(context: _CallContext): OnsMqttManagementCalls 
     },
 
     async addCustomAuthIdentity(opts) {
+      opts = _requireOptions(opts, 'options');
       const params = identityParams(context, opts);
       await call('AddCustomAuthIdentity', params, [params['Secret']!]);
     },
 
     async updateCustomAuthIdentity(opts) {
+      opts = _requireOptions(opts, 'options');
       const params = identityParams(context, opts);
       await call('UpdateCustomAuthIdentity', params, [params['Secret']!]);
     },
 
     async deleteCustomAuthIdentity(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       const identityType = oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType');
       await call(
         'DeleteCustomAuthIdentity',
@@ -264,6 +267,7 @@ export function _managementCalls(context: _CallContext): OnsMqttManagementCalls 
     },
 
     async queryCustomAuthIdentity(opts = {}) {
+      opts = _requireOptions(opts, 'options');
       const body = await call(
         'QueryCustomAuthIdentity',
         defined({
@@ -287,15 +291,17 @@ export function _managementCalls(context: _CallContext): OnsMqttManagementCalls 
     },
 
     async addCustomAuthPermission(opts) {
+      opts = _requireOptions(opts, 'options');
       await call('AddCustomAuthPermission', permissionParams(context, opts));
     },
 
     async updateCustomAuthPermission(opts) {
+      opts = _requireOptions(opts, 'options');
       await call('UpdateCustomAuthPermission', permissionParams(context, opts));
     },
 
     async deleteCustomAuthPermission(opts) {
-      _requireOptions(opts, 'options');
+      opts = _requireOptions(opts, 'options');
       await call('DeleteCustomAuthPermission', {
         InstanceId: instanceOf(opts.instanceId),
         IdentityType: oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType'),
@@ -305,6 +311,7 @@ export function _managementCalls(context: _CallContext): OnsMqttManagementCalls 
     },
 
     async queryCustomAuthPermission(opts = {}) {
+      opts = _requireOptions(opts, 'options');
       const body = await call(
         'QueryCustomAuthPermission',
         defined({

@@ -38,10 +38,13 @@ export class OpenApiError extends ApsaraMqttAuthError {
   readonly status?: number;
 
   constructor(message: string, options: OpenApiErrorOptions = {}) {
-    super('ERR_OPENAPI', message, { cause: options.cause, ...(options.field === undefined ? {} : { field: options.field }) });
-    if (options.openApiCode !== undefined) this.openApiCode = options.openApiCode;
-    if (options.requestId !== undefined) this.requestId = options.requestId;
-    if (options.status !== undefined) this.status = options.status;
+    // Lenient like its base class: options that are not an object count as none; own properties only.
+    const own = <K extends keyof OpenApiErrorOptions>(key: K) =>
+      (options !== null && typeof options === 'object' && Object.hasOwn(options, key) ? options[key] : undefined) as OpenApiErrorOptions[K];
+    super('ERR_OPENAPI', message, { cause: own('cause'), ...(own('field') === undefined ? {} : { field: own('field') }) });
+    if (own('openApiCode') !== undefined) this.openApiCode = own('openApiCode');
+    if (own('requestId') !== undefined) this.requestId = own('requestId');
+    if (own('status') !== undefined) this.status = own('status');
   }
 }
 
@@ -51,5 +54,5 @@ export class OpenApiError extends ApsaraMqttAuthError {
  * ApsaraMQ for MQTT error-code table) and the gateway's (`Throttling`, `Throttling.User`, …).
  */
 export function isThrottlingCode(code: string | undefined): boolean {
-  return code !== undefined && (/^Throttling(\.|$)/.test(code) || /OverFlow$/.test(code));
+  return typeof code === 'string' && (/^Throttling(\.|$)/.test(code) || /OverFlow$/.test(code));
 }

@@ -4,7 +4,9 @@
  * but the secret.
  * @module
  */
+import { _invalid } from '../errors.js';
 import type { TokenType } from '../protocol/token-password.js';
+import { _requireOptions, _requireString } from '../credentials/validate.js';
 import type { TokenActions } from '../protocol/token-rules.js';
 
 /** A token from ApplyToken. Read the value with {@link AppliedToken.token}; it is never printed. */
@@ -25,8 +27,10 @@ export class AppliedToken {
 
   /** @internal Made by the client, not by callers. */
   constructor(token: string, info: Omit<AppliedToken, 'token'>) {
-    this.#token = token;
+    info = _requireOptions(info, 'info');
+    this.#token = _requireString(token, 'token');
     this.instanceId = info.instanceId;
+    if (!Array.isArray(info.resources)) throw _invalid('info.resources', 'must be an array of topics');
     this.resources = Object.freeze([...info.resources]);
     this.actions = info.actions;
     this.type = info.type;
@@ -59,7 +63,8 @@ export class DeviceCredential {
 
   /** @internal Made by the client, not by callers. */
   constructor(secret: string, info: Omit<DeviceCredential, 'deviceAccessKeySecret'>) {
-    this.#secret = secret;
+    info = _requireOptions(info, 'info');
+    this.#secret = _requireString(secret, 'deviceAccessKeySecret');
     this.clientId = info.clientId;
     this.instanceId = info.instanceId;
     this.deviceAccessKeyId = info.deviceAccessKeyId;
@@ -89,7 +94,8 @@ export class CustomIdentity {
 
   /** @internal Made by the client, not by callers. */
   constructor(secret: string, info: Omit<CustomIdentity, 'secret'>) {
-    this.#secret = secret;
+    info = _requireOptions(info, 'info');
+    this.#secret = _requireString(secret, 'secret');
     this.username = info.username;
     this.identityType = info.identityType;
     if (info.clientId !== undefined) this.clientId = info.clientId;

@@ -6,7 +6,7 @@
  * window, and with a shared store (`createRedisTokenStore`) one call serves every process.
  * @module
  */
-import { _invalid } from '../errors.js';
+import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
 import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
 import type { ApplyTokenOptions } from './onsmqtt-client.js';
@@ -128,6 +128,14 @@ function requireDuration(value: unknown, field: string, fallback: number): numbe
   return value;
 }
 
+function _requireAppliedToken(token: unknown): AppliedToken {
+  const value = token as Partial<AppliedToken> | null;
+  if (value === null || typeof value !== 'object' || typeof value.token !== 'string' || !value.token || typeof value.expiresAt !== 'number' || typeof value.type !== 'string') {
+    throw _invalid('client', 'applyToken must resolve to a token (see AppliedToken)');
+  }
+  return value as AppliedToken;
+}
+
 function requireStore(value: unknown): TokenCacheStore {
   const store = value as Partial<TokenCacheStore> | null;
   if (store === null || typeof store !== 'object' || ['get', 'set', 'delete'].some((m) => typeof store[m as keyof TokenCacheStore] !== 'function')) {
@@ -154,7 +162,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * ```
  */
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
-  _requireOptions(options, 'options');
+  options = _requireOptions(options, 'options');
   const client = options.client;
   if (client === null || typeof client !== 'object' || typeof client.applyToken !== 'function') {
     throw _invalid('client', 'must be an OpenAPI client with applyToken (see createOnsMqttClient)');
@@ -176,7 +184,18 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw _invalid('rateLimit', 'must be a positive integer number of calls, or false');
   }
   if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning milliseconds');
-  const now = options.now ?? Date.now;
+  const clock = options.now ?? Date.now;
+  // The caller's clock: what it throws or answers that is no time is named, not passed on.
+  const now = (): number => {
+    let t: unknown;
+    try {
+      t = clock();
+    } catch {
+      throw _invalid('now', 'threw');
+    }
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('now', 'must return a finite number of milliseconds');
+    return t;
+  };
   if (options.store !== undefined && options.maxEntries !== undefined) throw _invalid('maxEntries', 'sizes the default store only; size the store you pass instead');
   const store = options.store === undefined ? createMemoryTokenStore({ maxEntries, now }) : requireStore(options.store);
   const flights = new Map<string, Flight>();
@@ -186,7 +205,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const scope = `${accessKeyId}|${instanceId}|`;
 
   const keyOf = (permission: TokenPermission) => {
-    _requireOptions(permission, 'permission');
+    permission = _requireOptions(permission, 'permission');
     const resources = _requireResources(permission.resources);
     const actions = _requireActions(permission.actions);
     // Neither the ids nor the actions can hold "|", nor a topic a ",": the key is unambiguous.
@@ -211,13 +230,24 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     if (delay > 0) await sleep(delay);
   };
 
+  /** ApplyToken through the caller's applier: what it throws that is not ours becomes an OpenApiError (kept as its cause). */
+  const applied = async (request: ApplyTokenOptions): Promise<unknown> => {
+    try {
+      return await client.applyToken(request);
+    } catch (error) {
+      if (error instanceof ApsaraMqttAuthError) throw error;
+      throw new OpenApiError('ApplyToken: the token applier failed', { cause: error });
+    }
+  };
+
   /** Applies for the key's token (or takes one another process published meanwhile) and stores it. */
   const apply = async (key: string, resources: string[], actions: TokenActions, old: AppliedToken | undefined, flight: Flight): Promise<AppliedToken> => {
     const claim = store.claim ? await store.claim(key, fresh) : undefined;
     if (claim?.token) return claim.token;
     try {
       await admitted();
-      const token = await client.applyToken({ instanceId, resources, actions, expireTime: now() + ttl });
+      // The applier is the caller's: an answer that is not a token is refused, not stored.
+      const token = _requireAppliedToken(await applied({ instanceId, resources, actions, expireTime: now() + ttl }));
       if (!flight.detached) await store.set(key, token, Math.max(1, token.expiresAt - now()));
       return token;
     } catch (error) {
@@ -261,7 +291,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
           if (t - at < verifyReuse) break;
           checks.delete(old);
         }
-        check = { at: t, valid: client.queryToken({ token, instanceId }).catch(() => true) };
+        check = { at: t, valid: Promise.resolve().then(() => client.queryToken!({ token, instanceId })).then(Boolean, () => true) };
         checks.delete(token);
         checks.set(token, check);
       }

@@ -7,6 +7,7 @@
  * @module
  */
 import { _invalid } from '../errors.js';
+import { _requireOptions } from '../credentials/validate.js';
 import type { AppliedToken } from './records.js';
 
 /** What {@link TokenCacheStore.claim} resolves to: a token another process published, or the right to apply. */
@@ -93,6 +94,9 @@ export function _pace(rate: number): { interval: number; tolerance: number } {
 export function _rateWindow(now: () => number): (scope: string, rate: number, maxWait: number) => number {
   const due = new Map<string, number>();
   return (scope, rate, maxWait) => {
+    if (typeof scope !== 'string') throw _invalid('scope', 'must be a string');
+    if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) throw _invalid('rate', 'must be a positive number of calls');
+    if (typeof maxWait !== 'number' || !(maxWait >= 0)) throw _invalid('maxWait', 'must be a number of milliseconds ≥ 0');
     const t = now();
     const { interval, tolerance } = _pace(rate);
     const tat = Math.max(due.get(scope) ?? t, t);
@@ -103,6 +107,11 @@ export function _rateWindow(now: () => number): (scope: string, rate: number, ma
     for (const [old, at] of due) if (at < t) due.delete(old);
     return delay;
   };
+}
+
+function requireKey(key: unknown): string {
+  if (typeof key !== 'string') throw _invalid('key', 'must be a string');
+  return key;
 }
 
 /**
@@ -121,7 +130,7 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): M
   const admit = _rateWindow(options.now ?? Date.now);
   return Object.freeze({
     get(key: string) {
-      const token = cache.get(key);
+      const token = cache.get(requireKey(key));
       if (token !== undefined) {
         // Map order is the LRU order: move the key to the end.
         cache.delete(key);
@@ -130,7 +139,8 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): M
       return token;
     },
     set(key: string, token: AppliedToken) {
-      cache.delete(key);
+      if (token === null || typeof token !== 'object') throw _invalid('token', 'must be a token (see AppliedToken)');
+      cache.delete(requireKey(key));
       cache.set(key, token);
       for (const old of cache.keys()) {
         if (cache.size <= maxEntries) break;
@@ -138,6 +148,9 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): M
       }
     },
     delete(key: string | undefined, deleteOptions: { token?: string; scope?: string } = {}) {
+      if (key !== undefined) requireKey(key);
+      deleteOptions = _requireOptions(deleteOptions, 'options');
+      if (deleteOptions.scope !== undefined && typeof deleteOptions.scope !== 'string') throw _invalid('scope', 'must be a string');
       if (key !== undefined) {
         if (deleteOptions.token === undefined || cache.get(key)?.token === deleteOptions.token) cache.delete(key);
         return;

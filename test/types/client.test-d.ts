@@ -14,6 +14,7 @@ import {
   deviceCredentials,
   explainSignature,
   formatClientId,
+  hmacBackend,
   hmacSha1,
   onSessionEvent,
   parseClientId,
@@ -32,6 +33,7 @@ import {
   type ConnectOptions,
   type Credentials,
   type CredentialsProvider,
+  type HmacBackend,
   type ProvidedCredentials,
   type ProviderContext,
   type SessionState,
@@ -64,6 +66,8 @@ describe('credential builders', () => {
 
   test('HMAC, signer and explanation', () => {
     expectTypeOf(hmacSha1).returns.toEqualTypeOf<Promise<Uint8Array>>();
+    expectTypeOf(hmacBackend).returns.toEqualTypeOf<HmacBackend>();
+    expectTypeOf<HmacBackend>().toEqualTypeOf<'node' | 'webcrypto' | 'noble'>();
     expectTypeOf(createSigner).returns.toEqualTypeOf<Promise<Signer>>();
     expectTypeOf<Signer['sign']>().returns.toEqualTypeOf<Credentials>();
     expectTypeOf(explainSignature).returns.toEqualTypeOf<Promise<SignatureExplanation>>();
@@ -88,7 +92,7 @@ describe('connecting', () => {
   test('createConnectOptions gives the two arguments of mqtt.connect', () => {
     expectTypeOf(createConnectOptions).returns.toEqualTypeOf<ConnectOptions>();
     expectTypeOf<ConnectOptions['url']>().toEqualTypeOf<string>();
-    expectTypeOf<Transport>().toEqualTypeOf<'tcp' | 'tls' | 'ws' | 'wss'>();
+    expectTypeOf<Transport>().toEqualTypeOf<'tcp' | 'tls' | 'ws' | 'wss' | 'wx' | 'wxs' | 'ali' | 'alis'>();
   });
 
   test('connect returns the client now, connectAsync after CONNACK; both return mqtt.js clients', () => {

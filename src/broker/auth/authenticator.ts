@@ -10,7 +10,7 @@
 import { validateClientId } from '../../credentials/client-id.js';
 import { parseUsername } from '../../protocol/username.js';
 import type { TokenType } from '../../protocol/token-password.js';
-import { _checkPermissions, type AccessKeyConfig, type PermissionsConfig } from '../config.js';
+import { _checkPermissions, _ownConfig, type AccessKeyConfig, type PermissionsConfig } from '../config.js';
 import type { CustomAuthStore } from '../custom-auth.js';
 import type { DeviceStore } from '../devices.js';
 import type { GroupStore } from '../groups.js';
@@ -64,6 +64,9 @@ export class Authenticator {
 
   /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the config field at fault. */
   constructor(options: AuthenticatorOptions) {
+    // Own properties only (callers spread configs into plain objects): no AccessKey or identity
+    // comes from a polluted Object.prototype.
+    options = _ownConfig(options);
     this.#instanceId = options.instanceId;
     this.#keys = new AccessKeys(options.accessKeys);
     this.#customAuth = options.customAuth;

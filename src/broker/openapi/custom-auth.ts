@@ -19,12 +19,15 @@ const EFFECTS = ['ALLOW', 'DENY'] as const;
 
 /** Runs a store change; capacity and rule errors become the documented answers. */
 async function change<T>(run: () => T): Promise<T> {
-  try {
-    return await asParameterError('Username', run);
-  } catch (error) {
-    if (error instanceof CustomAuthCapacityError) throw customAuthOverCapacity();
-    throw error;
-  }
+  // The capacity error is an ApsaraMqttAuthError too: it is told apart before the parameter errors.
+  return asParameterError('Username', () => {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof CustomAuthCapacityError) throw customAuthOverCapacity();
+      throw error;
+    }
+  });
 }
 
 function identityInput(context: ActionContext, signModeRequired: boolean) {

@@ -24,6 +24,11 @@ const withDetail = (message: string, detail: string | undefined) => (detail ? `$
 export const missing = (name: string) => new ApiFailure(400, `Missing${name}`, `${name} is mandatory for this action.`);
 /** A parameter appears twice. */
 export const repeated = (name: string) => new ApiFailure(400, 'InvalidParameter', `The parameter ${name} is given more than once.`);
+/**
+ * A request over the service's bounds (its body, or its number of parameters), refused before any
+ * signature is computed. Inferred: Alibaba documents no code for this, so the name says what it is.
+ */
+export const requestTooLarge = (detail: string) => new ApiFailure(413, 'RequestTooLarge', `The request is too large: ${detail}.`);
 /** An action name the product does not have. */
 export const actionNotFound = () => new ApiFailure(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
 

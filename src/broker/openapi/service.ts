@@ -12,6 +12,8 @@
  * source it follows is named in ARCHITECTURE.md ("The onsmqtt OpenAPI").
  * @module
  */
+import { _invalid } from '../../errors.js';
+import { _own } from '../../credentials/validate.js';
 import { openApiSignature, stringToSign } from '../../openapi/signature.js';
 import type { CustomAuthStore } from '../custom-auth.js';
 import type { ActionContext, ActionHandler } from './context.js';
@@ -141,8 +143,13 @@ function requestId(): string {
 
 function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: string) => string | undefined {
   if (typeof keys === 'function') return keys;
+  if (keys === null || typeof keys !== 'object') throw _invalid('accessKeys', 'must be a list of AccessKey pairs, a map id → secret, or a lookup');
+  // Own fields only (a config file's secret is an own getter that is not enumerable).
+  const pair = (k: unknown) => [_own(k, 'accessKeyId'), _own(k, 'accessKeySecret')] as const;
+  const entries = Array.isArray(keys) ? keys.map(pair) : Object.entries(keys);
+  if (!entries.every(([id, secret]) => typeof id === 'string' && typeof secret === 'string')) throw _invalid('accessKeys', 'must hold AccessKey ids and secrets (strings)');
   // Copied into a Map with no prototype to consult: `constructor` or `__proto__` are not key ids.
-  const map = new Map<string, string>(Array.isArray(keys) ? keys.map((k) => [k.accessKeyId, k.accessKeySecret] as const) : Object.entries(keys));
+  const map = new Map<string, string>(entries as [string, string][]);
   return (id) => map.get(id);
 }
 
@@ -157,6 +164,9 @@ function secretLookup(keys: OpenApiServiceOptions['accessKeys']): (accessKeyId: 
  * ```
  */
 export function createOpenApiService(options: OpenApiServiceOptions): OpenApiService {
+  if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { accessKeys, broker } or { accessKeys, instanceId, tokens, … }');
+  // Own fields only: a polluted Object.prototype names no broker, store or AccessKey.
+  options = Object.assign(Object.create(null), options) as OpenApiServiceOptions;
   const lookup = secretLookup(options.accessKeys);
   const parts: OpenApiStores =
     'broker' in options
@@ -229,6 +239,7 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
   }
 
   async function service(request: Request): Promise<Response | undefined> {
+    if (typeof request?.url !== 'string' || typeof request.method !== 'string' || typeof request.headers?.get !== 'function') throw _invalid('request', 'must be a fetch-standard Request');
     if (new URL(request.url).pathname !== path) return undefined;
     const method = request.method.toUpperCase();
     if (method !== 'GET' && method !== 'POST') return undefined;
