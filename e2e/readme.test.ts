@@ -12,11 +12,14 @@
  *   `examples/readme-test-<n>/index.html` (npm start serves every folder of examples/) and opened in Chromium.
  *   unpkg.com is answered with the files it would serve, from this checkout; any other request that would
  *   leave 127.0.0.1 fails the test.
+ * - `js mini-program` blocks: type-checked as JavaScript (`wx` and `Page` loosely typed, the vendor files as the
+ *   package), then run as a page of a mini-program holding examples/mini-program's `vendor/` (written by its
+ *   `vendor.mjs`) in the sandbox of `helpers/mini-program.ts`, its `config.js` pointing at this npm start.
  * - `sh` blocks: bash -euo pipefail in an empty folder, the CLI (`dist/cli.js`) on the PATH.
  * - Some `text` blocks (program output) are compared with what the program prints.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,13 +31,14 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureCredentials } from '../src/index.js';
 import { launchChromium, recordPage } from './helpers/chromium.js';
+import { loadMiniProgram } from './helpers/mini-program.js';
 import { nextMessage } from './helpers/mqtt.js';
 import { ROOT } from './helpers/paths.js';
 import { freePort } from './helpers/ports.js';
 import { atExit, startProcess, type StartedProcess } from './helpers/process.js';
 import { extractBlocks, kindOf, pageScripts, slug, type ReadmeBlock } from './helpers/readme-blocks.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
-import { withTimeout } from './helpers/wait.js';
+import { waitFor, withTimeout } from './helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -44,8 +48,8 @@ const FILES = ['README.md', ...readdirSync(join(ROOT, 'examples'), { withFileTyp
   .filter((file) => { try { readFileSync(join(ROOT, file)); return true; } catch { return false; } })];
 const BLOCKS = FILES.flatMap((file) => extractBlocks(readFileSync(join(ROOT, file), 'utf8'), file));
 const kindSafe = (block: ReadmeBlock) => { try { return kindOf(block); } catch { return undefined; } };
-const CODE = BLOCKS.filter((block) => ['node-ts', 'node-js', 'page'].includes(kindSafe(block) ?? ''));
-const RUNNABLE = BLOCKS.filter((block) => ['node-ts', 'node-js', 'page', 'shell'].includes(kindSafe(block) ?? ''));
+const CODE = BLOCKS.filter((block) => ['node-ts', 'node-js', 'mini-program', 'page'].includes(kindSafe(block) ?? ''));
+const RUNNABLE = BLOCKS.filter((block) => ['node-ts', 'node-js', 'mini-program', 'page', 'shell'].includes(kindSafe(block) ?? ''));
 
 const WORK = join(ROOT, '.tmp', 'readme');
 const ENV_BLOCK = 'README.md#run-the-samples';
@@ -91,8 +95,21 @@ function typeCheckAll(): Map<string, string[]> {
   mkdirSync(dir, { recursive: true });
   const node: Source[] = [];
   const page: Source[] = [];
+  const mini: Source[] = [];
+  // A mini-program page: its vendor files are the package (and mqtt.js), its platform loosely typed.
+  mkdirSync(join(dir, 'mini', 'vendor'), { recursive: true });
+  mkdirSync(join(dir, 'mini', 'pages', 'readme'), { recursive: true });
+  writeFileSync(join(dir, 'mini', 'vendor', 'apsaramq-mqtt-auth.d.ts'), "export * from 'apsaramq-mqtt-auth';\n");
+  writeFileSync(join(dir, 'mini', 'vendor', 'mqtt.d.ts'), "export * from 'mqtt';\n");
+  writeFileSync(join(dir, 'mini', 'config.d.ts'), 'export declare const instanceId: string, clientId: string, host: string, port: number, path: string, transport: "wx" | "wxs" | "ali" | "alis", credentialUrl: string, topic: string;\n');
+  const miniGlobals = join(dir, 'mini', 'globals.d.ts');
+  writeFileSync(miniGlobals, 'declare const wx: any;\ndeclare const my: any;\ndeclare function Page(page: Record<string, unknown> & ThisType<any>): void;\n');
   CODE.forEach((block, n) => {
-    if (block.lang === 'html') {
+    if (kindOf(block) === 'mini-program') {
+      const file = join(dir, 'mini', 'pages', 'readme', `page-${n}.js`);
+      writeFileSync(file, block.code);
+      mini.push({ block, file, line: block.line + 1 });
+    } else if (block.lang === 'html') {
       pageScripts(block.code).forEach((script, i) => {
         const file = join(dir, `page-${n}-${i}.${script.module ? 'mjs' : 'js'}`);
         // A classic script is checked as a module of its own, so two pages' globals do not collide.
@@ -111,6 +128,8 @@ function typeCheckAll(): Map<string, string[]> {
   return new Map([
     ...typeCheck(node, { lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'], allowJs: true, checkJs: true }),
     ...typeCheck(page, { lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'], types: [], allowJs: true, checkJs: true }, [globals]),
+    // Mini-program JavaScript is untyped in practice: implicit any is allowed, the SDK's and mqtt.js's calls are checked.
+    ...typeCheck(mini, { lib: ['lib.es2022.d.ts'], types: [], allowJs: true, checkJs: true, noImplicitAny: false, noImplicitThis: false }, [miniGlobals]),
   ]);
 }
 
@@ -123,6 +142,7 @@ interface Demo {
   web: string;
   tcpPort: number;
   tlsPort: number;
+  wsPort: number;
   http: string;
   caFile: string;
 }
@@ -157,6 +177,7 @@ async function startDemo(): Promise<Demo> {
     web: find(/Start page\s+(http:\/\/127\.0\.0\.1:\d+)\//),
     tcpPort: Number(find(/MQTT over TCP\s+mqtt:\/\/127\.0\.0\.1:(\d+)/)),
     tlsPort: Number(find(/MQTT over TLS\s+mqtts:\/\/127\.0\.0\.1:(\d+)/)),
+    wsPort: Number(find(/MQTT over WebSocket\s+ws:\/\/127\.0\.0\.1:(\d+)/)),
     http: find(/onsmqtt OpenAPI\s+(http:\/\/127\.0\.0\.1:\d+\/)/),
     caFile: find(/TLS CA certificate\s+(\S+)/),
   };
@@ -289,6 +310,42 @@ async function runPage(block: ReadmeBlock, ready: string, what: string): Promise
   }
 }
 
+/**
+ * Runs a mini-program page block: examples/mini-program's `vendor.mjs` writes `vendor/` (as its README has a
+ * developer do), the block becomes a page of a mini-program holding those files, and its `config.js` points at
+ * this npm start. The page must list the demo device's telemetry, then unload.
+ */
+async function runMiniProgram(block: ReadmeBlock): Promise<void> {
+  const example = join(ROOT, 'examples', 'mini-program');
+  await run(process.execPath, [join(example, 'vendor.mjs')], { timeout: 30_000 });
+  const root = join(WORK, `mini-program-${BLOCKS.indexOf(block)}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(join(root, 'pages', 'telemetry'), { recursive: true });
+  cpSync(join(example, 'vendor'), join(root, 'vendor'), { recursive: true });
+  cpSync(join(example, 'config.js'), join(root, 'config.js'));
+  writeFileSync(join(root, 'pages', 'telemetry', 'telemetry.js'), block.code);
+  const { instanceId, groupId, topic } = (await (await fetch(`${demo.web}/api/config`)).json()) as { instanceId: string; groupId: string; topic: string };
+  const app = loadMiniProgram({
+    platform: 'wx',
+    root,
+    pagePath: 'pages/telemetry/telemetry.js',
+    modules: {
+      'config.js': { instanceId, clientId: `${groupId}@@@page-readme-mini`, host: '127.0.0.1', port: demo.wsPort, path: '/mqtt', transport: 'wx', credentialUrl: `${demo.web}/api/mqtt-credentials`, topic },
+    },
+  });
+  try {
+    app.page.onLoad!();
+    await waitFor(() => (app.page.data.messages as string[]).includes('demo/sensor-1/telemetry'), { what: `${block.id}: the page to list the demo device's telemetry`, timeout: 20_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}\nplatform: ${JSON.stringify(app.log)}\npage data: ${JSON.stringify(app.page.data)}\n${demo.process.stdout().split('\n').slice(-15).join('\n')}`);
+    });
+    expect(app.log.sockets).toEqual([`ws://127.0.0.1:${demo.wsPort}/mqtt`]);
+    app.page.onUnload!();
+    await waitFor(() => app.log.open === 0, { what: `${block.id}: the socket to close on unload`, timeout: 10_000 });
+  } finally {
+    app.close();
+  }
+}
+
 /** A client of npm start's broker, as the demo AccessKey (Signature over TCP). */
 async function watcher(clientId: string): Promise<MqttClient> {
   const credentials = await signatureCredentials({ accessKeyId: sampleEnv.APSARAMQ_ACCESS_KEY_ID!, accessKeySecret: sampleEnv.APSARAMQ_ACCESS_KEY_SECRET!, instanceId: sampleEnv.APSARAMQ_INSTANCE_ID!, clientId });
@@ -368,6 +425,10 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
     }
   },
 
+  'README.md#react-native': async (block) => {
+    expect((await runNode(block, { EXPO_PUBLIC_MQTT_SERVER: demo.web })).stdout).toBe('first message on demo/sensor-1/telemetry\n');
+  },
+
   'README.md#local-broker-apsaramq-mqtt-authbroker-node-only': async (block) => {
     expect((await runNode(block)).stdout).toBe('received hello\n');
   },
@@ -401,7 +462,8 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
 
   'README.md#examples': async (block) => {
     // npm start's output, but for the ports (free ones here) and the CA file's folder.
-    const normalise = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replace(/(TLS CA certificate\s+)\S+/, '$1CA');
+    const normalise = (text: string) =>
+      text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replace(/(TLS CA certificate\s+)\S+/, '$1CA').replace(/(Bearer )[^)]+\)/, '$1SECRET)');
     // Lines of the broker and the node-service (`[broker] …`) may land in between: they are not the summary.
     const printed = demo.out
       .slice(demo.out.indexOf('apsaramq-mqtt-auth demo against'), demo.out.indexOf('Press Ctrl-C'))
@@ -474,6 +536,7 @@ describe.each(RUNNABLE.map((block) => [block.id, block] as const))('%s', (_id, b
     const kind = kindOf(block);
     if (kind === 'shell') return void (await runShell(block));
     if (kind === 'page') return runPage(block, 'document.readyState === "complete"', 'a loaded page');
+    if (kind === 'mini-program') return runMiniProgram(block);
     await runNode(block);
   }, 60_000);
 });

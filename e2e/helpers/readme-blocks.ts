@@ -5,6 +5,8 @@
  * - `ts`: a Node program (ES module) importing the package by name; type-checked (strict) against the
  *   published declarations, then run by Node against `dist/`.
  * - `js`: the same without types (type-checked as JavaScript).
+ * - `js mini-program`: a WeChat mini-program page (CommonJS, `Page`, `wx`), run in the sandbox of
+ *   `e2e/helpers/mini-program.ts` beside examples/mini-program's `vendor/` and `config.js`.
  * - `html`: a page; its scripts are type-checked as JavaScript, then it is served on 127.0.0.1 and
  *   opened in Chromium.
  * - `sh`: shell commands, run by bash (`-euo pipefail`) in an empty folder with `apsaramq-mqtt-auth`
@@ -17,7 +19,7 @@
  */
 
 /** What is done with a block. */
-export type BlockKind = 'node-ts' | 'node-js' | 'page' | 'shell' | 'output' | 'not-run';
+export type BlockKind = 'node-ts' | 'node-js' | 'mini-program' | 'page' | 'shell' | 'output' | 'not-run';
 
 /** A fenced code block of a Markdown file. */
 export interface ReadmeBlock {
@@ -89,6 +91,7 @@ export function kindOf(block: ReadmeBlock): BlockKind {
   const notRun = /^not-run:\s*(\S.*)$/.exec(block.meta);
   if (block.meta.startsWith('not-run') && !notRun) throw new Error(`${where}: "not-run" needs a reason: \`\`\`${block.lang} not-run: <why>`);
   if (notRun && block.lang !== 'sh') throw new Error(`${where}: only shell blocks may be marked not-run; ${block.lang} code is always run`);
+  if (block.lang === 'js' && block.meta === 'mini-program') return 'mini-program';
   if (block.meta && !notRun) throw new Error(`${where}: unknown info string "${block.lang} ${block.meta}"`);
   switch (block.lang) {
     case 'ts':
