@@ -6,7 +6,9 @@ import { _invalid } from '../errors.js';
 
 /** Timers the broker schedules token notices and expiry with. */
 export interface BrokerTimers {
+  /** Runs `callback` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a scheduled callback. */
   clearTimeout(handle: unknown): void;
 }
 

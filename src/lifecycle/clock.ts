@@ -5,8 +5,11 @@
 
 /** The clock and timers a managed connection uses. */
 export interface Clock {
+  /** The time, ms since the epoch. */
   now(): number;
+  /** Runs `callback` once after `ms`; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a callback {@link Clock.setTimeout} scheduled. */
   clearTimeout(handle: unknown): void;
 }
 
