@@ -121,11 +121,11 @@ export const _isValidClientId = (clientId: unknown): clientId is string => typeo
  */
 export function _checkClientId(clientId: unknown): string {
   if (_isValidClientId(clientId)) return clientId;
-  const [groupId, deviceId, extra] = typeof clientId === 'string' ? clientId.split('@@@') : [];
-  const field = deviceId === undefined || extra !== undefined ? 'clientId' : !/^GID[_-][\w-]{3,60}$/.test(groupId!) ? 'groupId' : /^[\w-]+$/.test(deviceId) ? 'clientId' : 'deviceId';
+  const parts = typeof clientId === 'string' ? clientId.split('@@@') : [];
+  const field = parts.length !== 2 ? 'clientId' : !/^GID[_-][\w-]{3,60}$/.test(parts[0]!) ? 'groupId' : /^[\w-]+$/.test(parts[1]!) ? 'clientId' : 'deviceId';
   // Not echoed: a value without "@@@" may be a secret passed in the wrong field. The rules as the
   // regular expression states them (\w: A-Z a-z 0-9 _); validateClientId says which one is broken.
-  return fail(field, `${field} must match ${VALID.source}, 64 characters at most`);
+  return fail(field, `${field} must match ${VALID.source} (64 characters at most)`);
 }
 
 /**

@@ -12,7 +12,6 @@ import { _toBytes, type BytesLike } from '../internal/bytes.js';
 // size of keys it is given. When full it is emptied rather than kept in LRU order: one re-import
 // per 64 new secrets costs less than the code would.
 let keys = new Map<string, Promise<CryptoKey>>();
-const ALGORITHM = { name: 'HMAC', hash: 'SHA-1' };
 
 /**
  * HMAC-SHA1 through WebCrypto. Strings are UTF-8 encoded. The imported key is cached per secret
@@ -38,8 +37,8 @@ export async function _webCryptoMac(raw: Uint8Array, data: Uint8Array): Promise<
     // HMAC zero-pads keys to the block size, so an empty key equals one zero byte; WebCrypto
     // refuses empty HMAC keys, hence the substitution.
     // A rejection is cached like a key: importing the same bytes again would fail the same way.
-    found = subtle.importKey('raw', (raw.length ? raw : new Uint8Array(1)) as Uint8Array<ArrayBuffer>, ALGORITHM, false, ['sign']);
+    found = subtle.importKey('raw', (raw.length ? raw : new Uint8Array(1)) as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
     keys.set(id, found);
   }
-  return new Uint8Array(await subtle.sign(ALGORITHM, await found, data as Uint8Array<ArrayBuffer>));
+  return new Uint8Array(await subtle.sign('HMAC', await found, data as Uint8Array<ArrayBuffer>));
 }
