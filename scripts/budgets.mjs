@@ -31,8 +31,8 @@ const FULL_MIN = 'dist/apsaramq-mqtt-auth.full.umd.min.js';
 
 /**
  * What the issues ask for, in gzip bytes (1 KB = 1024 bytes), printed beside each figure so the gap
- * stays visible. Issue 12: `signatureCredentials` alone ≤ 1.5 KB for rollup and esbuild both, and the
- * script a secure page loads ≤ 6 KB (issue 6 asked 5 KB for it). Not met: see BENCHMARKS.md, "Budgets".
+ * stays visible. Issue 12: `signatureCredentials` alone ≤ 1.5 KB for rollup and esbuild both (met), and
+ * the script a secure page loads ≤ 6 KB (issue 6 asked 5 KB for it; not met: see BENCHMARKS.md, "Budgets").
  */
 export const TARGETS = { signatureCredentials: 1.5 * 1024, umd: 6 * 1024, umdIssue6: 5 * 1024 };
 
@@ -45,9 +45,10 @@ export const BUDGETS = {
   // WebCrypto with its bounded key cache, the loader of the noble chunk (typed failure), the UTF-8/Base64
   // hand-over for engines without TextEncoder/btoa, and the one-step client-id check.
   signatureCredentials: TARGETS.signatureCredentials,
-  // 9821 B (2026-11-30): of which the managed connection (src/lifecycle: connect, providers, the
-  // session's state machine, refresher, ledger, gate, tuning) is about 6.5 KB.
-  umd: 10496, // 10441 B after issue 10 and 12 met in main; being reduced (issue 12 follow-up)
+  // 10266 B (2026-12-01, after the lean pass; 10441 B before): the target is out of reach while the page
+  // script carries the managed connection (src/lifecycle: connect, providers, the session's state
+  // machine, refresher, ledger, gate, tuning), about 6.5 KB of it. See BENCHMARKS.md, "Budgets".
+  umd: 10336,
 };
 
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
