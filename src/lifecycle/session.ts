@@ -272,7 +272,11 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         break;
       case 'packetreceive':
         for (const { action, topics, notice } of ledger.received(arg as LedgerPacket)) {
-          refuse(action, topics, notice);
+          // A PUBACK answers the one publish whose callback mqtt.js keeps under its id; a SUBACK's
+          // callback is mqtt.js's own, so the subscribe is found by its topics.
+          const call = pending.get(internals.outgoing[(arg as LedgerPacket).messageId!]?.cb as Callback);
+          if (call) call.refused ??= notice;
+          else refuse(action, topics, notice);
           emit('tokenInvalid', notice);
         }
         break;
