@@ -6,7 +6,7 @@
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerTlsConfig } from './certificates.js';
-import type { BrokerTimers } from './clock.js';
+import type { BrokerTimers, Clock } from '../clock.js';
 import type { BrokerLimits } from './limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
@@ -151,11 +151,21 @@ export interface BrokerConfig {
   devicePermissions?: PermissionsConfig;
   /** How long before a token's expiry `$SYS/tokenExpireNotice` is sent. Default 5 minutes. */
   expireNoticeLeadMs?: number;
-  /** The clock, UNIX ms. Default `Date.now`. */
+  /**
+   * The clock of the broker and its stores: token expiry and notices, device and group times, the
+   * OpenAPI's `Timestamp` check and rate windows, HTTP authentication's `expireAt`. Default: the real
+   * one, whose timers never keep the process alive on their own. A manual clock
+   * ({@link createManualClock}) moves it in tests.
+   */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms. Default `Date.now`.
+   * @deprecated Pass `clock` (its `now` is this).
+   */
   now?: () => number;
   /**
-   * Timers for token notices and expiry. Default: the real ones. A manual clock
-   * ({@link createManualClock}) or any client-API `Clock` fits.
+   * Timers for token notices and expiry. Default: the real ones.
+   * @deprecated Pass `clock` (its `setTimeout` and `clearTimeout` are these).
    */
   timers?: BrokerTimers;
   /** Extra HTTP routes, tried in order before the built-in ones. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { _clockOption, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
 import { _ownConfig } from './config.js';
@@ -33,7 +34,12 @@ export interface DeviceCredentialInput {
 /** Options of the {@link DeviceStore} constructor. */
 export interface DeviceStoreOptions {
   instanceId: string;
-  /** The clock, UNIX ms. Default `Date.now`. */
+  /** The clock (default: the real one). */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -71,25 +77,15 @@ export class DeviceStore {
   readonly #byClientId = new Map<string, Entry>();
   readonly #byKeyId = new Map<string, Entry>();
   readonly #instanceId: string;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(options: DeviceStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, now? }');
-    const { instanceId, now } = Object.assign(Object.create(null), options) as DeviceStoreOptions;
-    if (typeof instanceId !== 'string' || instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    if (now !== undefined && typeof now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
-    this.#instanceId = instanceId;
+    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, clock? }');
+    options = Object.assign(Object.create(null), options) as DeviceStoreOptions;
+    if (typeof options.instanceId !== 'string' || options.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
+    this.#instanceId = options.instanceId;
     // A clock that fails (or answers garbage) is named, not passed on.
-    this.#now = () => {
-      let t: unknown;
-      try {
-        t = (now ?? Date.now)();
-      } catch {
-        throw _invalid('now', 'threw');
-      }
-      if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('now', 'must return a finite number of UNIX milliseconds');
-      return t;
-    };
+    this.#clock = _clockOption(options);
   }
 
   /**
@@ -99,7 +95,7 @@ export class DeviceStore {
   register(clientId: string): DeviceCredential {
     const existing = this.#byClientId.get(requireClientId(clientId));
     if (existing) return this.#record(existing);
-    const now = this.#now();
+    const now = this.#clock.now();
     return this.#record(this.#put({ clientId, keyId: newKeyId(), secret: newSecret(), createTime: now, updateTime: now }));
   }
 
@@ -118,7 +114,7 @@ export class DeviceStore {
     const owner = this.#byKeyId.get(keyId);
     if (owner && owner.clientId !== clientId) throw _invalid('deviceAccessKeyId', `is already used by another client id (${owner.clientId})`);
     this.unregister(clientId);
-    const now = this.#now();
+    const now = this.#clock.now();
     return this.#record(this.#put({ clientId, keyId, secret, createTime: now, updateTime: now }));
   }
 
@@ -136,7 +132,7 @@ export class DeviceStore {
     const entry = this.#byClientId.get(requireString(clientId));
     if (!entry) throw _invalid('clientId', 'has no device credential (register it first)');
     entry.secret = newSecret();
-    entry.updateTime = this.#now();
+    entry.updateTime = this.#clock.now();
     return this.#record(entry);
   }
 

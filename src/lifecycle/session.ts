@@ -23,7 +23,7 @@ import type { MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _AUTH_REFUSALS, _refusalCode } from '../connect/refusal.js';
 import { _requireMethods } from '../credentials/validate.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { _createGate } from './gate.js';
 import { _createLedger, _isRefusalCode, _notAuthorized, _reasonCodeNotice, type Refusal } from './ledger.js';
 import { _createMachine, type Machine, type SessionState } from './machine.js';

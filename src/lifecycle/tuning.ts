@@ -5,7 +5,6 @@
  */
 import { _invalid } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
-import type { Clock } from './clock.js';
 
 /** Tuning of a managed connection's refreshes and retries; every field has a default. */
 export interface RefreshOptions {
@@ -61,16 +60,6 @@ export function _checkTuning(input: RefreshOptions): Tuning {
     credentialsTimeout: duration(input.credentialsTimeout, 'credentialsTimeout', d.credentialsTimeout, true),
     random: input.random ?? d.random,
   };
-}
-
-/** @internal @throws when `clock` is given but is not a Clock. */
-export function _checkClock(clock: unknown): Clock | undefined {
-  const c = clock as Clock | undefined;
-  if (c === undefined) return undefined;
-  if (typeof c?.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
-    throw _mustBe('clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
-  }
-  return c;
 }
 
 /** @internal Consecutive failures and the delay before the next attempt. */

@@ -22,7 +22,7 @@ const show = (v: unknown) => inspect(v, { depth: 10, showHidden: true }) + JSON.
 
 function tokenStore() {
   const clock = createManualClock(T0);
-  return { clock, store: new TokenStore({ instanceId: 'mqtt-x', now: clock.now }) };
+  return { clock, store: new TokenStore({ instanceId: 'mqtt-x', clock }) };
 }
 
 describe('TokenStore', () => {
@@ -112,7 +112,7 @@ describe('TokenStore', () => {
 describe('DeviceStore', () => {
   it('registers, gets, refreshes and unregisters credentials with the OpenAPI field names', () => {
     const clock = createManualClock(T0);
-    const store = new DeviceStore({ instanceId: 'mqtt-x', now: clock.now });
+    const store = new DeviceStore({ instanceId: 'mqtt-x', clock });
     const first = store.register('GID_dev@@@one');
     expect(first).toMatchObject({ ClientId: 'GID_dev@@@one', InstanceId: 'mqtt-x', CreateTime: T0, UpdateTime: T0 });
     expect(first.DeviceAccessKeyId).toMatch(/^[^|\s]+$/);
@@ -222,13 +222,13 @@ describe('manual clock', () => {
 
     const far = clock.now() + 40 * DAY;
     let fired = 0;
-    _runAt(far, () => fired++, clock.now, clock.timers);
+    _runAt(far, () => fired++, clock);
     clock.advance(30 * DAY);
     expect(fired).toBe(0);
     clock.advance(10 * DAY);
     expect(fired).toBe(1);
     expect(clock.pending()).toBe(0);
-    const cancel = _runAt(clock.now() + 5, () => fired++, clock.now, clock.timers);
+    const cancel = _runAt(clock.now() + 5, () => fired++, clock);
     cancel();
     clock.advance(10);
     expect(fired).toBe(1);

@@ -12,6 +12,7 @@
  * source it follows is named in ARCHITECTURE.md ("The onsmqtt OpenAPI").
  * @module
  */
+import { _clockOption, type Clock } from '../../clock.js';
 import { _invalid } from '../../errors.js';
 import { _own } from '../../credentials/validate.js';
 import { openApiSignature, stringToSign } from '../../openapi/signature.js';
@@ -68,7 +69,12 @@ export interface OpenApiServiceSettings {
     | ((accessKeyId: string) => string | undefined);
   /** The path served (default `/`, as on Alibaba's endpoints). */
   path?: string;
-  /** The clock (default `Date.now`). */
+  /** The clock of the `Timestamp` check and the rate windows (default: the real one). */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
   /** How far a request's `Timestamp` may be from the clock, ms (default 15 minutes, as Alibaba's). */
   maxSkew?: number;
@@ -168,7 +174,8 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
       : options;
   const instanceId = parts.instanceId;
   const path = options.path ?? '/';
-  const now = options.now ?? Date.now;
+  const clock = _clockOption(options);
+  const now = () => clock.now();
   const maxSkew = options.maxSkew ?? 15 * 60_000;
   const hostId = options.hostId ?? 'onsmqtt.local';
   const calls: Record<string, number> = {};
