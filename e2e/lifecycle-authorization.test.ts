@@ -68,7 +68,7 @@ async function forbiddenThenAllowed(options: {
   const client = await connectAsync({
     ...options.input,
     credentials: credentials.provider,
-    clock: { now: clock.now, setTimeout: clock.timers.setTimeout, clearTimeout: clock.timers.clearTimeout },
+    clock: clock,
     random: () => 0.5,
   });
   clients.add(client);
@@ -114,7 +114,7 @@ describe('the local broker: tokenInvalidNotice 4 then a disconnect', () => {
   let broker: LocalBroker;
   beforeAll(async () => {
     clock = createManualClock(Date.UTC(2026, 10, 30, 12));
-    broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers, httpPort: false });
+    broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock, httpPort: false });
   });
   afterAll(async () => {
     await broker?.close();
@@ -167,7 +167,7 @@ describe('the local broker: tokenInvalidNotice 4 then a disconnect', () => {
       clientId,
       credentials: credentials.provider,
       ...broker.endpoint('tcp'),
-      clock: { now: clock.now, setTimeout: clock.timers.setTimeout, clearTimeout: clock.timers.clearTimeout },
+      clock: clock,
       random: () => 0.5,
     });
     clients.add(client);

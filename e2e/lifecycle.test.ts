@@ -18,7 +18,6 @@ import {
   refreshCredentials,
   signatureCredentials,
   tokenCredentials,
-  type Clock,
   remoteCredentials,
   sessionState,
   type CredentialsProvider,
@@ -33,9 +32,6 @@ const TOPIC = 'fleet/telemetry';
 let clock: ManualClock;
 let broker: LocalBroker;
 const clients = new Set<MqttClient>();
-
-/** The broker's manual clock, as the client's Clock. */
-const clientClock = (): Clock => ({ now: clock.now, setTimeout: clock.timers.setTimeout, clearTimeout: clock.timers.clearTimeout });
 
 /** A token provider like a credential server: applies a token for `lifetime` and hands it out until told otherwise. */
 function tokenProvider(lifetime: number, options: { withExpiry?: boolean } = {}) {
@@ -67,7 +63,7 @@ async function managed(clientId: string, credentials: Parameters<typeof connectA
     clientId,
     credentials,
     ...broker.endpoint('tcp'),
-    clock: clientClock(),
+    clock,
     reconnectPeriod: 50,
     random: () => 0.5,
     ...extra,
@@ -108,7 +104,7 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
 
 beforeAll(async () => {
   clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers, httpPort: false });
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock, httpPort: false });
 });
 
 afterEach(async () => {
@@ -277,7 +273,7 @@ describe('managed connection, refusals', () => {
     const errors: unknown[] = [];
     const good = await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId });
     const provider: CredentialsProvider = () => (++calls === 1 ? { ...good, password: 'c3RhbGU=' } : good);
-    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('ws'), clock: clientClock() });
+    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('ws'), clock });
     clients.add(client);
     client.on('error', (e) => errors.push(e));
     await once(client as never, 'connect');
@@ -291,7 +287,7 @@ describe('managed connection, refusals', () => {
     let refusals = 0;
     broker.on('clientRefused', (r) => r.clientId === clientId && refusals++);
     const provider: CredentialsProvider = () => ({ username: `Signature|${AK.accessKeyId}|${INSTANCE}`, password: `d3Jvbmc${++calls}` });
-    const error = await connectAsync({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock: clientClock() }).then(
+    const error = await connectAsync({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -307,7 +303,7 @@ describe('managed connection, refusals', () => {
     let fixed = false;
     let calls = 0;
     const provider: CredentialsProvider = () => (calls++, fixed ? good : { ...good, password: `d3Jvbmc${calls}` });
-    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock: clientClock() });
+    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock });
     clients.add(client);
     const [error] = (await once(client as never, 'error')) as [Error];
     expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
@@ -375,7 +371,7 @@ describe('managed connection, refusals', () => {
         clientId: 'GID_fleet@@@denied',
         credentials: remoteCredentials(`http://127.0.0.1:${port}/credentials`),
         ...broker.endpoint('tcp'),
-        clock: { now: own.now, setTimeout: own.timers.setTimeout, clearTimeout: own.timers.clearTimeout },
+        clock: own,
       }).then(
         () => undefined,
         (e: unknown) => e,
