@@ -1,19 +1,33 @@
 /**
- * Builds: ESM (`dist/*.js`) and CJS (`dist/*.cjs`) with `@noble/hashes` and `mqtt` external, the
- * UMD script (`dist/apsaramq-mqtt-auth.umd[.min].js`, global `ApsaraMqttAuth`) with the noble code
- * inside and mqtt.js read from its own global, and one bundled `.d.ts` (+ `.d.cts`) per entry.
+ * Builds:
+ * - ESM (`dist/*.js`) and CJS (`dist/*.cjs`) with `@noble/hashes` and `mqtt` external; the noble
+ *   code stays a chunk of its own, so a consumer's bundler keeps it lazy;
+ * - the same ESM for the `browser` and `react-native` export conditions (`dist/browser/`), with every
+ *   Node path compiled out and no `import.meta` (Hermes and Metro reject it; bundlers for pages,
+ *   workers and mini-programs gain the bytes);
+ * - the main script-tag build, `dist/apsaramq-mqtt-auth.umd[.min].js` (global `ApsaraMqttAuth`,
+ *   `src/script.ts`: the client API without diagnostics and batch signer), which loads the noble
+ *   fallback on demand from its sibling `dist/apsaramq-mqtt-auth.noble.js` (see `nobleFromSibling`);
+ * - the single-file build, `dist/apsaramq-mqtt-auth.full.umd[.min].js` (`src/index.ts`, the whole
+ *   API with noble inside), for mini-programs and React Native, which cannot load code at run time,
+ *   and for pages that want the diagnostics;
+ * - and one bundled `.d.ts` (+ `.d.cts`) per entry.
+ * The script builds read mqtt.js from its own global (or the `mqtt` option).
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
-import type { Plugin, RollupOptions } from 'rollup';
+import type { OutputOptions, Plugin, RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
 const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/index.ts', broker: 'src/broker/index.ts' };
 const UMD_NAME = 'ApsaraMqttAuth';
 const UMD_FILE = 'dist/apsaramq-mqtt-auth.umd';
+const FULL_FILE = 'dist/apsaramq-mqtt-auth.full.umd';
+/** The noble fallback of the main script build, an ES module beside it. */
+const NOBLE_FILE = 'apsaramq-mqtt-auth.noble.js';
 
 const ts = () =>
   typescript({
@@ -41,15 +55,69 @@ const ctsTypes = (): Plugin => ({
   },
 });
 
-/** `import.meta.url` only finds mqtt.js for Node; a script tag has no use for it. */
-const noImportMetaInUmd = (): Plugin => ({
-  name: 'no-import-meta-in-umd',
-  resolveImportMeta(property, { format }) {
-    return format === 'umd' && property === 'url' ? 'undefined' : null;
+/**
+ * The script builds are for pages and mini-programs: every Node path (found through
+ * `import.meta.url` and `process.getBuiltinModule`) is dropped by turning `import.meta.url` into
+ * `undefined` before tree-shaking, so the branches it guards are removed, not merely never taken.
+ */
+const noNodePaths = (): Plugin => ({
+  name: 'no-node-paths',
+  transform(code, id) {
+    return /[\\/]src[\\/]/.test(id) && code.includes('import.meta.url') ? { code: code.replaceAll('import.meta.url', 'undefined'), map: null } : null;
   },
 });
 
-/** Folders that get a copy of the minified UMD file, so their pages load it with a relative `<script>`. */
+/**
+ * The main script build leaves the noble fallback (and the pure UTF-8/Base64 codec) in a sibling
+ * file that only a page without `crypto.subtle` fetches: `import()` works in classic scripts too.
+ * How the script finds its sibling: `document.currentScript.src`, read while the script first runs
+ * (a `<script src>` tag, `async`/`defer` included), resolves `apsaramq-mqtt-auth.noble.js` beside
+ * it, so a CDN or a vendor folder serves both. Where that is unknown (code pasted inline, loaded by
+ * `require` or `importScripts`) the import fails and signing there rejects with
+ * `ERR_HMAC_UNAVAILABLE`, whose cause says to use the full build.
+ */
+const nobleFromSibling = (): Plugin => ({
+  name: 'noble-from-sibling',
+  resolveDynamicImport(specifier, importer) {
+    return specifier === './noble-sync.js' && /[\\/]src[\\/]hmac[\\/]noble\.ts$/.test(importer) ? { id: NOBLE_FILE, external: true } : null;
+  },
+  renderDynamicImport({ targetModuleId }) {
+    return targetModuleId === NOBLE_FILE ? { left: 'import(siblingUrl(', right: '))' } : null;
+  },
+});
+
+/**
+ * For the builds without Node paths: fold the branches a constant `_node` guards even inside
+ * `try` blocks, which rollup otherwise leaves alone in case they feature-detect (ours do not).
+ */
+const FOLD = { tryCatchDeoptimization: false } as const;
+
+/**
+ * Pages have no mini-program platform: the script they load gets `mini-program-absent.ts`, which
+ * refuses those transports naming the full build, instead of the code for them.
+ */
+const noMiniProgram = (): Plugin => ({
+  name: 'no-mini-program',
+  resolveId(source, importer) {
+    return source === './mini-program.js' && importer && /[\\/]src[\\/]connect[\\/]options\.ts$/.test(importer) ? this.resolve('./mini-program-absent.ts', importer) : null;
+  },
+});
+
+/**
+ * Runs inside the UMD wrapper, while the script itself runs: the only moment `currentScript` is
+ * this script. Never throws: an unknown or unusable base (no <script src>, a blob: URL) gives a
+ * module that throws the reason, so the import rejects and the SDK reports ERR_HMAC_UNAVAILABLE.
+ */
+const SIBLING_URL = `var scriptUrl = typeof document == 'object' && document.currentScript && document.currentScript.src;
+function siblingUrl(file) {
+  try {
+    return new URL(file, scriptUrl || undefined).href;
+  } catch (e) {
+    return 'data:text/javascript,' + encodeURIComponent('throw new Error(' + JSON.stringify(file + ' cannot be found beside this script (it was not loaded from a URL by a <script src> tag): use apsaramq-mqtt-auth.full.umd.min.js') + ')');
+  }
+}`;
+
+/** Folders that get a copy of the minified full script build, so their pages load it with a relative `<script>`. */
 const UMD_COPIES = ['examples/signature-tool/vendor'];
 
 const copyUmd = (): Plugin => ({
@@ -62,6 +130,9 @@ const copyUmd = (): Plugin => ({
     }
   },
 });
+
+const umd = (file: string, extra: Partial<OutputOptions> = {}): OutputOptions => ({ file, format: 'umd', name: UMD_NAME, inlineDynamicImports: true, globals: { mqtt: 'mqtt' }, ...extra });
+const minified = (...plugins: Plugin[]) => ({ plugins: [terser({ format: { comments: false } }), ...plugins] });
 
 /**
  * The CLI finds the library at run time in its built entries instead of carrying a second copy:
@@ -95,20 +166,33 @@ const config: RollupOptions[] = [
     ],
   },
   {
+    input: { index: 'src/index.ts' },
+    external: isExternal,
+    plugins: [ts(), noNodePaths()],
+    treeshake: FOLD,
+    output: { dir: 'dist/browser', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
+  },
+  {
+    // The main script: what a page loads.
+    input: 'src/script.ts',
+    external: ['mqtt'],
+    plugins: [noMiniProgram(), nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
+    treeshake: FOLD,
+    output: [umd(`${UMD_FILE}.js`, { intro: SIBLING_URL }), umd(`${UMD_FILE}.min.js`, { intro: SIBLING_URL, ...minified() })],
+  },
+  {
+    // Its sibling: noble's SHA-1, our HMAC and the pure codec, as one ES module.
+    input: 'src/hmac/noble-sync.ts',
+    plugins: [nodeResolve({ browser: true }), ts()],
+    output: { file: `dist/${NOBLE_FILE}`, format: 'es', ...minified() },
+  },
+  {
+    // The single file: everything, noble inside; no run-time loading.
     input: 'src/index.ts',
     external: ['mqtt'],
-    plugins: [nodeResolve({ browser: true }), ts(), noImportMetaInUmd()],
-    output: [
-      { file: `${UMD_FILE}.js`, format: 'umd', name: UMD_NAME, inlineDynamicImports: true, globals: { mqtt: 'mqtt' } },
-      {
-        file: `${UMD_FILE}.min.js`,
-        format: 'umd',
-        name: UMD_NAME,
-        inlineDynamicImports: true,
-        globals: { mqtt: 'mqtt' },
-        plugins: [terser({ format: { comments: false } }), copyUmd()],
-      },
-    ],
+    plugins: [nodeResolve({ browser: true }), ts(), noNodePaths()],
+    treeshake: FOLD,
+    output: [umd(`${FULL_FILE}.js`), umd(`${FULL_FILE}.min.js`, minified(copyUmd()))],
   },
   {
     // bin `apsaramq-mqtt-auth`: Node only, ESM only. The broker command is a lazily loaded chunk.

@@ -20,10 +20,39 @@ interface Target {
   port: number;
 }
 
+/**
+ * Where a connect's time goes, in ms from the call: `created` when the mqtt.js client exists,
+ * `socket` when the socket is asked for (`client.connect()`, or at creation for bare mqtt.js),
+ * `connack` when the promise resolves. Recorded through the `mqtt` option, an mqtt.js whose
+ * `connect` notes the times: the same mqtt.js, nothing else changed.
+ */
+interface Phases {
+  created: number;
+  socket: number;
+  connack: number;
+}
+
+function instrumented(marks: Partial<Phases>, start: () => number): sdk.MqttModule {
+  return {
+    connect(url, options) {
+      const client = mqtt.connect(url, options);
+      marks.created = performance.now() - start();
+      const connect = client.connect.bind(client);
+      client.connect = () => {
+        marks.socket = performance.now() - start();
+        return connect();
+      };
+      return client;
+    },
+  };
+}
+
 /** `presigned`: credentials computed beforehand, to split the overhead into signing and the rest. */
-async function timeOurs(port: number, presigned?: sdk.Credentials): Promise<number> {
+async function timeOurs(port: number, presigned?: sdk.Credentials, phases?: Phases[]): Promise<number> {
+  const marks: Partial<Phases> = {};
   const start = performance.now();
   const client = await sdk.connectAsync({
+    ...(phases ? { mqtt: instrumented(marks, () => start) } : {}),
     instanceId: INSTANCE,
     clientId: CLIENT_ID,
     credentials: presigned ?? sdk.signatureCredentials({ ...AK, instanceId: INSTANCE, clientId: CLIENT_ID }),
@@ -33,13 +62,17 @@ async function timeOurs(port: number, presigned?: sdk.Credentials): Promise<numb
     reconnectPeriod: 0,
   });
   const elapsed = performance.now() - start;
+  phases?.push({ created: marks.created!, socket: marks.socket!, connack: elapsed });
   await client.endAsync();
   return elapsed;
 }
 
-async function timeBare(port: number, password: string): Promise<number> {
+async function timeBare(port: number, password: string, phases?: Phases[]): Promise<number> {
   const start = performance.now();
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+  let created = 0;
+  // mqtt.connectAsync, step by step: mqtt.connect opens the socket as it creates the client.
+  const client = await new Promise<ReturnType<typeof mqtt.connect>>((resolve, reject) => {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
     clientId: CLIENT_ID,
     username: `Signature|${AK.accessKeyId}|${INSTANCE}`,
     password,
@@ -47,10 +80,26 @@ async function timeBare(port: number, password: string): Promise<number> {
     keepalive: 90,
     clean: true,
     reconnectPeriod: 0,
+    });
+    created = performance.now() - start;
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
   });
   const elapsed = performance.now() - start;
+  phases?.push({ created, socket: created, connack: elapsed });
   await client.endAsync();
   return elapsed;
+}
+
+/** Median of each phase, and the differences between them. */
+function phaseSummary(samples: readonly Phases[]) {
+  const median = (pick: (p: Phases) => number) => summarize(samples.map(pick)).median;
+  return {
+    untilClientMs: round(median((p) => p.created)),
+    clientToSocketMs: round(median((p) => p.socket - p.created)),
+    socketToConnackMs: round(median((p) => p.connack - p.socket)),
+    totalMs: round(median((p) => p.connack)),
+  };
 }
 
 export async function connectOverhead(options: BenchOptions): Promise<Section> {
@@ -67,17 +116,25 @@ export async function connectOverhead(options: BenchOptions): Promise<Section> {
   const rows: Row[] = [];
   try {
     for (const target of targets) {
+      const oursPhases: Phases[] = [];
+      const barePhases: Phases[] = [];
       const runs = {
         ours: { time: () => timeOurs(target.port), ms: [] as number[] },
         presigned: { time: () => timeOurs(target.port, credentials), ms: [] as number[] },
+        // The same two again, step by step (instrumented mqtt.js): where the difference is spent.
+        oursSteps: { time: () => timeOurs(target.port, credentials, oursPhases), ms: [] as number[] },
         bare: { time: () => timeBare(target.port, credentials.password), ms: [] as number[] },
+        bareSteps: { time: () => timeBare(target.port, credentials.password, barePhases), ms: [] as number[] },
       };
       const paired: number[] = [];
       for (let i = 0; i < warmup + pairs; i++) {
         // A different order each time, so none always meets a broker still busy with the last disconnect.
         const got: Record<string, number> = {};
         for (const name of rotate(Object.keys(runs) as (keyof typeof runs)[], i)) got[name] = await runs[name].time();
-        if (i < warmup) continue;
+        if (i < warmup) {
+          oursPhases.length = barePhases.length = 0;
+          continue;
+        }
         for (const name of Object.keys(runs) as (keyof typeof runs)[]) runs[name].ms.push(got[name]!);
         paired.push(got.ours! / got.bare!);
       }
@@ -96,6 +153,7 @@ export async function connectOverhead(options: BenchOptions): Promise<Section> {
         ratioOfMedians: round(ratio),
         presignedRatio: round(q.median / b.median),
         pairedRatio: rounded(p),
+        phases: { ours: phaseSummary(oursPhases), bare: phaseSummary(barePhases) },
       });
       rows.push({
         name: `${target.name}: connectAsync vs mqtt.connectAsync`,
@@ -109,6 +167,12 @@ export async function connectOverhead(options: BenchOptions): Promise<Section> {
         value: `${round(q.median)} ms (+${round(q.median - b.median)} ms over bare)`,
         ratio: `${round(q.median / b.median)}×`,
       });
+      const po = phaseSummary(oursPhases);
+      const pb = phaseSummary(barePhases);
+      rows.push({
+        name: `${target.name}: where the time goes (signed beforehand, median ms)`,
+        value: `until the mqtt.js client exists ${po.untilClientMs} (bare: ${pb.untilClientMs}, its socket opened within); session set-up until the socket ${po.clientToSocketMs}; socket to CONNACK ${po.socketToConnackMs} (bare: ${round(pb.totalMs - pb.untilClientMs)})`,
+      });
     }
   } finally {
     await broker.close();
@@ -116,7 +180,7 @@ export async function connectOverhead(options: BenchOptions): Promise<Section> {
   }
   return {
     title: 'Connect overhead on loopback (until CONNACK)',
-    method: `${pairs} rounds after ${warmup} warm-up rounds per broker, MQTT 3.1.1 over TCP to 127.0.0.1, one client at a time, the order inside each round rotating. Ours: connectAsync with signatureCredentials(...) passed unawaited (signing, option checks and the managed session included). Bare: mqtt.connectAsync with the password computed beforehand. A third variant passes credentials signed beforehand, to separate the cost of signing from the rest. Ratio of medians; the paired ratio is the median of per-round ratios.`,
+    method: `${pairs} rounds after ${warmup} warm-up rounds per broker, MQTT 3.1.1 over TCP to 127.0.0.1, one client at a time, the order inside each round rotating. Ours: connectAsync with signatureCredentials(...) passed unawaited (signing, option checks and the managed session included). Bare: mqtt.connectAsync with the password computed beforehand. A third variant passes credentials signed beforehand, to separate the cost of signing from the rest. Ratio of medians; the paired ratio is the median of per-round ratios. Where the time goes: the signed-beforehand variant and bare mqtt.js run again with an mqtt.js whose connect notes when the client exists and when the socket is asked for (passed as the mqtt option; bare mqtt.js asks for it while creating the client).`,
     rows,
     data,
   };

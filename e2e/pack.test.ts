@@ -90,7 +90,7 @@ describe('packed package', () => {
        const b = await m.signatureCredentials({ ...${SIGN}, hmac: m.nobleHmacSha1 });
        console.log(JSON.stringify({ a, b, backend: m.hmacBackend(), url: m.createConnectOptions({ instanceId: 'i', clientId: ${JSON.stringify(clientId)}, credentials: a }).url }));`,
     ]);
-    expect(out).toEqual({ a: { username, password }, b: { username, password }, backend: 'webcrypto', url: 'mqtts://i.mqtt.aliyuncs.com:8883' });
+    expect(out).toEqual({ a: { username, password }, b: { username, password }, backend: 'node', url: 'mqtts://i.mqtt.aliyuncs.com:8883' });
   });
 
   it('works by name with require (CJS), including the lazily loaded noble backend', async () => {

@@ -47,7 +47,7 @@ const ORIGINS: Origin[] = [
   { name: 'insecure-http', url: () => server.url('/', INSECURE_HOST), ownPrefix: () => server.url('/', INSECURE_HOST), secure: false, backend: 'noble' },
 ];
 
-const OWN_FILES = ['index.html', 'tool.css', 'tool.js', 'vendor/apsaramq-mqtt-auth.umd.min.js'];
+const OWN_FILES = ['index.html', 'tool.css', 'tool.js', 'vendor/apsaramq-mqtt-auth.full.umd.min.js'];
 
 interface Opened {
   context: BrowserContext;
@@ -131,7 +131,7 @@ describe.each(ORIGINS)('signature tool from $name', (origin) => {
     const own = new Set([origin.ownPrefix(), ...OWN_FILES.map((file) => origin.ownPrefix() + file)]);
     const foreign = requests.filter((url) => !own.has(url) && url !== 'data:,');
     expect(foreign).toEqual([]);
-    expect(requests).toContain(origin.ownPrefix() + 'vendor/apsaramq-mqtt-auth.umd.min.js');
+    expect(requests).toContain(origin.ownPrefix() + 'vendor/apsaramq-mqtt-auth.full.umd.min.js');
     expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
     // No CSP violation, error or failed request was logged.
     expect(log.lines).toEqual([]);
@@ -160,7 +160,7 @@ describe('signature tool behaviour', () => {
       }
     }, server.url('/should-never-arrive'));
     expect(outcome).toBe('TypeError');
-    expect(server.requests.slice(firstRequest).map((r) => r.url)).toEqual(['/', '/tool.css', '/vendor/apsaramq-mqtt-auth.umd.min.js', '/tool.js']);
+    expect(server.requests.slice(firstRequest).map((r) => r.url)).toEqual(['/', '/tool.css', '/vendor/apsaramq-mqtt-auth.full.umd.min.js', '/tool.js']);
     expect(opened.log.text()).toMatch(/Content Security Policy/);
   });
 

@@ -7,8 +7,11 @@
  *   node scripts/budgets.mjs --json        the same, as JSON on stdout
  *   node scripts/budgets.mjs --breakdown   where the bytes go, per source module (builds from src/)
  *
- * Every figure is what a user ships: a real bundler (rollup + node-resolve + terser, the defaults
- * a consumer gets) builds a one-line consumer of the package, and the result is gzipped at level 9.
+ * Every figure is what a user ships: a real bundler builds a one-line consumer of the package as a
+ * browser app resolves it (the `browser` export condition: dist/browser/index.js), with its default
+ * minifier, and the result is gzipped at level 9. Two bundlers: rollup (+ node-resolve + terser) and
+ * esbuild (bundle, minify, ESM with code splitting, so lazy chunks stay lazy). Only what a page
+ * loads up front counts: the entry chunk and the chunks it imports statically.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,40 +20,53 @@ import { gzipSync } from 'node:zlib';
 import commonjs from '@rollup/plugin-commonjs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { build as esbuild } from 'esbuild';
 import { rollup } from 'rollup';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE = 'apsaramq-mqtt-auth';
 const UMD_MIN = 'dist/apsaramq-mqtt-auth.umd.min.js';
+const NOBLE_SIBLING = 'dist/apsaramq-mqtt-auth.noble.js';
+const FULL_MIN = 'dist/apsaramq-mqtt-auth.full.umd.min.js';
 
-/** Budgets in gzip bytes (1 KB = 1024 bytes). Raising one is a decision for the lead, in review. */
+/**
+ * What the issues ask for, in gzip bytes (1 KB = 1024 bytes), printed beside each figure so the gap
+ * stays visible. Issue 12: `signatureCredentials` alone ≤ 1.5 KB for rollup and esbuild both, and the
+ * script a secure page loads ≤ 6 KB (issue 6 asked 5 KB for it). Not met: see BENCHMARKS.md, "Budgets".
+ */
+export const TARGETS = { signatureCredentials: 1.5 * 1024, umd: 6 * 1024, umdIssue6: 5 * 1024 };
+
+/**
+ * Enforced in CI: the measured sizes plus a small margin, so that growth fails the build while the
+ * targets above are out of reach. Raising one is a decision for the lead, in review.
+ */
 export const BUDGETS = {
-  // Was 1.5 KB (1533 B on main); issue 10's argument checks (options copied to null-prototype
-  // objects, an error class whose constructor cannot throw) cost 121 B on this path (1654 B).
-  // Raised for the lead to confirm in review.
-  signatureCredentials: 1.625 * 1024,
-  // Issue 6 asked for 5 KB; the whole client API (with the managed connection of issue 4 and the
-  // noble fallback) measured 8998 B, and no part can be dropped without breaking another issue's
-  // contract (see BENCHMARKS.md, "Budgets"). Issue 9's state machine, refusal ledger, publish gate,
-  // provider timeouts and tuning checks brought it to 12228 B (proposed for review, not yet agreed).
-  // Until that is decided, this guards against growth. Issue 10's argument checks and own-property
-  // reads add 608 B (12456 → 13064 B): raised for the lead to confirm in review.
-  umd: 12.875 * 1024,
+  // 1736 B with rollup, 1797 B with esbuild (2026-11-30): the client-id rules and messages, the error
+  // class, WebCrypto with its bounded key cache, the loader of the noble chunk (typed failure) and the
+  // UTF-8/Base64 hand-over for engines without TextEncoder/btoa.
+  signatureCredentials: 1920, // 1855 B rollup, 1916 B esbuild after issue 10 and 12 met in main; being reduced (issue 12 follow-up)
+  // 9821 B (2026-11-30): of which the managed connection (src/lifecycle: connect, providers, the
+  // session's state machine, refresher, ledger, gate, tuning) is about 6.5 KB.
+  umd: 10496, // 10441 B after issue 10 and 12 met in main; being reduced (issue 12 follow-up)
 };
-
-/** What issue 6 asked for, reported beside the enforced budget so the gap stays visible. */
-export const TARGETS = { umd: 5 * 1024 };
 
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 const sizes = (text) => ({ min: Buffer.byteLength(text), gzip: gzip(text) });
+const read = (path) => readFileSync(resolve(ROOT, path), 'utf8');
 
-/** A virtual entry module, and the package name resolved to this checkout's dist/ (as an install would). */
+/** The file `import … from 'apsaramq-mqtt-auth'` resolves to in a browser bundler: the `browser` condition of `exports['.']`. */
+function browserEntry() {
+  const target = JSON.parse(read('package.json')).exports['.'].browser;
+  return resolve(ROOT, typeof target === 'string' ? target : target.default);
+}
+
+/** A virtual entry module, and the package name resolved as a browser bundler resolves it. */
 function consumer(code) {
   return {
     name: 'consumer',
     resolveId(id) {
       if (id === '\0entry') return id;
-      if (id === PACKAGE) return resolve(ROOT, 'dist/index.js');
+      if (id === PACKAGE) return browserEntry();
       return null;
     },
     load: (id) => (id === '\0entry' ? code : null),
@@ -58,8 +74,8 @@ function consumer(code) {
 }
 
 /**
- * Bundles `code` as a consumer would and minifies it with terser's defaults. Returns the entry
- * chunk and every lazily loaded chunk separately, since only the entry is fetched up front.
+ * Bundles `code` as a consumer would with rollup and minifies it with terser's defaults. Returns
+ * what loads up front (the entry chunk and its static imports) and every lazy chunk separately.
  */
 export async function bundle(code, { cjs = false, external = [] } = {}) {
   const build = await rollup({
@@ -72,32 +88,70 @@ export async function bundle(code, { cjs = false, external = [] } = {}) {
   });
   const { output } = await build.generate({ format: 'es', plugins: [terser()] });
   await build.close();
-  const chunks = output.filter((o) => o.type === 'chunk');
-  const entry = chunks.find((c) => c.isEntry);
-  const lazy = chunks.filter((c) => !c.isEntry);
+  const chunks = new Map(output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
+  const entry = [...chunks.values()].find((c) => c.isEntry);
+  const upFront = new Set([entry.fileName]);
+  for (const name of upFront) for (const imported of chunks.get(name).imports) upFront.add(imported);
+  const lazy = [...chunks.values()].filter((c) => !upFront.has(c.fileName));
   return {
-    ...sizes(entry.code),
+    ...sizes([...upFront].map((name) => chunks.get(name).code).join('\n')),
     lazy: lazy.map((c) => ({ file: c.fileName.replace(/-[\w-]{8}\.js$/, '.js'), ...sizes(c.code) })),
   };
 }
 
-const read = (path) => readFileSync(resolve(ROOT, path), 'utf8');
+/** The same with esbuild (bundle, minify, ESM with splitting, browser platform). */
+export async function bundleEsbuild(code, { external = [] } = {}) {
+  const result = await esbuild({
+    stdin: { contents: code, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    splitting: true,
+    platform: 'browser',
+    outdir: resolve(ROOT, '.tmp/budgets-esbuild'),
+    write: false,
+    metafile: true,
+    external,
+    alias: { [PACKAGE]: browserEntry() },
+    logLevel: 'error',
+  });
+  const outputs = result.metafile.outputs;
+  const texts = new Map(result.outputFiles.map((f) => [resolve(f.path), f.text]));
+  const key = (path) => resolve(ROOT, path);
+  const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint);
+  const upFront = new Set([entry]);
+  for (const path of upFront) for (const i of outputs[path].imports) if (i.kind === 'import-statement' && !i.external) upFront.add(i.path);
+  const lazy = Object.keys(outputs).filter((path) => path.endsWith('.js') && !upFront.has(path));
+  return {
+    ...sizes([...upFront].map((path) => texts.get(key(path))).join('\n')),
+    lazy: lazy.map((path) => ({ file: path.split('/').pop().replace(/-[A-Z0-9]{8}\.js$/, '.js'), ...sizes(texts.get(key(path))) })),
+  };
+}
 
 /** Every measurement, for this script and for `npm run bench`. */
 export async function measureBundles() {
   const rows = [];
   const add = (name, what, size, budget) => rows.push({ name, what, min: size.min, gzip: size.gzip, ...(budget ? { budget } : {}) });
+  const one = `export { signatureCredentials } from '${PACKAGE}';`;
 
-  const one = await bundle(`export { signatureCredentials } from '${PACKAGE}';`, { external: ['mqtt'] });
-  add('signatureCredentials alone (ESM, WebCrypto)', 'rollup+terser build of a one-line consumer; the lazily imported noble chunk is not counted', one, BUDGETS.signatureCredentials);
-  for (const chunk of one.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where WebCrypto is missing', chunk);
+  const viaRollup = await bundle(one, { external: ['mqtt'] });
+  add('signatureCredentials alone, rollup', 'rollup + node-resolve + terser build of a one-line consumer, browser condition; lazy chunks not counted', viaRollup, BUDGETS.signatureCredentials);
+  rows.at(-1).target = { bytes: TARGETS.signatureCredentials, by: 'issue 12' };
+  for (const chunk of viaRollup.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where neither node:crypto nor WebCrypto is', chunk);
+
+  const viaEsbuild = await bundleEsbuild(one, { external: ['mqtt'] });
+  add('signatureCredentials alone, esbuild', 'esbuild --bundle --minify --splitting --format=esm --platform=browser of the same consumer', viaEsbuild, BUDGETS.signatureCredentials);
+  rows.at(-1).target = { bytes: TARGETS.signatureCredentials, by: 'issue 12' };
 
   const all = await bundle(`export * from '${PACKAGE}';`, { external: ['mqtt'] });
-  add('whole ESM API', 'rollup+terser build of `export *` (mqtt, a peer, external)', all);
-  for (const chunk of all.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where WebCrypto is missing', chunk);
+  add('whole ESM API, rollup', 'rollup+terser build of `export *` (mqtt, a peer, external)', all);
+  for (const chunk of all.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where neither node:crypto nor WebCrypto is', chunk);
 
-  add('UMD, minified (whole client API + noble)', UMD_MIN, sizes(read(UMD_MIN)), BUDGETS.umd);
-  rows.at(-1).target = TARGETS.umd;
+  add('UMD a secure page loads', `${UMD_MIN}: the client API without the diagnostics and createSigner`, sizes(read(UMD_MIN)), BUDGETS.umd);
+  rows.at(-1).target = { bytes: TARGETS.umd, by: 'issue 12' };
+  rows.at(-1).target2 = { bytes: TARGETS.umdIssue6, by: 'issue 6' };
+  add('  + its sibling, pages without crypto.subtle', `${NOBLE_SIBLING}: noble SHA-1, the HMAC, the pure UTF-8/Base64 codec`, sizes(read(NOBLE_SIBLING)));
+  add('single-file script (mini-programs)', `${FULL_MIN}: the whole API, noble inside`, sizes(read(FULL_MIN)));
 
   const cryptoJs = await bundle(
     `import HmacSHA1 from 'crypto-js/hmac-sha1.js'; import Base64 from 'crypto-js/enc-base64.js';
@@ -113,45 +167,42 @@ export async function measureBundles() {
   return rows;
 }
 
+/** The main script build's swaps (see rollup.config.ts): no mini-program code, no Node paths. */
+const SCRIPT_PLUGINS = [
+  { name: 'no-mini-program', resolveId: (source, importer) => (source === './mini-program.js' && importer?.endsWith('/src/connect/options.ts') ? resolve(ROOT, 'src/connect/mini-program-absent.ts') : null) },
+  { name: 'no-node-paths', transform: (code, id) => (id.includes('/src/') && code.includes('import.meta.url') ? { code: code.replaceAll('import.meta.url', 'undefined'), map: null } : null) },
+];
+
 const CORE = 'ApsaraMqttAuthError, hmacSha1, hmacBackend, webCryptoHmacSha1, nobleHmacSha1, signatureCredentials, deviceCredentials, customCredentials, tokenCredentials, TOKEN_TYPES, formatClientId, parseClientId, validateClientId, MAX_CLIENT_ID_LENGTH';
 const OPTIONS = 'createConnectOptions, CONNECT_DEFAULTS, DEFAULT_PORTS, DEFAULT_WS_PATH';
-const LIFECYCLE =
-  'connect, connectAsync, staticCredentials, signatureProvider, deviceProvider, remoteCredentials, refreshCredentials, onSessionEvent, TOKEN_INVALID_REASONS, UPLOAD_TOKEN_TOPIC, systemClock';
 
 /**
- * What each part of the client API costs in the one-file browser bundle: the sources built as the
- * UMD is (everything inlined, `import.meta.url` undefined, terser), for growing subsets of the API,
- * with and without the noble fallback. Differences between rows are the cost of what was added.
+ * What each part of the main script build costs: the sources built as that script is (the
+ * mini-program transports swapped out, `import.meta.url` undefined before tree-shaking, the noble
+ * chunk left outside, terser), for growing subsets of its API. Differences between rows are the
+ * cost of what was added.
  */
 async function umdParts(ts, minify) {
   const variants = [
-    ['credentials + client ids + HMAC', `export { ${CORE} } from './src/index.ts';`],
-    ['  + createConnectOptions', `export { ${CORE}, ${OPTIONS} } from './src/index.ts';`],
-    ['  + connect/connectAsync, providers, lifecycle', `export { ${CORE}, ${OPTIONS}, ${LIFECYCLE} } from './src/index.ts';`],
-    ['  + createSigner', `export { ${CORE}, ${OPTIONS}, ${LIFECYCLE}, createSigner } from './src/index.ts';`],
-    ['  + everything else in the entry (= whole API, as the UMD)', `export * from './src/index.ts';`],
+    ['credentials + client ids + HMAC (noble outside)', `export { ${CORE} } from './src/script.ts';`],
+    ['  + createConnectOptions', `export { ${CORE}, ${OPTIONS} } from './src/script.ts';`],
+    ['  + everything else: connect/connectAsync, providers, the session (= the main script)', `export * from './src/script.ts';`],
   ];
-  const noNoble = {
-    name: 'no-noble',
-    resolveId: (id) => (id.endsWith('/noble-sync.js') ? '\0noble-stub' : null),
-    load: (id) => (id === '\0noble-stub' ? 'export const _nobleHmac = () => { throw 0 }; export const _nobleKeyedHmac = _nobleHmac;' : null),
-  };
-  const umdMeta = { name: 'umd-meta', resolveImportMeta: (property) => (property === 'url' ? 'undefined' : null) };
-  console.log('\nUMD cost by part (min / gzip bytes; differences between rows are what the added part costs)');
+  const scriptBuild = SCRIPT_PLUGINS;
+  console.log('\nThe main script build by part (min / gzip bytes; differences between rows are what the added part costs)');
   for (const [title, code] of variants) {
-    const sizesOf = async (extra) => {
-      const build = await rollup({
-        input: '\0entry',
-        external: ['mqtt'],
-        plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, ...extra, nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts(), umdMeta],
-        onwarn() {},
-      });
-      const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
-      await build.close();
-      const min = (await minify(output[0].code, { module: true, format: { comments: false } })).code;
-      return `${String(min.length).padStart(6)} / ${String(gzip(min)).padStart(5)}`;
-    };
-    console.log(`  ${title.padEnd(62)} with noble ${await sizesOf([])}   without noble ${await sizesOf([noNoble])}`);
+    const build = await rollup({
+      input: '\0entry',
+      external: ['mqtt'],
+      treeshake: { tryCatchDeoptimization: false },
+      plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, scriptBuild[0], nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts(), scriptBuild[1]],
+      onwarn() {},
+    });
+    const { output } = await build.generate({ format: 'es' });
+    await build.close();
+    const entry = output.find((o) => o.type === 'chunk' && o.isEntry);
+    const min = (await minify(entry.code, { module: true, format: { comments: false } })).code;
+    console.log(`  ${title.padEnd(90)} ${String(min.length).padStart(6)} / ${String(gzip(min)).padStart(5)}`);
   }
 }
 
@@ -165,15 +216,17 @@ async function breakdown() {
       include: ['src/**/*.ts'],
       compilerOptions: { noEmit: false, declaration: false, sourceMap: false },
     });
+  // Built as the browser build (no Node paths) and the main script build (no mini-program code) are.
   const targets = [
-    ['signatureCredentials alone', `export { signatureCredentials } from './src/index.ts';`, false],
-    ['whole client API, one file (as the UMD)', `export * from './src/index.ts';`, true],
+    ['signatureCredentials alone (as dist/browser/)', `export { signatureCredentials } from './src/index.ts';`, false, [SCRIPT_PLUGINS[1]]],
+    ['the main script build (src/script.ts), noble outside', `export * from './src/script.ts';`, false, SCRIPT_PLUGINS],
   ];
-  for (const [title, code, inline] of targets) {
+  for (const [title, code, inline, extra] of targets) {
     const build = await rollup({
       input: '\0entry',
       external: ['mqtt'],
-      plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts()],
+      treeshake: { tryCatchDeoptimization: false },
+      plugins: [{ name: 'entry', resolveId: (id) => (id === '\0entry' ? id : null), load: (id) => (id === '\0entry' ? code : null) }, extra[0], nodeResolve({ browser: true, rootDir: ROOT, extensions: ['.ts', '.js'] }), ts(), ...extra.slice(1)],
       onwarn() {},
     });
     const { output } = await build.generate({ format: 'es', inlineDynamicImports: inline });
@@ -202,7 +255,9 @@ function table(rows) {
     const ok = row.budget === undefined || row.gzip <= row.budget;
     if (!ok) over++;
     let verdict = row.budget === undefined ? '' : ok ? `ok (${row.budget - row.gzip} B left)` : `OVER by ${row.gzip - row.budget} B`;
-    if (row.target !== undefined && row.gzip > row.target) verdict += `; issue 6's target ${row.target} B not met (+${row.gzip - row.target} B)`;
+    for (const target of [row.target, row.target2]) {
+      if (target) verdict += row.gzip > target.bytes ? `; ${target.by}'s target ${target.bytes} B not met (+${row.gzip - target.bytes} B)` : `; ${target.by}'s target ${target.bytes} B met`;
+    }
     lines.push([row.name.padEnd(44), String(row.min).padStart(7), String(row.gzip).padStart(7), row.budget ?? '', verdict].join('\t'));
   }
   return { text: lines.join('\n'), over };

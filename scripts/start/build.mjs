@@ -13,7 +13,8 @@ export const BUILD_OUTPUTS = Object.freeze([
   'dist/server.js',
   'dist/broker.js',
   'dist/apsaramq-mqtt-auth.umd.min.js',
-  'examples/signature-tool/vendor/apsaramq-mqtt-auth.umd.min.js',
+  'dist/apsaramq-mqtt-auth.noble.js',
+  'examples/signature-tool/vendor/apsaramq-mqtt-auth.full.umd.min.js',
 ]);
 
 /** What the build reads: a change to any of them makes the outputs stale. */

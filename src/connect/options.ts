@@ -7,12 +7,17 @@ import { _invalid } from '../errors.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import type { Credentials } from '../credentials/types.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _miniProgramOptions, _miniProgramTransport } from './mini-program.js';
 
-/** How the client reaches the broker: MQTT over TCP, over TLS, over WebSocket, over secure WebSocket. */
-export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
+/**
+ * How the client reaches the broker: MQTT over TCP, over TLS, over WebSocket, over secure WebSocket;
+ * in a WeChat mini-program over `wx.connectSocket` (`wxs`, or `wx` without TLS where the platform
+ * allows it: the developer tools); in an Alipay mini-program over `my.connectSocket` (`alis`, `ali`).
+ */
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss' | 'wx' | 'wxs' | 'ali' | 'alis';
 
-/** ApsaraMQ's ports per transport. */
-export const DEFAULT_PORTS: Readonly<Record<Transport, number>> = { tcp: 1883, tls: 8883, ws: 80, wss: 443 };
+/** ApsaraMQ's ports per transport (the mini-program ones are WebSocket: 80 and 443). */
+export const DEFAULT_PORTS: Readonly<Record<Transport, number>> = { tcp: 1883, tls: 8883, ws: 80, wss: 443, wx: 80, wxs: 443, ali: 80, alis: 443 };
 
 /** The WebSocket path used unless `path` says otherwise. */
 export const DEFAULT_WS_PATH = '/mqtt';
@@ -49,7 +54,10 @@ export interface ConnectOptionsInput extends PassThroughMqttOptions {
   clientId: string;
   /** The result of a credential builder. */
   credentials: Credentials;
-  /** Default: `wss` in browsers and other non-Node runtimes, `tls` in Node. */
+  /**
+   * Default: `tls` in Node (and Bun, Deno), `wxs` in a WeChat mini-program (a global
+   * `wx.connectSocket`), `alis` in an Alipay one (a global `my.connectSocket`), `wss` elsewhere.
+   */
   transport?: Transport;
   /** Default `<instanceId>.mqtt.aliyuncs.com` (use the domain, not an IP). */
   host?: string;
@@ -57,6 +65,8 @@ export interface ConnectOptionsInput extends PassThroughMqttOptions {
   port?: number;
   /** WebSocket path, default `/mqtt`; ignored for tcp and tls. */
   path?: string;
+  /** `ali`/`alis` only: Alipay's `my` object, which mqtt.js needs passed in (default: the global `my`). */
+  my?: unknown;
   /** 4 (MQTT 3.1.1, default) or 5 (MQTT 5.0, upgraded instances). */
   protocolVersion?: 4 | 5;
 }
@@ -68,12 +78,14 @@ export interface ConnectOptions {
 }
 
 /**
- * @internal `tls` where Node's TCP/TLS sockets exist, `wss` elsewhere (browsers, workers, React
- * Native). The UMD build is for pages only: there `import.meta.url` is undefined and this is `wss`.
+ * @internal `tls` where Node's TCP/TLS sockets exist; in a mini-program `wxs` or `alis`; `wss`
+ * elsewhere (browsers, workers, React Native). The script and browser builds have no
+ * `import.meta.url` (it becomes `undefined`): never `tls` there.
  */
 export function _defaultTransport(): Transport {
   const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; process?: { versions?: { node?: string } } };
-  return import.meta.url && !g.document && !g.WorkerGlobalScope && g.process?.versions?.node ? 'tls' : 'wss';
+  if (import.meta.url && !g.document && !g.WorkerGlobalScope && g.process?.versions?.node) return 'tls';
+  return _miniProgramTransport() ?? 'wss';
 }
 
 /**
@@ -89,7 +101,7 @@ export function _defaultTransport(): Transport {
  * ```
  */
 export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions {
-  const { instanceId, clientId, credentials: given, transport, host, port, path, protocolVersion, ...rest } = _requireOptions(input, 'options') as ConnectOptionsInput & Record<string, unknown>;
+  const { instanceId, clientId, credentials: given, transport, host, port, path, protocolVersion, my, ...rest } = _requireOptions(input, 'options') as ConnectOptionsInput & Record<string, unknown>;
   _requireSegment(instanceId, 'instanceId');
   _requireClientId(clientId);
   const credentials = _requireOptions(given, 'credentials');
@@ -97,7 +109,7 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
   _requireString(credentials.password, 'credentials.password');
 
   const chosen = transport ?? _defaultTransport();
-  if (typeof chosen !== 'string' || !Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws" or "wss"');
+  if (typeof chosen !== 'string' || !Object.hasOwn(DEFAULT_PORTS, chosen)) throw _invalid('transport', 'must be "tcp", "tls", "ws", "wss", "wx", "wxs", "ali" or "alis"');
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw _invalid('port', 'must be an integer from 1 to 65535');
   if (protocolVersion !== undefined && protocolVersion !== 4 && protocolVersion !== 5) throw _invalid('protocolVersion', 'must be 4 (MQTT 3.1.1) or 5');
   for (const key of Object.keys(rest)) if (Object.hasOwn(RESERVED, key)) throw _invalid(key, `is set by the SDK: use ${RESERVED[key]}`);
@@ -109,15 +121,19 @@ export function createConnectOptions(input: ConnectOptionsInput): ConnectOptions
     if (hostName.includes(':') && hostName[0] !== '[') hostName = `[${hostName}]`;
   }
   let urlPath = '';
-  if (chosen[0] === 'w') {
+  // Every transport but tcp and tls is WebSocket underneath, with a path.
+  if (chosen[0] !== 't') {
     urlPath = path === undefined ? DEFAULT_WS_PATH : _requireString(path, 'path');
     if (urlPath[0] !== '/') throw _invalid('path', `must start with "/" (e.g. "${DEFAULT_WS_PATH}")`);
   }
   const scheme = chosen === 'tcp' ? 'mqtt' : chosen === 'tls' ? 'mqtts' : chosen;
+  const address = `${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`;
+  const platform = _miniProgramOptions(chosen, my, address);
   return {
-    url: `${scheme}://${hostName}:${port ?? DEFAULT_PORTS[chosen]}${urlPath}`,
+    url: `${scheme}://${address}`,
     options: {
       ...CONNECT_DEFAULTS,
+      ...platform,
       ...rest,
       clientId,
       username: credentials.username,

@@ -6,6 +6,7 @@
 import { _invalid } from '../errors.js';
 import { _fromBase64, _hex, _toBytes, _typeName } from '../internal/bytes.js';
 import { hmacBackend, type HmacBackend } from '../hmac/hmac.js';
+import { _codecReady } from '../hmac/noble.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { validateClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
@@ -119,6 +120,7 @@ export async function explainSignature(options: ExplainSignatureOptions): Promis
     if (value !== undefined && typeof value !== 'string') throw _invalid(field, `must be a string (got ${_typeName(value)})`);
   }
   const hmac = _requireHmac(options.hmac);
+  await _codecReady();
   const key = _toBytes(secret, keyField);
   const message = _toBytes(clientId, 'clientId');
 

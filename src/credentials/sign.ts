@@ -5,15 +5,27 @@
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
+import { _codecReady } from '../hmac/noble.js';
+import { _node, type _NodeCrypto } from '../hmac/node.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _requireClientId } from './client-id.js';
+import { _isValidClientId, _requireClientId } from './client-id.js';
 import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
 import type { Credentials } from './types.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 
+/**
+ * @internal The default password where node:crypto is reachable (it is then the default backend,
+ * see hmacBackend): one native call, no promise. Node encodes strings as UTF-8, a lone surrogate as
+ * U+FFFD, as _toBytes does.
+ */
+const nodePassword = (node: _NodeCrypto, secret: string, clientId: string): string => node.createHmac('sha1', secret).update(clientId).digest('base64');
+
 /** @internal Base64(HMAC-SHA1(key = secret, message = clientId)), both UTF-8. */
 export async function _signClientId(secret: string, clientId: string, hmac: HmacSha1 | undefined): Promise<string> {
+  // `_node` first: in the builds without Node paths it is a constant and this line folds away.
+  if (_node && !hmac) return nodePassword(_node, secret, clientId);
   let mac: Uint8Array;
+  await _codecReady();
   try {
     mac = await (hmac ?? hmacSha1)(_toBytes(secret, 'secret'), _toBytes(clientId, 'clientId'));
   } catch (error) {
@@ -28,12 +40,24 @@ export async function _signClientId(secret: string, clientId: string, hmac: Hmac
 
 /**
  * @internal Signature and DeviceCredential modes: `<Label>|<id>|<instanceId>` and the signed client
- * id, every input checked (the Username's parts, the secret, the client id) before anything is signed.
+ * id, every input checked (the Username's parts, the secret, the client id) before anything is
+ * signed. Not an `async` function: on node:crypto the answer is one resolved promise, without the
+ * turns of the microtask queue an async function and an await would add (together more than the
+ * native HMAC itself costs).
  */
-export async function _modeCredentials(label: UsernameLabel, options: unknown, idField: string, secretField: string): Promise<Credentials> {
-  const given = _requireOptions(options as Record<string, unknown>, 'options');
-  const username = _formatUsername(label, given[idField], idField, given.instanceId);
-  const secret = _requireString(given[secretField], secretField);
-  const clientId = _requireClientId(given.clientId);
-  return { username, password: await _signClientId(secret, clientId, _requireHmac(given.hmac)) };
+export function _modeCredentials(label: UsernameLabel, options: unknown, idField: string, secretField: string): Promise<Credentials> {
+  try {
+    const given = _requireOptions(options as Record<string, unknown>, 'options');
+    const username = _formatUsername(label, given[idField], idField, given.instanceId);
+    const secret = _requireString(given[secretField], secretField);
+    // On node:crypto the full check would cost as much as the signature: the one-regex check first.
+    // (`_node` is a constant in the builds without Node paths, where this folds to the full check.)
+    const clientId = _node && _isValidClientId(given.clientId) ? given.clientId : _requireClientId(given.clientId);
+    const hmac = _requireHmac(given.hmac);
+    if (_node && !hmac) return Promise.resolve({ username, password: nodePassword(_node, secret, clientId) });
+    return _signClientId(secret, clientId, hmac).then((password) => ({ username, password }));
+  } catch (error) {
+    // Every failure is a rejection, as from an async function.
+    return Promise.reject(error);
+  }
 }

@@ -5,10 +5,10 @@
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _base64, _toBytes, type BytesLike } from '../internal/bytes.js';
-import { _loadNoble } from '../hmac/noble.js';
-import { _nodeCrypto } from '../hmac/node.js';
+import { _codecReady, _loadNoble } from '../hmac/noble.js';
+import { _node } from '../hmac/node.js';
 import { _formatUsername, USERNAME_LABELS } from '../protocol/username.js';
-import { _requireClientId } from './client-id.js';
+import { _isValidClientId, _requireClientId } from './client-id.js';
 import type { Credentials } from './types.js';
 import { _requireOptions } from './validate.js';
 
@@ -45,10 +45,6 @@ export interface Signer {
   digest(message: BytesLike): Uint8Array;
 }
 
-// Every rule of validateClientId at once, for the common case of a valid id; anything else goes
-// through the full check, which names the rule that is broken.
-const VALID_CLIENT_ID = /^GID[_-][\w-]{3,60}@@@[\w-]+$/;
-
 /**
  * A synchronous signer for one secret: the default path for batch signing (a credential server
  * signing for a fleet). In Node it uses `node:crypto`'s native HMAC; elsewhere the keyed SHA-1
@@ -68,12 +64,13 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   if (mode !== 'signature' && mode !== 'device') throw _invalid('mode', 'must be "signature" or "device"');
   const username = _formatUsername(USERNAME_LABELS[mode], accessKeyId, 'accessKeyId', instanceId);
   if (backend !== undefined && backend !== 'node' && backend !== 'noble') throw _invalid('backend', 'must be "node" or "noble"');
+  await _codecReady();
   const key = _toBytes(accessKeySecret, 'accessKeySecret');
   if (!key.length) throw _invalid('accessKeySecret', 'must not be empty');
 
   let digest: (message: Uint8Array | string) => Uint8Array;
   let password: (clientId: string) => string;
-  const node = backend === 'noble' ? undefined : _nodeCrypto();
+  const node = backend === 'noble' ? undefined : _node;
   if (node) {
     const secret = key.slice(); // a copy the caller cannot change afterwards
     digest = (message) => node.createHmac('sha1', secret).update(message).digest();
@@ -88,7 +85,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     backend: node ? 'node' : 'noble',
     username,
     sign(clientId) {
-      if (!(typeof clientId === 'string' && clientId.length <= 64 && VALID_CLIENT_ID.test(clientId))) _requireClientId(clientId);
+      if (!_isValidClientId(clientId)) _requireClientId(clientId);
       return { username, password: password(clientId) };
     },
     digest(message) {

@@ -6,11 +6,17 @@
  */
 import type { TokenType } from './token-password.js';
 import { isTokenType } from './token-password.js';
+import { _fromUtf8 } from '../internal/bytes.js';
+
+/** The topic a client publishes a new token to (QoS 1) to rotate it without reconnecting. */
+// A literal, not read from SYS_TOPICS: a property read at the top of a module is code that bundlers
+// such as esbuild keep in every bundle, used or not.
+export const UPLOAD_TOKEN_TOPIC = '$SYS/uploadToken';
 
 /** The `$SYS` topics. */
 export const SYS_TOPICS = {
   /** Client → broker: `{"token", "type"}` at QoS 1; the PUBACK means installed. */
-  UPLOAD_TOKEN: '$SYS/uploadToken',
+  UPLOAD_TOKEN: UPLOAD_TOKEN_TOPIC,
   /** Broker → client: `{"expireTime", "type"}` ahead of expiry. */
   TOKEN_EXPIRE_NOTICE: '$SYS/tokenExpireNotice',
   /** Broker → client: `{"code", "type"}`, then the broker disconnects the client. */
@@ -19,8 +25,6 @@ export const SYS_TOPICS = {
   ENABLE_ORDER_MSG: '$SYS/enableOrderMsg',
 } as const;
 
-/** The topic a client publishes a new token to (QoS 1) to rotate it without reconnecting. */
-export const UPLOAD_TOKEN_TOPIC = SYS_TOPICS.UPLOAD_TOKEN;
 
 /** The codes of `$SYS/tokenInvalidNotice`, as ApsaraMQ documents them. */
 export const TOKEN_INVALID_CODES = {
@@ -56,15 +60,19 @@ export type TokenInvalidReason =
   | 'not-authorized'
   | 'unknown';
 
-/** The documented codes, by number. */
+/**
+ * The documented codes, by number: the keys are TOKEN_INVALID_CODES' values, written out (an object
+ * with computed keys at the top of a module is kept by bundlers such as esbuild in every bundle,
+ * used or not). test/unit/protocol checks they agree.
+ */
 export const TOKEN_INVALID_REASONS: Readonly<Record<number, TokenInvalidReason>> = {
-  [TOKEN_INVALID_CODES.FORGED]: 'forged',
-  [TOKEN_INVALID_CODES.EXPIRED]: 'expired',
-  [TOKEN_INVALID_CODES.REVOKED]: 'revoked',
-  [TOKEN_INVALID_CODES.RESOURCE_MISMATCH]: 'resource-mismatch',
-  [TOKEN_INVALID_CODES.PERMISSION_TYPE_MISMATCH]: 'permission-type-mismatch',
-  [TOKEN_INVALID_CODES.INVALID_SIGNATURE]: 'invalid-signature',
-  [TOKEN_INVALID_CODES.INVALID_ACCOUNT]: 'invalid-account-permission',
+  1: 'forged',
+  2: 'expired',
+  3: 'revoked',
+  4: 'resource-mismatch',
+  5: 'permission-type-mismatch',
+  8: 'invalid-signature',
+  [-1]: 'invalid-account-permission',
 };
 
 /** Payload of the `tokenInvalid` event. */
@@ -103,7 +111,7 @@ export interface TokenExpireNotice {
  */
 function readJson(payload: Uint8Array | string): Record<string, unknown> {
   try {
-    const parsed: unknown = JSON.parse(typeof payload === 'string' ? payload : new TextDecoder().decode(payload));
+    const parsed: unknown = JSON.parse(typeof payload === 'string' ? payload : _fromUtf8(payload));
     return Object.assign(Object.create(null), parsed !== null && typeof parsed === 'object' ? parsed : {});
   } catch {
     return Object.create(null);

@@ -1,13 +1,15 @@
 /**
- * The built UMD bundles (minified and not) loaded in Chromium through a classic `<script>` tag, as a
- * page without a bundler loads them, then every shared suite against `window.ApsaraMqttAuth`.
- * The file's exact bytes are read from dist/ (check.sh builds before the tests) and served to the
- * tag from a Blob URL, so nothing rewrites them on the way.
+ * The built script bundles loaded in Chromium through a classic `<script>` tag, as a page without a
+ * bundler loads them: every shared suite against `window.ApsaraMqttAuth` of the single-file builds
+ * (`apsaramq-mqtt-auth.full.umd[.min].js`, noble inside), and the main script build's surface. The
+ * files' exact bytes are read from dist/ (check.sh builds before the tests) and served to the tag
+ * from a Blob URL, so nothing rewrites them on the way. A Blob URL has no sibling to load noble
+ * from: the main build's suites run from a real URL in e2e/browser-script.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import type { Api } from '../suites/api.js';
-import { portableSuites } from '../suites/portable.js';
+import { NOT_IN_SCRIPT, portableSuites } from '../suites/portable.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 
 type Global = { ApsaraMqttAuth?: Api };
@@ -38,9 +40,10 @@ async function loadUmd(file: string): Promise<{ api: Api; added: string[] }> {
 }
 
 const bundles = [
-  { file: 'apsaramq-mqtt-auth.umd.min.js', ...(await loadUmd('apsaramq-mqtt-auth.umd.min.js')) },
-  { file: 'apsaramq-mqtt-auth.umd.js', ...(await loadUmd('apsaramq-mqtt-auth.umd.js')) },
+  { file: 'apsaramq-mqtt-auth.full.umd.min.js', ...(await loadUmd('apsaramq-mqtt-auth.full.umd.min.js')) },
+  { file: 'apsaramq-mqtt-auth.full.umd.js', ...(await loadUmd('apsaramq-mqtt-auth.full.umd.js')) },
 ];
+const main = await loadUmd('apsaramq-mqtt-auth.umd.min.js');
 
 for (const { file, api, added } of bundles) {
   describe(`dist/${file} through a <script> tag`, () => {
@@ -49,7 +52,7 @@ for (const { file, api, added } of bundles) {
       expect(typeof api.signatureCredentials).toBe('function');
     });
 
-    it('carries the noble fallback inside (no module loading on a plain page)', async () => {
+    it('carries the noble fallback inside (no module loading, as mini-programs need)', async () => {
       const { password } = await api.signatureCredentials({ ...DOC_VECTOR, hmac: api.nobleHmacSha1 });
       expect(password).toBe(DOC_VECTOR.password);
     });
@@ -57,3 +60,20 @@ for (const { file, api, added } of bundles) {
     portableSuites(api);
   });
 }
+
+describe('dist/apsaramq-mqtt-auth.umd.min.js (the main script build) through a <script> tag', () => {
+  it('defines the global ApsaraMqttAuth and no other global, without the batch signer and diagnostics', () => {
+    expect(main.added).toEqual(['ApsaraMqttAuth']);
+    for (const name of NOT_IN_SCRIPT) expect(main.api).not.toHaveProperty(name);
+  });
+
+  it('signs with WebCrypto here, fetching nothing', async () => {
+    expect(main.api.hmacBackend()).toBe('webcrypto');
+    const { accessKeyId, accessKeySecret, instanceId, clientId, username, password } = DOC_VECTOR;
+    expect(await main.api.signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId })).toEqual({ username, password });
+  });
+
+  it('loaded from a Blob URL it has no sibling to take noble from: a typed ERR_HMAC_UNAVAILABLE, not a crash', async () => {
+    await expect(main.api.nobleHmacSha1('k', 'm')).rejects.toMatchObject({ name: 'ApsaraMqttAuthError', code: 'ERR_HMAC_UNAVAILABLE' });
+  });
+});

@@ -57,8 +57,41 @@ export const UTF8_VECTORS: readonly { name: string; key: string; message: string
 ];
 
 export function hexOf(text: string): string {
+  return toHex(utf8(text));
+}
+
+/**
+ * UTF-8 bytes of `text` the way the tests compute them in every engine, bare ones included (no
+ * `TextEncoder` there): through `encodeURIComponent`, which is UTF-8 by definition, so it is
+ * independent of the SDK's own encoder. Lone surrogates become U+FFFD first, as TextEncoder does.
+ */
+export function utf8(text: string): Uint8Array {
+  const wellFormed = text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  const escaped = encodeURIComponent(wellFormed);
+  const out: number[] = [];
+  for (let i = 0; i < escaped.length; i++) {
+    if (escaped[i] === '%') {
+      out.push(parseInt(escaped.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else out.push(escaped.charCodeAt(i));
+  }
+  return new Uint8Array(out);
+}
+
+/** The text UTF-8 `bytes` hold (valid UTF-8 only), without `TextDecoder`. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decodeURIComponent(Array.from(bytes, (b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
+}
+
+/** Standard Base64 with padding, without `btoa`: the table written out, independent of the SDK's. */
+export function base64(bytes: Uint8Array): string {
+  const table = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   let out = '';
-  for (const b of new TextEncoder().encode(text)) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a, b, c] = [bytes[i]!, bytes[i + 1], bytes[i + 2]];
+    out += table[a >> 2]! + table[((a & 3) << 4) | ((b ?? 0) >> 4)]!;
+    out += b === undefined ? '==' : table[((b & 15) << 2) | ((c ?? 0) >> 6)]! + (c === undefined ? '=' : table[c & 63]!);
+  }
   return out;
 }
 

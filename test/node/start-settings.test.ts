@@ -131,8 +131,8 @@ describe('buildNeeded', () => {
   });
 
   it('the signature page’s copy of the UMD file counts as an output', () => {
-    expect(buildNeeded(checkout(1_000, 2_000, 'examples/signature-tool/vendor/apsaramq-mqtt-auth.umd.min.js'))).toBe(
-      'examples/signature-tool/vendor/apsaramq-mqtt-auth.umd.min.js is missing',
+    expect(buildNeeded(checkout(1_000, 2_000, 'examples/signature-tool/vendor/apsaramq-mqtt-auth.full.umd.min.js'))).toBe(
+      'examples/signature-tool/vendor/apsaramq-mqtt-auth.full.umd.min.js is missing',
     );
   });
 

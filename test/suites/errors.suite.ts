@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DOC_VECTOR } from '../helpers/vectors.js';
+import { DOC_VECTOR, fromUtf8 } from '../helpers/vectors.js';
 import { SECRET, type Api } from './api.js';
 
 /** Every textual form an error can take; `inspect` is Node's util.inspect where available. */
@@ -38,7 +38,7 @@ export const BAD_INPUTS: Case[] = [
       a.signatureCredentials({
         ...ok,
         hmac: (key) => {
-          throw new Error('bad key ' + new TextDecoder().decode(key));
+          throw new Error('bad key ' + fromUtf8(key));
         },
       }),
     code: 'ERR_HMAC_UNAVAILABLE',

@@ -1,28 +1,25 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RFC2202, UTF8_VECTORS, fromHex, toHex } from '../helpers/vectors.js';
-import { backendsOf, type Api } from './api.js';
+import { RFC2202, UTF8_VECTORS, base64, fromHex, toHex, utf8 } from '../helpers/vectors.js';
+import { backendsOf, hasSubtle, type Api, type BackendName } from './api.js';
 
 const EMPTY_KEY_M = '43ed51772ea70e3c39579fcaa84cb160697c2aad';
 
-export function hmacSuite(api: Api): void {
-  const adapters = [
-    { name: 'hmacSha1', fn: api.hmacSha1 },
-    { name: 'webCryptoHmacSha1', fn: api.webCryptoHmacSha1 },
-    { name: 'nobleHmacSha1', fn: api.nobleHmacSha1 },
-  ];
+export function hmacSuite(api: Api, backend: BackendName): void {
+  const adapters = [{ name: 'hmacSha1', fn: api.hmacSha1 }, ...backendsOf(api, backend).flatMap((b) => (b.hmac ? [{ name: `${b.name} adapter`, fn: b.hmac }] : []))];
 
   describe.each(adapters)('$name', ({ fn }) => {
     it.each(RFC2202)('RFC 2202 $name', async ({ key, data, digest }) => {
       const mac = await fn(fromHex(key), fromHex(data));
       expect(mac).toBeInstanceOf(Uint8Array);
+      expect(mac).toHaveLength(20);
       expect(toHex(mac)).toBe(digest);
     });
 
-    it.each(UTF8_VECTORS)('UTF-8 strings: $name', async ({ key, message, base64 }) => {
+    it.each(UTF8_VECTORS)('UTF-8 strings: $name', async ({ key, message, base64: expected }) => {
       const fromStrings = await fn(key, message);
-      const fromBytes = await fn(new TextEncoder().encode(key), new TextEncoder().encode(message));
+      const fromBytes = await fn(utf8(key), utf8(message));
       expect(toHex(fromStrings)).toBe(toHex(fromBytes));
-      expect(btoa(String.fromCharCode(...fromStrings))).toBe(base64);
+      expect(base64(fromStrings)).toBe(expected);
     });
 
     it('treats an empty key as HMAC does (zero-padded, equal to one zero byte)', async () => {
@@ -39,47 +36,74 @@ export function hmacSuite(api: Api): void {
   });
 
   describe('backend choice', () => {
-    it('uses WebCrypto where crypto.subtle exists', () => {
-      expect(globalThis.crypto?.subtle).toBeDefined();
-      expect(api.hmacBackend()).toBe('webcrypto');
+    it(`the default is ${backend} here, and signs as that backend does`, async () => {
+      expect(api.hmacBackend()).toBe(backend);
+      const chosen = backendsOf(api, backend).find((b) => b.name === backend)!;
+      expect(toHex(await api.hmacSha1('XXXXX', 'GID_Test@@@0001'))).toBe(toHex(await chosen.hmac!('XXXXX', 'GID_Test@@@0001')));
     });
 
-    it('falls back to noble where crypto.subtle is missing, with the same bytes', async () => {
-      const expected = toHex(await api.hmacSha1('XXXXX', 'GID_Test@@@0001'));
-      const subtle = vi.spyOn(globalThis.crypto, 'subtle', 'get').mockReturnValue(undefined as never);
-      try {
-        expect(api.hmacBackend()).toBe('noble');
-        expect(toHex(await api.hmacSha1('XXXXX', 'GID_Test@@@0001'))).toBe(expected);
-        await expect(api.webCryptoHmacSha1('k', 'm')).rejects.toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE' });
-      } finally {
-        subtle.mockRestore();
+    it('an adapter whose platform is missing here says so (ERR_HMAC_UNAVAILABLE), the others work', async () => {
+      // The main script build has no nodeHmacSha1 at all (no page has node:crypto).
+      if (backend !== 'node' && api.nodeHmacSha1) await expect(api.nodeHmacSha1('k', 'm')).rejects.toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE' });
+      if (!hasSubtle()) await expect(api.webCryptoHmacSha1('k', 'm')).rejects.toMatchObject({ code: 'ERR_HMAC_UNAVAILABLE' });
+      expect(toHex(await api.nobleHmacSha1('XXXXX', 'GID_Test@@@0001'))).toBe('bc8d34f48649655191c01c19be76f08dfb97c553');
+    });
+
+    it('gives the same digest for a key passed as string and as bytes, on every backend', async () => {
+      for (const b of backendsOf(api, backend)) {
+        if (!b.hmac) continue;
+        expect(toHex(await b.hmac('ключ', 'm'))).toBe(toHex(await b.hmac(utf8('ключ'), 'm')));
       }
     });
+
+    if (hasSubtle()) {
+      it('is chosen once: losing crypto.subtle later changes nothing', async () => {
+        const first = api.hmacBackend();
+        const subtle = vi.spyOn(globalThis.crypto, 'subtle', 'get').mockReturnValue(undefined as never);
+        try {
+          expect(api.hmacBackend()).toBe(first);
+        } finally {
+          subtle.mockRestore();
+        }
+      });
+    }
   });
 
-  describe('WebCrypto key cache', () => {
-    it('imports a secret once for many messages, and again only after eviction', async () => {
-      const spy = vi.spyOn(globalThis.crypto.subtle, 'importKey');
-      try {
-        const secret = `cache-${Math.random()}`;
-        const first = await Promise.all(Array.from({ length: 50 }, (_, i) => api.webCryptoHmacSha1(secret, `GID_x@@@${i}`)));
-        expect(spy).toHaveBeenCalledTimes(1);
-        // 64 other secrets push it out of the bounded cache.
-        for (let i = 0; i < 64; i++) await api.webCryptoHmacSha1(`other-${i}-${secret}`, 'm');
-        expect(spy).toHaveBeenCalledTimes(65);
-        const again = await api.webCryptoHmacSha1(secret, 'GID_x@@@0');
-        expect(spy).toHaveBeenCalledTimes(66);
-        expect(toHex(again)).toBe(toHex(first[0]!));
-      } finally {
-        spy.mockRestore();
-      }
-    });
+  if (hasSubtle()) {
+    describe('WebCrypto key cache', () => {
+      it('imports a secret once for many messages, and again only after eviction', async () => {
+        const spy = vi.spyOn(globalThis.crypto.subtle, 'importKey');
+        try {
+          const secret = `cache-${Math.random()}`;
+          const first = await Promise.all(Array.from({ length: 50 }, (_, i) => api.webCryptoHmacSha1(secret, `GID_x@@@${i}`)));
+          expect(spy).toHaveBeenCalledTimes(1);
+          // 64 other secrets push it out of the bounded cache.
+          for (let i = 0; i < 64; i++) await api.webCryptoHmacSha1(`other-${i}-${secret}`, 'm');
+          expect(spy).toHaveBeenCalledTimes(65);
+          const again = await api.webCryptoHmacSha1(secret, 'GID_x@@@0');
+          expect(spy).toHaveBeenCalledTimes(66);
+          expect(toHex(again)).toBe(toHex(first[0]!));
+        } finally {
+          spy.mockRestore();
+        }
+      });
 
-    it('gives the same digest for a key passed as string and as bytes', async () => {
-      for (const backend of backendsOf(api)) {
-        if (!backend.hmac) continue;
-        expect(toHex(await backend.hmac('ключ', 'm'))).toBe(toHex(await backend.hmac(new TextEncoder().encode('ключ'), 'm')));
-      }
+      it('holds no key over 64 bytes: a longer key is imported as its SHA-1 digest (the same MAC, RFC 2104)', async () => {
+        const spy = vi.spyOn(globalThis.crypto.subtle, 'importKey');
+        try {
+          // A megabyte key, as a caller with an attacker-chosen secret could pass.
+          const key = new Uint8Array(1 << 20).map((_, i) => (i * 31) & 0xff);
+          const mac = await api.webCryptoHmacSha1(key, 'GID_x@@@big');
+          expect(toHex(mac)).toBe(toHex(await api.nobleHmacSha1(key, 'GID_x@@@big')));
+          expect(spy).toHaveBeenCalledTimes(1);
+          expect((spy.mock.calls[0]![1] as Uint8Array).byteLength).toBe(20);
+          // Again with the same bytes: found in the cache by that digest, not imported again.
+          await api.webCryptoHmacSha1(key.slice(), 'GID_x@@@big2');
+          expect(spy).toHaveBeenCalledTimes(1);
+        } finally {
+          spy.mockRestore();
+        }
+      });
     });
-  });
+  }
 }

@@ -1,9 +1,11 @@
 /**
  * Every portable suite, for one API under test: the sources, or any built bundle (ESM, CJS, UMD), in
- * Node or in Chromium. Runtimes that have them pass Node's crypto as an independent oracle and
- * util.inspect for the leak checks.
+ * Node, Chromium, Bun, Deno, workerd, a bare `node:vm` context or QuickJS. Runtimes that have them
+ * pass an independent oracle (Node's crypto; crypto-js in bare engines) and util.inspect for the
+ * leak checks; launchers of builds without the Node paths say which HMAC backend to expect.
  */
-import type { Api } from './api.js';
+import { expect, it } from 'vitest';
+import { expectedBackend, type Api, type BackendName } from './api.js';
 import { connectOptionsSuite } from './connect-options.suite.js';
 import { credentialsSuite } from './credentials.suite.js';
 import { errorsSuite } from './errors.suite.js';
@@ -15,14 +17,30 @@ import { signerSuite } from './signer.suite.js';
 export interface PortableOptions {
   oracle?: Oracle;
   inspect?: (v: unknown) => string;
+  /** The HMAC backend the default must pick (see `expectedBackend`). */
+  backend?: BackendName;
+  /**
+   * `script`: the main script-tag build (src/script.ts), which leaves the batch signer and the
+   * diagnostics to the full build; their suites are replaced by a check that they are absent.
+   */
+  surface?: 'entry' | 'script';
 }
 
-export function portableSuites(api: Api, { oracle, inspect }: PortableOptions = {}): void {
-  hmacSuite(api);
-  credentialsSuite(api);
+/** What the main script-tag build leaves out (the full build and the ESM/CJS entries have them). */
+export const NOT_IN_SCRIPT = ['nodeHmacSha1', 'createSigner', 'explainSignature', 'USERNAME_LABELS'] as const;
+
+export function portableSuites(api: Api, { oracle, inspect, backend = expectedBackend(), surface = 'entry' }: PortableOptions = {}): void {
+  hmacSuite(api, backend);
+  credentialsSuite(api, backend);
   errorsSuite(api, inspect);
-  connectOptionsSuite(api);
-  propertySuite(api, oracle);
-  signerSuite(api, inspect);
-  explainSuite(api);
+  connectOptionsSuite(api, backend, surface);
+  propertySuite(api, backend, oracle);
+  if (surface === 'script') {
+    it(`the main script build leaves ${NOT_IN_SCRIPT.join(', ')} to the full build`, () => {
+      for (const name of NOT_IN_SCRIPT) expect(api).not.toHaveProperty(name);
+    });
+    return;
+  }
+  signerSuite(api, backend, inspect);
+  explainSuite(api, backend);
 }

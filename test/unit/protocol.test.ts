@@ -94,6 +94,10 @@ describe('$SYS topics and payloads', () => {
     expect(_parseNotice(SYS_TOPICS.TOKEN_INVALID_NOTICE, 'not json')).toEqual({ kind: 'invalid', notice: { code: NaN, reason: 'unknown' } });
     expect(_parseNotice('fleet/a', '{}')).toBeUndefined();
     expect(Object.keys(TOKEN_INVALID_CODES).length).toBe(Object.keys(TOKEN_INVALID_REASONS).length);
+    // The reasons' keys are written out as numbers: each is one of the codes, the reason its name.
+    for (const [name, code] of Object.entries(TOKEN_INVALID_CODES)) {
+      expect(TOKEN_INVALID_REASONS[code]).toBe(name === 'INVALID_ACCOUNT' ? 'invalid-account-permission' : name.toLowerCase().replaceAll('_', '-'));
+    }
   });
 
   it('reads an upload with the key spelt "token" (current documentation) or "Token" (older), "token" first', () => {

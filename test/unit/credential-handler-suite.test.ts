@@ -1,0 +1,8 @@
+/**
+ * The runtime-portable credential-handler suite (the one Bun, Deno and workerd run against
+ * dist/server.js) on the sources, in Node and in Chromium.
+ */
+import * as server from '../../src/server/index.js';
+import { credentialHandlerSuite } from '../suites/credential-handler.suite.js';
+
+credentialHandlerSuite(server);
