@@ -23,7 +23,7 @@
  * @module
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _safeEqual } from './auth/types.js';
+import { _constantTimeEqual } from '../internal/equal.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
 import { _jsonError } from './http.js';
@@ -74,7 +74,7 @@ export function _controlSecret(target: ControlTarget): string | false {
 function refusal(request: Request, secret: string | false): Response | undefined {
   if (secret !== false) {
     const given = /^Bearer (\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
-    if (given === undefined || !_safeEqual(given, secret)) {
+    if (given === undefined || !_constantTimeEqual(given, secret)) {
       const response = _jsonError(401, 'ERR_FORBIDDEN', 'the control API needs its secret: Authorization: Bearer <controlSecret> (printed at start)', 'authorization');
       response.headers.set('www-authenticate', 'Bearer realm="control"');
       return response;

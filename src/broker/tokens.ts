@@ -4,9 +4,10 @@
  * against it, and an OpenAPI facade (or a test) drives it.
  * @module
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { _clockOption, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
+import { _constantTimeEqual } from '../internal/equal.js';
 import type { TokenType } from '../protocol/token-password.js';
 import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../protocol/sys-topics.js';
 import { topicProblem } from '../protocol/topics.js';
@@ -301,8 +302,6 @@ export class TokenStore {
   #signedByUs(token: string): boolean {
     const [id, mac] = token.split('.') as [string, string];
     // Compared as text: a non-canonical encoding of the right bytes is still not the token we issued.
-    const given = Buffer.from(mac, 'utf8');
-    const expected = Buffer.from(this.#mac(id).toString('base64url'), 'utf8');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return _constantTimeEqual(mac, this.#mac(id).toString('base64url'));
   }
 }
