@@ -24,9 +24,9 @@
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _constantTimeEqual } from '../internal/equal.js';
+import { _errorResponse } from '../server/http.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
-import { _jsonError } from './http.js';
 import type { TokenStore } from './tokens.js';
 
 /** What the control routes need from the broker. */
@@ -75,15 +75,15 @@ function refusal(request: Request, secret: string | false): Response | undefined
   if (secret !== false) {
     const given = /^Bearer (\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
     if (given === undefined || !_constantTimeEqual(given, secret)) {
-      const response = _jsonError(401, 'ERR_FORBIDDEN', 'the control API needs its secret: Authorization: Bearer <controlSecret> (printed at start)', 'authorization');
-      response.headers.set('www-authenticate', 'Bearer realm="control"');
-      return response;
+      return _errorResponse(401, 'ERR_FORBIDDEN', 'the control API needs its secret: Authorization: Bearer <controlSecret> (printed at start)', 'authorization', {
+        'www-authenticate': 'Bearer realm="control"',
+      });
     }
   }
   // POST is the one write a page can send without asking first (PUT and DELETE need a preflight).
   if (request.method === 'POST') {
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return _jsonError(415, 'ERR_INVALID_ARGUMENT', 'send Content-Type: application/json (a web page cannot, without asking first)', 'content-type');
+    if (type !== 'application/json') return _errorResponse(415, 'ERR_INVALID_ARGUMENT', 'send Content-Type: application/json (a web page cannot, without asking first)', 'content-type');
   }
   return undefined;
 }
@@ -95,7 +95,7 @@ function requireToken(body: Record<string, unknown>): string {
   return body.token;
 }
 
-const notFound = (what: string) => _jsonError(404, 'ERR_NOT_FOUND', what);
+const notFound = (what: string) => _errorResponse(404, 'ERR_NOT_FOUND', what);
 
 /**
  * The control API of a broker as one {@link RouteHandler} (paths under `/control`). The broker's
@@ -157,7 +157,7 @@ export function createControlRoutes(target: ControlTarget): RouteHandler {
       }
       return notFound(`no control route for ${method} ${url.pathname.slice(0, 100)}`);
     } catch (error) {
-      if (error instanceof ApsaraMqttAuthError) return _jsonError(400, error.code, error.message, error.field);
+      if (error instanceof ApsaraMqttAuthError) return _errorResponse(400, error.code, error.message, error.field);
       throw error;
     }
   };

@@ -33,16 +33,19 @@ export function _json(status: number, body: unknown, headers: Readonly<Record<st
   return response;
 }
 
-/** @internal An error answer. */
+/**
+ * @internal An error answer `{ error: { code, message, field? } }`, the one form every HTTP answer of
+ * the SDK's own fails with (credential server, HTTP-authentication endpoint, Node adapter, the local
+ * broker's routes, which add the codes of a router: nothing there, or a route that failed).
+ */
 export function _errorResponse(
   status: number,
-  code: ApsaraMqttAuthErrorCode,
+  code: ApsaraMqttAuthErrorCode | 'ERR_NOT_FOUND' | 'ERR_INTERNAL',
   message: string,
   field?: string,
   headers: Readonly<Record<string, string>> = {},
 ): Response {
-  const body: CredentialErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
-  return _json(status, body, headers);
+  return _json(status, { error: { code, message, ...(field === undefined ? {} : { field }) } }, headers);
 }
 
 /** Why {@link _readBody} gave up. */
