@@ -24,9 +24,10 @@
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _constantTimeEqual } from '../internal/equal.js';
-import { _errorResponse } from '../server/http.js';
+import { _errorResponse, _readBody } from '../server/http.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
+import { _MAX_BODY } from './http.js';
 import type { TokenStore } from './tokens.js';
 
 /** What the control routes need from the broker. */
@@ -46,10 +47,13 @@ export interface ControlTarget {
 
 const PREFIX = '/control';
 
+/** The JSON object a POST carries, read within the listener's bound wherever the routes are mounted. */
 async function jsonBody(request: Request): Promise<Record<string, unknown>> {
+  const text = await _readBody(request, _MAX_BODY);
+  if (text === 'too-large') throw _errorResponse(413, 'ERR_INVALID_ARGUMENT', `body must be at most ${_MAX_BODY} bytes`, 'body');
   let body: unknown;
   try {
-    body = await request.json();
+    body = text === 'unreadable' ? undefined : JSON.parse(text);
   } catch {
     throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'the request body must be a JSON object', { field: 'body' });
   }
@@ -157,6 +161,7 @@ export function createControlRoutes(target: ControlTarget): RouteHandler {
       }
       return notFound(`no control route for ${method} ${url.pathname.slice(0, 100)}`);
     } catch (error) {
+      if (error instanceof Response) return error; // an answer of jsonBody's own (413)
       if (error instanceof ApsaraMqttAuthError) return _errorResponse(400, error.code, error.message, error.field);
       throw error;
     }

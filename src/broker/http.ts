@@ -9,10 +9,10 @@ import type { RouteHandler } from './config.js';
 import type { RequestGuard } from './http-guard.js';
 
 /**
- * Request bodies larger than this are refused before any route sees them: the control API takes
+ * @internal Request bodies larger than this are refused before any route sees them: the control API takes
  * small JSON, and the largest OpenAPI request (100 topics of 64 characters) is about 7 KB.
  */
-const MAX_BODY = 64 * 1024;
+export const _MAX_BODY = 64 * 1024;
 /** How long a body may take to arrive. */
 const BODY_TIMEOUT_MS = 10_000;
 
@@ -37,5 +37,5 @@ export function _serveRoutes(routes: () => readonly RouteHandler[], guard?: Requ
     }
     return _errorResponse(404, 'ERR_NOT_FOUND', `no route for ${request.method} ${new URL(request.url).pathname}`);
   };
-  return createServer(toNodeListener(handler, { maxBodyBytes: MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS }));
+  return createServer(toNodeListener(handler, { maxBodyBytes: _MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS }));
 }
