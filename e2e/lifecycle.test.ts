@@ -7,9 +7,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCredentialHandler, toNodeListener } from '../src/server/index.js';
 import { freePort } from './helpers/ports.js';
+import { WAIT } from './helpers/wait.js';
 import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
 import {
   connect,
@@ -85,22 +86,15 @@ async function receiver(clientId: string): Promise<{ client: MqttClient; receive
  * Reconnects wait a backoff on the client's clock, which here is the broker's manual one: moves it
  * on in small steps (token lifetimes are minutes, the backoff about a second) until `condition`.
  */
-async function advanceUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+function advanceUntil(condition: () => boolean, what: string): Promise<void> {
+  return vi.waitFor(() => {
+    if (condition()) return;
     clock.advance(250);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+    throw new Error(`waiting for ${what}`);
+  }, { ...WAIT, interval: 5 });
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (condition: () => boolean, what: string): Promise<void> => vi.waitFor(() => expect(condition(), what).toBe(true), { ...WAIT, interval: 5 });
 
 beforeAll(async () => {
   clock = createManualClock(Date.UTC(2026, 10, 23, 12));

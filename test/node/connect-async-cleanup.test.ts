@@ -7,7 +7,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { connectAsync, type CredentialsProvider } from '../../src/index.js';
 import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
 
@@ -35,7 +35,7 @@ describe('connectAsync that rejected', () => {
         (e: unknown) => e,
       );
       if (hung) {
-        while (clock.pending() === 0) await new Promise((r) => setTimeout(r, 1)); // the request is out
+        await vi.waitFor(() => expect(clock.pending(), 'the request to be out').toBeGreaterThan(0), { timeout: 10_000, interval: 1 });
         await clock.advanceAsync(30_000); // credentialsTimeout
       }
       const error = await attempt;
