@@ -6,7 +6,7 @@
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerTlsConfig } from './certificates.js';
-import type { BrokerTimers, Clock } from '../clock.js';
+import { _clockOption, type BrokerTimers, type Clock, type _ClockOptions } from '../clock.js';
 import type { BrokerLimits } from './limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
@@ -205,6 +205,18 @@ export function _ownConfig<T>(value: T, depth = 0): T {
     Object.defineProperty(copy, key, { value: _ownConfig((value as Record<PropertyKey, unknown>)[key], depth + 1), enumerable, writable: true, configurable: true });
   }
   return copy as T;
+}
+
+/**
+ * @internal The options of one of an instance's stores (tokens, devices, groups), read once as own
+ * properties: the copy, its `instanceId` (required) and its clock (a clock that fails, or answers
+ * garbage, is named when read, not passed on). `shape` is what the refusal of a non-object says.
+ */
+export function _storeOptions<T extends { instanceId: string } & _ClockOptions>(options: T, shape: string): { options: T; instanceId: string; clock: Clock } {
+  if (options === null || typeof options !== 'object') throw _invalid('options', `must be ${shape}`);
+  const own = Object.assign(Object.create(null), options) as T;
+  if (typeof own.instanceId !== 'string' || own.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
+  return { options: own, instanceId: own.instanceId, clock: _clockOption(own) };
 }
 
 /** Default lead time of `$SYS/tokenExpireNotice`. */

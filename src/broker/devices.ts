@@ -4,10 +4,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { _clockOption, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
-import { _ownConfig } from './config.js';
+import { _ownConfig, _storeOptions } from './config.js';
 
 /**
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
@@ -80,12 +80,9 @@ export class DeviceStore {
   readonly #clock: Clock;
 
   constructor(options: DeviceStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, clock? }');
-    options = Object.assign(Object.create(null), options) as DeviceStoreOptions;
-    if (typeof options.instanceId !== 'string' || options.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    this.#instanceId = options.instanceId;
-    // A clock that fails (or answers garbage) is named, not passed on.
-    this.#clock = _clockOption(options);
+    const { instanceId, clock } = _storeOptions(options, '{ instanceId, clock? }');
+    this.#instanceId = instanceId;
+    this.#clock = clock;
   }
 
   /**

@@ -6,9 +6,10 @@
  * when its config lists `groupIds`, so configs written before this store existed keep working.
  * @module
  */
-import { _clockOption, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
+import { _storeOptions } from './config.js';
 
 /** One group as ListGroupId answers it. */
 export interface GroupRecord {
@@ -61,12 +62,10 @@ export class GroupStore {
 
   /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming `groupIds[i]`. */
   constructor(options: GroupStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, groupIds?, clock? }');
-    options = Object.assign(Object.create(null), options) as GroupStoreOptions;
-    if (typeof options.instanceId !== 'string' || options.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    this.#instanceId = options.instanceId;
-    // A clock that fails (or answers garbage) is named, not passed on.
-    this.#clock = _clockOption(options);
+    const read = _storeOptions(options, '{ instanceId, groupIds?, clock? }');
+    options = read.options;
+    this.#instanceId = read.instanceId;
+    this.#clock = read.clock;
     this.enforced = options.groupIds !== undefined;
     if (options.groupIds !== undefined && !Array.isArray(options.groupIds)) throw _invalid('groupIds', 'must be an array of Group IDs');
     (options.groupIds ?? []).forEach((groupId, i) => {

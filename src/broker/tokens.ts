@@ -5,7 +5,7 @@
  * @module
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { _clockOption, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { _constantTimeEqual } from '../internal/equal.js';
 import type { TokenType } from '../protocol/token-password.js';
@@ -13,7 +13,7 @@ import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../protocol/sys-topi
 import { topicProblem } from '../protocol/topics.js';
 import { MAX_TOKEN_RESOURCES, MAX_TOKEN_TTL, MIN_TOKEN_TTL, _TYPE_ACTIONS, _formatActions, _parseActions, _sortResources, type Action } from '../protocol/token-rules.js';
 import type { Permissions } from './acl.js';
-import { _ownConfig } from './config.js';
+import { _ownConfig, _storeOptions } from './config.js';
 
 /** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
 export interface ApplyTokenOptions {
@@ -142,12 +142,9 @@ export class TokenStore {
   #sweptAt = -Infinity;
 
   constructor(options: TokenStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, clock? }');
-    options = Object.assign(Object.create(null), options) as TokenStoreOptions;
-    if (typeof options.instanceId !== 'string' || options.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    this.#instanceId = options.instanceId;
-    // A clock that fails (or answers garbage) is named, not passed on.
-    this.#clock = _clockOption(options);
+    const { instanceId, clock } = _storeOptions(options, '{ instanceId, clock? }');
+    this.#instanceId = instanceId;
+    this.#clock = clock;
   }
 
   /**
