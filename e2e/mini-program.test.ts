@@ -41,10 +41,10 @@ beforeAll(async () => {
   // The page's own refresh timer runs on the real clock: start the manual one at real time, so
   // the expiry the server reports is minutes ahead on both.
   clock = createManualClock(Date.now());
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers });
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock });
   // The onsmqtt OpenAPI (ApplyToken) on the broker's HTTP listener, as `npm start` mounts it.
-  broker.addRoute(createOpenApiService({ accessKeys: [AK], instanceId: INSTANCE, tokens: broker.tokens, devices: broker.devices, now: clock.now }));
-  const openApi = createOnsMqttClient({ ...AK, instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, now: clock.now });
+  broker.addRoute(createOpenApiService({ accessKeys: [AK], instanceId: INSTANCE, tokens: broker.tokens, devices: broker.devices, clock }));
+  const openApi = createOnsMqttClient({ ...AK, instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, clock });
   const issuer = createTokenIssuer({
     client: {
       accessKeyId: AK.accessKeyId,
@@ -55,7 +55,7 @@ beforeAll(async () => {
         return token;
       },
     },
-    now: clock.now,
+    clock,
     ttl: 30 * MINUTE,
     refreshMargin: 5 * MINUTE,
   });
