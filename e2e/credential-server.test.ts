@@ -134,7 +134,7 @@ describe('Token credentials from the handler', () => {
             instanceId: INSTANCE,
             clientId: `GID_viewer@@@screen-${i}`,
             // POSTs { clientId, instanceId, reason }. A thousand at once from one process on a loaded
-            // machine may take longer than remoteCredentials' default 10 s timeout (issue 9).
+            // machine may take longer than remoteCredentials' default 10 s timeout.
             credentials: remoteCredentials(viewers.url, {}, { timeout: 120_000 }),
             ...broker.endpoint(i % 2 ? 'ws' : 'tcp'),
             clock,

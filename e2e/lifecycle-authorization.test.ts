@@ -2,7 +2,7 @@
  * A call the credentials do not allow, against real brokers: it fails once with ERR_NOT_AUTHORIZED,
  * is not repeated, and the rest of the application keeps working.
  *
- * The scenario of issue 9 (the README's browser sample subscribing to `telemetry/#` with a token for
+ * The scenario: a browser subscribing to `telemetry/#` with a token for
  * `fleet/+/telemetry`): a forbidden subscription, then an allowed one. Over 20 s of the client's
  * time: one typed rejection, at most 4 credential requests and 4 connections, connected at the end
  * and receiving on the allowed topic. Against the local broker (tokenInvalidNotice 4, then a
@@ -62,7 +62,7 @@ interface Counted {
   calls(): number;
 }
 
-/** Runs the scenario on a managed client and checks every bound of issue 9's "Done when". */
+/** Runs the scenario on a managed client and checks every bound above. */
 async function forbiddenThenAllowed(options: {
   clock: ManualClock;
   input: Omit<ConnectInput, 'credentials' | 'clock'>;

@@ -1,8 +1,8 @@
 /**
- * A connectAsync that rejected leaves nothing behind (issue 9): before, its client went on
- * reconnecting in the background (mqtt.js's `manualConnect` clears `disconnecting` when it ends)
- * and, once the broker came up, logged in with the application's client id. Real mqtt.js, an
- * unreachable loopback port, the session on a manual clock.
+ * A connectAsync that rejected leaves nothing behind: no timer, no reconnect, no provider call. Left
+ * alone, its client would go on reconnecting in the background (mqtt.js's `manualConnect` clears
+ * `disconnecting` when it ends) and, once the broker came up, log in with the application's client
+ * id. Real mqtt.js, an unreachable loopback port, the session on a manual clock.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { once } from 'node:events';

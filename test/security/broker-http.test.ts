@@ -1,5 +1,5 @@
 /**
- * Issue 10, local broker over HTTP and WebSocket: it runs on developers' machines while they browse,
+ * The local broker over HTTP and WebSocket: it runs on developers' machines while they browse,
  * so any web page can send requests to it. The control API needs its secret; POSTs must be JSON;
  * every HTTP request and WebSocket upgrade must name the broker in `Host` and, from a browser, come
  * from a page on a loopback or configured host. Real broker, real sockets, on 127.0.0.1.

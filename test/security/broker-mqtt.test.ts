@@ -1,5 +1,5 @@
 /**
- * Issue 10, local broker over MQTT: no forged `$SYS` notice (a Will, a retained message, anything
+ * The local broker over MQTT: no forged `$SYS` notice (a Will, a retained message, anything
  * not sent by the broker itself) reaches a client; a revoked token's Will is never published; a
  * subscriber that stops reading is cut off instead of buffered for; the token store forgets tokens
  * that are revoked or expired. Real mqtt.js clients against a real broker on 127.0.0.1.
