@@ -30,7 +30,9 @@ export const systemClock: Clock = {
  * @deprecated A {@link Clock} holds both: pass `{ clock }` where `{ now, timers }` was passed.
  */
 export interface BrokerTimers {
+  /** Runs `callback` once, `ms` from now; returns a handle for {@link BrokerTimers.clearTimeout}. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer that has not run yet. */
   clearTimeout(handle: unknown): void;
 }
 
