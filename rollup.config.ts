@@ -20,6 +20,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import type { OutputOptions, Plugin, RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
+import tsApi from 'typescript';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
 const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/index.ts', broker: 'src/broker/index.ts' };
@@ -148,6 +149,34 @@ const libraryExternal = (): Plugin => ({
   },
 });
 
+/**
+ * Nothing marked `@internal` reaches the published declarations (the `stripInternal` of the bundled
+ * `.d.ts`): such declarations and members are cut out. An internal constructor becomes
+ * `private constructor()`, so the class can be used with `instanceof` but neither built nor extended
+ * (TypeScript's own `stripInternal` would leave an implicit public constructor instead).
+ */
+const stripInternal = (): Plugin => ({
+  name: 'strip-internal',
+  renderChunk(code, chunk) {
+    const source = tsApi.createSourceFile(chunk.fileName, code, tsApi.ScriptTarget.Latest, true);
+    const cuts: { start: number; end: number; text: string }[] = [];
+    const isInternal = (node: tsApi.Node) => tsApi.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
+    const visit = (node: tsApi.Node) => {
+      if (isInternal(node) && !tsApi.isSourceFile(node)) {
+        const text = tsApi.isConstructorDeclaration(node) ? 'private constructor();' : '';
+        cuts.push({ start: node.getFullStart(), end: node.getEnd(), text: text && `\n    ${text}` });
+        return;
+      }
+      tsApi.forEachChild(node, visit);
+    };
+    visit(source);
+    if (cuts.length === 0) return null;
+    let out = code;
+    for (const cut of cuts.sort((a, b) => b.start - a.start)) out = out.slice(0, cut.start) + cut.text + out.slice(cut.end);
+    return { code: out, map: null };
+  },
+});
+
 const executable = (): Plugin => ({
   name: 'executable',
   writeBundle(options, bundle) {
@@ -204,7 +233,7 @@ const config: RollupOptions[] = [
   {
     input: entries,
     external: isExternal,
-    plugins: [dts({ tsconfig: './tsconfig.json' }), ctsTypes()],
+    plugins: [dts({ tsconfig: './tsconfig.json' }), stripInternal(), ctsTypes()],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: '[name].d.ts' },
   },
 ];

@@ -3,7 +3,8 @@
  * - unit: test/unit + test/node in Node (sources);
  * - security: test/security in Node (sources): one test per hardening item, and the fuzz suite;
  * - browser: test/unit + test/browser in Debian's Chromium via vitest browser mode (sources and built bundles);
- * - e2e: e2e/ in Node: built/packed package, real brokers, real Chromium pages through playwright-core.
+ * - e2e: e2e/ in Node: built/packed package, real brokers, real Chromium pages through playwright-core;
+ * - types: test/types, type-level tests of the published declarations (`dist/*.d.ts`, so after a build).
  */
 import { playwright } from '@vitest/browser-playwright';
 import { resolve } from 'node:path';
@@ -58,6 +59,13 @@ export default defineConfig({
           env,
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'types',
+          include: [],
+          typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'test/types/tsconfig.json' },
         },
       },
     ],

@@ -17,6 +17,9 @@ step "typecheck (all code, Node types)" npx --no-install tsc --noEmit -p tsconfi
 step "typecheck (client API without Node types)" npx --no-install tsc --noEmit -p tsconfig.browser.json
 step "build" npm run --silent build
 [ -f scripts/budgets.mjs ] && step "bundle budgets" node scripts/budgets.mjs
+# The public surface and its reference are checked in: a change to either without `npm run api:update` fails here.
+step "API reports (api/*.api.md) match the built declarations" node scripts/api-report.mjs --check
+step "API reference (docs/api/) builds warning-free and is current" node scripts/docs.mjs --check
 
 report=.tmp/vitest.json
 rm -f "$report"

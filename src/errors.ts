@@ -89,6 +89,7 @@ export class ApsaraMqttAuthError extends Error {
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.
+  /** Always `ApsaraMqttAuthError`, in every build (minified ones included), subclasses too. */
   override get name(): string {
     return 'ApsaraMqttAuthError';
   }

@@ -4,7 +4,7 @@
  *
  * Layers, bottom up: `hmac/` (HMAC-SHA1 backends) → `credentials/` (Username/Password per auth
  * mode, client ids) → `connect/` (mqtt.js options) → `lifecycle/` (providers, managed connections).
- * @module
+ * @module apsaramq-mqtt-auth
  */
 export * from './script.js';
 

@@ -4,7 +4,7 @@
 // For an ApsaraMQ instance: your instance id, `<instance>.mqtt.aliyuncs.com`, transport 'wxs'
 // (or leave transport out: wxs in WeChat, alis in Alipay), and your own credential server.
 module.exports = {
-  instanceId: 'mqtt-cn-demo',
+  instanceId: 'mqtt-local-demo',
   clientId: 'GID_demo@@@page-miniprogram',
   host: '127.0.0.1',
   port: 8083,

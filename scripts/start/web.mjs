@@ -5,7 +5,7 @@
  * needs no CORS: it answers same-origin calls only.
  */
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toNodeListener } from 'apsaramq-mqtt-auth/server';
 import { notFound, staticFiles } from './static-files.mjs';
@@ -37,14 +37,19 @@ function sameOrigin(request) {
 export async function startWebServer(options) {
   const { root, pageConfig, credentials, log } = options;
   const files = staticFiles({
-    '/dashboard/': join(root, 'examples/dashboard'),
-    '/script-tag/': join(root, 'examples/script-tag'),
-    '/signature-tool/': join(root, 'examples/signature-tool'),
     '/dist/': join(root, 'dist'),
     '/node_modules/mqtt/dist/': join(root, 'node_modules/mqtt/dist'),
     '/node_modules/@noble/hashes/': join(root, 'node_modules/@noble/hashes'),
   });
   const landing = join(root, 'examples/index.html');
+  // Every folder of examples/ is served at /<folder>/: the demo pages, and a page of your own saved as
+  // examples/<folder>/index.html (the README's browser sample). Files at the top of examples/ are not.
+  const examples = join(root, 'examples');
+  const exampleFiles = staticFiles({ '/': examples });
+  const inExampleFolder = async (pathname) => {
+    const top = pathname.split('/')[1];
+    return Boolean(top) && !top.startsWith('.') && (await stat(join(examples, top)).catch(() => undefined))?.isDirectory() === true;
+  };
 
   const demoAction = async (request, action, done) => {
     if (request.method !== 'POST') return json(405, { error: { code: 'ERR_INVALID_ARGUMENT', message: 'method must be POST' } });
@@ -68,7 +73,7 @@ export async function startWebServer(options) {
     if (pathname === '/' || pathname === '/index.html') {
       return new Response(await readFile(landing), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
     }
-    return (await files(request)) ?? notFound();
+    return (await files(request)) ?? ((await inExampleFolder(pathname)) ? await exampleFiles(request) : undefined) ?? notFound();
   };
 
   const server = createServer(toNodeListener(handler, { onError: (error) => log(`web server: ${error?.message ?? error}`) }));

@@ -47,8 +47,11 @@ export type BrokerMqttTransport = Exclude<BrokerTransport, 'http'>;
 
 /** The fields of `createConnectOptions` (and mqtt.js) that reach one listener of the broker. */
 export interface BrokerEndpoint {
+  /** The transport, as `createConnectOptions` names it. */
   transport: BrokerMqttTransport;
+  /** The address the broker listens on. */
   host: string;
+  /** The listener's port. */
   port: number;
   /** WebSocket path (`ws`, `wss`). */
   path?: string;

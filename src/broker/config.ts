@@ -27,7 +27,9 @@ export interface PermissionsConfig {
 
 /** An AccessKey pair: Signature-mode clients sign with it; Token-mode Usernames name its id. */
 export interface AccessKeyConfig {
+  /** The AccessKey ID clients name in `Signature|<id>|…` and `Token|<id>|…` Usernames. */
   accessKeyId: string;
+  /** Its secret: what Signature Passwords and OpenAPI requests are signed with. */
   accessKeySecret: string;
   /** What Signature-mode clients of this AccessKey may do. Default: every topic, both actions. */
   permissions?: PermissionsConfig;
@@ -35,8 +37,11 @@ export interface AccessKeyConfig {
 
 /** A device credential (DeviceCredential mode), bound to one client id. */
 export interface DeviceConfig {
+  /** The one client id the credential is for. */
   clientId: string;
+  /** The DeviceAccessKeyId of `DeviceCredential|<id>|…` Usernames. */
   deviceAccessKeyId: string;
+  /** The secret the device signs its client id with. */
   deviceAccessKeySecret: string;
 }
 
@@ -45,7 +50,9 @@ export interface DeviceConfig {
  * client id (`USER`, the default) or for one (`CLIENT`).
  */
 export interface CustomIdentityConfig {
+  /** The username clients connect with. */
   username: string;
+  /** The secret (ORIGIN: the password itself; SIGNED: the HMAC key). */
   secret: string;
   /** `ORIGIN`: the password is the secret; `SIGNED`: Base64(HMAC-SHA1(secret, clientId)). */
   signMode: 'ORIGIN' | 'SIGNED';
@@ -66,17 +73,23 @@ export interface CustomIdentityConfig {
 export interface CustomPermissionConfig {
   /** `USER`: `identity` is a username; `CLIENT`: a client id. */
   identityType: 'USER' | 'CLIENT';
+  /** The username (`USER`) or client id (`CLIENT`). */
   identity: string;
   /** A topic filter (`+`/`#` allowed). */
   topic: string;
+  /** Publish, subscribe, or both. */
   permitAction: 'PUB' | 'SUB' | 'PUB_SUB';
+  /** `ALLOW`, or `DENY` (which wins). */
   effect: 'ALLOW' | 'DENY';
 }
 
 /** A token issued ahead of time (as if by ApplyToken). */
 export interface TokenConfig {
+  /** The token string clients send after `R|`, `W|` or `RW|`. */
   token: string;
+  /** The topics it covers (filters with `+`/`#`), as a list or comma-separated. */
   resources: string | readonly string[];
+  /** `R`, `W` or `R,W`. */
   actions: string;
   /** UNIX ms. */
   expireTime: number;
@@ -128,8 +141,11 @@ export interface BrokerConfig {
   openApi?: boolean;
   /** ApsaraMQ's documented limits (message size, topic length, keep-alive cap); each may be changed. */
   limits?: Partial<BrokerLimits>;
+  /** AccessKeys of Signature and Token clients, and of OpenAPI callers. */
   accessKeys?: readonly AccessKeyConfig[];
+  /** Device credentials (DeviceCredential mode); RegisterDeviceCredential adds more. */
   devices?: readonly DeviceConfig[];
+  /** Custom-authentication identities; AddCustomAuthIdentity adds more. */
   customIdentities?: readonly CustomIdentityConfig[];
   /** Custom-authentication permissions beyond each identity's `permissions` (DENY rules, client-id rules). */
   customPermissions?: readonly CustomPermissionConfig[];
@@ -146,6 +162,7 @@ export interface BrokerConfig {
    * (a custom username, or a `Mode|Id|Instance` Username whose AccessKey or device key is not configured).
    */
   httpAuth?: HttpAuthConfig;
+  /** Tokens that exist from the start (ApplyToken adds more). */
   tokens?: readonly TokenConfig[];
   /** What DeviceCredential clients may do. Default: every topic, both actions. */
   devicePermissions?: PermissionsConfig;

@@ -32,6 +32,7 @@ import type { TokenStore } from './tokens.js';
 
 /** What the control routes need from the broker. */
 export interface ControlTarget {
+  /** The instance the routes answer for. */
   readonly instanceId: string;
   /**
    * The secret every request must present (`Authorization: Bearer <secret>`), at least 16
@@ -39,9 +40,13 @@ export interface ControlTarget {
    * A broker's is {@link LocalBroker.controlSecret}.
    */
   readonly controlSecret: string | false;
+  /** The token store the token routes act on. */
   readonly tokens: TokenStore;
+  /** The device store the device routes act on. */
   readonly devices: DeviceStore;
+  /** The listeners' URLs, for `GET /control`. */
   urls(): Record<string, string>;
+  /** The connected clients, for `GET /control/sessions`. */
   sessions(): readonly object[];
 }
 

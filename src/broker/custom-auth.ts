@@ -39,47 +39,67 @@ export const MAX_CUSTOM_USERNAME_LENGTH = 64;
 
 /** An identity to add or update. */
 export interface CustomIdentityInput {
+  /** The username clients connect with. */
   username: string;
+  /** The secret (ORIGIN: the password itself; SIGNED: the HMAC key). */
   secret: string;
   /** Default `USER`. */
   identityType?: IdentityType;
   /** Required for `CLIENT`, refused for `USER`. */
   clientId?: string;
+  /** How the password is made from the secret. */
   signMode: SignMode;
 }
 
 /** Which identity: its username, type and (for `CLIENT`) client id. */
 export interface CustomIdentityKey {
+  /** The identity's username. */
   username: string;
+  /** `USER` or `CLIENT`. */
   identityType: IdentityType;
+  /** For `CLIENT` identities: its client id. */
   clientId?: string;
 }
 
 /** An identity as QueryCustomAuthIdentity answers it (the secret behind a getter, out of every dump). */
 export interface CustomIdentityRecord {
+  /** The username. */
   readonly Username: string;
+  /** `USER` or `CLIENT`. */
   readonly IdentityType: IdentityType;
+  /** For `CLIENT` identities: its client id. */
   readonly ClientId?: string;
+  /** `ORIGIN` or `SIGNED`. */
   readonly SignMode: SignMode;
+  /** The secret, as the OpenAPI answers it (ListCustomAuthIdentity). */
   readonly Secret: string;
 }
 
 /** A topic permission, with the OpenAPI's field names. */
 export interface CustomPermission {
+  /** `USER` or `CLIENT`: what `Identity` names. */
   readonly IdentityType: IdentityType;
   /** The username (`USER`) or client id (`CLIENT`). */
   readonly Identity: string;
+  /** A topic filter (`+` and `#` allowed). */
   readonly Topic: string;
+  /** `PUB`, `SUB` or `PUB_SUB`. */
   readonly PermitAction: PermitAction;
+  /** `ALLOW`, or `DENY` (which wins). */
   readonly Effect: PermitEffect;
 }
 
 /** A permission to add, update or delete (the key is identity type, identity and topic). */
 export interface CustomPermissionInput {
+  /** `USER` or `CLIENT`: what `identity` names. */
   identityType: IdentityType;
+  /** The username (`USER`) or client id (`CLIENT`). */
   identity: string;
+  /** A topic filter (`+` and `#` allowed). */
   topic: string;
+  /** `PUB`, `SUB` or `PUB_SUB`. */
   permitAction: PermitAction;
+  /** `ALLOW`, or `DENY` (which wins). */
   effect: PermitEffect;
 }
 
@@ -106,6 +126,7 @@ export class CustomAuthCapacityError extends ApsaraMqttAuthError {
     super('ERR_INVALID_ARGUMENT', message, { field });
   }
 
+  /** Always `CustomAuthCapacityError`, minified or not. */
   override get name(): string {
     return 'CustomAuthCapacityError';
   }

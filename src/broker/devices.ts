@@ -13,10 +13,14 @@ import { _ownConfig, _storeOptions } from './config.js';
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
  * getter: readable, but left out of `JSON.stringify`, spreads and `util.inspect`.
  */
-export interface DeviceCredential {
+export interface StoredDeviceCredential {
+  /** The client id it is bound to. */
   readonly ClientId: string;
+  /** The key id of `DeviceCredential|<id>|…` Usernames. */
   readonly DeviceAccessKeyId: string;
+  /** The secret the device signs with (a getter, hidden from JSON and `util.inspect`). */
   readonly DeviceAccessKeySecret: string;
+  /** The instance. */
   readonly InstanceId: string;
   /** UNIX ms. */
   readonly CreateTime: number;
@@ -24,15 +28,26 @@ export interface DeviceCredential {
   readonly UpdateTime: number;
 }
 
+/**
+ * The former name of {@link StoredDeviceCredential}.
+ * @deprecated Use {@link StoredDeviceCredential}: the `apsaramq-mqtt-auth/server` entry has a `DeviceCredential`
+ * too (the OpenAPI client's record), with other fields.
+ */
+export type DeviceCredential = StoredDeviceCredential;
+
 /** A credential given in the configuration (the secret chosen by the caller). */
 export interface DeviceCredentialInput {
+  /** The client id it is for. */
   clientId: string;
+  /** Its DeviceAccessKeyId. */
   deviceAccessKeyId: string;
+  /** Its secret. */
   deviceAccessKeySecret: string;
 }
 
 /** Options of the {@link DeviceStore} constructor. */
 export interface DeviceStoreOptions {
+  /** The instance the records name. */
   instanceId: string;
   /** The clock (default: the real one). */
   clock?: Clock;
@@ -89,7 +104,7 @@ export class DeviceStore {
    * RegisterDeviceCredential: a new credential for `clientId`, or the existing one if it has one.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `clientId`) for an invalid client id.
    */
-  register(clientId: string): DeviceCredential {
+  register(clientId: string): StoredDeviceCredential {
     const existing = this.#byClientId.get(requireClientId(clientId));
     if (existing) return this.#record(existing);
     const now = this.#clock.now();
@@ -100,7 +115,7 @@ export class DeviceStore {
    * Adds a credential chosen elsewhere (a config file), replacing any for the same client id.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field.
    */
-  add(input: DeviceCredentialInput): DeviceCredential {
+  add(input: DeviceCredentialInput): StoredDeviceCredential {
     if (input === null || typeof input !== 'object') throw _invalid('input', 'must be { clientId, deviceAccessKeyId, deviceAccessKeySecret }');
     input = _ownConfig(input); // own fields only; a config file's hidden secret stays
     const clientId = requireClientId(input.clientId);
@@ -116,7 +131,7 @@ export class DeviceStore {
   }
 
   /** GetDeviceCredential: the credential of `clientId`, or `undefined`. */
-  get(clientId: string): DeviceCredential | undefined {
+  get(clientId: string): StoredDeviceCredential | undefined {
     const entry = this.#byClientId.get(requireString(clientId));
     return entry && this.#record(entry);
   }
@@ -125,7 +140,7 @@ export class DeviceStore {
    * RefreshDeviceCredential: a new secret for `clientId` (the key id stays); the old secret stops working.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` (field `clientId`) when it has no credential.
    */
-  refresh(clientId: string): DeviceCredential {
+  refresh(clientId: string): StoredDeviceCredential {
     const entry = this.#byClientId.get(requireString(clientId));
     if (!entry) throw _invalid('clientId', 'has no device credential (register it first)');
     entry.secret = newSecret();
@@ -164,13 +179,13 @@ export class DeviceStore {
     return entry;
   }
 
-  #record(entry: Entry): DeviceCredential {
+  #record(entry: Entry): StoredDeviceCredential {
     return Object.freeze(new DeviceCredentialRecord(entry, this.#instanceId));
   }
 }
 
 /** A snapshot of one credential; the secret sits behind a getter, so no dump of the object shows it. */
-class DeviceCredentialRecord implements DeviceCredential {
+class DeviceCredentialRecord implements StoredDeviceCredential {
   readonly ClientId: string;
   readonly DeviceAccessKeyId: string;
   readonly InstanceId: string;
@@ -193,7 +208,7 @@ class DeviceCredentialRecord implements DeviceCredential {
 }
 
 /** @internal The record as the OpenAPI answers it, secret included: for the caller's own response body. */
-export function _deviceCredentialBody(record: DeviceCredential): Record<string, string | number> {
+export function _deviceCredentialBody(record: StoredDeviceCredential): Record<string, string | number> {
   return { ...record, DeviceAccessKeySecret: record.DeviceAccessKeySecret };
 }
 

@@ -6,14 +6,17 @@
 import type { TokenType } from '../protocol/token-password.js';
 import type { TokenInvalidCode } from '../protocol/sys-topics.js';
 import type { Denial } from './acl.js';
-import type { AuthMode, RefusalKind } from './auth/types.js';
+import type { BrokerAuthMode, RefusalKind } from './auth/types.js';
 
 /** A connected client as `LocalBroker.sessions()` lists it (no secrets). */
 export interface SessionInfo {
+  /** The client id. */
   readonly clientId: string;
-  readonly mode: AuthMode;
+  /** How it authenticated. */
+  readonly mode: BrokerAuthMode;
   /** AccessKey id, DeviceAccessKeyId or custom username. */
   readonly id: string;
+  /** 4 (MQTT 3.1.1) or 5. */
   readonly protocolVersion: number;
   /** The Keep Alive the broker holds the client to, in seconds: its own, capped at the limit (0 counts as over it). */
   readonly keepalive: number;
@@ -38,7 +41,7 @@ export interface BrokerEvents {
   /** A CONNECT was refused; `returnCode` is what the client received (3.1.1 code or MQTT 5 reason code). */
   clientRefused: [info: { clientId: string; kind: RefusalKind; reason: string; returnCode: number; tokenCode?: TokenInvalidCode }];
   /** A client's connection closed. */
-  clientDisconnected: [info: { clientId: string; mode: AuthMode }];
+  clientDisconnected: [info: { clientId: string; mode: BrokerAuthMode }];
   /** A PUBLISH or SUBSCRIBE was refused and the client disconnected. */
   denied: [info: { clientId: string; action: 'publish' | 'subscribe'; topic: string; denial: DenialReason; tokenCode?: TokenInvalidCode }];
   /** A message was acknowledged but not delivered, as ApsaraMQ discards it (its body is over the size limit). */

@@ -13,7 +13,9 @@ import { _storeOptions } from './config.js';
 
 /** One group as ListGroupId answers it. */
 export interface GroupRecord {
+  /** The GroupId (`GID_…`). */
   readonly GroupId: string;
+  /** The instance. */
   readonly InstanceId: string;
   /** UNIX ms. */
   readonly CreateTime: number;
@@ -25,6 +27,7 @@ export interface GroupRecord {
 
 /** Options of the {@link GroupStore} constructor. */
 export interface GroupStoreOptions {
+  /** The instance the records name. */
   instanceId: string;
   /** The groups that exist from the start; given (even empty), CONNECTs of other groups are refused. */
   groupIds?: readonly string[];

@@ -2,7 +2,7 @@
  * `apsaramq-mqtt-auth/broker`: a local ApsaraMQ-compatible MQTT broker for tests, demos and offline
  * development. Node only; needs the optional peer dependencies `aedes`, `ws` and `mqtt-packet`.
  * Never imported by the client API, so browser bundles never reach it.
- * @module
+ * @module apsaramq-mqtt-auth/broker
  */
 export { startBroker, SYS_TOPICS } from './broker.js';
 export type { BrokerEndpoint, BrokerMqttTransport, BrokerTransport, LocalBroker } from './broker.js';
@@ -22,18 +22,18 @@ export type {
   TokenConfig,
 } from './config.js';
 export { TokenStore } from './tokens.js';
-export type { AddTokenOptions, ApplyTokenOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenStoreOptions } from './tokens.js';
+export type { AddTokenOptions, ApplyTokenOptions, TokenStoreApplyOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenStoreOptions } from './tokens.js';
 export { TOKEN_INVALID_CODES } from '../protocol/sys-topics.js';
 export type { TokenInvalidCode } from '../protocol/sys-topics.js';
 export { DeviceStore } from './devices.js';
-export type { DeviceCredential, DeviceCredentialInput, DeviceStoreOptions } from './devices.js';
+export type { DeviceCredential, DeviceCredentialInput, StoredDeviceCredential, DeviceStoreOptions } from './devices.js';
 export { createManualClock, systemTimers } from './clock.js';
 export type { BrokerTimers, ManualClock } from './clock.js';
 export { createControlRoutes } from './control.js';
 export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
-export type { AuthMode, RefusalKind } from './auth/types.js';
+export type { AuthMode, BrokerAuthMode, RefusalKind } from './auth/types.js';
 export type { AccessPolicy } from './access.js';
 export type { HttpAuthConfig } from './http-auth.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
@@ -69,3 +69,8 @@ export type {
 } from './custom-auth.js';
 export { checkRules, checkRulesSubscription, rulesPolicy } from './rules.js';
 export type { AccessRule } from './rules.js';
+// The error class the broker throws, and types its signatures refer to, nameable from this entry.
+export { ApsaraMqttAuthError } from '../errors.js';
+export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions } from '../errors.js';
+export type { TokenType } from '../protocol/token-password.js';
+export type { TokenActions } from '../protocol/token-rules.js';

@@ -19,7 +19,9 @@ import { filterCovers, topicMatches, type Action, type Denial } from './acl.js';
 
 /** One rule: `allow` or `deny` the actions (`W` publish, `R` subscribe and receive) on a topic filter. */
 export interface AccessRule {
+  /** `allow`, or `deny` (which wins). */
   readonly effect: 'allow' | 'deny';
+  /** `R` (subscribe, receive) and/or `W` (publish). */
   readonly actions: ReadonlySet<Action>;
   /** An MQTT topic filter (`+` and `#` allowed). */
   readonly topic: string;

@@ -16,7 +16,7 @@ import type { Permissions } from './acl.js';
 import { _ownConfig, _storeOptions } from './config.js';
 
 /** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
-export interface ApplyTokenOptions {
+export interface TokenStoreApplyOptions {
   /** Topics (filters, `+`/`#` allowed): a comma-separated string or a list; at most 100. Sorted on the way in. */
   resources: string | readonly string[];
   /** `R`, `W` or `R,W` (a list `['R', 'W']` also works). */
@@ -27,8 +27,15 @@ export interface ApplyTokenOptions {
   accessKeyId?: string;
 }
 
+/**
+ * The former name of {@link TokenStoreApplyOptions}.
+ * @deprecated Use {@link TokenStoreApplyOptions}: the `apsaramq-mqtt-auth/server` entry has an `ApplyTokenOptions`
+ * too (the OpenAPI client's ApplyToken call), with other fields.
+ */
+export type ApplyTokenOptions = TokenStoreApplyOptions;
+
 /** Inputs of {@link TokenStore.add}: a token string chosen by the caller (from a config file). */
-export interface AddTokenOptions extends Omit<ApplyTokenOptions, 'expireTime'> {
+export interface AddTokenOptions extends Omit<TokenStoreApplyOptions, 'expireTime'> {
   /** The token itself. Any string without `|` or white space. */
   token: string;
   /** Expiry, UNIX ms; any value (a past one makes an already expired token). */
@@ -151,7 +158,7 @@ export class TokenStore {
    * ApplyToken: issues a token for `resources` and `actions` until `expireTime`.
    * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the field (`resources`, `actions`, `expireTime`).
    */
-  apply(options: ApplyTokenOptions): string {
+  apply(options: TokenStoreApplyOptions): string {
     options = ownOptions(options);
     const now = this.#clock.now();
     this.#sweep(now);

@@ -8,6 +8,7 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 
 /** The part of mqtt.js the SDK uses; pass `import * as mqtt from 'mqtt'` (or its default export). */
 export interface MqttModule {
+  /** mqtt.js's `connect`. */
   connect(url: string, options: IClientOptions): MqttClient;
 }
 

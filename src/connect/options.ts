@@ -73,7 +73,9 @@ export interface ConnectOptionsInput extends PassThroughMqttOptions {
 
 /** What {@link createConnectOptions} returns: the two arguments of `mqtt.connect(url, options)`. */
 export interface ConnectOptions {
+  /** The broker URL, e.g. `wss://<instanceId>.mqtt.aliyuncs.com:443/mqtt`. */
   url: string;
+  /** mqtt.js's options: client id, Username, Password and the connection defaults. */
   options: IClientOptions;
 }
 

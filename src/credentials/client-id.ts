@@ -22,9 +22,13 @@ export interface ClientIdProblem {
 
 /** The verdict of {@link validateClientId}: the parts that could be read, and every rule broken. */
 export interface ClientIdValidation {
+  /** Whether the client id breaks no rule. */
   valid: boolean;
+  /** The part before `@@@`, when there is one. */
   groupId?: string;
+  /** The part after `@@@`, when there is one. */
   deviceId?: string;
+  /** Every rule broken, in the order checked; empty when `valid`. */
   problems: ClientIdProblem[];
 }
 

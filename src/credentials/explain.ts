@@ -50,6 +50,7 @@ export interface ExplainedPart {
  * Everything {@link explainSignature} found. Contains the Password (`hmacBase64`), never the secret.
  */
 export interface SignatureExplanation {
+  /** The mode whose Password this is. */
   mode: SignedMode;
   /** The Username that goes with the Password, when its parts were given. */
   username?: string;

@@ -22,8 +22,11 @@ export type RefreshReason = 'connect' | 'expiring' | 'refused' | 'token-invalid'
 
 /** What a provider is told about the fetch; providers may ignore it. */
 export interface ProviderContext {
+  /** The client id the credentials are for. */
   clientId: string;
+  /** The instance the client connects to. */
   instanceId: string;
+  /** Why credentials are asked for now. */
   reason: RefreshReason;
   /**
    * Aborted when the session stops waiting for this answer (it took longer than

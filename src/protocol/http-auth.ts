@@ -28,6 +28,7 @@ export type HttpAuthAction = 'publish' | 'subscribe';
 
 /** One ACL rule of an `allow` answer. */
 export interface HttpAuthAclRule {
+  /** `allow`, or `deny` (which wins over an allow). */
   readonly effect: 'allow' | 'deny';
   /** One or both of `publish` and `subscribe`. */
   readonly action: readonly HttpAuthAction[];
@@ -37,8 +38,11 @@ export interface HttpAuthAclRule {
 
 /** What the instance sends about a CONNECT. */
 export interface HttpAuthCredentials {
+  /** The Username of the CONNECT. */
   readonly username: string;
+  /** The Password of the CONNECT. */
   readonly password: string;
+  /** The client id of the CONNECT. */
   readonly clientId: string;
 }
 
@@ -49,9 +53,11 @@ export type HttpAuthVerdict =
 
 /** A parse that failed: a sentence saying why, for logs (never a secret). */
 export interface HttpAuthProblem {
+  /** Always `false`: the message breaks a rule. */
   readonly ok: false;
   /** The part at fault, e.g. `acl[2].topic`. */
   readonly field: string;
+  /** Which rule, in words. */
   readonly reason: string;
 }
 

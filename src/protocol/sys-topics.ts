@@ -79,6 +79,7 @@ export const TOKEN_INVALID_REASONS: Readonly<Record<number, TokenInvalidReason>>
 export interface TokenInvalidNotice {
   /** The notice's code; for a refusal by MQTT reason code (reason `not-authorized`), that code (e.g. 135 = 0x87). */
   code: number;
+  /** The code by name (`forged`, `expired`, `revoked`, …, or `not-authorized`). */
   reason: TokenInvalidReason;
   /** The token type the notice is about (`R`, `W`, `RW`), when the broker says. */
   type?: string;
@@ -102,6 +103,7 @@ export const _needsFreshCredentials = (code: number): boolean =>
 export interface TokenExpireNotice {
   /** When the token expires (UNIX ms). */
   expireTime: number;
+  /** The token type the notice is about (`R`, `W`, `RW`), when the broker says. */
   type?: string;
 }
 

@@ -46,7 +46,9 @@ export type Authorize = (
 
 /** A device's own key pair, for DeviceCredential grants. */
 export interface DeviceSecret {
+  /** The DeviceAccessKeyId that goes into the Username. */
   deviceAccessKeyId: string;
+  /** The secret the Password is signed with; never sent to the client. */
   deviceAccessKeySecret: string;
 }
 
@@ -80,19 +82,29 @@ export interface CredentialHandlerOptions {
 
 /** One token in a Token-mode answer, for in-band rotation (`$SYS/uploadToken`). */
 export interface IssuedTokenBody {
+  /** The password prefix: `R`, `W` or `RW`. */
   type: TokenType;
+  /** The token (the part after `<type>|` in the Password). */
   token: string;
+  /** When it expires, ms since the epoch. */
   expiresAt: number;
+  /** The topics it covers, sorted. */
   resources: readonly string[];
+  /** What it allows on them: `R`, `W` or `R,W`. */
   actions: string;
 }
 
 /** The body of a successful answer. */
 export interface CredentialBody {
+  /** The grant's mode: `signature`, `device` or `token`. */
   mode: CredentialGrant['mode'];
+  /** The client id the credentials are for. */
   clientId: string;
+  /** The instance. */
   instanceId: string;
+  /** The MQTT Username. */
   username: string;
+  /** The MQTT Password. */
   password: string;
   /** When the password stops working (Token mode: the earliest token expiry), ms since the epoch. */
   expiresAt?: number;

@@ -8,6 +8,7 @@ import { _requireOptions } from '../credentials/validate.js';
 
 /** The body of every error answer: a stable code, the field at fault if any, and a safe message. */
 export interface CredentialErrorBody {
+  /** The stable code, a message without secrets, and the field at fault when there is one. */
   error: { code: ApsaraMqttAuthErrorCode; message: string; field?: string };
 }
 

@@ -8,7 +8,7 @@
  * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
  * - `createHttpAuthHandler`: the endpoint an instance with HTTP authentication calls on each CONNECT.
  * - `toNodeListener`: the same handlers behind `http.createServer`.
- * @module
+ * @module apsaramq-mqtt-auth/server
  */
 export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
 export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
@@ -60,3 +60,8 @@ export type { ParsedTokenPassword } from '../protocol/token-password.js';
 export type { TokenActions } from '../protocol/token-rules.js';
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
+// Types the signatures above refer to, so that users can name them from this entry.
+export type { ApsaraMqttAuthErrorOptions } from '../errors.js';
+export type { HmacSha1 } from '../hmac/types.js';
+export type { TokenSet, TokenType } from '../protocol/token-password.js';
+export type { AuthMode } from '../protocol/username.js';

@@ -11,14 +11,21 @@ import { _bodyChunks, _bodyText, _errorResponse } from './http.js';
 
 /** The parts of Node's `IncomingMessage` the adapter reads. */
 export interface NodeRequestLike {
+  /** The HTTP method (default `GET`). */
   method?: string;
+  /** The path and query, as Node gives it. */
   url?: string;
+  /** The request headers, lower-case names. */
   headers: Record<string, string | string[] | undefined>;
   /** A `tls.TLSSocket` (with `encrypted: true`) makes the Request URL `https:`. */
   socket?: unknown;
+  /** The body, chunk by chunk; `end` after the last, `error` on failure. */
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
+  /** The body has been read (`end`), or the connection closed (`close`). */
   on(event: 'end' | 'close', listener: () => void): unknown;
+  /** Reading the body failed. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Drops the connection (a body over the limit). */
   destroy?(error?: Error): unknown;
   /** Set by Node once the whole body has arrived; a `close` before that means the client went away. */
   complete?: boolean;
@@ -26,9 +33,13 @@ export interface NodeRequestLike {
 
 /** The parts of Node's `ServerResponse` the adapter writes. */
 export interface NodeResponseLike {
+  /** The status to send. */
   statusCode: number;
+  /** Sets one header. */
   setHeader(name: string, value: string | string[]): unknown;
+  /** Sends the body and ends the response. */
   end(body?: Uint8Array | string): unknown;
+  /** Whether the head is already written (then an error cannot change the status). */
   headersSent?: boolean;
 }
 

@@ -13,6 +13,7 @@ import { CustomIdentity } from './records.js';
 
 /** The instance, when a call names one (default: the client's). */
 export interface InstanceOption {
+  /** The instance (default: the client's). */
   instanceId?: string;
 }
 
@@ -21,9 +22,11 @@ export type CustomIdentityType = 'USER' | 'CLIENT';
 
 /** Inputs of AddCustomAuthIdentity and UpdateCustomAuthIdentity. */
 export interface CustomIdentityOptions extends InstanceOption {
+  /** The username clients connect with. */
   username: string;
   /** Kept out of every error this client raises. */
   secret: string;
+  /** `USER` (any client id) or `CLIENT` (this username with one client id). */
   identityType: CustomIdentityType;
   /** For `CLIENT` identities. */
   clientId?: string;
@@ -33,34 +36,49 @@ export interface CustomIdentityOptions extends InstanceOption {
 
 /** A topic permission of a custom identity. */
 export interface CustomPermissionOptions extends InstanceOption {
+  /** `USER` or `CLIENT`: what `identity` names. */
   identityType: CustomIdentityType;
   /** The username (`USER`) or client id (`CLIENT`). */
   identity: string;
+  /** A topic filter (`+` and `#` allowed). */
   topic: string;
+  /** Publish, subscribe, or both. */
   permitAction: 'PUB' | 'SUB' | 'PUB_SUB';
+  /** `ALLOW`, or `DENY` (which wins over an allow). */
   effect: 'ALLOW' | 'DENY';
 }
 
 /** A permission as QueryCustomAuthPermission answers it. */
 export interface CustomPermissionRecord {
+  /** `USER` or `CLIENT`: what `identity` names. */
   readonly identityType: CustomIdentityType;
+  /** The username (`USER`) or client id (`CLIENT`). */
   readonly identity: string;
+  /** A topic filter (`+` and `#` allowed). */
   readonly topic: string;
+  /** Publish, subscribe, or both. */
   readonly permitAction: 'PUB' | 'SUB' | 'PUB_SUB';
+  /** `ALLOW`, or `DENY` (which wins over an allow). */
   readonly effect: 'ALLOW' | 'DENY';
 }
 
 /** One page of a Query call: the results and the `nextToken` to pass for the next page, if any. */
 export interface QueryPage<T> {
+  /** This page's records. */
   readonly results: readonly T[];
+  /** Pass it back to get the next page; absent on the last one. */
   readonly nextToken?: string;
 }
 
 /** A Group ID as ListGroupId answers it. */
 export interface GroupIdRecord {
+  /** The GroupId (`GID_…`). */
   readonly groupId: string;
+  /** The instance it belongs to. */
   readonly instanceId: string;
+  /** When it was created, ms since the epoch. */
   readonly createTime: number;
+  /** When it was last changed, ms since the epoch. */
   readonly updateTime: number;
 }
 

@@ -24,6 +24,7 @@ import { _pace, createMemoryTokenStore, type TokenCacheStore, type TokenClaim } 
  * resolving to Redis's reply (strings, or `Uint8Array`s with a buffer type mapping).
  */
 export interface RedisCommandClient {
+  /** One Redis command as its words (`['SET', key, value, 'NX']`); node-redis 5 and later have it. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 

@@ -37,7 +37,7 @@ export interface TokenCacheStore {
   /**
    * Called on a miss, after the issuer's own single flight: decides who applies. Without it, the
    * caller always applies (one process: the in-process single flight is enough).
-   * @param fresh whether a token found meanwhile is good enough to serve.
+   * @param fresh - whether a token found meanwhile is good enough to serve.
    */
   claim?(key: string, fresh: (token: AppliedToken) => boolean): Promise<TokenClaim>;
   /**
@@ -53,11 +53,15 @@ export interface TokenCacheStore {
 
 /** The in-memory store: synchronous, with a rate window in this process. */
 export interface MemoryTokenStore extends TokenCacheStore {
+  /** The token under `key`, synchronously (this store is in memory). */
   get(key: string): AppliedToken | undefined;
   /** Stores `token` under `key` (it stays until dropped as least recently used, replaced or deleted). */
   set(key: string, token: AppliedToken, ttl?: number): void;
+  /** Forgets `key` (only while it holds `token`, when given), or every key of `scope`. */
   delete(key: string | undefined, options?: { token?: string; scope?: string }): void;
+  /** Books a turn in the rate window of `scope` (see {@link TokenCacheStore.admit}): ms until the turn, or -1 when it would wait more than `maxWait`. */
   admit(scope: string, rate: number, maxWait: number): number;
+  /** How many keys are kept. */
   readonly size: number;
 }
 

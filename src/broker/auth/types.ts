@@ -9,7 +9,14 @@ import type { Permissions } from '../acl.js';
 import type { TokenInfo } from '../tokens.js';
 
 /** The auth modes the broker knows (`HttpAuth`: decided by the HTTP-authentication endpoint). */
-export type AuthMode = 'Signature' | 'Token' | 'DeviceCredential' | 'Custom' | 'HttpAuth';
+export type BrokerAuthMode = 'Signature' | 'Token' | 'DeviceCredential' | 'Custom' | 'HttpAuth';
+
+/**
+ * The former name of {@link BrokerAuthMode}.
+ * @deprecated Use {@link BrokerAuthMode}: `AuthMode` of `apsaramq-mqtt-auth` and `/server` names the modes as the
+ * builders and the CLI do (`'signature' | 'token' | 'device' | 'custom'`).
+ */
+export type AuthMode = BrokerAuthMode;
 
 /** A token a client presented, once checked. The token string stays inside the broker. */
 export interface HeldToken {
@@ -21,7 +28,7 @@ export interface HeldToken {
 
 /** Who connected, once authenticated. */
 export interface Identity {
-  readonly mode: AuthMode;
+  readonly mode: BrokerAuthMode;
   /** The AccessKey id, DeviceAccessKeyId or custom / HTTP-authenticated username (public, never a secret). */
   readonly id: string;
   /** When the broker ends the session (HTTP authentication's `expireAt`), UNIX ms. */

@@ -10,11 +10,17 @@ import { groupIdProblem } from '../groups.js';
 
 /** A device credential with the OpenAPI's field names (the secret may be a non-enumerable property). */
 export interface OpenApiDeviceRecord {
+  /** The client id. */
   readonly ClientId: string;
+  /** The instance. */
   readonly InstanceId: string;
+  /** The DeviceAccessKeyId. */
   readonly DeviceAccessKeyId: string;
+  /** The secret, as the OpenAPI answers it. */
   readonly DeviceAccessKeySecret: string;
+  /** When it was registered, UNIX ms. */
   readonly CreateTime: number;
+  /** When it was last refreshed, UNIX ms. */
   readonly UpdateTime: number;
 }
 

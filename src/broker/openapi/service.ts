@@ -33,10 +33,15 @@ import { tokenActions, type OpenApiTokenStore } from './tokens.js';
  * sessions and a way to publish.
  */
 export interface OpenApiBroker extends OpenApiSessions, OpenApiPublisher {
+  /** The instance the service answers for (other `InstanceId`s are refused). */
   readonly instanceId: string;
+  /** ApplyToken, QueryToken, RevokeToken act here. */
   readonly tokens: OpenApiTokenStore;
+  /** The DeviceCredential actions act here. */
   readonly devices: OpenApiDeviceStore;
+  /** The GroupId actions act here. */
   readonly groups: OpenApiGroupStore;
+  /** The CustomAuth actions act here. */
   readonly customAuth: CustomAuthStore;
 }
 
@@ -98,6 +103,7 @@ export type OpenApiServiceOptions = OpenApiServiceSettings & ({ broker: OpenApiB
 
 /** A fetch-style OpenAPI handler that also counts the calls it answered, by action. */
 export interface OpenApiService {
+  /** Answers an OpenAPI request; `undefined` when it is not one (another route may take it). */
   (request: Request): Promise<Response | undefined>;
   /** Successful calls so far, by action (e.g. `calls.ApplyToken`). Failed ones are in `errors`, by code. */
   readonly calls: Readonly<Record<string, number>>;
