@@ -33,7 +33,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node', env, testTimeout: 20_000 } },
-      // Issue 10's reproductions and the fuzz suite, on the sources in Node (real loopback servers).
+      // The security review's reproductions and the fuzz suite, on the sources in Node (real loopback servers).
       { test: { name: 'security', include: ['test/security/**/*.test.ts'], environment: 'node', env, testTimeout: 60_000 } },
       {
         test: {

@@ -15,7 +15,7 @@ const clock = createManualClock(Date.UTC(2026, 10, 1, 12, 0, 0));
 let broker: LocalBroker;
 
 beforeAll(async () => {
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK, AK2], now: clock.now, timers: clock.timers, httpPort: false });
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK, AK2], clock, httpPort: false });
 });
 
 afterAll(async () => {
@@ -290,7 +290,7 @@ describe('expiry and revocation, on the injected clock', () => {
   });
 
   it('honours a configured lead time', async () => {
-    const custom = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers, expireNoticeLeadMs: 60_000, httpPort: false, wsPort: false });
+    const custom = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock, expireNoticeLeadMs: 60_000, httpPort: false, wsPort: false });
     try {
       const token = custom.tokens.apply({ resources: 'fleet/a', actions: 'R', expireTime: clock.now() + 10 * 60_000 });
       const clientId = newId('lead');

@@ -6,7 +6,7 @@
  */
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/index.js';
 import { signatureCredentials } from '../src/index.js';
 import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/index.js';
@@ -15,7 +15,7 @@ import { launchChromium, recordPage, recordResponses, screenshot } from './helpe
 import { ROOT } from './helpers/paths.js';
 import { demoRoots } from './helpers/demo-page.js';
 import { startStaticServer, type StaticServer } from './helpers/static-server.js';
-import { waitFor } from './helpers/wait.js';
+import { WAIT } from './helpers/wait.js';
 
 const INSTANCE = 'mqtt-browser-credentials';
 const AK = { accessKeyId: 'LTAI-browser-creds', accessKeySecret: 'browser-creds-AccessKeySecret-9' };
@@ -120,7 +120,7 @@ describe('a page that gets its credentials from the handler', () => {
         topic: 'web/telemetry/#',
       });
       await page.goto(`${pages.url('/credentials.html', 'localhost')}?${query}`);
-      await waitFor(() => log.lines.some((line) => line.includes('blocked by CORS policy')), { timeout: 20_000, what: 'the CORS refusal in the page' });
+      await vi.waitFor(() => expect(log.lines.some((line) => line.includes('blocked by CORS policy')), 'the CORS refusal in the page').toBe(true), { ...WAIT, timeout: 20_000 });
       // The preflight was refused, so the POST that would have issued a token was never sent.
       const methods = new Set(handlerRequests.slice(before.requests).map((r) => r.method));
       expect([...methods]).toEqual(['OPTIONS']);

@@ -126,7 +126,7 @@ describe('a broker that cannot be reached', () => {
       const port = await freePort(); // nothing listens there
       await page.goto(demoUrl(server, 'script-tag.html', { ...target.umd, host: '127.0.0.1', port, topic: 'web/unreachable', via: 'connect' }));
       await waitForDemoState(page, 'offline', log);
-      // Reconnects back off (issue 9), so the page no longer names a fixed period.
+      // Reconnects back off (jittered, from minBackoff), so the page names no fixed period.
     expect(await page.locator('#error').textContent()).toBe(`Cannot reach the broker at ws://127.0.0.1:${port}/mqtt; retrying with backoff`);
       await screenshot(page, 'browser-unreachable');
     } finally {

@@ -513,7 +513,7 @@ describe.concurrent('the first hour: every missing input at once, "did you mean"
   });
 });
 
-describe.concurrent('security (issue 10): nothing that could be a secret is repeated; standard input is capped', () => {
+describe.concurrent('security: nothing that could be a secret is repeated; standard input is capped', () => {
   /** A secret typed in the wrong place: none of it may come back. */
   const CANARY = 'Qz7CANARYaksLm2vPq9';
   const pieces = (text: string) => Array.from({ length: text.length - 3 }, (_, i) => text.slice(i, i + 4));

@@ -8,7 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
 import { createOpenApiService, type OpenApiService } from '../src/broker/openapi-service.js';
-import { connectAsync, parseClientId, remoteCredentials, type Clock, type Credentials } from '../src/index.js';
+import { connectAsync, parseClientId, remoteCredentials, type Credentials } from '../src/index.js';
 import {
   createCredentialHandler,
   createOnsMqttClient,
@@ -55,11 +55,11 @@ const asCredentials = (body: CredentialBody): Credentials => ({ username: body.u
 
 beforeAll(async () => {
   clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers });
-  service = createOpenApiService({ accessKeys: [AK], instanceId: INSTANCE, tokens: broker.tokens, devices: broker.devices, now: clock.now });
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock });
+  service = createOpenApiService({ accessKeys: [AK], instanceId: INSTANCE, tokens: broker.tokens, devices: broker.devices, clock });
   broker.addRoute(service);
-  api = createOnsMqttClient({ ...AK, instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, now: clock.now });
-  issuer = createTokenIssuer({ client: api, now: clock.now, ttl: 20 * MINUTE, refreshMargin: 5 * MINUTE });
+  api = createOnsMqttClient({ ...AK, instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, clock });
+  issuer = createTokenIssuer({ client: api, clock, ttl: 20 * MINUTE, refreshMargin: 5 * MINUTE });
   const handler = createCredentialHandler({
     instanceId: INSTANCE,
     tokenIssuer: issuer,
@@ -122,23 +122,22 @@ describe('Token credentials from the handler', () => {
     const viewers = await serve(
       createCredentialHandler({
         instanceId: INSTANCE,
-        tokenIssuer: createTokenIssuer({ client: api, now: clock.now }),
+        tokenIssuer: createTokenIssuer({ client: api, clock }),
         authorize: (_request, clientId) => parseClientId(clientId).groupId === 'GID_viewer' && { mode: 'token', resources: ['fleet/+/telemetry'], actions: 'R' },
       }),
     );
     try {
       const before = applyCalls();
-      const clientClock: Clock = { now: clock.now, setTimeout: clock.timers.setTimeout, clearTimeout: clock.timers.clearTimeout };
       const clients = await Promise.all(
         Array.from({ length: 1000 }, async (_, i) => {
           const client = await connectAsync({
             instanceId: INSTANCE,
             clientId: `GID_viewer@@@screen-${i}`,
             // POSTs { clientId, instanceId, reason }. A thousand at once from one process on a loaded
-            // machine may take longer than remoteCredentials' default 10 s timeout (issue 9).
+            // machine may take longer than remoteCredentials' default 10 s timeout.
             credentials: remoteCredentials(viewers.url, {}, { timeout: 120_000 }),
             ...broker.endpoint(i % 2 ? 'ws' : 'tcp'),
-            clock: clientClock,
+            clock,
             reconnectPeriod: 0,
             connectTimeout: 60_000,
           });
@@ -210,8 +209,8 @@ describe('DeviceCredential through the OpenAPI', () => {
 
 describe('failures', () => {
   it('an OpenAPI client with the wrong secret gets SignatureDoesNotMatch; the handler answers 502 and issues nothing', async () => {
-    const wrong = createOnsMqttClient({ ...AK, accessKeySecret: 'not-the-secret', instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, now: clock.now });
-    const handler = createCredentialHandler({ instanceId: INSTANCE, tokenIssuer: createTokenIssuer({ client: wrong, now: clock.now }), authorize });
+    const wrong = createOnsMqttClient({ ...AK, accessKeySecret: 'not-the-secret', instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, clock });
+    const handler = createCredentialHandler({ instanceId: INSTANCE, tokenIssuer: createTokenIssuer({ client: wrong, clock }), authorize });
     const server = await serve(handler);
     try {
       const before = [broker.tokens.size, service.errors['SignatureDoesNotMatch'] ?? 0];

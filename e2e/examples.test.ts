@@ -7,14 +7,14 @@
  * and stops with exit 0 on SIGINT/SIGTERM.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadBrokerConfig, startBroker, type BrokerConfig, type LocalBroker } from '../src/broker/index.js';
 import { deviceCredentials, signatureCredentials } from '../src/index.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { endAll } from './helpers/mqtt.js';
 import { ROOT } from './helpers/paths.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
-import { waitFor } from './helpers/wait.js';
+import { WAIT } from './helpers/wait.js';
 
 const SERVICE = 'examples/node-service/service.mjs';
 const started = new Set<StartedProcess>();
@@ -90,7 +90,7 @@ describe('node-service against the local broker (its default target)', () => {
     const child = service({ APSARAMQ_PORT: String(port) });
     await child.waitForOutput(/^\[node-service\] connecting to the local broker at mqtt:\/\/127\.0\.0\.1:\d+ as GID_demo@@@sensor-1 \(DeviceCredential\)$/m);
     await child.waitForOutput(/^\[node-service\] publishing to demo\/sensor-1\/telemetry every 100 ms \(QoS 1\)$/m);
-    await waitFor(() => subscriber.samples.length >= 3, { what: 'three samples at the subscriber' });
+    await vi.waitFor(() => expect(subscriber.samples.length, 'samples at the subscriber').toBeGreaterThanOrEqual(3), WAIT);
     expectTelemetry(subscriber.samples, 'sensor-1');
     expect(broker.sessions().find((s) => s.clientId === 'GID_demo@@@sensor-1')).toMatchObject({ mode: 'DeviceCredential' });
 
@@ -100,7 +100,7 @@ describe('node-service against the local broker (its default target)', () => {
     const beforeRestart = lastSeq(subscriber.samples);
     broker = await listen(port);
     await child.waitForOutput(/^\[node-service\] connected again after \d+ reconnect attempts?$/m, { timeout: 15_000 });
-    await waitFor(() => lastSeq(subscriber.samples) > beforeRestart + 2, { timeout: 15_000, what: 'samples after the restart' });
+    await vi.waitFor(() => expect(lastSeq(subscriber.samples), 'samples after the restart').toBeGreaterThan(beforeRestart + 2), { ...WAIT, timeout: 15_000 });
     expect(subscriber.samples.filter((s) => s.seq > beforeRestart).every((s) => s.deviceId === 'sensor-1' && s.qos === 1)).toBe(true);
 
     const disconnected = new Promise<void>((resolve) => broker.on('clientDisconnected', (d) => d.clientId === 'GID_demo@@@sensor-1' && resolve()));
@@ -183,7 +183,7 @@ describe('node-service against mosquitto (passwords judged by a broker we did no
       APSARAMQ_PORT: String(broker.tcpPort),
     });
     await child.waitForOutput(/as GID_plant@@@sensor-7 \(DeviceCredential\)/);
-    await waitFor(() => subscriber.samples.length >= 3, { what: 'three samples through mosquitto' });
+    await vi.waitFor(() => expect(subscriber.samples.length, 'samples through mosquitto').toBeGreaterThanOrEqual(3), WAIT);
     expectTelemetry(subscriber.samples, 'sensor-7');
     expect(broker.connacks().filter((c) => c.to === ids.device).map((c) => c.code)).toEqual([0]);
     expect(await child.stop({ signal: 'SIGTERM', timeout: 10_000 })).toEqual({ code: 0, signal: null });
@@ -202,7 +202,7 @@ describe('node-service against mosquitto (passwords judged by a broker we did no
     });
     await child.waitForOutput(new RegExp(`connecting to ApsaraMQ instance ${INSTANCE} at mqtts://127\\.0\\.0\\.1:${broker.tlsPort} as GID_plant@@@sensor-8 \\(Signature\\)`));
     await child.waitForOutput(/^\[node-service\] connected$/m);
-    await waitFor(() => subscriber.samples.length >= 3, { what: 'three samples through mosquitto over TLS' });
+    await vi.waitFor(() => expect(subscriber.samples.length, 'samples through mosquitto over TLS').toBeGreaterThanOrEqual(3), WAIT);
     expectTelemetry(subscriber.samples, 'sensor-8');
     expect(broker.connacks().filter((c) => c.to === ids.signature).map((c) => c.code)).toEqual([0]);
     expect(await child.stop({ signal: 'SIGINT', timeout: 10_000 })).toEqual({ code: 0, signal: null });

@@ -5,10 +5,10 @@
  * service can hold an ApplyToken request, so a test can act while a process is mid-call.
  */
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FLEET_KEY, startFleet, startOpenApi, type FleetMember, type OpenApi } from './helpers/fleet.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
-import { waitFor } from './helpers/wait.js';
+import { WAIT } from './helpers/wait.js';
 
 interface Answer {
   mode?: string;
@@ -63,7 +63,7 @@ describe('one token cache for four processes', () => {
     const held = openapi.holdNext();
     const answers = spread(1000, 'fleet/stampede/#');
     await held.arrived;
-    await waitFor(async () => (await received(fleet)) - before >= 1000, { timeout: 30_000, what: 'the 1,000 requests to reach the fleet' });
+    await vi.waitFor(async () => expect((await received(fleet)) - before, 'the requests to reach the fleet').toBeGreaterThanOrEqual(1000), { ...WAIT, timeout: 30_000 });
     held.pass();
     const tokens = (await answers).map(tokenOf);
     expect(new Set(tokens).size).toBe(1);
@@ -129,7 +129,7 @@ describe('one token cache for four processes', () => {
     await held.arrived; // the victim holds the lock and is waiting for ApplyToken
     const before = await received(fleet);
     const answers = spread(40, 'fleet/orphan/#');
-    await waitFor(async () => (await received(fleet)) - before >= 40, { what: 'the requests to reach the fleet' });
+    await vi.waitFor(async () => expect((await received(fleet)) - before, 'the requests to reach the fleet').toBeGreaterThanOrEqual(40), WAIT);
     await victim!.process.stop({ signal: 'SIGKILL' });
     held.drop(); // its call never reaches the service
     expect(await lost).toBe('connection lost');
@@ -164,13 +164,13 @@ describe('one token cache for four processes', () => {
     }
 
     await redis.start(); // empty: nothing was persisted
-    await waitFor(
+    await vi.waitFor(
       async () => {
         // Requests are what make a process look at Redis again (a background PING, backing off).
         await spread(4, 'fleet/outage/known/#');
-        return (await Promise.all(fleet.map(health))).every((h) => h.body.healthy);
+        expect((await Promise.all(fleet.map(health))).map((h) => h.body.healthy), 'every process to use Redis again').toEqual(fleet.map(() => true));
       },
-      { timeout: 30_000, interval: 250, what: 'every process to use Redis again' },
+      { timeout: 30_000, interval: 250 },
     );
     const back = openapi.applyCalls();
     const after = await spread(400, 'fleet/outage/after/#');

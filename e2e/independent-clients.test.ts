@@ -6,11 +6,11 @@
  * demos use it: order messages, the token demo's P2P publish, both upload key spellings, the limits.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBroker, type LocalBroker } from '../src/broker/index.js';
 import { brokerEvent, closeAll, connect } from './broker-helpers.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
-import { waitFor, withTimeout } from './helpers/wait.js';
+import { WAIT, withTimeout } from './helpers/wait.js';
 import { signatureCredentials } from '../src/index.js';
 
 const PYTHON = process.env.DEBIAN_PYTHON3 ?? '/usr/bin/python3';
@@ -131,13 +131,13 @@ describe('mosquitto clients (passwords from openssl)', () => {
     const opensslPassword = await opensslSignature(DEVICE.deviceAccessKeySecret, DEVICE.clientId);
     let received: { code: number | null; stdout: string } | undefined;
     void sub.then((r) => (received = r));
-    await waitFor(
+    await vi.waitFor(
       async () => {
         const published = await pub();
         expect(published.code, published.stderr).toBe(0);
-        return received;
+        expect(received, 'mosquitto_sub to receive').toBeDefined();
       },
-      { timeout: 15_000, what: 'mosquitto_sub to receive' },
+      { ...WAIT, timeout: 15_000 },
     );
     expect(received!.code).toBe(0);
     expect(received!.stdout.trim()).toBe('from mosquitto_pub');
@@ -189,7 +189,7 @@ describe.each(['tcp', 'tls'] as const)('paho-mqtt (credentials from Python hmac)
         { publish: `${PARENT}/ordered`, payload: 'first in order' },
       ],
     });
-    await waitFor(() => broker.sessions().find((s) => s.clientId === clientId)?.ordered, { what: 'the session to be ordered', timeout: 20_000 });
+    await vi.waitFor(() => expect(broker.sessions().find((s) => s.clientId === clientId)?.ordered, 'the session to be ordered').toBe(true), { ...WAIT, timeout: 20_000 });
     const controller = await connect(broker, { clientId: id('go'), credentials: await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId: id('go') }) });
     await controller.publishAsync(go, 'go', { qos: 1 });
     const run = await running;

@@ -11,11 +11,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, recordPage, screenshot, type PageLog } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
-import { waitFor } from './helpers/wait.js';
+import { WAIT } from './helpers/wait.js';
 
 interface View {
   state: string;
@@ -104,7 +104,7 @@ describe('the dashboard shows the session as the SDK sees it', () => {
     expect(await page.locator('#next').textContent()).toMatch(/^next credentials request at .+ \(in \d+ s\)$/);
     expect(await page.locator('#log').textContent()).toContain('credentials request failed: the credential server answered 500 ERR_INTERNAL: down for maintenance');
     const seq = Number(await row.getAttribute('data-seq'));
-    await waitFor(async () => Number(await row.getAttribute('data-seq')) > seq, { what: 'telemetry after the failed refresh' });
+    await vi.waitFor(async () => expect(Number(await row.getAttribute('data-seq')), 'telemetry after the failed refresh').toBeGreaterThan(seq), WAIT);
     expect(await page.locator('#refresh').isDisabled()).toBe(false);
     await page.unroute('**/api/mqtt-credentials');
 
@@ -176,7 +176,7 @@ describe('the dashboard holds at 390 px and in dark mode, with a live chart per 
       await line.waitFor({ timeout: 10_000 });
       const points = async () => Number(await line.getAttribute('data-points'));
       const before = await points();
-      await waitFor(async () => (await points()) >= Math.min(before + 3, 60), { what: 'the chart to grow' });
+      await vi.waitFor(async () => expect(await points(), 'the chart to grow').toBeGreaterThanOrEqual(Math.min(before + 3, 60)), WAIT);
       expect(await page.locator('#legend').textContent()).toMatch(/sensor-1: \d+(\.\d)? °C/);
       expect(await overflow(page)).toBeLessThanOrEqual(0);
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -7,9 +7,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCredentialHandler, toNodeListener } from '../src/server/index.js';
 import { freePort } from './helpers/ports.js';
+import { WAIT } from './helpers/wait.js';
 import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
 import {
   connect,
@@ -18,7 +19,6 @@ import {
   refreshCredentials,
   signatureCredentials,
   tokenCredentials,
-  type Clock,
   remoteCredentials,
   sessionState,
   type CredentialsProvider,
@@ -33,9 +33,6 @@ const TOPIC = 'fleet/telemetry';
 let clock: ManualClock;
 let broker: LocalBroker;
 const clients = new Set<MqttClient>();
-
-/** The broker's manual clock, as the client's Clock. */
-const clientClock = (): Clock => ({ now: clock.now, setTimeout: clock.timers.setTimeout, clearTimeout: clock.timers.clearTimeout });
 
 /** A token provider like a credential server: applies a token for `lifetime` and hands it out until told otherwise. */
 function tokenProvider(lifetime: number, options: { withExpiry?: boolean } = {}) {
@@ -67,7 +64,7 @@ async function managed(clientId: string, credentials: Parameters<typeof connectA
     clientId,
     credentials,
     ...broker.endpoint('tcp'),
-    clock: clientClock(),
+    clock,
     reconnectPeriod: 50,
     random: () => 0.5,
     ...extra,
@@ -89,26 +86,19 @@ async function receiver(clientId: string): Promise<{ client: MqttClient; receive
  * Reconnects wait a backoff on the client's clock, which here is the broker's manual one: moves it
  * on in small steps (token lifetimes are minutes, the backoff about a second) until `condition`.
  */
-async function advanceUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+function advanceUntil(condition: () => boolean, what: string): Promise<void> {
+  return vi.waitFor(() => {
+    if (condition()) return;
     clock.advance(250);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+    throw new Error(`waiting for ${what}`);
+  }, { ...WAIT, interval: 5 });
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (condition: () => boolean, what: string): Promise<void> => vi.waitFor(() => expect(condition(), what).toBe(true), { ...WAIT, interval: 5 });
 
 beforeAll(async () => {
   clock = createManualClock(Date.UTC(2026, 10, 23, 12));
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers, httpPort: false });
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock, httpPort: false });
 });
 
 afterEach(async () => {
@@ -277,7 +267,7 @@ describe('managed connection, refusals', () => {
     const errors: unknown[] = [];
     const good = await signatureCredentials({ ...AK, instanceId: INSTANCE, clientId });
     const provider: CredentialsProvider = () => (++calls === 1 ? { ...good, password: 'c3RhbGU=' } : good);
-    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('ws'), clock: clientClock() });
+    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('ws'), clock });
     clients.add(client);
     client.on('error', (e) => errors.push(e));
     await once(client as never, 'connect');
@@ -291,7 +281,7 @@ describe('managed connection, refusals', () => {
     let refusals = 0;
     broker.on('clientRefused', (r) => r.clientId === clientId && refusals++);
     const provider: CredentialsProvider = () => ({ username: `Signature|${AK.accessKeyId}|${INSTANCE}`, password: `d3Jvbmc${++calls}` });
-    const error = await connectAsync({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock: clientClock() }).then(
+    const error = await connectAsync({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -307,7 +297,7 @@ describe('managed connection, refusals', () => {
     let fixed = false;
     let calls = 0;
     const provider: CredentialsProvider = () => (calls++, fixed ? good : { ...good, password: `d3Jvbmc${calls}` });
-    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock: clientClock() });
+    const client = connect({ instanceId: INSTANCE, clientId, credentials: provider, ...broker.endpoint('tcp'), clock });
     clients.add(client);
     const [error] = (await once(client as never, 'error')) as [Error];
     expect(error).toMatchObject({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 });
@@ -375,7 +365,7 @@ describe('managed connection, refusals', () => {
         clientId: 'GID_fleet@@@denied',
         credentials: remoteCredentials(`http://127.0.0.1:${port}/credentials`),
         ...broker.endpoint('tcp'),
-        clock: { now: own.now, setTimeout: own.timers.setTimeout, clearTimeout: own.timers.clearTimeout },
+        clock: own,
       }).then(
         () => undefined,
         (e: unknown) => e,

@@ -14,14 +14,14 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createManualClock, createOpenApiService, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
 import { connectAsync, signatureCredentials } from '../src/index.js';
 import { createCredentialHandler, createOnsMqttClient, createTokenIssuer, toNodeListener } from '../src/server/index.js';
 import { loadMiniProgram, type MiniProgram, type MiniProgramPlatform } from './helpers/mini-program.js';
 import { ROOT } from './helpers/paths.js';
 import { freePort } from './helpers/ports.js';
-import { waitFor } from './helpers/wait.js';
+import { WAIT } from './helpers/wait.js';
 
 const EXAMPLE = join(ROOT, 'examples/mini-program');
 const INSTANCE = 'mqtt-cn-miniprogram';
@@ -41,10 +41,10 @@ beforeAll(async () => {
   // The page's own refresh timer runs on the real clock: start the manual one at real time, so
   // the expiry the server reports is minutes ahead on both.
   clock = createManualClock(Date.now());
-  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], now: clock.now, timers: clock.timers });
+  broker = await startBroker({ instanceId: INSTANCE, accessKeys: [AK], clock });
   // The onsmqtt OpenAPI (ApplyToken) on the broker's HTTP listener, as `npm start` mounts it.
-  broker.addRoute(createOpenApiService({ accessKeys: [AK], instanceId: INSTANCE, tokens: broker.tokens, devices: broker.devices, now: clock.now }));
-  const openApi = createOnsMqttClient({ ...AK, instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, now: clock.now });
+  broker.addRoute(createOpenApiService({ accessKeys: [AK], instanceId: INSTANCE, tokens: broker.tokens, devices: broker.devices, clock }));
+  const openApi = createOnsMqttClient({ ...AK, instanceId: INSTANCE, endpoint: `${broker.url('http')}/`, clock });
   const issuer = createTokenIssuer({
     client: {
       accessKeyId: AK.accessKeyId,
@@ -55,7 +55,7 @@ beforeAll(async () => {
         return token;
       },
     },
-    now: clock.now,
+    clock,
     ttl: 30 * MINUTE,
     refreshMargin: 5 * MINUTE,
   });
@@ -94,7 +94,7 @@ describe.each([
       modules: { 'config.js': { instanceId: INSTANCE, clientId, host: '127.0.0.1', port: broker.wsPort, path: '/mqtt', transport, credentialUrl, topic: TOPIC_FILTER } },
     });
     app.page.onLoad();
-    await waitFor(() => app.page.data.state === 'subscribed' || Boolean(app.page.data.error), { what: 'the page to connect and subscribe', timeout: 20_000 });
+    await vi.waitFor(() => expect(app.page.data.state === 'subscribed' || Boolean(app.page.data.error), 'the page to connect and subscribe').toBe(true), { ...WAIT, timeout: 20_000 });
     expect(app.page.data).toMatchObject({ state: 'subscribed', error: '' });
     expect(app.log.sockets).toEqual([`ws://127.0.0.1:${broker.wsPort}/mqtt`]);
     expect(app.log.requests).toEqual([credentialUrl]);
@@ -106,7 +106,7 @@ describe.each([
   it('receives what a Node client publishes', async () => {
     const payload = `hello ${platform} ${Date.now()}`;
     await publisher.publishAsync('demo/sensor-1/telemetry', payload, { qos: 1 });
-    await waitFor(() => app.page.data.messages.includes(`demo/sensor-1/telemetry: ${payload}`), { what: 'the message in the page' });
+    await vi.waitFor(() => expect(app.page.data.messages, 'the message in the page').toContain(`demo/sensor-1/telemetry: ${payload}`), WAIT);
   });
 
   it('rotates its token in band: a new token from the credential server, no reconnect, still receiving after the old one expired', async () => {
@@ -115,7 +115,7 @@ describe.each([
     // page's refresh button asks for it; the SDK uploads it on the open connection.
     clock.advance(tokenBefore.expireTime - clock.now() - 4 * MINUTE);
     await app.page.onRefreshTap();
-    await waitFor(() => app.page.data.rotations >= 1 || Boolean(app.page.data.error), { what: 'the in-band rotation', timeout: 20_000 });
+    await vi.waitFor(() => expect(app.page.data.rotations >= 1 || Boolean(app.page.data.error), 'the in-band rotation').toBe(true), { ...WAIT, timeout: 20_000 });
     expect(app.page.data).toMatchObject({ rotations: 1, error: '', state: 'subscribed' });
     expect(app.log.requests).toEqual([credentialUrl, credentialUrl]);
     const tokenAfter = broker.sessions().find((s) => s.clientId === clientId)!.tokens[0]!;
@@ -124,7 +124,7 @@ describe.each([
     clock.advance(tokenBefore.expireTime - clock.now() + MINUTE); // the first token is now expired
     const payload = `after rotation ${platform}`;
     await publisher.publishAsync('demo/sensor-2/telemetry', payload, { qos: 1 });
-    await waitFor(() => app.page.data.messages.includes(`demo/sensor-2/telemetry: ${payload}`), { what: 'the message after the first token expired' });
+    await vi.waitFor(() => expect(app.page.data.messages, 'the message after the first token expired').toContain(`demo/sensor-2/telemetry: ${payload}`), WAIT);
     expect(app.log.sockets).toHaveLength(1); // the same socket all along
     expect(app.page.data.state).toBe('subscribed');
   });
@@ -134,7 +134,7 @@ describe.each([
     const requests = app.log.requests.length;
     // The broker warns 5 minutes ahead; by then the issuer renews the cached token too.
     clock.advance(token.expireTime - clock.now() - 5 * MINUTE + 1_000);
-    await waitFor(() => app.page.data.rotations >= 2 || Boolean(app.page.data.error), { what: 'the rotation on the notice', timeout: 20_000 });
+    await vi.waitFor(() => expect(app.page.data.rotations >= 2 || Boolean(app.page.data.error), 'the rotation on the notice').toBe(true), { ...WAIT, timeout: 20_000 });
     expect(app.page.data).toMatchObject({ rotations: 2, error: '', state: 'subscribed' });
     expect(app.log.requests).toHaveLength(requests + 1);
     expect(broker.sessions().find((s) => s.clientId === clientId)!.tokens[0]!.expireTime).toBeGreaterThan(token.expireTime);
@@ -143,7 +143,7 @@ describe.each([
 
   it('ends the connection when the page unloads', async () => {
     app.page.onUnload();
-    await waitFor(() => !broker.sessions().some((s) => s.clientId === clientId), { what: 'the broker to see the client leave' });
-    await waitFor(() => app.log.open === 0, { what: 'the socket to close' });
+    await vi.waitFor(() => expect(broker.sessions().map((s) => s.clientId), 'the broker to see the client leave').not.toContain(clientId), WAIT);
+    await vi.waitFor(() => expect(app.log.open, 'the socket to close').toBe(0), WAIT);
   });
 });

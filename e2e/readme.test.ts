@@ -28,7 +28,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createClient } from 'redis';
 import type { Browser, BrowserContext, Route } from 'playwright-core';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signatureCredentials } from '../src/index.js';
 import { launchChromium, recordPage } from './helpers/chromium.js';
 import { loadMiniProgram } from './helpers/mini-program.js';
@@ -38,7 +38,7 @@ import { freePort } from './helpers/ports.js';
 import { atExit, startProcess, type StartedProcess } from './helpers/process.js';
 import { extractBlocks, kindOf, pageScripts, slug, type ReadmeBlock } from './helpers/readme-blocks.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
-import { waitFor, withTimeout } from './helpers/wait.js';
+import { WAIT, withTimeout } from './helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -335,12 +335,12 @@ async function runMiniProgram(block: ReadmeBlock): Promise<void> {
   });
   try {
     app.page.onLoad!();
-    await waitFor(() => (app.page.data.messages as string[]).includes('demo/sensor-1/telemetry'), { what: `${block.id}: the page to list the demo device's telemetry`, timeout: 20_000 }).catch((error: Error) => {
+    await vi.waitFor(() => expect(app.page.data.messages as string[], `${block.id}: the page to list the demo device's telemetry`).toContain('demo/sensor-1/telemetry'), { ...WAIT, timeout: 20_000 }).catch((error: Error) => {
       throw new Error(`${error.message}\nplatform: ${JSON.stringify(app.log)}\npage data: ${JSON.stringify(app.page.data)}\n${demo.process.stdout().split('\n').slice(-15).join('\n')}`);
     });
     expect(app.log.sockets).toEqual([`ws://127.0.0.1:${demo.wsPort}/mqtt`]);
     app.page.onUnload!();
-    await waitFor(() => app.log.open === 0, { what: `${block.id}: the socket to close on unload`, timeout: 10_000 });
+    await vi.waitFor(() => expect(app.log.open, `${block.id}: the socket to close on unload`).toBe(0), WAIT);
   } finally {
     app.close();
   }

@@ -5,13 +5,13 @@
  * with a token found revoked during the pause staying gone once Redis answers again.
  */
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApsaraMqttAuthError } from '../src/errors.js';
 import { createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type OnsMqttClient, type RedisTokenStoreOptions } from '../src/server/index.js';
 import { DELETE_TOKEN, RELEASE_LOCK } from '../src/server/redis-scripts.js';
 import { FLEET_INSTANCE, FLEET_KEY, startOpenApi, type OpenApi } from './helpers/fleet.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
-import { waitFor } from './helpers/wait.js';
+import { WAIT } from './helpers/wait.js';
 
 let server: RedisServer;
 let openapi: OpenApi;
@@ -121,12 +121,12 @@ describe('createRedisTokenStore', () => {
     expect(reports[0]).toMatchObject({ name: 'ApsaraMqttAuthError', code: 'ERR_STORE_UNAVAILABLE' });
     expect(reports[0]!.message).toMatch(/no answer within 200 ms/);
 
-    await waitFor(
+    await vi.waitFor(
       async () => {
         await issuer.issue(permission); // requests are what make the store try Redis again
-        return store.healthy;
+        expect(store.healthy, 'the store to use Redis again').toBe(true);
       },
-      { timeout: 15_000, interval: 100, what: 'the store to use Redis again' },
+      { timeout: 15_000, interval: 100 },
     );
     // The revoked token is gone from Redis too: another process never sees it.
     expect(await admin.get(keyOf('paused/#'))).not.toContain(old.token);

@@ -14,13 +14,13 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/index.js';
 import { launchChromium, recordPage, recordResponses, screenshot, type PageLog, type SeenResponse } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
 import { accepts } from './helpers/ports.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
-import { waitFor, withTimeout } from './helpers/wait.js';
+import { WAIT, withTimeout } from './helpers/wait.js';
 
 interface DemoConfig {
   accessKeys: { accessKeyId: string; accessKeySecret: string }[];
@@ -223,7 +223,7 @@ describe('npm start with the local broker', () => {
     await row.waitFor({ timeout: 10_000 });
     const seqOf = async () => Number(await row.getAttribute('data-seq'));
     const firstSeq = await seqOf();
-    await waitFor(async () => (await seqOf()) > firstSeq, { what: 'a newer sample from sensor-1 on the page' });
+    await vi.waitFor(async () => expect(await seqOf(), 'a newer sample from sensor-1 on the page').toBeGreaterThan(firstSeq), WAIT);
     expect(await row.locator('td').nth(2).textContent()).toMatch(/^\d+(\.\d)? °C$/);
 
     // Rotation: the server forgets its cached token, the page fetches a new one and uploads it to
@@ -252,7 +252,7 @@ describe('npm start with the local broker', () => {
     expect(inOrder((await stateTexts(page)).slice(mark), ['backing off', 'connected'])).toBe(true);
     expect(view.history.slice(historyMark)).toContainEqual({ state: 'connected', detail: 'the broker says the token is revoked' });
     const afterRevocation = await seqOf();
-    await waitFor(async () => (await seqOf()) > afterRevocation, { what: 'telemetry after the reconnect' });
+    await vi.waitFor(async () => expect(await seqOf(), 'telemetry after the reconnect').toBeGreaterThan(afterRevocation), WAIT);
     expect(await page.locator('#state').textContent()).toBe('connected');
     await screenshot(page, 'start-dashboard');
 
@@ -273,9 +273,10 @@ describe('npm start with the local broker', () => {
       throw new Error(`${error.message}\n${log.text()}`);
     });
     const messages = page.locator('#messages');
-    await waitFor(async () => ((await messages.textContent()) ?? '').split('\n').filter((l) => l.startsWith('demo/sensor-1/telemetry')).length >= 2, {
-      what: 'two telemetry samples on the script-tag page',
-    });
+    await vi.waitFor(async () => {
+      const samples = ((await messages.textContent()) ?? '').split('\n').filter((l) => l.startsWith('demo/sensor-1/telemetry'));
+      expect(samples.length, 'telemetry samples on the script-tag page').toBeGreaterThanOrEqual(2);
+    }, WAIT);
     expect(JSON.parse(((await messages.textContent()) ?? '').split('\n')[0]!.replace(/^demo\/sensor-1\/telemetry {2}/, ''))).toMatchObject({ deviceId: 'sensor-1' });
     await screenshot(page, 'start-script-tag');
     const seen = await responses.all();
@@ -358,7 +359,7 @@ describe('npm start with APSARAMQ_* set (a broker started here stands in for the
     expect(out).toContain(`demo against ApsaraMQ instance ${INSTANCE}`);
     expect(out).not.toMatch(/MQTT over TCP|control API/);
     expect(out).toMatch(new RegExp(`MQTT over WebSocket {2}ws://127\\.0\\.0\\.1:${cloud.wsPort}/mqtt {2}\\(pages\\)`));
-    await waitFor(() => cloud.sessions().find((s) => s.clientId === 'GID_cloud@@@node-service-1'), { what: 'the node-service at the instance' });
+    await vi.waitFor(() => expect(cloud.sessions().map((s) => s.clientId), 'the node-service at the instance').toContain('GID_cloud@@@node-service-1'), WAIT);
     expect(cloud.sessions().find((s) => s.clientId === 'GID_cloud@@@node-service-1')).toMatchObject({ mode: 'Signature', id: AK.accessKeyId });
 
     context = await browser.newContext();
@@ -382,7 +383,7 @@ describe('npm start with APSARAMQ_* set (a broker started here stands in for the
     demo = undefined;
     const webPort = Number(new URL(started.urls.dashboard).port);
     await expectCleanStop(started, [webPort]);
-    await waitFor(() => !cloud.sessions().some((s) => s.clientId === 'GID_cloud@@@node-service-1'), { what: 'the node-service to leave the instance' });
+    await vi.waitFor(() => expect(cloud.sessions().map((s) => s.clientId), 'the node-service to leave the instance').not.toContain('GID_cloud@@@node-service-1'), WAIT);
   });
 
   it('pointed at a broker that does not know its tokens, the dashboard shows the refusal and stops', async () => {

@@ -43,5 +43,5 @@ export { refreshCredentials, onSessionEvent, sessionState } from './lifecycle/se
 export type { SessionEvents, SessionState, SessionStateName } from './lifecycle/session.js';
 export { TOKEN_INVALID_REASONS, UPLOAD_TOKEN_TOPIC } from './protocol/sys-topics.js';
 export type { TokenExpireNotice, TokenInvalidNotice, TokenInvalidReason } from './protocol/sys-topics.js';
-export { systemClock } from './lifecycle/clock.js';
-export type { Clock } from './lifecycle/clock.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';

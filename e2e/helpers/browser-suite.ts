@@ -8,13 +8,13 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, recordPage, screenshot, type LaunchOptions } from './chromium.js';
 import { ROOT } from './paths.js';
 import { countWebSockets, demoRoots, demoUrl, waitForDemoMessage, waitForDemoState, webSocketCount, type DemoParams } from './demo-page.js';
 import { endAll } from './mqtt.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { waitFor } from './wait.js';
+import { WAIT } from './wait.js';
 
 /** An identity a page signs with (the broker accepts it unless the secret is wrong on purpose). */
 export type PageIdentity = Pick<DemoParams, 'instanceId' | 'clientId' | 'mode' | 'accessKeyId' | 'secret' | 'tokenType'>;
@@ -158,7 +158,7 @@ export function browserRoundTripSuite(target: BrowserTarget, rig: () => BrowserR
         await page.clock.runFor(60_000); // 30 reconnect periods of the default 2 s
         expect(await webSocketCount(page)).toBe(1);
         expect(await page.evaluate(() => (window as unknown as { demo: { state: string } }).demo.state)).toBe('refused');
-        await waitFor(() => running.refusals() - before >= 1, { what: `${target.name} to log the refusal` });
+        await vi.waitFor(() => expect(running.refusals() - before, `${target.name} to log the refusal`).toBeGreaterThanOrEqual(1), WAIT);
         expect(running.refusals() - before).toBe(1);
         await screenshot(page, `browser-${target.name}-${kind}-refused-${via}`);
       },

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { accepts, freePorts } from './ports.js';
 import { atExit, startProcess, type StartedProcess } from './process.js';
-import { waitFor } from './wait.js';
+import { pollUntil } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -180,7 +180,7 @@ async function launch(
   try {
     await broker.waitForOutput(/mosquitto version \S+ running/, { timeout: startTimeout, stream: 'stderr' });
     const ports = tlsPort === undefined ? [tcpPort, wsPort] : [tcpPort, wsPort, tlsPort];
-    await waitFor(async () => (await Promise.all(ports.map((p) => accepts(p)))).every(Boolean), { timeout: startTimeout, what: `mosquitto on ports ${ports.join('/')}` });
+    await pollUntil(async () => (await Promise.all(ports.map((p) => accepts(p)))).every(Boolean), { timeout: startTimeout, what: `mosquitto on ports ${ports.join('/')}` });
     return tlsPort === undefined ? { broker, tcpPort, wsPort } : { broker, tcpPort, wsPort, tlsPort };
   } catch (error) {
     await broker.stop({ timeout: 2000 });

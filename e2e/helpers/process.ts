@@ -5,7 +5,7 @@
  * @module
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { waitFor, withTimeout, type WaitOptions } from './wait.js';
+import { pollUntil, withTimeout, type WaitOptions } from './wait.js';
 
 /** How a process ended. */
 export interface Exit {
@@ -123,7 +123,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     async waitForOutput(pattern, waitOptions = {}) {
       const { stream = 'both', ...rest } = waitOptions;
       const text = () => (stream === 'stdout' ? out : stream === 'stderr' ? err : `${out}\n${err}`);
-      return waitFor(
+      return pollUntil(
         () => {
           const match = text().match(pattern);
           if (match) return match;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accepts, freePort } from './ports.js';
 import { atExit, startProcess, type StartedProcess } from './process.js';
-import { waitFor } from './wait.js';
+import { pollUntil } from './wait.js';
 
 /** Where Debian installs it (`apt-get install redis-server`, see scripts/system-deps.sh). */
 export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
@@ -36,7 +36,7 @@ async function launch(port: number, dir: string, timeout: number): Promise<Start
   });
   try {
     await server.waitForOutput(/Ready to accept connections/, { timeout, stream: 'stdout' });
-    await waitFor(() => accepts(port), { timeout, what: `redis-server on port ${port}` });
+    await pollUntil(() => accepts(port), { timeout, what: `redis-server on port ${port}` });
     return server;
   } catch (error) {
     await server.stop({ timeout: 2000 });

@@ -1,9 +1,17 @@
 /**
- * Bounded waiting for e2e tests: every wait has a deadline and says what it waited for.
+ * Bounded waiting: every wait has a deadline and says what it waited for.
+ *
+ * Tests wait with vitest's `vi.waitFor`, given {@link WAIT} (its own default gives up after 1 s, too
+ * soon for real brokers and pages on a shared machine). The harness below also runs outside vitest
+ * (`npm run bench` starts mosquitto, redis-server and processes with it), where `vi.waitFor` cannot:
+ * it polls with {@link pollUntil}.
  * @module
  */
 
-/** Options of {@link waitFor}. */
+/** What tests give `vi.waitFor`: up to 10 s, checking every 25 ms. */
+export const WAIT = Object.freeze({ timeout: 10_000, interval: 25 });
+
+/** Options of {@link pollUntil}. */
 export interface WaitOptions {
   /** Give up after this many milliseconds (default 10 s). */
   timeout?: number;
@@ -14,11 +22,12 @@ export interface WaitOptions {
 }
 
 /**
- * Polls `check` until it returns a value other than `undefined`/`false`, then resolves with it.
- * Rejects after `timeout`, naming `what`. A thrown error from `check` rejects at once.
+ * For the harness (processes, ports): polls `check` until it returns a value other than
+ * `undefined`/`false`, then resolves with it. Rejects after `timeout`, naming `what`. A thrown error
+ * from `check` rejects at once.
  */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions = {}): Promise<T> {
-  const { timeout = 10_000, interval = 25, what = 'condition' } = options;
+export async function pollUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions = {}): Promise<T> {
+  const { timeout = WAIT.timeout, interval = WAIT.interval, what = 'condition' } = options;
   const deadline = Date.now() + timeout;
   for (;;) {
     const value = await check();

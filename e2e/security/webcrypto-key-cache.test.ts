@@ -1,5 +1,5 @@
 /**
- * Issue 10: "The WebCrypto key cache indexes by `String(keyBytes)`: 64 one-megabyte keys pin 256 MB."
+ * The security review: "The WebCrypto key cache indexes by `String(keyBytes)`: 64 one-megabyte keys pin 256 MB."
  * The built package, in a Node process with `--expose-gc`: sign once with each of 64 distinct 1 MiB
  * keys through webCryptoHmacSha1, collect garbage, and measure what stays reachable. The old cache
  * held every key's bytes as its index string and as the imported key (about 185 MB here); now a key

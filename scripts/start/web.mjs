@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toNodeListener } from 'apsaramq-mqtt-auth/server';
-import { staticFiles } from './static-files.mjs';
+import { notFound, staticFiles } from './static-files.mjs';
 
 /** Where the pages find things; the dashboard's import map and the script-tag page use these. */
 export const PATHS = Object.freeze({
@@ -73,7 +73,7 @@ export async function startWebServer(options) {
     if (pathname === '/' || pathname === '/index.html') {
       return new Response(await readFile(landing), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
     }
-    return (await files(request)) ?? ((await inExampleFolder(pathname)) ? await exampleFiles(request) : undefined) ?? new Response('not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    return (await files(request)) ?? ((await inExampleFolder(pathname)) ? await exampleFiles(request) : undefined) ?? notFound();
   };
 
   const server = createServer(toNodeListener(handler, { onError: (error) => log(`web server: ${error?.message ?? error}`) }));

@@ -17,7 +17,7 @@ import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { customAuthFromConfig } from './auth/custom.js';
 import { _tlsMaterial, type TlsMaterial } from './certificates.js';
-import { systemTimers } from './clock.js';
+import { _backgroundClock, _clockOption, type Clock } from '../clock.js';
 import { _checkList, _checkPort, _ownConfig, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
 import { _checkNames, _requestGuard } from './http-guard.js';
 import { ClientConnection } from './connection.js';
@@ -180,7 +180,7 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     });
     // The OpenAPI answers with the AccessKeys of the config, as the gateway of the account would, and
     // acts on this broker: its stores, its live sessions, its publishing.
-    const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, now: core.now });
+    const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, clock: core.clock });
     Object.assign(this, { openApi });
     this.#routes = [...(config.routes ?? [])];
     this.#builtIn = [...(openApi ? [openApi] : []), createControlRoutes(this)];
@@ -296,7 +296,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
 const SCHEMES: Readonly<Record<BrokerTransport, string>> = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' };
 
-function checkConfig(config: BrokerConfig): void {
+/** Checks the config before anything starts; returns the clock it names. */
+function checkConfig(config: BrokerConfig): Clock {
   _requireSegment(config.instanceId, 'instanceId');
   const secret = config.controlSecret;
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16 || /\s/.test(secret))) throw _invalid('controlSecret', 'must be a secret of at least 16 characters, without white space');
@@ -306,10 +307,6 @@ function checkConfig(config: BrokerConfig): void {
   if (config.wsPath !== undefined && (typeof config.wsPath !== 'string' || !config.wsPath.startsWith('/'))) throw _invalid('wsPath', 'must start with "/"');
   const lead = config.expireNoticeLeadMs;
   if (lead !== undefined && !(typeof lead === 'number' && Number.isFinite(lead) && lead >= 0)) throw _invalid('expireNoticeLeadMs', 'must be a number of milliseconds ≥ 0');
-  if (config.now !== undefined && typeof config.now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
-  if (config.timers !== undefined && (typeof config.timers?.setTimeout !== 'function' || typeof config.timers?.clearTimeout !== 'function')) {
-    throw _invalid('timers', 'must have setTimeout(callback, ms) and clearTimeout(handle)');
-  }
   _checkList(config.routes, 'routes').forEach((r, i) => {
     if (typeof r !== 'function') throw _invalid(`routes[${i}]`, 'must be a function (request) => Promise<Response | undefined>');
   });
@@ -320,6 +317,7 @@ function checkConfig(config: BrokerConfig): void {
   _checkList(config.tls?.hosts, 'tls.hosts').forEach((h, i) => {
     if (typeof h !== 'string' || !/^[A-Za-z0-9.:_-]+$/.test(h)) throw _invalid(`tls.hosts[${i}]`, 'must be a host name or an IP address');
   });
+  return _clockOption(config, _backgroundClock);
 }
 
 /**
@@ -345,12 +343,13 @@ function checkConfig(config: BrokerConfig): void {
  */
 export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
   if (config === null || typeof config !== 'object') throw _invalid('config', `must be an options object (got ${_typeName(config)})`);
+  // The clock is the caller's object, used as given: its methods may read its own state.
+  const givenClock = Object.hasOwn(config, 'clock') ? config.clock : undefined;
   // Read once, own properties only: from here on nothing consults Object.prototype.
   config = _ownConfig(config);
-  checkConfig(config);
-  const now = config.now ?? Date.now;
-  const tokens = new TokenStore({ instanceId: config.instanceId, now });
-  const devices = new DeviceStore({ instanceId: config.instanceId, now });
+  const clock = checkConfig({ ...config, clock: givenClock });
+  const tokens = new TokenStore({ instanceId: config.instanceId, clock });
+  const devices = new DeviceStore({ instanceId: config.instanceId, clock });
   _checkList(config.tokens, 'tokens').forEach((t, i) => {
     try {
       tokens.add(t);
@@ -366,8 +365,8 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     }
   });
   const customAuth = customAuthFromConfig(config);
-  const groups = new GroupStore({ instanceId: config.instanceId, now, ...(config.groupIds === undefined ? {} : { groupIds: config.groupIds }) });
-  const auth = new Authenticator({ ...config, devices, tokens, customAuth, groups, now });
+  const groups = new GroupStore({ instanceId: config.instanceId, clock, ...(config.groupIds === undefined ? {} : { groupIds: config.groupIds }) });
+  const auth = new Authenticator({ ...config, devices, tokens, customAuth, groups, clock });
   const limits = _checkLimits(config.limits);
   const host = config.host ?? '127.0.0.1';
   const listen = {
@@ -390,8 +389,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     auth,
     sessions: new Map<Client, Session>(),
     emit: (event, ...args) => void (broker?.emit as (event: string, ...args: unknown[]) => boolean)?.call(broker, event, ...args),
-    now,
-    timers: config.timers ?? systemTimers,
+    clock,
     expireNoticeLeadMs: config.expireNoticeLeadMs ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS,
     limits,
     discarded: new WeakSet<object>(),

@@ -6,7 +6,7 @@
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerTlsConfig } from './certificates.js';
-import type { BrokerTimers } from './clock.js';
+import { _clockOption, type BrokerTimers, type Clock, type _ClockOptions } from '../clock.js';
 import type { BrokerLimits } from './limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
@@ -168,11 +168,21 @@ export interface BrokerConfig {
   devicePermissions?: PermissionsConfig;
   /** How long before a token's expiry `$SYS/tokenExpireNotice` is sent. Default 5 minutes. */
   expireNoticeLeadMs?: number;
-  /** The clock, UNIX ms. Default `Date.now`. */
+  /**
+   * The clock of the broker and its stores: token expiry and notices, device and group times, the
+   * OpenAPI's `Timestamp` check and rate windows, HTTP authentication's `expireAt`. Default: the real
+   * one, whose timers never keep the process alive on their own. A manual clock
+   * ({@link createManualClock}) moves it in tests.
+   */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms. Default `Date.now`.
+   * @deprecated Pass `clock` (its `now` is this).
+   */
   now?: () => number;
   /**
-   * Timers for token notices and expiry. Default: the real ones. A manual clock
-   * ({@link createManualClock}) or any client-API `Clock` fits.
+   * Timers for token notices and expiry. Default: the real ones.
+   * @deprecated Pass `clock` (its `setTimeout` and `clearTimeout` are these).
    */
   timers?: BrokerTimers;
   /** Extra HTTP routes, tried in order before the built-in ones. */
@@ -212,6 +222,18 @@ export function _ownConfig<T>(value: T, depth = 0): T {
     Object.defineProperty(copy, key, { value: _ownConfig((value as Record<PropertyKey, unknown>)[key], depth + 1), enumerable, writable: true, configurable: true });
   }
   return copy as T;
+}
+
+/**
+ * @internal The options of one of an instance's stores (tokens, devices, groups), read once as own
+ * properties: the copy, its `instanceId` (required) and its clock (a clock that fails, or answers
+ * garbage, is named when read, not passed on). `shape` is what the refusal of a non-object says.
+ */
+export function _storeOptions<T extends { instanceId: string } & _ClockOptions>(options: T, shape: string): { options: T; instanceId: string; clock: Clock } {
+  if (options === null || typeof options !== 'object') throw _invalid('options', `must be ${shape}`);
+  const own = Object.assign(Object.create(null), options) as T;
+  if (typeof own.instanceId !== 'string' || own.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
+  return { options: own, instanceId: own.instanceId, clock: _clockOption(own) };
 }
 
 /** Default lead time of `$SYS/tokenExpireNotice`. */

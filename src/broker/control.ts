@@ -23,10 +23,11 @@
  * @module
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import { _safeEqual } from './auth/types.js';
+import { _constantTimeEqual } from '../internal/equal.js';
+import { _errorResponse, _readBody } from '../server/http.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
-import { _jsonError } from './http.js';
+import { _MAX_BODY } from './http.js';
 import type { TokenStore } from './tokens.js';
 
 /** What the control routes need from the broker. */
@@ -51,10 +52,13 @@ export interface ControlTarget {
 
 const PREFIX = '/control';
 
+/** The JSON object a POST carries, read within the listener's bound wherever the routes are mounted. */
 async function jsonBody(request: Request): Promise<Record<string, unknown>> {
+  const text = await _readBody(request, _MAX_BODY);
+  if (text === 'too-large') throw _errorResponse(413, 'ERR_INVALID_ARGUMENT', `body must be at most ${_MAX_BODY} bytes`, 'body');
   let body: unknown;
   try {
-    body = await request.json();
+    body = text === 'unreadable' ? undefined : JSON.parse(text);
   } catch {
     throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'the request body must be a JSON object', { field: 'body' });
   }
@@ -79,16 +83,16 @@ export function _controlSecret(target: ControlTarget): string | false {
 function refusal(request: Request, secret: string | false): Response | undefined {
   if (secret !== false) {
     const given = /^Bearer (\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
-    if (given === undefined || !_safeEqual(given, secret)) {
-      const response = _jsonError(401, 'ERR_FORBIDDEN', 'the control API needs its secret: Authorization: Bearer <controlSecret> (printed at start)', 'authorization');
-      response.headers.set('www-authenticate', 'Bearer realm="control"');
-      return response;
+    if (given === undefined || !_constantTimeEqual(given, secret)) {
+      return _errorResponse(401, 'ERR_FORBIDDEN', 'the control API needs its secret: Authorization: Bearer <controlSecret> (printed at start)', 'authorization', {
+        'www-authenticate': 'Bearer realm="control"',
+      });
     }
   }
   // POST is the one write a page can send without asking first (PUT and DELETE need a preflight).
   if (request.method === 'POST') {
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return _jsonError(415, 'ERR_INVALID_ARGUMENT', 'send Content-Type: application/json (a web page cannot, without asking first)', 'content-type');
+    if (type !== 'application/json') return _errorResponse(415, 'ERR_INVALID_ARGUMENT', 'send Content-Type: application/json (a web page cannot, without asking first)', 'content-type');
   }
   return undefined;
 }
@@ -100,7 +104,7 @@ function requireToken(body: Record<string, unknown>): string {
   return body.token;
 }
 
-const notFound = (what: string) => _jsonError(404, 'ERR_NOT_FOUND', what);
+const notFound = (what: string) => _errorResponse(404, 'ERR_NOT_FOUND', what);
 
 /**
  * The control API of a broker as one {@link RouteHandler} (paths under `/control`). The broker's
@@ -162,7 +166,8 @@ export function createControlRoutes(target: ControlTarget): RouteHandler {
       }
       return notFound(`no control route for ${method} ${url.pathname.slice(0, 100)}`);
     } catch (error) {
-      if (error instanceof ApsaraMqttAuthError) return _jsonError(400, error.code, error.message, error.field);
+      if (error instanceof Response) return error; // an answer of jsonBody's own (413)
+      if (error instanceof ApsaraMqttAuthError) return _errorResponse(400, error.code, error.message, error.field);
       throw error;
     }
   };

@@ -5,7 +5,7 @@
  */
 import type { Aedes, Client } from 'aedes';
 import type { Authenticator } from './auth/authenticator.js';
-import type { BrokerTimers } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { BrokerEvents } from './events.js';
 import type { BrokerLimits } from './limits.js';
 import type { Session } from './session.js';
@@ -20,9 +20,8 @@ export interface BrokerCore {
   /** Authenticated clients, from CONNECT to close. */
   readonly sessions: Map<Client, Session>;
   readonly emit: EmitEvent;
-  /** The clock, UNIX ms. */
-  readonly now: () => number;
-  readonly timers: BrokerTimers;
+  /** The clock: the time and the timers of token notices and expiries. */
+  readonly clock: Clock;
   /** How long before a token's expiry `$SYS/tokenExpireNotice` is sent. */
   readonly expireNoticeLeadMs: number;
   readonly limits: BrokerLimits;

@@ -4,9 +4,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
-import { _ownConfig } from './config.js';
+import { _ownConfig, _storeOptions } from './config.js';
 
 /**
  * A device credential, with the field names of the OpenAPI's answer. `DeviceAccessKeySecret` is a
@@ -48,7 +49,12 @@ export interface DeviceCredentialInput {
 export interface DeviceStoreOptions {
   /** The instance the records name. */
   instanceId: string;
-  /** The clock, UNIX ms. Default `Date.now`. */
+  /** The clock (default: the real one). */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -86,25 +92,12 @@ export class DeviceStore {
   readonly #byClientId = new Map<string, Entry>();
   readonly #byKeyId = new Map<string, Entry>();
   readonly #instanceId: string;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(options: DeviceStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, now? }');
-    const { instanceId, now } = Object.assign(Object.create(null), options) as DeviceStoreOptions;
-    if (typeof instanceId !== 'string' || instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    if (now !== undefined && typeof now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
+    const { instanceId, clock } = _storeOptions(options, '{ instanceId, clock? }');
     this.#instanceId = instanceId;
-    // A clock that fails (or answers garbage) is named, not passed on.
-    this.#now = () => {
-      let t: unknown;
-      try {
-        t = (now ?? Date.now)();
-      } catch {
-        throw _invalid('now', 'threw');
-      }
-      if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('now', 'must return a finite number of UNIX milliseconds');
-      return t;
-    };
+    this.#clock = clock;
   }
 
   /**
@@ -114,7 +107,7 @@ export class DeviceStore {
   register(clientId: string): StoredDeviceCredential {
     const existing = this.#byClientId.get(requireClientId(clientId));
     if (existing) return this.#record(existing);
-    const now = this.#now();
+    const now = this.#clock.now();
     return this.#record(this.#put({ clientId, keyId: newKeyId(), secret: newSecret(), createTime: now, updateTime: now }));
   }
 
@@ -133,7 +126,7 @@ export class DeviceStore {
     const owner = this.#byKeyId.get(keyId);
     if (owner && owner.clientId !== clientId) throw _invalid('deviceAccessKeyId', `is already used by another client id (${owner.clientId})`);
     this.unregister(clientId);
-    const now = this.#now();
+    const now = this.#clock.now();
     return this.#record(this.#put({ clientId, keyId, secret, createTime: now, updateTime: now }));
   }
 
@@ -151,7 +144,7 @@ export class DeviceStore {
     const entry = this.#byClientId.get(requireString(clientId));
     if (!entry) throw _invalid('clientId', 'has no device credential (register it first)');
     entry.secret = newSecret();
-    entry.updateTime = this.#now();
+    entry.updateTime = this.#clock.now();
     return this.#record(entry);
   }
 

@@ -6,8 +6,10 @@
  * when its config lists `groupIds`, so configs written before this store existed keep working.
  * @module
  */
+import type { Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { validateClientId } from '../credentials/client-id.js';
+import { _storeOptions } from './config.js';
 
 /** One group as ListGroupId answers it. */
 export interface GroupRecord {
@@ -29,7 +31,12 @@ export interface GroupStoreOptions {
   instanceId: string;
   /** The groups that exist from the start; given (even empty), CONNECTs of other groups are refused. */
   groupIds?: readonly string[];
-  /** The clock, UNIX ms. Default `Date.now`. */
+  /** The clock (default: the real one). */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -54,16 +61,14 @@ export class GroupStore {
   readonly enforced: boolean;
   readonly #groups = new Map<string, { createTime: number; updateTime: number }>();
   readonly #instanceId: string;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   /** @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming `groupIds[i]`. */
   constructor(options: GroupStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, groupIds?, now? }');
-    options = Object.assign(Object.create(null), options) as GroupStoreOptions;
-    if (typeof options.instanceId !== 'string' || options.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
-    this.#instanceId = options.instanceId;
-    this.#now = options.now ?? Date.now;
+    const read = _storeOptions(options, '{ instanceId, groupIds?, clock? }');
+    options = read.options;
+    this.#instanceId = read.instanceId;
+    this.#clock = read.clock;
     this.enforced = options.groupIds !== undefined;
     if (options.groupIds !== undefined && !Array.isArray(options.groupIds)) throw _invalid('groupIds', 'must be an array of Group IDs');
     (options.groupIds ?? []).forEach((groupId, i) => {
@@ -81,7 +86,7 @@ export class GroupStore {
     const problem = groupIdProblem(groupId);
     if (problem) throw _invalid('groupId', problem.replace(/^groupId /, ''));
     if (this.#groups.has(groupId)) return false;
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#groups.set(groupId, { createTime: now, updateTime: now });
     return true;
   }

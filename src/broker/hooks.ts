@@ -118,7 +118,7 @@ function onReady(core: BrokerCore, session: Session): void {
   for (const held of session.tokens.values()) scheduleToken(core, session, held);
   const { expireAt } = session.identity;
   // HTTP authentication's expireAt: the session ends then (no notice: the mode has none).
-  if (expireAt !== undefined) session.expiry = _runAt(expireAt, () => void kick(core, session, undefined), core.now, core.timers);
+  if (expireAt !== undefined) session.expiry = _runAt(expireAt, () => void kick(core, session, undefined), core.clock);
   core.emit('clientConnected', sessionInfo(session));
 }
 

@@ -3,22 +3,18 @@
  * @module
  */
 import { createServer, type Server } from 'node:http';
+import { _errorResponse } from '../server/http.js';
 import { toNodeListener } from '../server/node.js';
 import type { RouteHandler } from './config.js';
 import type { RequestGuard } from './http-guard.js';
 
 /**
- * Request bodies larger than this are refused before any route sees them: the control API takes
+ * @internal Request bodies larger than this are refused before any route sees them: the control API takes
  * small JSON, and the largest OpenAPI request (100 topics of 64 characters) is about 7 KB.
  */
-const MAX_BODY = 64 * 1024;
+export const _MAX_BODY = 64 * 1024;
 /** How long a body may take to arrive. */
 const BODY_TIMEOUT_MS = 10_000;
-
-/** A JSON error body with a stable code; never a stack. */
-export function _jsonError(status: number, code: string, message: string, field?: string): Response {
-  return Response.json({ error: field === undefined ? { code, message } : { code, message, field } }, { status });
-}
 
 /**
  * @internal Starts an HTTP server that asks each route in turn (the list is read at request time,
@@ -28,8 +24,8 @@ export function _jsonError(status: number, code: string, message: string, field?
 export function _serveRoutes(routes: () => readonly RouteHandler[], guard?: RequestGuard): Server {
   const handler = async (request: Request): Promise<Response> => {
     const refused = guard?.refuse(request.headers.get('host') ?? undefined, request.headers.get('origin') ?? undefined);
-    if (refused === 'host') return _jsonError(403, 'ERR_FORBIDDEN', 'the Host header does not name this broker (see allowedHosts)', 'host');
-    if (refused === 'origin') return _jsonError(403, 'ERR_FORBIDDEN', 'pages from this origin may not call the broker (see allowedOrigins)', 'origin');
+    if (refused === 'host') return _errorResponse(403, 'ERR_FORBIDDEN', 'the Host header does not name this broker (see allowedHosts)', 'host');
+    if (refused === 'origin') return _errorResponse(403, 'ERR_FORBIDDEN', 'pages from this origin may not call the broker (see allowedOrigins)', 'origin');
     try {
       for (const route of routes()) {
         const response = await route(request);
@@ -37,9 +33,9 @@ export function _serveRoutes(routes: () => readonly RouteHandler[], guard?: Requ
       }
     } catch {
       // A route threw: its message could hold anything, so only the fact is reported.
-      return _jsonError(500, 'ERR_INTERNAL', 'the route failed');
+      return _errorResponse(500, 'ERR_INTERNAL', 'the route failed');
     }
-    return _jsonError(404, 'ERR_NOT_FOUND', `no route for ${request.method} ${new URL(request.url).pathname}`);
+    return _errorResponse(404, 'ERR_NOT_FOUND', `no route for ${request.method} ${new URL(request.url).pathname}`);
   };
-  return createServer(toNodeListener(handler, { maxBodyBytes: MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS }));
+  return createServer(toNodeListener(handler, { maxBodyBytes: _MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS }));
 }

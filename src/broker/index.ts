@@ -27,6 +27,9 @@ export { TOKEN_INVALID_CODES } from '../protocol/sys-topics.js';
 export type { TokenInvalidCode } from '../protocol/sys-topics.js';
 export { DeviceStore } from './devices.js';
 export type { DeviceCredential, DeviceCredentialInput, StoredDeviceCredential, DeviceStoreOptions } from './devices.js';
+// The one clock the broker and its stores take as `{ clock }` (the same as the main entry's), and the manual one.
+export { systemClock } from '../clock.js';
+export type { Clock } from '../clock.js';
 export { createManualClock, systemTimers } from './clock.js';
 export type { BrokerTimers, ManualClock } from './clock.js';
 export { createControlRoutes } from './control.js';

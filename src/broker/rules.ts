@@ -27,16 +27,30 @@ export interface AccessRule {
   readonly topic: string;
 }
 
-function matchesTopic(rule: AccessRule, topic: string): boolean {
-  if (topicMatches(rule.topic, topic)) return true;
-  const p2p = rule.effect === 'allow' ? parseP2pTopic(topic) : undefined;
+/**
+ * Whether `rule` speaks about `target` (a topic, by `topicMatches`; a subscription filter, by
+ * `filterCovers`): its filter does, or it is an `allow` under the parent of a P2P target.
+ */
+function applies(rule: AccessRule, target: string, match: (filter: string, target: string) => boolean): boolean {
+  if (match(rule.topic, target)) return true;
+  const p2p = rule.effect === 'allow' ? parseP2pTopic(target) : undefined;
   return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
 }
 
-function coversFilter(rule: AccessRule, filter: string): boolean {
-  if (filterCovers(rule.topic, filter)) return true;
-  const p2p = rule.effect === 'allow' ? parseP2pTopic(filter) : undefined;
-  return p2p !== undefined && parentTopic(rule.topic) === p2p.parent;
+/** The evaluation (see the module): `action` on a target, given the rules that speak about it. */
+function evaluate(rules: readonly AccessRule[], action: Action, speaks: (rule: AccessRule) => boolean): Denial | undefined {
+  let allowed = false;
+  let inResources = false;
+  for (const rule of rules) {
+    if (!speaks(rule)) continue;
+    if (!rule.actions.has(action)) {
+      if (rule.effect === 'allow') inResources = true;
+      continue;
+    }
+    if (rule.effect === 'deny') return 'denied';
+    allowed = true;
+  }
+  return allowed ? undefined : inResources ? 'action' : 'resource';
 }
 
 /** A list of rules, each `{ effect, topic, actions: Set }` (indexed: a sparse list has holes). */
@@ -57,18 +71,7 @@ export function checkRules(rules: readonly AccessRule[], action: Action, topic: 
   requireRules(rules);
   if (action !== 'R' && action !== 'W') throw _invalid('action', 'must be "R" or "W"');
   if (typeof topic !== 'string') throw _invalid('topic', 'must be a string');
-  let allowed = false;
-  let inResources = false;
-  for (const rule of rules) {
-    if (!matchesTopic(rule, topic)) continue;
-    if (!rule.actions.has(action)) {
-      if (rule.effect === 'allow') inResources = true;
-      continue;
-    }
-    if (rule.effect === 'deny') return 'denied';
-    allowed = true;
-  }
-  return allowed ? undefined : inResources ? 'action' : 'resource';
+  return evaluate(rules, action, (rule) => applies(rule, topic, topicMatches));
 }
 
 /**
@@ -77,18 +80,7 @@ export function checkRules(rules: readonly AccessRule[], action: Action, topic: 
 export function checkRulesSubscription(rules: readonly AccessRule[], filter: string): Denial | undefined {
   requireRules(rules);
   if (typeof filter !== 'string') throw _invalid('filter', 'must be a string');
-  let allowed = false;
-  let inResources = false;
-  for (const rule of rules) {
-    if (!coversFilter(rule, filter)) continue;
-    if (!rule.actions.has('R')) {
-      if (rule.effect === 'allow') inResources = true;
-      continue;
-    }
-    if (rule.effect === 'deny') return 'denied';
-    allowed = true;
-  }
-  return allowed ? undefined : inResources ? 'action' : 'resource';
+  return evaluate(rules, 'R', (rule) => applies(rule, filter, filterCovers));
 }
 
 /**

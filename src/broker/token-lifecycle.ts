@@ -50,8 +50,8 @@ export function scheduleToken(core: BrokerCore, session: Session, held: HeldToke
   const { expireTime } = held.info;
   const noticeAt = expireTime - core.expireNoticeLeadMs;
   session.timers.set(held.type, [
-    _runAt(noticeAt, () => void sendNotice(core, session, SYS_TOPICS.TOKEN_EXPIRE_NOTICE, _formatExpireNotice(expireTime, held.type)), core.now, core.timers),
-    _runAt(expireTime, () => void kick(core, session, { code: TOKEN_INVALID_CODES.EXPIRED, type: held.type }), core.now, core.timers),
+    _runAt(noticeAt, () => void sendNotice(core, session, SYS_TOPICS.TOKEN_EXPIRE_NOTICE, _formatExpireNotice(expireTime, held.type)), core.clock),
+    _runAt(expireTime, () => void kick(core, session, { code: TOKEN_INVALID_CODES.EXPIRED, type: held.type }), core.clock),
   ]);
 }
 

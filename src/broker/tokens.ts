@@ -4,14 +4,16 @@
  * against it, and an OpenAPI facade (or a test) drives it.
  * @module
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
+import { _constantTimeEqual } from '../internal/equal.js';
 import type { TokenType } from '../protocol/token-password.js';
 import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../protocol/sys-topics.js';
 import { topicProblem } from '../protocol/topics.js';
 import { MAX_TOKEN_RESOURCES, MAX_TOKEN_TTL, MIN_TOKEN_TTL, _TYPE_ACTIONS, _formatActions, _parseActions, _sortResources, type Action } from '../protocol/token-rules.js';
 import type { Permissions } from './acl.js';
-import { _ownConfig } from './config.js';
+import { _ownConfig, _storeOptions } from './config.js';
 
 /** Inputs of {@link TokenStore.apply}, as ApplyToken takes them. */
 export interface TokenStoreApplyOptions {
@@ -73,7 +75,12 @@ export interface TokenCheckOptions {
 export interface TokenStoreOptions {
   /** The instance id the tokens are for (mixed into their signature). */
   instanceId: string;
-  /** The clock, UNIX ms. Default `Date.now`. */
+  /** The clock (default: the real one). */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -137,17 +144,14 @@ export class TokenStore {
   readonly #entries = new Map<string, Entry>();
   readonly #key = randomBytes(32);
   readonly #instanceId: string;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #revokeListeners = new Set<(token: string) => void>();
   #sweptAt = -Infinity;
 
   constructor(options: TokenStoreOptions) {
-    if (options === null || typeof options !== 'object') throw _invalid('options', 'must be { instanceId, now? }');
-    const { instanceId, now } = Object.assign(Object.create(null), options) as TokenStoreOptions;
-    if (typeof instanceId !== 'string' || instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-    if (now !== undefined && typeof now !== 'function') throw _invalid('now', 'must be a function returning UNIX milliseconds');
+    const { instanceId, clock } = _storeOptions(options, '{ instanceId, clock? }');
     this.#instanceId = instanceId;
-    this.#now = now ?? Date.now;
+    this.#clock = clock;
   }
 
   /**
@@ -156,7 +160,7 @@ export class TokenStore {
    */
   apply(options: TokenStoreApplyOptions): string {
     options = ownOptions(options);
-    const now = this.#clock();
+    const now = this.#clock.now();
     this.#sweep(now);
     const { expireTime } = options;
     if (typeof expireTime !== 'number' || !Number.isFinite(expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
@@ -181,13 +185,13 @@ export class TokenStore {
     const { token } = options;
     if (typeof token !== 'string' || !/^[^|\s]+$/.test(token)) throw _invalid('token', 'must be a non-empty string without "|" or white space');
     if (typeof options.expireTime !== 'number' || !Number.isFinite(options.expireTime)) throw _invalid('expireTime', 'must be a UNIX time in milliseconds');
-    this.#store(token, options, this.#clock(), false);
+    this.#store(token, options, this.#clock.now(), false);
   }
 
   /** QueryToken: `true` while the token is known, unrevoked and unexpired. */
   query(token: string): boolean {
     const entry = this.#entries.get(requireToken(token));
-    return entry !== undefined && !entry.info.revoked && entry.info.expireTime > this.#clock();
+    return entry !== undefined && !entry.info.revoked && entry.info.expireTime > this.#clock.now();
   }
 
   /** What the store knows about a token, or `undefined` for an unknown one (or an applied one it has forgotten). */
@@ -234,7 +238,7 @@ export class TokenStore {
     }
     const { info } = entry;
     if (info.revoked) return { valid: false, code: TOKEN_INVALID_CODES.REVOKED, reason: 'the token was revoked' };
-    if (info.expireTime <= this.#clock()) return { valid: false, code: TOKEN_INVALID_CODES.EXPIRED, reason: 'the token has expired' };
+    if (info.expireTime <= this.#clock.now()) return { valid: false, code: TOKEN_INVALID_CODES.EXPIRED, reason: 'the token has expired' };
     if (info.accessKeyId !== undefined && options.accessKeyId !== info.accessKeyId) {
       return { valid: false, code: TOKEN_INVALID_CODES.INVALID_ACCOUNT, reason: 'the token belongs to another AccessKey' };
     }
@@ -261,20 +265,8 @@ export class TokenStore {
 
   /** How many tokens the store holds: unexpired applied ones, and every added one (revoked and expired included). */
   get size(): number {
-    this.#sweep(this.#clock());
+    this.#sweep(this.#clock.now());
     return this.#entries.size;
-  }
-
-  /** The clock's time; a clock that fails is the caller's error, named. */
-  #clock(): number {
-    let now: unknown;
-    try {
-      now = this.#now();
-    } catch {
-      throw _invalid('now', 'threw');
-    }
-    if (typeof now !== 'number' || !Number.isFinite(now)) throw _invalid('now', 'must return a finite number of UNIX milliseconds');
-    return now;
   }
 
   /** Forgets applied tokens that expired, at most once per minute of the clock. */
@@ -288,7 +280,7 @@ export class TokenStore {
   #forgotten(token: string): 'expired' | 'revoked' | undefined {
     if (!OUR_SHAPE.test(token) || !this.#signedByUs(token)) return undefined;
     const expireTime = Buffer.from(token.slice(0, 24), 'base64url').readUIntBE(12, 6);
-    return expireTime <= this.#clock() ? 'expired' : 'revoked';
+    return expireTime <= this.#clock.now() ? 'expired' : 'revoked';
   }
 
   #store(token: string, options: Omit<AddTokenOptions, 'token'>, now: number, applied: boolean): void {
@@ -314,8 +306,6 @@ export class TokenStore {
   #signedByUs(token: string): boolean {
     const [id, mac] = token.split('.') as [string, string];
     // Compared as text: a non-canonical encoding of the right bytes is still not the token we issued.
-    const given = Buffer.from(mac, 'utf8');
-    const expected = Buffer.from(this.#mac(id).toString('base64url'), 'utf8');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return _constantTimeEqual(mac, this.#mac(id).toString('base64url'));
   }
 }

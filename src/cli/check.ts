@@ -6,7 +6,7 @@ import type { AuthMode } from '../index.js';
 import { usageError, withFlags, type Flags } from './args.js';
 import { checkCredentials, type CheckCredentialsOptions, type CredentialCheck } from './check-credentials.js';
 import { usernameAsMeant } from './username-meant.js';
-import { CREDENTIAL_FLAGS, MODES, SECRET_SOURCES, TOKEN_SOURCES, secretVariablesBlock } from './credential-flags.js';
+import { CREDENTIAL_FLAGS, FIELD_FLAGS, MODES, SECRET_SOURCES, TOKEN_SOURCES, secretVariablesBlock } from './credential-flags.js';
 import {
   readClientId,
   readMode,
@@ -131,11 +131,11 @@ async function runCheck(flags: Flags, io: CliIo): Promise<number> {
   }
 
   const flagOf: Record<string, string> = {
+    ...FIELD_FLAGS,
     username: flags.bool('json-stdin') ? '--json-stdin' : '--username',
     password: flags.bool('json-stdin') ? '--json-stdin' : '--password',
+    // checkCredentials names the key id accessKeyId in every mode.
     accessKeyId: mode === 'device' ? '--device-access-key-id' : '--access-key-id',
-    instanceId: '--instance-id',
-    signMode: '--sign-mode',
   };
   const options: CheckCredentialsOptions = { username, password };
   if (flags.has('mode')) options.mode = mode;

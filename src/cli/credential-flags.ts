@@ -25,6 +25,15 @@ export const TOKEN_SOURCES: { readonly [T in TokenType]: { env: string; flag: st
   RW: { env: 'APSARAMQ_TOKEN_RW', flag: '--token-rw' },
 };
 
+/** The flag each builder option is given by, so that an error naming the option names the flag. */
+export const FIELD_FLAGS: Readonly<Record<string, string>> = Object.freeze({
+  accessKeyId: '--access-key-id',
+  deviceAccessKeyId: '--device-access-key-id',
+  instanceId: '--instance-id',
+  username: '--username',
+  signMode: '--sign-mode',
+});
+
 /** Every auth mode, in the order help lists them. */
 export const MODES: readonly AuthMode[] = ['signature', 'token', 'device', 'custom'];
 /** The modes whose Password is signed with a secret. */

@@ -4,7 +4,7 @@
  */
 import { explainSignature, type SignatureExplanation } from '../index.js';
 import { usageError, withFlags, type Flags } from './args.js';
-import { SECRET_SOURCES, SIGNED, credentialFlagsWithout, secretVariablesBlock } from './credential-flags.js';
+import { FIELD_FLAGS, SECRET_SOURCES, SIGNED, credentialFlagsWithout, secretVariablesBlock } from './credential-flags.js';
 import { readClientId, readMode, readSecret, readSignMode, refuseOtherModesFlags } from './inputs.js';
 import type { CliIo } from './io.js';
 import { CLIENT_ID_NEED, requireAll, secretNeed } from './needs.js';
@@ -26,14 +26,7 @@ Object.assign(FLAGS, {
   json: { ...FLAGS.json!, help: 'the whole explanation as one JSON object (it holds the Password, never the secret)' },
 });
 
-const FIELD_LABELS: Record<string, string> = {
-  accessKeyId: '--access-key-id',
-  deviceAccessKeyId: '--device-access-key-id',
-  instanceId: '--instance-id',
-  username: '--username',
-  groupId: '  GroupId',
-  deviceId: '  DeviceId',
-};
+const FIELD_LABELS: Record<string, string> = { ...FIELD_FLAGS, groupId: '  GroupId', deviceId: '  DeviceId' };
 
 /** Runs `explain` on parsed flags; resolves to the exit code. */
 async function runExplain(flags: Flags, io: CliIo): Promise<number> {

@@ -4,7 +4,7 @@
  */
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials, type AuthMode, type Credentials } from '../index.js';
 import { usageError, withFlags, type Flags } from './args.js';
-import { CREDENTIAL_FLAGS, MODES, secretVariablesBlock } from './credential-flags.js';
+import { CREDENTIAL_FLAGS, FIELD_FLAGS, MODES, secretVariablesBlock } from './credential-flags.js';
 import { readMode, readSecret, readSignMode, readTokens, refuseOtherModesFlags, requireClientId, secretWarnings, tokenWarnings } from './inputs.js';
 import type { CliIo } from './io.js';
 import { CLIENT_ID_NEED, TOKENS_NEED, flagNeed, needsBlock, requireAll, secretNeed, type Need } from './needs.js';
@@ -44,13 +44,7 @@ interface Signed {
 }
 
 async function build(mode: AuthMode, flags: Flags, io: CliIo): Promise<Signed> {
-  const flagOf: Record<string, string> = {
-    accessKeyId: '--access-key-id',
-    deviceAccessKeyId: '--device-access-key-id',
-    instanceId: '--instance-id',
-    username: '--username',
-    signMode: '--sign-mode',
-  };
+  const flagOf: Record<string, string> = { ...FIELD_FLAGS };
   return withFlags(flagOf, async () => {
     // Presence was checked by requireAll: every string below is there.
     const flag = (name: string) => flags.string(name)!;

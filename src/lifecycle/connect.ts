@@ -9,10 +9,10 @@ import type { Credentials } from '../credentials/types.js';
 import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
 import { _requireMethods, _requireOptions } from '../credentials/validate.js';
-import { systemClock, type Clock } from './clock.js';
+import { _checkClock, systemClock, type Clock } from '../clock.js';
 import { _checkProvided, type CredentialsProvider } from './provider.js';
 import { _NO_MQTT_RECONNECT, _startSession } from './session.js';
-import { _checkClock, _checkTuning, type RefreshOptions } from './tuning.js';
+import { _checkTuning, type RefreshOptions } from './tuning.js';
 
 /**
  * Inputs of {@link connect} and {@link connectAsync}: those of `createConnectOptions`, plus the ones

@@ -14,7 +14,7 @@
  */
 import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
 import { _refusalError } from '../connect/refusal.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { _needsFreshCredentials, type TokenExpireNotice, type TokenInvalidNotice, type TokenInvalidReason } from '../protocol/sys-topics.js';
 import type { CredentialsProvider, ProvidedCredentials, ProviderContext, RefreshReason } from './provider.js';
 import { _createRefresher } from './refresher.js';

@@ -9,8 +9,7 @@ import { _own, _requireOptions, _requireString } from '../credentials/validate.j
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
-import { systemClock, type Clock } from './clock.js';
-import { _checkClock } from './tuning.js';
+import { _checkClock, systemClock, type Clock } from '../clock.js';
 
 /** Credentials with an optional expiry (UNIX ms), as a provider hands them out. */
 export interface ProvidedCredentials extends Credentials {

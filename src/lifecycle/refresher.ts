@@ -4,7 +4,7 @@
  * @module
  */
 import { ApsaraMqttAuthError } from '../errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { _checkProvided, type CredentialsProvider, type ProvidedCredentials, type ProviderContext, type RefreshReason } from './provider.js';
 import { _checkTuning, _createBackoff, type Backoff, type RefreshOptions } from './tuning.js';
 

@@ -24,7 +24,7 @@ import type { MqttClient } from 'mqtt';
 import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
 import { _AUTH_REFUSALS } from '../connect/refusal.js';
 import { _requireMethods } from '../credentials/validate.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { _createGate } from './gate.js';
 import { _createLedger, _notAuthorized, type LedgerPacket } from './ledger.js';
 import { _createMachine, type Machine, type SessionState } from './machine.js';

@@ -5,7 +5,6 @@
  */
 import { _invalid } from '../errors.js';
 import { _mustBe } from '../internal/bytes.js';
-import type { Clock } from './clock.js';
 
 /** Tuning of a managed connection's refreshes and retries; every field has a default. */
 export interface RefreshOptions {
@@ -54,15 +53,6 @@ export function _checkTuning(input: RefreshOptions): Tuning {
   const { random = Math.random } = input;
   if (typeof random !== 'function') throw _mustBe('random', 'a function', random);
   return { refreshMargin: ms(input.refreshMargin, 'refreshMargin', 300_000), minBackoff, maxBackoff, credentialsTimeout: ms(input.credentialsTimeout, 'credentialsTimeout', 30_000, true), random };
-}
-
-/** @internal @throws when `clock` is given but is not a Clock. */
-export function _checkClock(clock: unknown): Clock | undefined {
-  const c = clock as Clock | undefined;
-  if (c !== undefined && (typeof c?.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function')) {
-    throw _mustBe('clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
-  }
-  return c;
 }
 
 /** @internal Consecutive failures and the delay before the next attempt. */

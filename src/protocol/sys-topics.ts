@@ -64,7 +64,7 @@ export type TokenInvalidReason =
 /**
  * The documented codes, by number: the keys are TOKEN_INVALID_CODES' values, written out (an object
  * with computed keys at the top of a module is kept by bundlers such as esbuild in every bundle,
- * used or not). test/unit/protocol checks they agree.
+ * used or not). test/unit/protocol.test.ts checks they agree.
  */
 export const TOKEN_INVALID_REASONS: Readonly<Record<number, TokenInvalidReason>> = {
   1: 'forged',

@@ -9,6 +9,7 @@
  * @module
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
+import { _constantTimeEqual } from '../internal/equal.js';
 import { _requireOptions } from '../credentials/validate.js';
 import {
   formatHttpAuthResponse,
@@ -44,8 +45,7 @@ export interface HttpAuthHandlerOptions {
 
 /**
  * Constant-time comparison of a presented password (or whole credentials) with the expected one, so
- * the time taken says nothing about how much of it matched. Different lengths compare unequal at once:
- * the length of a Signature or DeviceCredential password (28 characters) is public anyway.
+ * the time taken says nothing about how much of it matched, nor how long the expected one is.
  *
  * @example
  * ```ts
@@ -57,12 +57,7 @@ export function credentialsMatch(given: { username: string; password: string }, 
   for (const [field, value] of [['given', given], ['expected', expected]] as const) {
     if (value === null || typeof value !== 'object' || typeof value.username !== 'string' || typeof value.password !== 'string') throw _invalid(field, 'must be { username, password } (strings)');
   }
-  const a = `${given.username}\u0000${given.password}`;
-  const b = `${expected.username}\u0000${expected.password}`;
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
+  return _constantTimeEqual(`${given.username}\u0000${given.password}`, `${expected.username}\u0000${expected.password}`);
 }
 
 function verdictOf(decision: HttpAuthDecision): HttpAuthVerdict {

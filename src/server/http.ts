@@ -34,20 +34,58 @@ export function _json(status: number, body: unknown, headers: Readonly<Record<st
   return response;
 }
 
-/** @internal An error answer. */
+/**
+ * @internal An error answer `{ error: { code, message, field? } }`, the one form every HTTP answer of
+ * the SDK's own fails with (credential server, HTTP-authentication endpoint, Node adapter, the local
+ * broker's routes, which add the codes of a router: nothing there, or a route that failed).
+ */
 export function _errorResponse(
   status: number,
-  code: ApsaraMqttAuthErrorCode,
+  code: ApsaraMqttAuthErrorCode | 'ERR_NOT_FOUND' | 'ERR_INTERNAL',
   message: string,
   field?: string,
   headers: Readonly<Record<string, string>> = {},
 ): Response {
-  const body: CredentialErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } };
-  return _json(status, body, headers);
+  return _json(status, { error: { code, message, ...(field === undefined ? {} : { field }) } }, headers);
 }
 
 /** Why {@link _readBody} gave up. */
 export type BodyProblem = 'too-large' | 'unreadable';
+
+/** @internal A body arriving chunk by chunk, held only while it stays within `max` bytes. */
+export interface _BodyChunks {
+  /** Keeps `chunk`; `false` (and nothing kept) once the body has grown past `max`. */
+  add(chunk: Uint8Array): boolean;
+  /** The chunks kept, as one array. */
+  bytes(): Uint8Array;
+}
+
+/**
+ * @internal The one place a body is gathered, whatever it arrives from (a fetch-standard stream in
+ * {@link _readBody}, Node's `data` events in `toNodeListener`): a body over `max` is refused as it
+ * grows, never held whole.
+ */
+export function _bodyChunks(max: number): _BodyChunks {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  return {
+    add(chunk) {
+      size += chunk.byteLength;
+      if (size > max) return false;
+      chunks.push(chunk);
+      return true;
+    },
+    bytes() {
+      const all = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        all.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return all;
+    },
+  };
+}
 
 /**
  * @internal The body as text, read chunk by chunk so that a body larger than `max` bytes is
@@ -58,30 +96,21 @@ export async function _readBody(request: Pick<Request, 'headers' | 'body'>, max:
   if (declared > max) return 'too-large';
   if (!request.body) return '';
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const body = _bodyChunks(max);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.byteLength;
-      if (size > max) {
+      if (!body.add(value)) {
         await reader.cancel().catch(() => undefined);
         return 'too-large';
       }
-      chunks.push(value);
     }
   } catch {
     return 'unreadable';
   }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(all);
+    return new TextDecoder('utf-8', { fatal: true }).decode(body.bytes());
   } catch {
     return 'unreadable';
   }

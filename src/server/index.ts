@@ -65,3 +65,6 @@ export type { ApsaraMqttAuthErrorOptions } from '../errors.js';
 export type { HmacSha1 } from '../hmac/types.js';
 export type { TokenSet, TokenType } from '../protocol/token-password.js';
 export type { AuthMode } from '../protocol/username.js';
+// The one clock every factory here takes as `{ clock }` (the same as the main entry's).
+export { systemClock } from '../clock.js';
+export type { Clock } from '../clock.js';

@@ -7,7 +7,7 @@
  */
 import { _invalid } from '../errors.js';
 import { _requireOptions } from '../credentials/validate.js';
-import { _bodyText, _errorResponse } from './http.js';
+import { _bodyChunks, _bodyText, _errorResponse } from './http.js';
 
 /** The parts of Node's `IncomingMessage` the adapter reads. */
 export interface NodeRequestLike {
@@ -66,8 +66,7 @@ type Unread = 'too-large' | 'timeout' | { aborted: unknown };
 
 function readBody(req: NodeRequestLike, max: number, timeoutMs: number): Promise<Uint8Array | Unread> {
   return new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    const body = _bodyChunks(max);
     let done = false;
     const finish = (result: Uint8Array | Unread) => {
       if (done) return;
@@ -78,20 +77,10 @@ function readBody(req: NodeRequestLike, max: number, timeoutMs: number): Promise
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
     req.on('data', (chunk) => {
       if (done) return;
-      const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-      size += bytes.byteLength;
-      if (size > max) return finish('too-large');
-      chunks.push(bytes);
+      if (!body.add(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk)) finish('too-large');
     });
     req.on('end', () => {
-      if (done) return;
-      const all = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      finish(all);
+      if (!done) finish(body.bytes());
     });
     req.on('error', (error) => finish({ aborted: error }));
     // A client that goes away mid-body: Node emits `close` without `end` (and `error` only when asked).

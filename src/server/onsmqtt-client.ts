@@ -6,6 +6,7 @@
  * a form body).
  * @module
  */
+import { _clockOption, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from '../credentials/client-id.js';
@@ -40,7 +41,15 @@ export interface OnsMqttClientOptions {
   method?: 'GET' | 'POST';
   /** The `fetch` to use (default: `globalThis.fetch`). */
   fetch?: FetchLike;
-  /** The clock for `Timestamp` and for the ExpireTime rule (default `Date.now`). */
+  /**
+   * The clock of `Timestamp` and of the ExpireTime rule (default: the real one; only its `now` is
+   * read: `timeout` bounds a real network call).
+   */
+  clock?: Clock;
+  /**
+   * The time of `Timestamp` and of the ExpireTime rule, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
   /** `SignatureNonce` source (default `crypto.randomUUID()`). */
   nonce?: () => string;
@@ -199,17 +208,15 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   const fetchGiven = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
   if (typeof fetchGiven !== 'function') throw _invalid('fetch', 'is required where globalThis.fetch is missing');
   const fetchFn: FetchLike = fetchGiven;
-  for (const name of ['now', 'nonce'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw _invalid(name, 'must be a function');
-  }
-  const now = options.now ?? Date.now;
+  if (options.nonce !== undefined && typeof options.nonce !== 'function') throw _invalid('nonce', 'must be a function');
+  const clock = _clockOption(options);
   const nonce = options.nonce ?? defaultNonce;
   const timeout = options.timeout ?? 10_000;
   // The upper bound is the longest delay a timer can have (about 24.8 days).
   if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 2 ** 31 - 1)) throw _invalid('timeout', 'must be a positive number of milliseconds, at most 2147483647');
   const hmac = _requireHmac(options.hmac);
   const host = new URL(endpoint).host;
-  // The caller's clock and nonce source: what they throw is theirs and is not kept.
+  // The caller's nonce source: what it throws is theirs and is not kept (the clock's: see _clockOption).
   const ask = <T>(source: () => T, field: string): T => {
     try {
       return source();
@@ -228,7 +235,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     // An action name is echoed in errors only when it reads as one (PascalCase letters, as every
     // onsmqtt action is): `call` takes any string, and a secret pasted there must not come back.
     const named = /^[A-Z][A-Za-z]{2,47}$/.test(action) ? action : 'the call';
-    const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, accessKeyId, accessKeySecret, params, now: ask(now, 'now'), nonce: ask(nonce, 'nonce'), ...(hmac ? { hmac } : {}) });
+    const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, accessKeyId, accessKeySecret, params, now: clock.now(), nonce: ask(nonce, 'nonce'), ...(hmac ? { hmac } : {}) });
     const encoded = canonicalQuery(signed);
     const init = { method, headers: { accept: 'application/json' } as Record<string, string>, signal: AbortSignal.timeout(timeout) };
     let response: Response;
@@ -310,7 +317,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
       const instanceId = instanceOf(opts.instanceId);
       const resources = _requireResources(opts.resources);
       const actions = _requireActions(opts.actions);
-      const expireTime = _requireExpireTime(opts.expireTime, ask(now, 'now'));
+      const expireTime = _requireExpireTime(opts.expireTime, clock.now());
       const body = await call('ApplyToken', { Actions: actions, ExpireTime: String(expireTime), InstanceId: instanceId, Resources: resources.join(',') });
       const token = str(body, 'Token');
       if (!token) throw missing('ApplyToken', 'Token', body);

@@ -13,6 +13,7 @@
  * no dependency and no Node import. Only tokens and their permissions are written; never a secret.
  * @module
  */
+import { _clockOption, type Clock } from '../clock.js';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { AppliedToken } from './records.js';
 import { ADMIT, DELETE_TOKEN, EXTEND_LOCK, RELEASE_LOCK } from './redis-scripts.js';
@@ -49,7 +50,15 @@ export interface RedisTokenStoreOptions {
    * error as `cause`); requests are served from the local copy until Redis answers again.
    */
   onError?: (error: ApsaraMqttAuthError) => void;
-  /** The clock of the local copy and of the reconnection back-off (default `Date.now`). */
+  /**
+   * The clock of the local copy and of the reconnection back-off (default: the real one; only its
+   * `now` is read: command timeouts and lock renewals follow Redis, which keeps real time).
+   */
+  clock?: Clock;
+  /**
+   * The time of the local copy and of the reconnection back-off, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -162,12 +171,11 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
   const lockTtl = requireMs(options.lockTtl, 'lockTtl', 5000, 100);
   const maxWait = requireMs(options.maxWait, 'maxWait', 30_000, 0);
   const timeout = requireMs(options.timeout, 'timeout', 1000, 1);
-  for (const name of ['onError', 'now'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw _invalid(name, 'must be a function');
-  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw _invalid('onError', 'must be a function');
   const onError = options.onError;
-  const now = options.now ?? Date.now;
-  const local = createMemoryTokenStore({ maxEntries: options.maxEntries ?? 1000, now });
+  const clock = _clockOption(options);
+  const now = () => clock.now();
+  const local = createMemoryTokenStore({ maxEntries: options.maxEntries ?? 1000, clock });
   // Who this process is, in lock values and rate-window entries.
   const self = randomId();
   let sequence = 0;

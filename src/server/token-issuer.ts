@@ -6,6 +6,7 @@
  * window, and with a shared store (`createRedisTokenStore`) one call serves every process.
  * @module
  */
+import { _clockOption, type Clock } from '../clock.js';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
 import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
@@ -58,7 +59,7 @@ export interface TokenIssuerOptions {
   /** How long before expiry a cached token is replaced, ms (default 5 minutes; less than `ttl`). */
   refreshMargin?: number;
   /**
-   * Where tokens are kept (default: a new `createMemoryTokenStore({ maxEntries, now })` of this issuer).
+   * Where tokens are kept (default: a new `createMemoryTokenStore({ maxEntries, clock })` of this issuer).
    * Pass `createRedisTokenStore(...)` to share one cache, one ApplyToken per permission and one rate
    * window among several processes.
    */
@@ -75,7 +76,15 @@ export interface TokenIssuerOptions {
   queueTimeout?: number;
   /** How long a QueryToken answer is reused for the same token, ms (default 2 s). */
   verifyReuse?: number;
-  /** The clock (default `Date.now`); pass the same one to the client. */
+  /**
+   * The clock of token lifetimes and the rate window (default: the real one; only its `now` is read);
+   * pass the same one to the OpenAPI client.
+   */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -183,21 +192,11 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   if (rateLimit !== false && (typeof rateLimit !== 'number' || !Number.isSafeInteger(rateLimit) || rateLimit < 1)) {
     throw _invalid('rateLimit', 'must be a positive integer number of calls, or false');
   }
-  if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning milliseconds');
-  const clock = options.now ?? Date.now;
   // The caller's clock: what it throws or answers that is no time is named, not passed on.
-  const now = (): number => {
-    let t: unknown;
-    try {
-      t = clock();
-    } catch {
-      throw _invalid('now', 'threw');
-    }
-    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('now', 'must return a finite number of milliseconds');
-    return t;
-  };
+  const clock = _clockOption(options);
+  const now = () => clock.now();
   if (options.store !== undefined && options.maxEntries !== undefined) throw _invalid('maxEntries', 'sizes the default store only; size the store you pass instead');
-  const store = options.store === undefined ? createMemoryTokenStore({ maxEntries, now }) : requireStore(options.store);
+  const store = options.store === undefined ? createMemoryTokenStore({ maxEntries, clock }) : requireStore(options.store);
   const flights = new Map<string, Flight>();
   /** The last QueryToken answer per token: when it was asked, and the answer. */
   const checks = new Map<string, { at: number; valid: Promise<boolean> }>();

@@ -6,6 +6,7 @@
  * fallback to a still-valid token) and its own in-process single flight.
  * @module
  */
+import { _clockOption, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { _requireOptions } from '../credentials/validate.js';
 import type { AppliedToken } from './records.js';
@@ -68,7 +69,12 @@ export interface MemoryTokenStore extends TokenCacheStore {
 export interface MemoryTokenStoreOptions {
   /** How many keys are kept, least recently used dropped first (default 1000). */
   maxEntries?: number;
-  /** The clock of the rate window (default `Date.now`); the issuer passes its own. */
+  /** The clock of the rate window (default: the real one; only its `now` is read); the issuer passes its own. */
+  clock?: Clock;
+  /**
+   * The time of the rate window, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
 }
 
@@ -125,9 +131,9 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): M
   if (options === null || typeof options !== 'object') throw _invalid('options', 'must be an options object');
   const maxEntries = options.maxEntries ?? 1000;
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) throw _invalid('maxEntries', 'must be an integer of at least 1');
-  if (options.now !== undefined && typeof options.now !== 'function') throw _invalid('now', 'must be a function returning milliseconds');
+  const clock = _clockOption(options);
   const cache = new Map<string, AppliedToken>();
-  const admit = _rateWindow(options.now ?? Date.now);
+  const admit = _rateWindow(() => clock.now());
   return Object.freeze({
     get(key: string) {
       const token = cache.get(requireKey(key));

@@ -1,44 +1,14 @@
-/** A clock whose time moves only when the test says so; timers fire in due order. */
-import type { Clock } from '../../src/index.js';
+/**
+ * The one manual clock of the tests: the SDK's own (`createManualClock`), started at a fixed time.
+ * `advanceAsync` lets promises settle between the timers it fires (managed connections, providers);
+ * `dueTimes()` says what is scheduled.
+ */
+import { createManualClock, type ManualClock } from '../../src/manual-clock.js';
 
-export class ManualClock implements Clock {
-  #now: number;
-  #timers = new Map<number, { at: number; callback: () => void }>();
-  #next = 1;
+export type { ManualClock };
 
-  constructor(start = 1_700_000_000_000) {
-    this.#now = start;
-  }
+/** Where a test's clock starts (November 2023): a plausible time, the same in every run. */
+export const T0 = 1_700_000_000_000;
 
-  now = (): number => this.#now;
-
-  setTimeout = (callback: () => void, ms: number): unknown => {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), callback });
-    return id;
-  };
-
-  clearTimeout = (handle: unknown): void => {
-    this.#timers.delete(handle as number);
-  };
-
-  /** Pending timers' due times, soonest first. */
-  get pending(): number[] {
-    return [...this.#timers.values()].map((t) => t.at).sort((a, b) => a - b);
-  }
-
-  /** Moves time forward, firing each due timer at its own time and letting promises settle between. */
-  async advance(ms: number): Promise<void> {
-    const until = this.#now + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].callback();
-      for (let i = 0; i < 10; i++) await Promise.resolve();
-    }
-    this.#now = until;
-    for (let i = 0; i < 10; i++) await Promise.resolve();
-  }
-}
+/** A manual clock at {@link T0} (or `start`). */
+export const manualClock = (start = T0): ManualClock => createManualClock(start);

@@ -3,6 +3,7 @@
  * portable tests (they run in Chromium too, where the broker's Node-only stores cannot).
  */
 import type { OpenApiDeviceRecord, OpenApiDeviceStore, OpenApiTokenStore } from '../../src/broker/openapi-service.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 
 const random = (bytes: number) => {
   let out = '';
@@ -14,7 +15,7 @@ export interface MemoryTokenStore extends OpenApiTokenStore {
   readonly issued: ReadonlyMap<string, { resources: readonly string[]; actions: string; expireTime: number; accessKeyId: string; revoked: boolean }>;
 }
 
-export function memoryTokenStore(now: () => number = Date.now): MemoryTokenStore {
+export function memoryTokenStore(clock: Pick<Clock, 'now'> = systemClock): MemoryTokenStore {
   const issued = new Map<string, { resources: readonly string[]; actions: string; expireTime: number; accessKeyId: string; revoked: boolean }>();
   return {
     issued,
@@ -25,7 +26,7 @@ export function memoryTokenStore(now: () => number = Date.now): MemoryTokenStore
     },
     query(token) {
       const entry = issued.get(token);
-      return !!entry && !entry.revoked && entry.expireTime > now();
+      return !!entry && !entry.revoked && entry.expireTime > clock.now();
     },
     revoke(token) {
       const entry = issued.get(token);
@@ -34,15 +35,15 @@ export function memoryTokenStore(now: () => number = Date.now): MemoryTokenStore
   };
 }
 
-export function memoryDeviceStore(instanceId: string, now: () => number = Date.now): OpenApiDeviceStore {
+export function memoryDeviceStore(instanceId: string, clock: Pick<Clock, 'now'> = systemClock): OpenApiDeviceStore {
   const records = new Map<string, OpenApiDeviceRecord>();
   const make = (clientId: string, keyId: string, createTime: number): OpenApiDeviceRecord => {
-    const t = now();
+    const t = clock.now();
     return { ClientId: clientId, InstanceId: instanceId, DeviceAccessKeyId: keyId, DeviceAccessKeySecret: random(16), CreateTime: createTime, UpdateTime: t };
   };
   return {
     register(clientId) {
-      const found = records.get(clientId) ?? make(clientId, 'DK' + random(8), now());
+      const found = records.get(clientId) ?? make(clientId, 'DK' + random(8), clock.now());
       records.set(clientId, found);
       return found;
     },

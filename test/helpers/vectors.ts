@@ -44,7 +44,7 @@ export const RFC2202: readonly { name: string; key: string; data: string; digest
 /**
  * Non-ASCII keys and messages, and edge lengths. Expected values computed with Node's `crypto`
  * (`createHmac('sha1', Buffer.from(key, 'utf8')).update(message, 'utf8')`) and checked again against
- * it in test/node/oracle.test.ts, so a wrong entry here cannot pass silently.
+ * it in test/node/api-node.test.ts, so a wrong entry here cannot pass silently.
  */
 export const UTF8_VECTORS: readonly { name: string; key: string; message: string; base64: string }[] = [
   { name: 'CJK secret', key: '密钥-秘密', message: 'GID_Test@@@0001', base64: 'ra/0ZB4wlKdhuMssCJEtvA80qAo=' },

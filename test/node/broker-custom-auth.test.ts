@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CustomAuthCapacityError, CustomAuthStore, GroupStore, checkRules, checkRulesSubscription, type AccessRule } from '../../src/broker/index.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const rule = (effect: 'allow' | 'deny', actions: ('R' | 'W')[], topic: string): AccessRule => ({ effect, actions: new Set(actions), topic });
 
@@ -100,14 +101,15 @@ describe('CustomAuthStore', () => {
 
 describe('GroupStore', () => {
   it('checks Group IDs as CreateGroupId documents them and lists them oldest first', () => {
-    let t = 1000;
-    const groups = new GroupStore({ instanceId: 'mqtt-x', now: () => t++ });
+    const clock = manualClock(1000);
+    const groups = new GroupStore({ instanceId: 'mqtt-x', clock });
     expect(groups.enforced).toBe(false);
     expect(groups.admits('GID_anything')).toBe(true);
     expect(groups.create('GID_one')).toBe(true);
     expect(groups.create('GID_one')).toBe(false);
     expect(() => groups.create('GID_x')).toThrow(expect.objectContaining({ field: 'groupId' }));
     expect(() => groups.create('group_one')).toThrow(expect.objectContaining({ field: 'groupId' }));
+    clock.advance(1);
     groups.create('GID-two');
     expect(groups.list()).toEqual([
       { GroupId: 'GID_one', InstanceId: 'mqtt-x', CreateTime: 1000, UpdateTime: 1000, IndependentNaming: true },

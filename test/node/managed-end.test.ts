@@ -7,7 +7,7 @@
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError, connect, onSessionEvent, type CredentialsProvider } from '../../src/index.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
 
 const INPUT = { mqtt, instanceId: 'mqtt-end-test', clientId: 'GID_end@@@device-1', transport: 'tcp', host: '127.0.0.1', port: 1 } as const;
 
@@ -23,7 +23,7 @@ function refusedProvider() {
 
 describe('a managed client ended before its first connect', () => {
   it('connect + end(true) from a credentialsError listener: "end" is emitted, the callback runs, no retry is scheduled', async () => {
-    const clock = new ManualClock();
+    const clock = manualClock();
     const { provider, calls } = refusedProvider();
     const client = connect({ ...INPUT, credentials: provider, clock });
     const events: string[] = [];
@@ -38,10 +38,10 @@ describe('a managed client ended before its first connect', () => {
       }),
     );
     await ended;
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     expect(events).toEqual(['credentialsError', 'end', 'callback']);
-    expect(clock.pending).toEqual([]);
-    await clock.advance(10 * 60_000);
+    expect(clock.dueTimes()).toEqual([]);
+    await clock.advanceAsync(10 * 60_000);
     expect(calls()).toBe(1);
     await expect(client.endAsync()).resolves.toBeUndefined(); // ending again is harmless
   });

@@ -10,13 +10,13 @@ import { deviceCredentials } from '../../src/index.js';
 import { AppliedToken, createOnsMqttClient, OpenApiError, percentEncode, type OnsMqttClientOptions } from '../../src/server/index.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { DeviceStore, TokenStore } from '../../src/broker/index.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { SECRET } from '../suites/api.js';
 
 const AK = 'LTAI5tLocalTest';
 const INSTANCE = 'mqtt-cn-local';
 const T0 = Date.UTC(2026, 0, 1);
-let clock = T0;
-const now = () => clock;
+const clock = manualClock(T0);
 
 let store: TokenStore;
 let service: OpenApiService;
@@ -24,11 +24,11 @@ let served: Served;
 let base: OnsMqttClientOptions;
 
 beforeAll(async () => {
-  store = new TokenStore({ instanceId: INSTANCE, now });
-  const devices = new DeviceStore({ instanceId: INSTANCE, now });
-  service = createOpenApiService({ accessKeys: [{ accessKeyId: AK, accessKeySecret: SECRET }], instanceId: INSTANCE, tokens: store, devices, now });
+  store = new TokenStore({ instanceId: INSTANCE, clock });
+  const devices = new DeviceStore({ instanceId: INSTANCE, clock });
+  service = createOpenApiService({ accessKeys: [{ accessKeyId: AK, accessKeySecret: SECRET }], instanceId: INSTANCE, tokens: store, devices, clock });
   served = await serve(service);
-  base = { accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, now };
+  base = { accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, clock };
 });
 afterAll(() => served?.close());
 
@@ -52,12 +52,12 @@ describe('token calls', () => {
   it('ApplyToken → QueryToken → RevokeToken → QueryToken', async () => {
     const api = createOnsMqttClient(base);
     const before = service.calls;
-    const token = await api.applyToken({ resources: ['fleet/b', 'fleet/a/#', 'fleet/b'], actions: 'R,W', expireTime: clock + 3600_000 });
+    const token = await api.applyToken({ resources: ['fleet/b', 'fleet/a/#', 'fleet/b'], actions: 'R,W', expireTime: clock.now() + 3600_000 });
     expect(token).toBeInstanceOf(AppliedToken);
-    expect(token).toMatchObject({ instanceId: INSTANCE, resources: ['fleet/a/#', 'fleet/b'], actions: 'R,W', type: 'RW', expiresAt: clock + 3600_000 });
+    expect(token).toMatchObject({ instanceId: INSTANCE, resources: ['fleet/a/#', 'fleet/b'], actions: 'R,W', type: 'RW', expiresAt: clock.now() + 3600_000 });
     expect(token.requestId).toMatch(/^[0-9A-F-]{36}$/);
     // What the service stored is what was signed and sent: sorted topics, bound to the applying key.
-    expect(store.describe(token.token)).toMatchObject({ resources: ['fleet/a/#', 'fleet/b'], actions: 'R,W', expireTime: clock + 3600_000, accessKeyId: AK });
+    expect(store.describe(token.token)).toMatchObject({ resources: ['fleet/a/#', 'fleet/b'], actions: 'R,W', expireTime: clock.now() + 3600_000, accessKeyId: AK });
     expect(await api.queryToken({ token: token.token })).toBe(true);
     await api.revokeToken({ token: token.token });
     expect(await api.queryToken({ token: token.token })).toBe(false);
@@ -69,7 +69,7 @@ describe('token calls', () => {
 
   it('GET requests are signed as GET and accepted', async () => {
     const api = createOnsMqttClient({ ...base, method: 'GET' });
-    const token = await api.applyToken({ resources: 'a', actions: 'R', expireTime: clock + 120_000 });
+    const token = await api.applyToken({ resources: 'a', actions: 'R', expireTime: clock.now() + 120_000 });
     expect(token.type).toBe('R');
     expect(await api.queryToken({ token: token.token })).toBe(true);
   });
@@ -79,14 +79,14 @@ describe('token calls', () => {
       AccessKeyId: AK,
       Action: 'ApplyToken',
       Actions: 'W',
-      ExpireTime: String(clock + 600_000),
+      ExpireTime: String(clock.now() + 600_000),
       Format: 'JSON',
       InstanceId: INSTANCE,
       Resources: 'x/y,x/z',
       SignatureMethod: 'HMAC-SHA1',
       SignatureNonce: 'independent-oracle-nonce',
       SignatureVersion: '1.0',
-      Timestamp: new Date(clock).toISOString().replace(/\.\d+Z$/, 'Z'),
+      Timestamp: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
       Version: '2020-04-20',
     };
     // RFC 3986 by hand: encodeURIComponent plus the four characters it leaves alone.
@@ -108,7 +108,7 @@ describe('the service verifies every request', () => {
   it('a wrong secret → SignatureDoesNotMatch, nothing issued', async () => {
     const size = store.size;
     const api = createOnsMqttClient({ ...base, accessKeySecret: 'not-the-secret' });
-    const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 120_000 }));
+    const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock.now() + 120_000 }));
     expect(error).toMatchObject({ openApiCode: 'SignatureDoesNotMatch', status: 400 });
     expect(error.requestId).toMatch(/^[0-9A-F-]{36}$/);
     expect(error.message).toContain('ApplyToken failed: SignatureDoesNotMatch');
@@ -121,7 +121,7 @@ describe('the service verifies every request', () => {
       ...base,
       fetch: (url, init) => fetch(url, { ...init, body: init.body!.replace('Actions=R&', 'Actions=W&') }),
     });
-    const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 120_000 }));
+    const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock.now() + 120_000 }));
     expect(error.openApiCode).toBe('SignatureDoesNotMatch');
     expect(store.size).toBe(size);
   });
@@ -138,13 +138,13 @@ describe('the service verifies every request', () => {
   });
 
   it('a Timestamp more than 15 minutes off → InvalidTimeStamp.Expired', async () => {
-    const api = createOnsMqttClient({ ...base, now: () => clock - 16 * 60_000 });
+    const api = createOnsMqttClient({ ...base, clock: manualClock(clock.now() - 16 * 60_000) });
     expect((await rejection(api.queryToken({ token: 'a-token' }))).openApiCode).toBe('InvalidTimeStamp.Expired');
   });
 
   it('another instance → InstancePermissionCheckFailed (400), as the token actions document it', async () => {
     const api = createOnsMqttClient({ ...base, instanceId: 'mqtt-cn-other' });
-    expect(await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 120_000 }))).toMatchObject({ openApiCode: 'InstancePermissionCheckFailed', status: 400 });
+    expect(await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock.now() + 120_000 }))).toMatchObject({ openApiCode: 'InstancePermissionCheckFailed', status: 400 });
   });
 
   it('an unknown action → InvalidAction.NotFound', async () => {
@@ -153,11 +153,11 @@ describe('the service verifies every request', () => {
   });
 
   it('more than 5 RevokeToken calls in one second → RevokeTokenOverFlow, as documented', async () => {
-    clock += 1000; // a fresh one-second window
+    clock.advance(1000); // a fresh one-second window
     const api = createOnsMqttClient(base);
     for (let i = 0; i < 5; i++) await api.revokeToken({ token: `t-${i}` });
     expect(await rejection(api.revokeToken({ token: 't-5' }))).toMatchObject({ openApiCode: 'RevokeTokenOverFlow', status: 400 });
-    clock += 1000;
+    clock.advance(1000);
     await api.revokeToken({ token: 't-6' });
   });
 
@@ -175,17 +175,17 @@ describe('the ExpireTime rule is checked before any call', () => {
   it('less than 60 s ahead, or more than 30 days: ERR_INVALID_ARGUMENT and no request', async () => {
     const api = createOnsMqttClient(base);
     const calls = JSON.stringify([service.calls, service.errors]);
-    await expect(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 59_999 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'expireTime' });
-    await expect(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 30 * 86_400_000 + 1 })).rejects.toMatchObject({ field: 'expireTime' });
-    await expect(api.applyToken({ resources: [], actions: 'R', expireTime: clock + 120_000 })).rejects.toMatchObject({ field: 'resources' });
-    await expect(api.applyToken({ resources: ['a'], actions: 'RW' as never, expireTime: clock + 120_000 })).rejects.toMatchObject({ field: 'actions' });
+    await expect(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock.now() + 59_999 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'expireTime' });
+    await expect(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock.now() + 30 * 86_400_000 + 1 })).rejects.toMatchObject({ field: 'expireTime' });
+    await expect(api.applyToken({ resources: [], actions: 'R', expireTime: clock.now() + 120_000 })).rejects.toMatchObject({ field: 'resources' });
+    await expect(api.applyToken({ resources: ['a'], actions: 'RW' as never, expireTime: clock.now() + 120_000 })).rejects.toMatchObject({ field: 'actions' });
     expect(JSON.stringify([service.calls, service.errors])).toBe(calls);
   });
 
   it('the service applies the same rule: too short → InvalidParameter.ExpireTime', async () => {
     // A client whose clock runs 2 minutes behind passes its own check, but not the service's.
-    const api = createOnsMqttClient({ ...base, now: () => clock - 120_000 });
-    const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock + 30_000 }));
+    const api = createOnsMqttClient({ ...base, clock: manualClock(clock.now() - 120_000) });
+    const error = await rejection(api.applyToken({ resources: ['a'], actions: 'R', expireTime: clock.now() + 30_000 }));
     expect(error).toMatchObject({ openApiCode: 'InvalidParameter.ExpireTime', status: 400 });
   });
 });
@@ -214,7 +214,7 @@ describe('device credentials', () => {
 describe('secrets and transport failures', () => {
   it('neither the client nor a token shows the secret or the token value', async () => {
     const api = createOnsMqttClient(base);
-    const token = await api.applyToken({ resources: ['a'], actions: 'W', expireTime: clock + 120_000 });
+    const token = await api.applyToken({ resources: ['a'], actions: 'W', expireTime: clock.now() + 120_000 });
     for (const text of [...renderings(api), ...renderings(token)]) {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(token.token);

@@ -74,7 +74,7 @@ describe('readStartSettings', () => {
     [{ ...INSTANCE, APSARAMQ_REGION_ID: '' }, 'APSARAMQ_REGION_ID (e.g. cn-hangzhou) or APSARAMQ_OPENAPI_ENDPOINT is required: the credential server applies for tokens there'],
     [{ DEMO_WEB_PORT: 'http' }, 'DEMO_WEB_PORT must be a port number from 0 (any free port) to 65535 (got "http")'],
     [{ DEMO_TCP_PORT: '65536' }, 'DEMO_TCP_PORT must be a port number from 0 (any free port) to 65535 (got "65536")'],
-    // 60 s is ApplyToken's minimum when it receives the call: asked for exactly, it fails on the way (issue 9).
+    // 60 s is ApplyToken's minimum when it receives the call: asked for exactly, it fails on the way (10 s are kept for the trip).
     [{ DEMO_TOKEN_TTL_MS: '60000' }, 'DEMO_TOKEN_TTL_MS must be a whole number of milliseconds from 70000 to 2592000000 (got "60000")'],
     [{ DEMO_TOKEN_TTL_MS: '2592000001' }, 'DEMO_TOKEN_TTL_MS must be a whole number of milliseconds from 70000 to 2592000000 (got "2592000001")'],
     [{ APSARAMQ_GROUP_ID: 'demo' }, 'APSARAMQ_GROUP_ID must be a GroupId: GID_ or GID- then letters, digits, - or _ (got "demo")'],

@@ -7,13 +7,13 @@ import { createOpenApiService, type OpenApiService } from '../../src/broker/open
 import { createCredentialHandler, createMemoryTokenStore, createOnsMqttClient, createTokenIssuer, OpenApiError, RATE_WINDOW, type OnsMqttClient } from '../../src/server/index.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { TokenStore } from '../../src/broker/index.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { SECRET } from '../suites/api.js';
 
 const AK = 'LTAI5tIssuerTest';
 const INSTANCE = 'mqtt-cn-issuer';
 const MINUTE = 60_000;
-let clock = Date.UTC(2026, 0, 1);
-const now = () => clock;
+const clock = manualClock(Date.UTC(2026, 0, 1));
 let keyEnabled = true;
 
 let service: OpenApiService;
@@ -21,9 +21,9 @@ let served: Served;
 let client: OnsMqttClient;
 
 beforeAll(async () => {
-  service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens: new TokenStore({ instanceId: INSTANCE, now }), now });
+  service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens: new TokenStore({ instanceId: INSTANCE, clock }), clock });
   served = await serve(service);
-  client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, now });
+  client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, clock });
 });
 afterAll(() => served?.close());
 
@@ -32,20 +32,20 @@ const applyErrors = () => service.errors['InvalidAccessKeyId.NotFound'] ?? 0;
 
 describe('single flight', () => {
   it('1,000 concurrent requests for one (resources, actions) → exactly one ApplyToken call', async () => {
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     const before = applyCalls();
     const orders = [['dash/b', 'dash/a/#'], ['dash/a/#', 'dash/b'], 'dash/b,dash/a/#'];
     const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => issuer.issue({ resources: orders[i % 3]!, actions: 'R' })));
     expect(applyCalls() - before).toBe(1);
     expect(new Set(results.map((t) => t.token)).size).toBe(1);
-    expect(results[0]).toMatchObject({ resources: ['dash/a/#', 'dash/b'], actions: 'R', type: 'R', expiresAt: clock + 60 * MINUTE });
+    expect(results[0]).toMatchObject({ resources: ['dash/a/#', 'dash/b'], actions: 'R', type: 'R', expiresAt: clock.now() + 60 * MINUTE });
     // And the next thousand are served from the cache.
     await Promise.all(Array.from({ length: 1000 }, () => issuer.issue({ resources: ['dash/b', 'dash/a/#'], actions: 'R' })));
     expect(applyCalls() - before).toBe(1);
   });
 
   it('distinct permissions get one call each, however many ask', async () => {
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     const before = applyCalls();
     const permissions = [
       { resources: ['devices/a1'], actions: 'R' as const },
@@ -62,15 +62,15 @@ describe('single flight', () => {
 
 describe('refresh ahead of expiry', () => {
   it('serves the cached token until `refreshMargin` before expiry, then applies again', async () => {
-    const issuer = createTokenIssuer({ client, now, ttl: 10 * MINUTE, refreshMargin: 2 * MINUTE });
+    const issuer = createTokenIssuer({ client, clock, ttl: 10 * MINUTE, refreshMargin: 2 * MINUTE });
     const before = applyCalls();
-    const start = clock;
+    const start = clock.now();
     const first = await issuer.issue({ resources: ['r/1'], actions: 'W' });
     expect(first.expiresAt).toBe(start + 10 * MINUTE);
-    clock = start + 8 * MINUTE - 1;
+    clock.set(start + 8 * MINUTE - 1);
     expect((await issuer.issue({ resources: ['r/1'], actions: 'W' })).token).toBe(first.token);
     expect(applyCalls() - before).toBe(1);
-    clock = start + 8 * MINUTE;
+    clock.set(start + 8 * MINUTE);
     const second = await issuer.issue({ resources: ['r/1'], actions: 'W' });
     expect(second.token).not.toBe(first.token);
     expect(second.expiresAt).toBe(start + 18 * MINUTE);
@@ -78,20 +78,20 @@ describe('refresh ahead of expiry', () => {
   });
 
   it('with no margin, a token is replaced at its expiry instant, never served expired', async () => {
-    const issuer = createTokenIssuer({ client, now, ttl: 2 * MINUTE, refreshMargin: 0 });
+    const issuer = createTokenIssuer({ client, clock, ttl: 2 * MINUTE, refreshMargin: 0 });
     const first = await issuer.issue({ resources: ['r/2'], actions: 'R' });
-    clock = first.expiresAt - 1;
+    clock.set(first.expiresAt - 1);
     expect((await issuer.issue({ resources: ['r/2'], actions: 'R' })).token).toBe(first.token);
-    clock = first.expiresAt;
+    clock.set(first.expiresAt);
     const next = await issuer.issue({ resources: ['r/2'], actions: 'R' });
     expect(next.token).not.toBe(first.token);
-    expect(next.expiresAt).toBeGreaterThan(clock);
+    expect(next.expiresAt).toBeGreaterThan(clock.now());
   });
 });
 
 describe('failures', () => {
   it('are not cached: one failing call for the concurrent requests, then the next request tries again', async () => {
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     const [calls, errors] = [applyCalls(), applyErrors()];
     keyEnabled = false;
     try {
@@ -108,14 +108,14 @@ describe('failures', () => {
   });
 
   it('a failed refresh returns the cached token while it is still valid, and never once it has expired', async () => {
-    const issuer = createTokenIssuer({ client, now, ttl: 10 * MINUTE, refreshMargin: 2 * MINUTE });
+    const issuer = createTokenIssuer({ client, clock, ttl: 10 * MINUTE, refreshMargin: 2 * MINUTE });
     const first = await issuer.issue({ resources: ['f/2'], actions: 'W' });
     const errors = applyErrors();
     keyEnabled = false;
     try {
-      clock = first.expiresAt - MINUTE;
+      clock.set(first.expiresAt - MINUTE);
       expect((await issuer.issue({ resources: ['f/2'], actions: 'W' })).token).toBe(first.token);
-      clock = first.expiresAt;
+      clock.set(first.expiresAt);
       await expect(issuer.issue({ resources: ['f/2'], actions: 'W' })).rejects.toBeInstanceOf(OpenApiError);
       expect(applyErrors() - errors).toBe(2);
     } finally {
@@ -126,7 +126,7 @@ describe('failures', () => {
 
 describe('cache management and options', () => {
   it('keeps at most maxEntries keys, least recently used dropped first; invalidate forgets', async () => {
-    const issuer = createTokenIssuer({ client, now, maxEntries: 2 });
+    const issuer = createTokenIssuer({ client, clock, maxEntries: 2 });
     const a = await issuer.issue({ resources: ['m/a'], actions: 'R' });
     await issuer.issue({ resources: ['m/b'], actions: 'R' });
     await issuer.issue({ resources: ['m/a'], actions: 'R' });
@@ -148,7 +148,7 @@ describe('cache management and options', () => {
     expect(() => createTokenIssuer({ client: createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url }) })).toThrow(
       expect.objectContaining({ field: 'instanceId' }),
     );
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     await expect(issuer.issue({ resources: ['ok'], actions: 'X' as never })).rejects.toMatchObject({ field: 'actions' });
     await expect(issuer.issue({ resources: [], actions: 'R' })).rejects.toMatchObject({ field: 'resources' });
   });
@@ -159,7 +159,7 @@ describe('verify on complaint (a client says its token was refused or invalid)',
   const permission = { resources: ['verify/#'], actions: 'R' as const };
 
   it('a token that still stands is served again after one QueryToken, however many complain at once', async () => {
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     const first = await issuer.issue(permission);
     const [applies, queries] = [applyCalls(), queryCalls()];
     const again = await Promise.all(Array.from({ length: 200 }, () => issuer.issue(permission, { verify: true })));
@@ -169,7 +169,7 @@ describe('verify on complaint (a client says its token was refused or invalid)',
   });
 
   it('a revoked token is replaced: one QueryToken, one ApplyToken, and the new token for everyone', async () => {
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     const first = await issuer.issue(permission);
     await client.revokeToken({ token: first.token });
     expect((await issuer.issue(permission)).token).toBe(first.token); // without a complaint the cache answers
@@ -185,9 +185,9 @@ describe('verify on complaint (a client says its token was refused or invalid)',
 
 describe('the pace of ApplyToken calls (rateLimit, queueTimeout)', () => {
   it('calls beyond the burst wait their turn; one whose turn is more than queueTimeout away fails at once with Throttling.Local', async () => {
-    clock += 5000; // a second of the service's clock of its own
+    clock.advance(5000); // a second of the service's clock of its own
     // 20 calls per 1.25 s: 2 at once, then one every 62.5 ms; a turn 125 ms away is beyond 100 ms.
-    const issuer = createTokenIssuer({ client, now, rateLimit: 20, queueTimeout: 100 });
+    const issuer = createTokenIssuer({ client, clock, rateLimit: 20, queueTimeout: 100 });
     const before = applyCalls();
     const outcomes = await Promise.allSettled(['p/1', 'p/2', 'p/3', 'p/4'].map((topic) => issuer.issue({ resources: [topic], actions: 'R' })));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
@@ -201,17 +201,17 @@ describe('the pace of ApplyToken calls (rateLimit, queueTimeout)', () => {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('1');
     // Turns come back as the clock moves on.
-    clock += 1250;
+    clock.advance(1250);
     expect((await issuer.issue({ resources: ['p/4'], actions: 'R' })).token).toBeTruthy();
   });
 
   it('the default pace (100 per 1.25 s) lets 10 go at once and queues the rest; rateLimit: false does not pace', async () => {
-    clock += 5000;
-    const paced = createTokenIssuer({ client, now, queueTimeout: 1000 });
+    clock.advance(5000);
+    const paced = createTokenIssuer({ client, clock, queueTimeout: 1000 });
     const before = applyCalls();
     const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => paced.issue({ resources: [`q/${i}`], actions: 'W' })));
     expect(new Set(tokens.map((t) => t.token)).size).toBe(30);
-    const unpaced = createTokenIssuer({ client, now, rateLimit: false, queueTimeout: 0 });
+    const unpaced = createTokenIssuer({ client, clock, rateLimit: false, queueTimeout: 0 });
     await Promise.all(Array.from({ length: 30 }, (_, i) => unpaced.issue({ resources: [`u/${i}`], actions: 'W' })));
     expect(applyCalls() - before).toBe(60);
   });
@@ -219,7 +219,7 @@ describe('the pace of ApplyToken calls (rateLimit, queueTimeout)', () => {
 
 describe('revoke', () => {
   it('revokes the cached token (RevokeToken) and forgets it: the next issue applies for a new one', async () => {
-    const issuer = createTokenIssuer({ client, now });
+    const issuer = createTokenIssuer({ client, clock });
     const permission = { resources: ['rv/#'], actions: 'R,W' as const };
     expect(await issuer.revoke(permission)).toBe(false); // nothing cached, nothing revoked
     const first = await issuer.issue(permission);
@@ -230,15 +230,15 @@ describe('revoke', () => {
     const next = await issuer.issue(permission);
     expect(next.token).not.toBe(first.token);
     const { revokeToken: _, ...withoutRevoke } = { accessKeyId: AK, instanceId: INSTANCE, applyToken: client.applyToken, revokeToken: client.revokeToken };
-    await expect(createTokenIssuer({ client: withoutRevoke, now }).revoke(permission)).rejects.toMatchObject({ field: 'client' });
+    await expect(createTokenIssuer({ client: withoutRevoke, clock }).revoke(permission)).rejects.toMatchObject({ field: 'client' });
   });
 });
 
 describe('the store', () => {
   it('one store passed to two issuers is one cache: the second gets the first one’s token without a call', async () => {
-    const store = createMemoryTokenStore({ now });
-    const a = createTokenIssuer({ client, now, store });
-    const b = createTokenIssuer({ client, now, store });
+    const store = createMemoryTokenStore({ clock });
+    const a = createTokenIssuer({ client, clock, store });
+    const b = createTokenIssuer({ client, clock, store });
     const before = applyCalls();
     const token = await a.issue({ resources: ['st/1'], actions: 'R' });
     expect((await b.issue({ resources: ['st/1'], actions: 'R' })).token).toBe(token.token);
@@ -259,15 +259,15 @@ describe('the store', () => {
   });
 
   it('the in-memory pace: 10 turns at once, then one every 12.5 ms; a turn beyond maxWait books nothing', () => {
-    let t = 1_000_000;
-    const store = createMemoryTokenStore({ now: () => t });
+    const time = manualClock(1_000_000);
+    const store = createMemoryTokenStore({ clock: time });
     const turns = Array.from({ length: 12 }, () => store.admit('AK', 100, 10_000));
     expect(turns).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 13, 25]);
     expect(store.admit('AK', 100, 40)).toBe(38);
     expect(store.admit('AK', 100, 40)).toBe(-1);
     expect(store.admit('AK', 100, 50)).toBe(50); // the refused one booked nothing
     expect(store.admit('other AccessKey', 100, 0)).toBe(0); // paced per AccessKey
-    t += RATE_WINDOW * 2;
+    time.advance(RATE_WINDOW * 2);
     expect(store.admit('AK', 100, 0)).toBe(0);
   });
 });

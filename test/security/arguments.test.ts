@@ -1,5 +1,5 @@
 /**
- * Issue 10, "every public function checks its arguments first": the inputs that made exported
+ * "Every public function checks its arguments first": the inputs that made exported
  * functions throw something other than `ApsaraMqttAuthError` (or quietly do the wrong thing), each
  * now refused with a typed error naming the field, before any work is done.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 10, local broker over HTTP and WebSocket: it runs on developers' machines while they browse,
+ * The local broker over HTTP and WebSocket: it runs on developers' machines while they browse,
  * so any web page can send requests to it. The control API needs its secret; POSTs must be JSON;
  * every HTTP request and WebSocket upgrade must name the broker in `Host` and, from a browser, come
  * from a page on a loopback or configured host. Real broker, real sockets, on 127.0.0.1.
@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpenApiService, startBroker, TokenStore, type LocalBroker } from '../../src/broker/index.js';
+import { createControlRoutes, createOpenApiService, startBroker, TokenStore, type LocalBroker } from '../../src/broker/index.js';
 import { ApsaraMqttAuthError } from '../../src/errors.js';
 
 const SECRET = 'broker-sec-secret-DoNotLeak-11';
@@ -128,6 +128,15 @@ describe('Host and Origin are checked on every HTTP request', () => {
   it('refuses a body over 64 KB before any route reads it', async () => {
     const answer = await raw('/control/tokens', { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
     expect(answer.status).toBe(413);
+  });
+
+  it('the control routes refuse a body over 64 KB wherever they are mounted (413), without reading it whole', async () => {
+    const routes = createControlRoutes(broker);
+    const big = () =>
+      new Request('http://127.0.0.1/control/tokens', { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) });
+    const answer = await routes(big());
+    expect(answer?.status).toBe(413);
+    expect(await answer?.json()).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', field: 'body' } });
   });
 
   it('the OpenAPI refuses more than 256 parameters, or a body over 64 KB wherever it is mounted, before any signature work (413)', async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 10, local broker over MQTT: no forged `$SYS` notice (a Will, a retained message, anything
+ * The local broker over MQTT: no forged `$SYS` notice (a Will, a retained message, anything
  * not sent by the broker itself) reaches a client; a revoked token's Will is never published; a
  * subscriber that stops reading is cut off instead of buffered for; the token store forgets tokens
  * that are revoked or expired. Real mqtt.js clients against a real broker on 127.0.0.1.
@@ -137,7 +137,7 @@ describe('a subscriber that stops reading is cut off, not buffered for', () => {
 describe('the token store forgets revoked and expired tokens', () => {
   it('keeps only live applied tokens, and still tells a forgotten one as expired (2) or revoked (3)', () => {
     const clock = createManualClock(Date.UTC(2026, 0, 1));
-    const store = new TokenStore({ instanceId: 'mqtt-sec-tokens', now: clock.now });
+    const store = new TokenStore({ instanceId: 'mqtt-sec-tokens', clock });
     const live = store.apply({ resources: 'a/#', actions: 'R', expireTime: clock.now() + 3_600_000 });
     const expiring = Array.from({ length: 1000 }, () => store.apply({ resources: 'a/#', actions: 'R', expireTime: clock.now() + 60_000 }));
     const revoked = Array.from({ length: 1000 }, () => store.apply({ resources: 'a/#', actions: 'R', expireTime: clock.now() + 3_600_000 }));

@@ -1,5 +1,5 @@
 /**
- * Issue 10, credential server: each reproduction of the review, against the handler and
+ * The credential server: each problem of the security review (SECURITY.md), against the handler and
  * `toNodeListener` behind a real `http.createServer` on 127.0.0.1, with raw sockets where a browser
  * or a hostile client would do what fetch cannot (stall a body, abort halfway).
  */

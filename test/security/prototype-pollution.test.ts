@@ -1,5 +1,5 @@
 /**
- * Issue 10, prototype pollution: a bug elsewhere in an application that writes to
+ * Prototype pollution: a bug elsewhere in an application that writes to
  * `Object.prototype` must not change what the SDK does. Each test pollutes one name, runs the SDK,
  * and removes it again.
  */

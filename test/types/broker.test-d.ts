@@ -8,21 +8,29 @@ import {
   createOpenApiService,
   DeviceStore,
   loadBrokerConfig,
+  parseBrokerConfig,
   startBroker,
   TokenStore,
   type ApplyTokenOptions,
   type AuthMode as BrokerAuthModeAlias,
   type BrokerAuthMode,
   type BrokerConfig,
+  type BrokerConfigFileOptions,
+  type BrokerTimers,
+  type Clock,
   type DeviceCredential as StoredDeviceCredentialAlias,
+  type DeviceStoreOptions,
+  type GroupStoreOptions,
   type LocalBroker,
   type ManualClock,
   type OpenApiService,
+  type OpenApiServiceSettings,
   type SessionInfo,
   type StoredDeviceCredential,
   type TokenStoreApplyOptions,
+  type TokenStoreOptions,
 } from 'apsaramq-mqtt-auth/broker';
-import type { AuthMode } from 'apsaramq-mqtt-auth';
+import type { AuthMode, Clock as ClientClock } from 'apsaramq-mqtt-auth';
 import type { ApplyTokenOptions as OpenApiApplyTokenOptions, DeviceCredential } from 'apsaramq-mqtt-auth/server';
 import { ApsaraMqttAuthError as ClientError } from 'apsaramq-mqtt-auth';
 import { describe, expectTypeOf, test } from 'vitest';
@@ -50,6 +58,25 @@ describe('the local broker', () => {
 
   test('the broker entry throws the same error class as the client entry', () => {
     expectTypeOf<ApsaraMqttAuthError>().toEqualTypeOf<ClientError>();
+  });
+});
+
+describe('one clock', () => {
+  test('the client entry\'s Clock, taken as { clock } by the broker, its stores, its OpenAPI and its config file', () => {
+    expectTypeOf<Clock>().toEqualTypeOf<ClientClock>();
+    expectTypeOf<NonNullable<(BrokerConfig | TokenStoreOptions | DeviceStoreOptions | GroupStoreOptions | OpenApiServiceSettings | BrokerConfigFileOptions)['clock']>>().toEqualTypeOf<Clock>();
+  });
+
+  test('a manual clock is a Clock, with an async advance and its due times; the older now and timers still type-check', () => {
+    const clock = createManualClock(0);
+    expectTypeOf(clock).toExtend<Clock>();
+    expectTypeOf<ManualClock['advanceAsync']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<ManualClock['dueTimes']>().returns.toEqualTypeOf<number[]>();
+    expectTypeOf<Clock>().toExtend<BrokerTimers>();
+    expectTypeOf(startBroker).toBeCallableWith({ instanceId: 'mqtt-x', clock });
+    expectTypeOf(startBroker).toBeCallableWith({ instanceId: 'mqtt-x', now: clock.now, timers: clock.timers });
+    expectTypeOf(parseBrokerConfig).toBeCallableWith({}, { clock });
+    expectTypeOf(parseBrokerConfig).toBeCallableWith({}, { now: 0 });
   });
 });
 

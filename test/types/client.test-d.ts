@@ -23,12 +23,14 @@ import {
   sessionState,
   signatureCredentials,
   signatureProvider,
+  systemClock,
   tokenCredentials,
   USERNAME_LABELS,
   validateClientId,
   type ApsaraMqttAuthErrorCode,
   type AuthMode,
   type ClientIdValidation,
+  type Clock,
   type ConnectInput,
   type ConnectOptions,
   type Credentials,
@@ -36,6 +38,7 @@ import {
   type HmacBackend,
   type ProvidedCredentials,
   type ProviderContext,
+  type RemoteCredentialsOptions,
   type SessionState,
   type SessionStateName,
   type SignatureExplanation,
@@ -141,5 +144,12 @@ describe('errors', () => {
     expectTypeOf<ApsaraMqttAuthError['code']>().toEqualTypeOf<ApsaraMqttAuthErrorCode>();
     expectTypeOf<ApsaraMqttAuthError['field']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<'ERR_INVALID_CLIENT_ID'>().toExtend<ApsaraMqttAuthErrorCode>();
+  });
+});
+
+describe('one clock', () => {
+  test('connect, connectAsync and remoteCredentials keep time on a Clock given as { clock }', () => {
+    expectTypeOf(systemClock).toEqualTypeOf<Clock>();
+    expectTypeOf<NonNullable<(ConnectInput | RemoteCredentialsOptions)['clock']>>().toEqualTypeOf<Clock>();
   });
 });

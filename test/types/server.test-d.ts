@@ -10,19 +10,26 @@ import {
   createOnsMqttClient,
   createRedisTokenStore,
   createTokenIssuer,
+  systemClock,
   DeviceCredential,
   OpenApiError,
   toNodeListener,
   type ApplyTokenOptions,
   type Authorize,
+  type Clock,
   type CredentialGrant,
   type IssueOptions,
+  type MemoryTokenStoreOptions,
   type OnsMqttClient,
+  type OnsMqttClientOptions,
   type RedisTokenStore,
+  type RedisTokenStoreOptions,
   type TokenCacheStore,
   type TokenIssuer,
+  type TokenIssuerOptions,
   type TokenPermission,
 } from 'apsaramq-mqtt-auth/server';
+import type { Clock as ClientClock } from 'apsaramq-mqtt-auth';
 import { describe, expectTypeOf, test } from 'vitest';
 
 describe('the onsmqtt OpenAPI client', () => {
@@ -80,5 +87,15 @@ describe('the credential handler', () => {
     // @ts-expect-error a token grant names its resources and actions
     const incomplete: CredentialGrant = { mode: 'token' };
     void incomplete;
+  });
+});
+
+describe('one clock', () => {
+  test('the client entry\'s Clock, taken as { clock } by every factory that keeps time; now still type-checks', () => {
+    expectTypeOf<Clock>().toEqualTypeOf<ClientClock>();
+    expectTypeOf(systemClock).toEqualTypeOf<Clock>();
+    expectTypeOf<NonNullable<(TokenIssuerOptions | OnsMqttClientOptions | MemoryTokenStoreOptions | RedisTokenStoreOptions)['clock']>>().toEqualTypeOf<Clock>();
+    expectTypeOf(createMemoryTokenStore).toBeCallableWith({ clock: systemClock });
+    expectTypeOf(createMemoryTokenStore).toBeCallableWith({ now: () => 0 });
   });
 });

@@ -15,6 +15,7 @@ import {
   type FetchLike,
 } from '../../src/server/index.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { memoryTokenStore } from '../helpers/stores.js';
 import { post } from '../helpers/requests.js';
 import { SECRET } from '../suites/api.js';
@@ -24,14 +25,14 @@ const AK = 'LTAI5tHandler';
 const DEVICE_SECRET = 'D3v1ce-DoNotLeak-91c2';
 const ORIGIN = 'http://credentials.test';
 const CLIENT = DOC_VECTOR.clientId;
-const now = () => Date.UTC(2026, 0, 1);
+const clock = manualClock(Date.UTC(2026, 0, 1));
 
 let keyEnabled = true;
-const tokens = memoryTokenStore(now);
-const service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens, now });
+const tokens = memoryTokenStore(clock);
+const service = createOpenApiService({ accessKeys: (id) => (keyEnabled && id === AK ? SECRET : undefined), instanceId: INSTANCE, tokens, clock });
 const inProcess: FetchLike = async (url, init) => (await service(new Request(url, init)))!;
-const client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://openapi.test/', instanceId: INSTANCE, now, fetch: inProcess });
-const tokenIssuer = createTokenIssuer({ client, now });
+const client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://openapi.test/', instanceId: INSTANCE, clock, fetch: inProcess });
+const tokenIssuer = createTokenIssuer({ client, clock });
 
 /** Every body any test saw, checked for secrets at the end. */
 const bodies: string[] = [];
@@ -127,7 +128,7 @@ describe('grants', () => {
     const { status, body } = await call({ ...base, authorize: (_r, clientId) => ({ mode: 'token', resources: [`p2p/${clientId}`, 'fleet/#'], actions: 'R,W' }) });
     expect(status).toBe(200);
     const [token] = body.tokens;
-    expect(token).toMatchObject({ type: 'RW', resources: ['fleet/#', `p2p/${CLIENT}`], actions: 'R,W', expiresAt: now() + 3600_000 });
+    expect(token).toMatchObject({ type: 'RW', resources: ['fleet/#', `p2p/${CLIENT}`], actions: 'R,W', expiresAt: clock.now() + 3600_000 });
     expect(tokens.query(token.token)).toBe(true);
     expect(body).toMatchObject({ mode: 'token', clientId: CLIENT, instanceId: INSTANCE, username: `Token|${AK}|${INSTANCE}`, password: `RW|${token.token}`, expiresAt: token.expiresAt });
   });
@@ -156,9 +157,9 @@ describe('grants', () => {
   });
 
   it('token: a throttled ApplyToken is a 503 with Retry-After', async () => {
-    const limited = createOpenApiService({ accessKeys: { [AK]: SECRET }, instanceId: INSTANCE, tokens: memoryTokenStore(now), now, rateLimits: { ApplyToken: 1 } });
-    const limitedClient = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://openapi.test/', instanceId: INSTANCE, now, fetch: async (url, init) => (await limited(new Request(url, init)))! });
-    const options = { ...base, tokenIssuer: createTokenIssuer({ client: limitedClient, now }) };
+    const limited = createOpenApiService({ accessKeys: { [AK]: SECRET }, instanceId: INSTANCE, tokens: memoryTokenStore(clock), clock, rateLimits: { ApplyToken: 1 } });
+    const limitedClient = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://openapi.test/', instanceId: INSTANCE, clock, fetch: async (url, init) => (await limited(new Request(url, init)))! });
+    const options = { ...base, tokenIssuer: createTokenIssuer({ client: limitedClient, clock }) };
     const first = await call({ ...options, authorize: () => ({ mode: 'token', resources: ['a'], actions: 'R' }) });
     expect(first.status).toBe(200);
     const second = await call({ ...options, authorize: () => ({ mode: 'token', resources: ['b'], actions: 'R' }) });

@@ -7,7 +7,7 @@ import { ApsaraMqttAuthError, connect, connectAsync, remoteCredentials, type Mqt
 import { _createGate } from '../../src/lifecycle/gate.js';
 import { _createLedger } from '../../src/lifecycle/ledger.js';
 import { _createRefresher } from '../../src/lifecycle/refresher.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
 
 const INPUT = { instanceId: 'mqtt-x', clientId: 'GID_test@@@1', credentials: { username: 'u', password: 'p' }, transport: 'tcp', host: '127.0.0.1' } as const;
 
@@ -29,7 +29,7 @@ describe('tuning is checked before any I/O, with the field named', () => {
       expect(() => connect({ ...INPUT, ...tuning, mqtt })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field }));
       await expect(connectAsync({ ...INPUT, ...tuning, mqtt })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field });
       if (field !== 'clock') {
-        const refresher = () => _createRefresher({ ...tuning, provider: () => INPUT.credentials, context: { clientId: 'c', instanceId: 'i' }, clock: new ManualClock(), onUpdate() {}, onError() {} });
+        const refresher = () => _createRefresher({ ...tuning, provider: () => INPUT.credentials, context: { clientId: 'c', instanceId: 'i' }, clock: manualClock(), onUpdate() {}, onError() {} });
         expect(refresher).toThrow(expect.objectContaining({ field }));
       }
       expect(opened).toBe(0);
@@ -145,23 +145,23 @@ describe('remoteCredentials timeout', () => {
       aborted.push(init.signal!);
       return new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(new Error('aborted'))));
     });
-    const clock = new ManualClock();
+    const clock = manualClock();
     const provider = remoteCredentials('http://127.0.0.1:9/credentials', {}, { timeout: 2000, clock });
     const pending = Promise.resolve(provider({ clientId: 'c', instanceId: 'i', reason: 'connect' })).then(
       () => undefined,
       (e: unknown) => e,
     );
-    await clock.advance(1999);
+    await clock.advanceAsync(1999);
     expect(aborted[0]!.aborted).toBe(false);
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     const error = await pending;
     expect(error).toBeInstanceOf(ApsaraMqttAuthError);
     expect(error).toMatchObject({ code: 'ERR_CREDENTIALS_UNAVAILABLE', message: expect.stringContaining('did not answer within 2000 ms') });
-    expect(clock.pending).toEqual([]);
+    expect(clock.dueTimes()).toEqual([]);
 
     const session = new AbortController();
     const second = Promise.resolve(provider({ clientId: 'c', instanceId: 'i', reason: 'connect', signal: session.signal })).catch((e: unknown) => e);
-    await clock.advance(0);
+    await clock.advanceAsync(0);
     session.abort();
     expect(await second).toMatchObject({ code: 'ERR_CREDENTIALS_UNAVAILABLE', message: expect.stringContaining('could not be reached') });
     expect(aborted[1]!.aborted).toBe(true);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError, type ProvidedCredentials, type ProviderContext, type SessionState } from '../../src/index.js';
 import { _createMachine, type Machine } from '../../src/lifecycle/machine.js';
 import { _checkTuning, STABLE_AFTER, type RefreshOptions } from '../../src/lifecycle/tuning.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
 
 const HOUR = 3_600_000;
 const CONNECT_TIMEOUT = 10_000; // mqtt.js's connect timeout (CONNECT_DEFAULTS), which ends a silent attempt
@@ -22,28 +22,8 @@ type Broker =
 
 type Answer = ProvidedCredentials | 'fail-500' | 'fail-403' | 'garbage' | 'hang' | 'throw';
 
-const flush = async () => {
-  for (let i = 0; i < 50; i++) await Promise.resolve();
-};
-
-/**
- * Moves the manual clock on by `ms`, letting every promise settle at each instant first: an answer
- * that schedules a timer "1 ms later" must see that timer fire within the same run.
- */
-async function run(clock: ManualClock, ms: number): Promise<void> {
-  const until = clock.now() + ms;
-  for (;;) {
-    await flush();
-    const next = clock.pending[0];
-    if (next === undefined || next > until) break;
-    await clock.advance(next - clock.now());
-  }
-  await clock.advance(until - clock.now());
-  await flush();
-}
-
 function harness(options: { broker?: Broker; answers?: (n: number, context: ProviderContext) => Answer; tuning?: RefreshOptions; autoReconnect?: boolean } = {}) {
-  const clock = new ManualClock();
+  const clock = manualClock();
   let broker: Broker = options.broker ?? { kind: 'accept' };
   let calls = 0;
   let connects = 0;
@@ -122,7 +102,7 @@ describe('session state machine: transitions', () => {
     const h = harness();
     expect(h.machine.snapshot().state).toBe('idle');
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     expect(h.path()).toEqual(['connecting', 'connected']);
     expect([h.calls(), h.connects()]).toEqual([1, 1]);
     expect(h.installed).toEqual(['RW|t1']);
@@ -133,7 +113,7 @@ describe('session state machine: transitions', () => {
   it('start without connecting (manualConnect): fetches the credentials and stays idle', async () => {
     const h = harness();
     h.machine.start(false);
-    await run(h.clock, HOUR / 2);
+    await h.clock.advanceAsync(HOUR / 2);
     expect(h.machine.snapshot().state).toBe('idle');
     expect([h.calls(), h.connects()]).toEqual([1, 0]);
   });
@@ -141,9 +121,9 @@ describe('session state machine: transitions', () => {
   it('connecting → backing-off on a failed credential request (500) → connecting on the retry → connected', async () => {
     const h = harness({ answers: (n) => (n < 3 ? 'fail-500' : h.token()) });
     h.machine.start(true);
-    await run(h.clock, 0);
+    await h.clock.advanceAsync(0);
     expect(h.machine.snapshot()).toMatchObject({ state: 'backing-off', failures: 1, nextAttempt: { action: 'credentials' } });
-    await run(h.clock, 750 + 1500 + 10);
+    await h.clock.advanceAsync(750 + 1500 + 10);
     expect(h.path()).toEqual(['connecting', 'backing-off', 'connecting', 'connected']);
     expect(h.errors('credentialsError').map((e) => e.returnCode)).toEqual([500, 500]);
     expect([h.calls(), h.connects()]).toEqual([3, 1]);
@@ -152,12 +132,12 @@ describe('session state machine: transitions', () => {
   it('connecting → refused when the credential server says no (403); refreshCredentials is the retry', async () => {
     const h = harness({ answers: (n) => (n === 1 ? 'fail-403' : h.token()) });
     h.machine.start(true);
-    await run(h.clock, HOUR);
+    await h.clock.advanceAsync(HOUR);
     expect(h.machine.snapshot()).toMatchObject({ state: 'refused', lastError: { returnCode: 403 } });
     expect(h.machine.snapshot().nextAttempt).toBeUndefined();
     expect([h.calls(), h.connects()]).toEqual([1, 0]);
     await h.machine.refresh();
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     expect(h.path()).toEqual(['connecting', 'refused', 'connecting', 'connected']);
     expect(h.reasons).toEqual(['connect', 'manual']);
   });
@@ -165,13 +145,13 @@ describe('session state machine: transitions', () => {
   it('connected → backing-off on a drop → connecting after the backoff → connected', async () => {
     const h = harness();
     h.machine.start(true);
-    await run(h.clock, STABLE_AFTER + 10);
+    await h.clock.advanceAsync(STABLE_AFTER + 10);
     h.machine.closed();
     const at = h.clock.now() + 750;
     expect(h.machine.snapshot()).toMatchObject({ state: 'backing-off', nextAttempt: { at, action: 'connect' } });
-    await run(h.clock, 749);
+    await h.clock.advanceAsync(749);
     expect(h.connects()).toBe(1);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     expect(h.path()).toEqual(['connecting', 'connected', 'backing-off', 'connecting', 'connected']);
     expect([h.calls(), h.connects()]).toEqual([1, 2]); // the credentials were still good
   });
@@ -179,9 +159,9 @@ describe('session state machine: transitions', () => {
   it('a refused CONNACK is answered by one refresh and one retry, which connects (no error)', async () => {
     const h = harness({ broker: { kind: 'refuse' } });
     h.machine.start(true);
-    await run(h.clock, 0); // credentials, then the refused attempt
+    await h.clock.advanceAsync(0); // credentials, then the refused attempt
     h.setBroker({ kind: 'accept' });
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     expect(h.path()).toEqual(['connecting', 'connected']);
     expect(h.reasons).toEqual(['connect', 'refused']);
     expect(h.connects()).toBe(2);
@@ -191,13 +171,13 @@ describe('session state machine: transitions', () => {
   it('refused again with fresh credentials → refused, one typed error; refreshCredentials retries once', async () => {
     const h = harness({ broker: { kind: 'refuse' } });
     h.machine.start(true);
-    await run(h.clock, HOUR);
+    await h.clock.advanceAsync(HOUR);
     expect(h.machine.snapshot().state).toBe('refused');
     expect(h.errors('error')).toEqual([expect.objectContaining({ code: 'ERR_CONNECT_REFUSED', returnCode: 5 })]);
     expect(h.events.filter(([e]) => e === 'park')).toHaveLength(1); // the client is closed for good until the retry
     expect([h.calls(), h.connects()]).toEqual([2, 2]);
     await h.machine.refresh();
-    await run(h.clock, HOUR);
+    await h.clock.advanceAsync(HOUR);
     // The retry goes out once and is refused at once: the broker has not accepted anything since.
     expect([h.calls(), h.connects()]).toEqual([3, 3]);
     expect(h.machine.snapshot().state).toBe('refused');
@@ -207,7 +187,7 @@ describe('session state machine: transitions', () => {
     const fixed = { username: 'Signature|AK|mqtt-x', password: 'c2FtZQ==' };
     const h = harness({ broker: { kind: 'refuse' }, answers: () => fixed });
     h.machine.start(true);
-    await run(h.clock, HOUR);
+    await h.clock.advanceAsync(HOUR);
     expect([h.calls(), h.connects()]).toEqual([2, 1]);
     expect(h.machine.snapshot().state).toBe('refused');
   });
@@ -215,13 +195,13 @@ describe('session state machine: transitions', () => {
   it('tokenInvalidNotice 3 (revoked): new credentials at once, reconnect with them after the backoff; the credentials row says invalid meanwhile', async () => {
     const h = harness();
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     h.machine.tokenInvalid({ code: 3, reason: 'revoked' });
     expect(h.machine.snapshot().credentials?.invalid).toBe('revoked');
-    await run(h.clock, 0);
+    await h.clock.advanceAsync(0);
     expect(h.uploads).toEqual([]); // the broker is about to disconnect: no in-band upload
     h.machine.closed();
-    await run(h.clock, 760);
+    await h.clock.advanceAsync(760);
     expect(h.reasons).toEqual(['connect', 'token-invalid']);
     expect(h.installed).toEqual(['RW|t1', 'RW|t2']);
     expect(h.machine.snapshot()).toMatchObject({ state: 'connected', credentials: { reason: 'token-invalid' } });
@@ -232,10 +212,10 @@ describe('session state machine: transitions', () => {
     for (const code of [4, 5]) {
       const h = harness();
       h.machine.start(true);
-      await run(h.clock, 10);
+      await h.clock.advanceAsync(10);
       h.machine.tokenInvalid({ code, reason: 'resource-mismatch' });
       h.machine.closed();
-      await run(h.clock, 1000);
+      await h.clock.advanceAsync(1000);
       expect([h.calls(), h.connects(), h.machine.snapshot().state]).toEqual([1, 2, 'connected']);
     }
   });
@@ -243,15 +223,15 @@ describe('session state machine: transitions', () => {
   it('renews ahead of expiry while connected and rotates in band; the expiry notice triggers a renewal only when it is not stale', async () => {
     const h = harness();
     h.machine.start(true);
-    await run(h.clock, 10);
-    await run(h.clock, HOUR - 300_000);
+    await h.clock.advanceAsync(10);
+    await h.clock.advanceAsync(HOUR - 300_000);
     expect(h.reasons).toEqual(['connect', 'expiring']);
     expect(h.uploads).toEqual(['RW|t2']);
     h.machine.tokenExpiring({ expireTime: h.clock.now() + 1 }); // about the old token: nothing to do
-    await run(h.clock, 0);
+    await h.clock.advanceAsync(0);
     expect(h.calls()).toBe(2);
     h.machine.tokenExpiring({ expireTime: h.clock.now() + HOUR }); // about the current one
-    await run(h.clock, 0);
+    await h.clock.advanceAsync(0);
     expect(h.calls()).toBe(3);
   });
 
@@ -259,7 +239,7 @@ describe('session state machine: transitions', () => {
     let fixed: ProvidedCredentials | undefined;
     const h = harness({ answers: () => (fixed ??= { username: 'Token|AK|mqtt-x', password: 'RW|cached', expiresAt: 1_700_000_000_000 + 120_000 }) });
     h.machine.start(true);
-    await run(h.clock, 120_000);
+    await h.clock.advanceAsync(120_000);
     // Renewals at 60 s (half the lifetime), then one per step: 60 + 0.75 + 1.5 + 3 + 6 + 12 + 24 s < 120 s.
     expect(h.calls()).toBeLessThanOrEqual(8);
     expect(h.events.filter(([e, p]) => e === 'credentials' && !(p as { changed: boolean }).changed).length).toBe(h.calls() - 1);
@@ -268,15 +248,15 @@ describe('session state machine: transitions', () => {
   it('expired credentials are replaced before a reconnect, not sent', async () => {
     const h = harness({ answers: (n) => ({ username: 'Token|AK|mqtt-x', password: `RW|t${n}`, expiresAt: 1_700_000_000_000 + 90_000 }) });
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     h.setBroker({ kind: 'unreachable' });
     h.machine.closed();
     // The renewal at 45 s reached the provider, which answered with the same expiry; by the time the
     // broker is back the token is past it and a fresh one is asked for before connecting.
-    await run(h.clock, 100_000);
+    await h.clock.advanceAsync(100_000);
     const before = h.calls();
     h.setBroker({ kind: 'accept' });
-    await run(h.clock, HOUR);
+    await h.clock.advanceAsync(HOUR);
     expect(h.calls()).toBeGreaterThan(before);
   });
 
@@ -284,44 +264,44 @@ describe('session state machine: transitions', () => {
     const signals: AbortSignal[] = [];
     const h = harness({ answers: (n, context) => (signals.push(context.signal!), n === 1 ? 'hang' : h.token()), tuning: { credentialsTimeout: 5000 } });
     h.machine.start(true);
-    await run(h.clock, 4999);
+    await h.clock.advanceAsync(4999);
     expect(h.calls()).toBe(1);
-    await run(h.clock, 1);
+    await h.clock.advanceAsync(1);
     expect(signals[0]!.aborted).toBe(true);
     expect(h.errors('credentialsError')[0]?.message).toMatch(/did not answer within 5000 ms/);
-    await run(h.clock, 760);
+    await h.clock.advanceAsync(760);
     expect([h.calls(), h.machine.snapshot().state]).toEqual([2, 'connected']);
   });
 
   it('reconnectPeriod 0 (autoReconnect off): a drop leaves the session idle, with nothing scheduled but the renewal', async () => {
     const h = harness({ autoReconnect: false });
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     h.machine.closed();
-    await run(h.clock, 60_000);
+    await h.clock.advanceAsync(60_000);
     expect([h.machine.snapshot().state, h.connects()]).toEqual(['idle', 1]);
   });
 
   it('an attempt the app makes itself (client.reconnect) cancels the pending retry', async () => {
     const h = harness();
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     h.machine.closed();
     h.machine.attempted();
     expect(h.machine.snapshot()).toMatchObject({ state: 'connecting' });
     expect(h.machine.snapshot().nextAttempt?.action).not.toBe('connect');
     h.machine.connected();
-    await run(h.clock, 60_000);
+    await h.clock.advanceAsync(60_000);
     expect(h.connects()).toBe(1); // the session's own retry never went out
   });
 
   it('refreshCredentials while backing off reconnects right after the answer', async () => {
     const h = harness();
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     h.machine.closed();
     await h.machine.refresh();
-    await run(h.clock, 5);
+    await h.clock.advanceAsync(5);
     expect(h.machine.snapshot().state).toBe('connected');
     expect(h.reasons).toEqual(['connect', 'manual']);
   });
@@ -329,10 +309,10 @@ describe('session state machine: transitions', () => {
   it('ended: nothing left scheduled, nothing asked, refreshCredentials refused with a typed error', async () => {
     const h = harness({ answers: (n) => (n === 1 ? 'hang' : h.token()) });
     h.machine.start(true);
-    await run(h.clock, 10);
+    await h.clock.advanceAsync(10);
     h.machine.end();
-    expect(h.clock.pending).toEqual([]);
-    await run(h.clock, HOUR);
+    expect(h.clock.dueTimes()).toEqual([]);
+    await h.clock.advanceAsync(HOUR);
     expect([h.calls(), h.machine.snapshot().state]).toEqual([1, 'ended']);
     await expect(h.machine.refresh()).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'client' });
   });
@@ -344,10 +324,10 @@ describe('session state machine: transitions', () => {
         .filter(([e, s]) => e === 'state' && (s as SessionState).state === 'backing-off')
         .map(([, s]) => (s as SessionState).nextAttempt!.at - (s as SessionState).since);
     h.machine.start(true);
-    await run(h.clock, 5 * 5000 + 750 + 1500 + 3000 + 6000 + 100);
+    await h.clock.advanceAsync(5 * 5000 + 750 + 1500 + 3000 + 6000 + 100);
     expect(delays()).toEqual([750, 1500, 3000, 6000, 12000]);
     h.setBroker({ kind: 'kick', after: STABLE_AFTER + 1000 });
-    await run(h.clock, 12_000 + STABLE_AFTER + 1000);
+    await h.clock.advanceAsync(12_000 + STABLE_AFTER + 1000);
     expect(h.machine.snapshot()).toMatchObject({ state: 'backing-off', failures: 1 });
     expect(delays().at(-1)).toBe(750);
   });
@@ -379,13 +359,13 @@ describe('session state machine: no failure mode loops (one hour of the client t
     it(`${mode.name}: at most ${mode.maxCalls} provider calls and ${mode.maxConnects} connections`, async () => {
       const h = harness({ broker: mode.broker, answers: mode.answers && ((n) => mode.answers!(n)), tuning: worst });
       h.machine.start(true);
-      await run(h.clock, HOUR);
+      await h.clock.advanceAsync(HOUR);
       console.info(`[bounds] ${mode.name}: ${h.calls()} provider calls, ${h.connects()} connections in 1 h (bound ${mode.maxCalls} / ${mode.maxConnects})`);
       expect(h.calls()).toBeLessThanOrEqual(mode.maxCalls);
       expect(h.connects()).toBeLessThanOrEqual(mode.maxConnects);
       // Still trying (or parked), never stuck: something is scheduled unless the state says why not.
       const { state } = h.machine.snapshot();
-      if (state !== 'refused') expect(h.clock.pending.length).toBeGreaterThan(0);
+      if (state !== 'refused') expect(h.clock.pending()).toBeGreaterThan(0);
     });
   }
 });

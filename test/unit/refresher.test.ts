@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError, type ProvidedCredentials } from '../../src/index.js';
 import { _createRefresher } from '../../src/lifecycle/refresher.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
 
 function setup(answers: (() => ProvidedCredentials | Promise<ProvidedCredentials>)[], options: { refreshMargin?: number } = {}) {
-  const clock = new ManualClock();
+  const clock = manualClock();
   const updates: { password: string; reason: string }[] = [];
   const errors: ApsaraMqttAuthError[] = [];
   let calls = 0;
@@ -30,7 +30,7 @@ describe('credentials refresher', () => {
   });
 
   it('refreshes ahead of expiry by the margin, and again for each new expiry', async () => {
-    const t0 = new ManualClock().now();
+    const t0 = manualClock().now();
     const { clock, refresher, updates } = setup(
       [
         () => ({ username: 'u', password: 'p1', expiresAt: t0 + 3_600_000 }),
@@ -40,46 +40,46 @@ describe('credentials refresher', () => {
       { refreshMargin: 300_000 },
     );
     await refresher.refresh('connect');
-    expect(clock.pending).toEqual([t0 + 3_600_000 - 300_000]);
-    await clock.advance(3_600_000 - 300_000 - 1);
+    expect(clock.dueTimes()).toEqual([t0 + 3_600_000 - 300_000]);
+    await clock.advanceAsync(3_600_000 - 300_000 - 1);
     expect(updates.map((u) => u.password)).toEqual(['p1']);
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     expect(updates).toEqual([
       { password: 'p1', reason: 'connect' },
       { password: 'p2', reason: 'expiring' },
     ]);
-    expect(clock.pending).toEqual([t0 + 7_200_000 - 300_000]);
+    expect(clock.dueTimes()).toEqual([t0 + 7_200_000 - 300_000]);
     refresher.stop();
-    expect(clock.pending).toEqual([]);
+    expect(clock.dueTimes()).toEqual([]);
   });
 
   it('caps the margin at half the lifetime of short-lived credentials', async () => {
-    const t0 = new ManualClock().now();
+    const t0 = manualClock().now();
     const { clock, refresher } = setup([() => ({ username: 'u', password: 'p', expiresAt: t0 + 120_000 })], { refreshMargin: 300_000 });
     await refresher.refresh('connect');
-    expect(clock.pending).toEqual([t0 + 60_000]);
+    expect(clock.dueTimes()).toEqual([t0 + 60_000]);
   });
 
   it('does not schedule anything for credentials without expiry', async () => {
     const { clock, refresher } = setup([() => ({ username: 'u', password: 'p' })]);
     await refresher.refresh('connect');
-    expect(clock.pending).toEqual([]);
+    expect(clock.dueTimes()).toEqual([]);
   });
 
   it('retries failures with exponential backoff (jittered) and reports each failure, typed', async () => {
-    const t0 = new ManualClock().now();
+    const t0 = manualClock().now();
     const fail = () => {
       throw new Error('server down');
     };
     const { clock, refresher, errors, updates, calls } = setup([fail, fail, fail, () => ({ username: 'u', password: 'ok' })]);
     await expect(refresher.refresh('connect')).rejects.toMatchObject({ code: 'ERR_CREDENTIALS_UNAVAILABLE' });
     // random() = 0.5 → factor 0.75: 750 ms, then 1500 ms, then 3000 ms.
-    expect(clock.pending).toEqual([t0 + 750]);
-    await clock.advance(750);
-    expect(clock.pending).toEqual([t0 + 750 + 1500]);
-    await clock.advance(1500);
-    expect(clock.pending).toEqual([t0 + 2250 + 3000]);
-    await clock.advance(3000);
+    expect(clock.dueTimes()).toEqual([t0 + 750]);
+    await clock.advanceAsync(750);
+    expect(clock.dueTimes()).toEqual([t0 + 750 + 1500]);
+    await clock.advanceAsync(1500);
+    expect(clock.dueTimes()).toEqual([t0 + 2250 + 3000]);
+    await clock.advanceAsync(3000);
     expect(calls()).toBe(4);
     expect(errors).toHaveLength(3);
     expect(errors.every((e) => e instanceof ApsaraMqttAuthError && e.code === 'ERR_CREDENTIALS_UNAVAILABLE')).toBe(true);

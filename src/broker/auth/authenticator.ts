@@ -7,6 +7,7 @@
  * passwords are recomputed with the SDK's own builders and compared in constant time.
  * @module
  */
+import { systemClock, type Clock } from '../../clock.js';
 import { validateClientId } from '../../credentials/client-id.js';
 import { parseUsername } from '../../protocol/username.js';
 import type { TokenType } from '../../protocol/token-password.js';
@@ -37,8 +38,8 @@ export interface AuthenticatorOptions {
   groups?: GroupStore;
   /** The HTTP-authentication endpoint, for CONNECTs no other mode claims. */
   httpAuth?: HttpAuthConfig;
-  /** The clock (for HTTP authentication's expireAt). Default `Date.now`. */
-  now?: () => number;
+  /** The clock (for HTTP authentication's expireAt). Default: the real one. */
+  clock?: Clock;
   /**
    * More modes that recognise their own CONNECTs, asked in order after the configured custom
    * identities and before the `Label|Id|Instance` modes.
@@ -72,7 +73,7 @@ export class Authenticator {
     this.#customAuth = options.customAuth;
     this.#groups = options.groups;
     this.#devices = options.devices;
-    this.#http = options.httpAuth === undefined ? undefined : new HttpAuthMode(_checkHttpAuth(options.httpAuth), options.now ?? Date.now);
+    this.#http = options.httpAuth === undefined ? undefined : new HttpAuthMode(_checkHttpAuth(options.httpAuth), options.clock ?? systemClock);
     this.#recognising = [new CustomMode(options.customAuth), ...(options.modes ?? [])];
     this.#signature = new SignatureMode(options.instanceId, this.#keys);
     this.#token = new TokenMode(this.#keys, options.tokens);

@@ -9,10 +9,11 @@
  */
 import { customCredentials } from '../../credentials/custom.js';
 import { ApsaraMqttAuthError } from '../../errors.js';
+import { _constantTimeEqual } from '../../internal/equal.js';
 import { _checkList, _checkPermissions, type CustomIdentityConfig, type CustomPermissionConfig } from '../config.js';
 import { CustomAuthStore, type PermitAction } from '../custom-auth.js';
 import { rulesPolicy } from '../rules.js';
-import { _refuse, _safeEqual, type AuthResult, type ConnectCredentials, type ModeAuthenticator } from './types.js';
+import { _refuse, type AuthResult, type ConnectCredentials, type ModeAuthenticator } from './types.js';
 
 const PERMIT: Readonly<Record<string, PermitAction>> = { R: 'SUB', W: 'PUB', 'R,W': 'PUB_SUB', 'W,R': 'PUB_SUB' };
 
@@ -78,7 +79,7 @@ export class CustomMode implements ModeAuthenticator {
     if (!custom) return undefined;
     const expected =
       custom.signMode === 'ORIGIN' ? custom.secret : (await customCredentials({ username, secret: custom.secret, clientId, signMode: 'SIGNED' })).password;
-    if (!_safeEqual(password, expected)) return _refuse('bad-credentials', `custom identity password does not match (sign mode ${custom.signMode})`);
+    if (!_constantTimeEqual(password, expected)) return _refuse('bad-credentials', `custom identity password does not match (sign mode ${custom.signMode})`);
     return { ok: true, identity: { mode: 'Custom', id: username, access: rulesPolicy(() => this.#store.rulesFor(username, clientId)) } };
   }
 }

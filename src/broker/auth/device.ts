@@ -4,10 +4,11 @@
  * @module
  */
 import { deviceCredentials } from '../../credentials/device.js';
+import { _constantTimeEqual } from '../../internal/equal.js';
 import { permissionsPolicy, type AccessPolicy } from '../access.js';
 import type { Permissions } from '../acl.js';
 import type { DeviceStore } from '../devices.js';
-import { _refuse, _safeEqual, type AuthResult } from './types.js';
+import { _refuse, type AuthResult } from './types.js';
 
 /** Checks DeviceCredential-mode CONNECTs against the device store. */
 export class DeviceMode {
@@ -26,7 +27,7 @@ export class DeviceMode {
     if (!device) return _refuse('bad-credentials', 'unknown DeviceAccessKeyId');
     if (device.clientId !== clientId) return _refuse('not-authorized', 'the device credential belongs to another client id');
     const expected = await deviceCredentials({ deviceAccessKeyId, deviceAccessKeySecret: device.secret, instanceId: this.#instanceId, clientId });
-    if (!_safeEqual(password, expected.password)) return _refuse('bad-credentials', 'DeviceCredential password does not match');
+    if (!_constantTimeEqual(password, expected.password)) return _refuse('bad-credentials', 'DeviceCredential password does not match');
     return { ok: true, identity: { mode: 'DeviceCredential', id: deviceAccessKeyId, access: this.#access } };
   }
 }

@@ -6,6 +6,7 @@
  * failed call (status, content type, size, format, time) with "not authorized" (0x87).
  * @module
  */
+import type { Clock } from '../../clock.js';
 import { ALLOW_ALL } from '../access.js';
 import { askHttpAuth, type _checkHttpAuth } from '../http-auth.js';
 import { rulesPolicy } from '../rules.js';
@@ -14,15 +15,15 @@ import { _refuse, type AuthResult, type ConnectCredentials } from './types.js';
 /** Asks the HTTP-authentication endpoint about a CONNECT. */
 export class HttpAuthMode {
   readonly #config: ReturnType<typeof _checkHttpAuth>;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
-  constructor(config: ReturnType<typeof _checkHttpAuth>, now: () => number) {
+  constructor(config: ReturnType<typeof _checkHttpAuth>, clock: Clock) {
     this.#config = config;
-    this.#now = now;
+    this.#clock = clock;
   }
 
   async authenticate(connect: ConnectCredentials): Promise<AuthResult> {
-    const outcome = await askHttpAuth(this.#config, connect, this.#now);
+    const outcome = await askHttpAuth(this.#config, connect, () => this.#clock.now());
     if (!outcome.ok) return _refuse(outcome.kind === 'denied' ? 'bad-credentials' : 'not-authorized', outcome.reason);
     const access = outcome.rules ? rulesPolicy(outcome.rules) : ALLOW_ALL;
     return { ok: true, identity: { mode: 'HttpAuth', id: connect.username, access, ...(outcome.expireAt === undefined ? {} : { expireAt: outcome.expireAt }) } };

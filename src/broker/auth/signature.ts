@@ -4,9 +4,10 @@
  * @module
  */
 import { signatureCredentials } from '../../credentials/signature.js';
+import { _constantTimeEqual } from '../../internal/equal.js';
 import { permissionsPolicy } from '../access.js';
 import type { AccessKeys } from './access-keys.js';
-import { _refuse, _safeEqual, type AuthResult } from './types.js';
+import { _refuse, type AuthResult } from './types.js';
 
 /** Checks Signature-mode CONNECTs against the configured AccessKeys. */
 export class SignatureMode {
@@ -22,7 +23,7 @@ export class SignatureMode {
     const key = this.#keys.get(accessKeyId);
     if (!key) return _refuse('bad-credentials', 'unknown AccessKey id');
     const expected = await signatureCredentials({ accessKeyId, accessKeySecret: key.secret, instanceId: this.#instanceId, clientId });
-    if (!_safeEqual(password, expected.password)) return _refuse('bad-credentials', 'Signature password does not match (signed with another secret or client id?)');
+    if (!_constantTimeEqual(password, expected.password)) return _refuse('bad-credentials', 'Signature password does not match (signed with another secret or client id?)');
     return { ok: true, identity: { mode: 'Signature', id: accessKeyId, access: permissionsPolicy(key.permissions && [key.permissions]) } };
   }
 }

@@ -2,7 +2,6 @@
  * What authenticating a CONNECT produces, and the seam every auth mode plugs into.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TokenType } from '../../protocol/token-password.js';
 import type { TokenInvalidCode } from '../../protocol/sys-topics.js';
 import type { AccessPolicy } from '../access.js';
@@ -76,9 +75,3 @@ export interface ModeAuthenticator {
 export const _refuse = (kind: RefusalKind, reason: string, tokenCode?: TokenInvalidCode): AuthResult =>
   tokenCode === undefined ? { ok: false, kind, reason } : { ok: false, kind, reason, tokenCode };
 
-/** Constant-time equality of two strings of any lengths (digests first, so lengths leak nothing). */
-export function _safeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db);
-}

@@ -12,7 +12,9 @@
  * source it follows is named in ARCHITECTURE.md ("The onsmqtt OpenAPI").
  * @module
  */
+import { _clockOption, type Clock } from '../../clock.js';
 import { _invalid } from '../../errors.js';
+import { _constantTimeEqual } from '../../internal/equal.js';
 import { _own } from '../../credentials/validate.js';
 import { openApiSignature, stringToSign } from '../../openapi/signature.js';
 import type { CustomAuthStore } from '../custom-auth.js';
@@ -73,7 +75,12 @@ export interface OpenApiServiceSettings {
     | ((accessKeyId: string) => string | undefined);
   /** The path served (default `/`, as on Alibaba's endpoints). */
   path?: string;
-  /** The clock (default `Date.now`). */
+  /** The clock of the `Timestamp` check and the rate windows (default: the real one). */
+  clock?: Clock;
+  /**
+   * The time, UNIX ms (default `Date.now`).
+   * @deprecated Pass `clock`.
+   */
   now?: () => number;
   /** How far a request's `Timestamp` may be from the clock, ms (default 15 minutes, as Alibaba's). */
   maxSkew?: number;
@@ -129,14 +136,6 @@ function pick(broker: OpenApiBroker): Pick<OpenApiStores, 'instanceId' | 'tokens
   return { instanceId: broker.instanceId, tokens: broker.tokens, devices: broker.devices, groups: broker.groups, customAuth: broker.customAuth };
 }
 
-/** Constant-time comparison, so a signature cannot be guessed byte by byte from response times. */
-function sameText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
 function requestId(): string {
   return globalThis.crypto.randomUUID().toUpperCase();
 }
@@ -174,7 +173,8 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
       : options;
   const instanceId = parts.instanceId;
   const path = options.path ?? '/';
-  const now = options.now ?? Date.now;
+  const clock = _clockOption(options);
+  const now = () => clock.now();
   const maxSkew = options.maxSkew ?? 15 * 60_000;
   const hostId = options.hostId ?? 'onsmqtt.local';
   const calls: Record<string, number> = {};
@@ -227,7 +227,8 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
     if (typeof secret !== 'string' || secret.length === 0) throw new ApiFailure(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
     const { Signature: given, ...signed } = params;
     const expected = await openApiSignature({ method, params: signed, accessKeySecret: secret });
-    if (!sameText(given!, expected)) {
+    // Constant time: a signature cannot be guessed byte by byte from response times.
+    if (!_constantTimeEqual(given!, expected)) {
       // Alibaba's gateway quotes the string it signed, so callers can compare it with their own.
       throw new ApiFailure(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign(method, signed)}`);
     }

@@ -15,7 +15,7 @@ import { CALLBACKS, CANARY, SECRET, callback, request, str, value } from './valu
 
 /**
  * Runs per export: `FUZZ_RUNS` (default 150) for pure functions, a tenth of it (at least 15) for
- * those that do I/O (listen, read files, connect). The review that found issue 10 used 100,000.
+ * those that do I/O (listen, read files, connect). The security review (SECURITY.md) used 100,000.
  */
 export const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 export const IO_RUNS = Math.max(15, Math.floor(RUNS / 10));
