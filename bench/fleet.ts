@@ -1,5 +1,5 @@
 /**
- * Several credential servers on one Redis (issue 13): the throughput of a fleet of four processes
+ * Several credential servers on one Redis: the throughput of a fleet of four processes
  * sharing `createRedisTokenStore` against one process with the in-memory store, in the same run and
  * under the same load generator; and the ApplyToken calls a mass reconnect costs with one shared cache
  * against four separate ones.

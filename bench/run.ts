@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark of issue 6 in one run, a table on stdout, bench/results.json (all
+ * `npm run bench`: every benchmark in one run, a table on stdout, bench/results.json (all
  * figures) and bench/results.md (the tables, as BENCHMARKS.md shows them).
  *
  *   npm run bench                       everything (several minutes)

@@ -26,9 +26,9 @@ interface Contender {
   name: string;
   /** Signs every client id once; returns the passwords (checked once against node:crypto, then ignored). */
   run: (ids: readonly string[]) => string[] | Promise<string[]>;
-  /** Issue 6's batch target applies to this one. */
+  /** The batch target applies to this one. */
   defaultPath?: boolean;
-  /** Issue 12's per-call target applies to this one. */
+  /** The per-call target applies to this one. */
   perCall?: boolean;
 }
 
