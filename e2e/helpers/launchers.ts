@@ -19,6 +19,8 @@ export const RUNTIMES = {
   bun: join(MODULES, '@oven/bun-linux-x64/bin/bun'),
   deno: join(MODULES, '@deno/linux-x64-glibc/deno'),
   workerd: join(MODULES, '@cloudflare/workerd-linux-64/bin/workerd'),
+  hermes: join(MODULES, 'hermes-engine-cli/linux64-bin/hermes'),
+  hermesc: join(MODULES, 'hermes-engine-cli/linux64-bin/hermesc'),
 } as const;
 
 /** A missing binary is a failure that says how to get it, never a skip. */
