@@ -1,17 +1,21 @@
 /**
- * React Native's JavaScript path without a device: Hermes 0.12 (the `hermes-engine-cli` of React
- * Native 0.69/0.70, with no TextEncoder, btoa/atob or crypto) runs every portable suite against the
- * package as an app gets it: resolved by name with the `react-native` condition
- * (dist/browser/index.js), every module through Babel with the React Native preset of that era
- * (metro-react-native-babel-preset 0.72), then one classic script (see bundleForHermes). Twice: the
- * JavaScript source as a development build loads it, and bytecode compiled ahead with `hermesc -O`
- * as a release build ships it, there with Hermes's engine microtask queue. scripts/runtimes.sh
- * installs the tools; check.sh builds dist/ first. See RUNTIMES.md.
+ * React Native's JavaScript path without a device, on Hermes 0.12 (the `hermes-engine-cli` of React
+ * Native 0.69/0.70: no TextEncoder, btoa/atob or crypto), every module through Babel with the React
+ * Native preset of that era (metro-react-native-babel-preset 0.72). Every portable suite runs against
+ * the package as an app (test/runtimes/react-native-app.js) gets it, three ways:
+ * - resolved by name through `exports` with the `react-native` condition (what Metro does from
+ *   React Native 0.79, and other React Native bundlers), linked by esbuild: the JavaScript source, as
+ *   a development build loads it, and bytecode compiled ahead with `hermesc -O`, as a release build
+ *   ships it, there with Hermes's engine microtask queue;
+ * - bundled by Metro 0.72 itself (React Native 0.70's, which reads the `react-native` field, not
+ *   `exports`), minified, compiled with `hermesc -O`.
+ * The suites are a script of their own, loaded first in the same file. scripts/runtimes.sh installs
+ * the tools; check.sh builds dist/ first. See RUNTIMES.md.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { bundleForHermes } from '../test/runtimes/bundle.js';
+import { bundleAppWithEsbuild, bundleAppWithMetro, bundleHermesSuites, joinScripts, type AppBundle } from '../test/runtimes/bundle.js';
 import type { TestResult } from '../test/runtimes/harness.js';
 import { failedToStart, launch, reportResults, requireRuntime } from './helpers/launchers.js';
 
@@ -20,46 +24,62 @@ const execFileAsync = promisify(execFile);
 const TIME_LIMIT = '-time-limit=180000';
 /** Hermes warns about every global the script reads that it does not define (fetch, window, …): expected here. */
 const QUIET = '-w';
+/** A release build's: the engine's own microtask queue for promise jobs. */
+const MICROTASKS = ['-Xes6-promise', '-Xmicrotask-queue'];
 
-let bundle: Awaited<ReturnType<typeof bundleForHermes>> | undefined;
-let bundleError: unknown;
-try {
-  bundle = await bundleForHermes();
-} catch (error) {
-  bundleError = error;
+/** The value, or the error that stopped it. */
+async function attempt<T>(make: () => Promise<T>): Promise<T | Error> {
+  try {
+    return await make();
+  } catch (error) {
+    return error as Error;
+  }
 }
 
-async function run(name: string, start: () => Promise<string[]>): Promise<TestResult[]> {
+/** `hermesc -O -emit-binary`, as React Native's release build runs it: the bytecode file. */
+async function compile(script: string): Promise<string> {
+  const out = script.replace(/\.js$/, '.hbc');
+  await execFileAsync(requireRuntime('hermesc'), ['-O', '-emit-binary', QUIET, `-out=${out}`, script], { timeout: 120_000 });
+  return out;
+}
+
+const suites = await attempt(bundleHermesSuites);
+
+async function run(name: string, app: AppBundle | Error, args: (script: string) => Promise<string[]>): Promise<TestResult[]> {
+  if (suites instanceof Error) return failedToStart('bundle the suites for Hermes', suites);
+  if (app instanceof Error) return failedToStart(`bundle the app for ${name}`, app);
   try {
     const hermes = requireRuntime('hermes');
-    if (!bundle) return failedToStart('bundle the suites and the package for React Native', bundleError);
-    return await launch(hermes, await start(), { name });
+    return await launch(hermes, [QUIET, TIME_LIMIT, ...(await args(joinScripts(suites, app.script)))], { name });
   } catch (error) {
     return failedToStart(`${name} starts`, error);
   }
 }
 
-const source = await run('Hermes (source)', async () => [QUIET, TIME_LIMIT, bundle!.script]);
-const bytecode = await run('Hermes (bytecode)', async () => {
-  const out = bundle!.script.replace(/\.js$/, '.hbc');
-  await execFileAsync(requireRuntime('hermesc'), ['-O', '-emit-binary', QUIET, `-out=${out}`, bundle!.script], { timeout: 120_000 });
-  return [QUIET, TIME_LIMIT, '-Xes6-promise', '-Xmicrotask-queue', out];
-});
+const linked = await attempt(bundleAppWithEsbuild);
+const metro = await attempt(bundleAppWithMetro);
 
-describe('the React Native bundle', () => {
-  it('takes the package through its react-native condition: dist/browser/index.js and its noble chunk, nothing else', () => {
-    if (!bundle) throw bundleError;
-    expect(bundle.packageFiles.sort()).toEqual(['dist/browser/index.js', 'dist/browser/noble-sync.js']);
+const runs = {
+  source: await run('Hermes (source)', linked, async (script) => [script]),
+  bytecode: await run('Hermes (bytecode)', linked, async (script) => [...MICROTASKS, await compile(script)]),
+  'Metro bundle': await run('Hermes (Metro bundle, bytecode)', metro, async (script) => [...MICROTASKS, await compile(script)]),
+};
+
+describe('the React Native bundles', () => {
+  it.each([
+    ['esbuild, through exports with the react-native condition', linked],
+    ['Metro 0.72, through the react-native field', metro],
+  ])('%s, take dist/browser/index.js and its noble chunk, nothing else of the package', (_, app) => {
+    if (app instanceof Error) throw app;
+    expect(app.packageFiles).toEqual(['dist/browser/index.js', 'dist/browser/noble-sync.js']);
   });
 
-  it.each([
-    ['source', source],
-    ['bytecode', bytecode],
-  ])('the %s run is on Hermes 0.12.0 without the web APIs, and ran every suite case', (_, results) => {
+  it.each(Object.entries(runs))('the %s run is on Hermes 0.12.0 without the web APIs, and ran every suite case', (_, results) => {
     expect(results[0]?.name).toMatch(/^the engine is Hermes 0\.12\.0 \(bytecode 89\), without TextEncoder, TextDecoder, btoa, atob, crypto,/);
     expect(results.length).toBeGreaterThan(100);
   });
 });
 
-reportResults('Hermes 0.12, React Native Babel preset, react-native condition: the JavaScript source (a development build)', source);
-reportResults('Hermes 0.12, React Native Babel preset, react-native condition: hermesc -O bytecode, engine microtask queue (a release build)', bytecode);
+reportResults('Hermes 0.12, React Native Babel preset, react-native condition: the JavaScript source (a development build)', runs.source);
+reportResults('Hermes 0.12, React Native Babel preset, react-native condition: hermesc -O bytecode, engine microtask queue (a release build)', runs.bytecode);
+reportResults('Hermes 0.12, Metro 0.72 release bundle (React Native 0.70), hermesc -O bytecode, engine microtask queue', runs['Metro bundle']);

@@ -3,10 +3,10 @@
  * esbuild, once per format, into .tmp/runtimes/. The SDK is not in it: each launcher hands the
  * suites the built API it is testing.
  */
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { build, transform, type Plugin } from 'esbuild';
 import { ROOT } from '../../e2e/helpers/paths.js';
 
@@ -136,21 +136,23 @@ function reactNativeBabel(): Plugin {
   };
 }
 
-/**
- * The one script Hermes runs: the portable suites and the package resolved by name with the
- * `react-native` condition (dist/browser/index.js), each module through Babel's React Native preset
- * (see reactNativeBabel), linked by esbuild into a classic script with no syntax lowered by esbuild
- * itself. Returns the script and the package files it took.
- */
-export async function bundleForHermes(): Promise<{ script: string; packageFiles: string[] }> {
-  const script = join(OUT, 'hermes/bundle.js');
+/** A bundle of react-native-app.js, and the package's files that went into it (as paths inside the package). */
+export interface AppBundle {
+  script: string;
+  packageFiles: string[];
+}
+
+/** esbuild, each module through Babel's React Native preset first; nothing lowered by esbuild itself. */
+async function buildForHermes(entry: string, outfile: string, globalName?: string): Promise<string[]> {
   const { metafile } = await build({
-    entryPoints: [join(ROOT, 'test/runtimes/hermes-entry.mjs')],
-    outfile: script,
+    entryPoints: [join(ROOT, 'test/runtimes', entry)],
+    outfile,
     bundle: true,
     format: 'iife',
+    globalName,
     platform: 'neutral',
-    // Metro's defaults: the `react-native` condition, then its main fields.
+    // What React Native bundlers ask a package for: the `react-native` condition (esbuild reads
+    // `exports` first when a package has it), then these main fields.
     conditions: ['react-native'],
     mainFields: ['react-native', 'browser', 'module', 'main'],
     nodePaths: [linkPackage()],
@@ -162,8 +164,115 @@ export async function bundleForHermes(): Promise<{ script: string; packageFiles:
     metafile: true,
     logLevel: 'error',
   });
-  const packageFiles = Object.keys(metafile.inputs)
-    .filter((file) => file.startsWith('.tmp/runtimes/node_modules/apsaramq-mqtt-auth/') || /^dist\//.test(file))
-    .map((file) => file.replace(/^.*?dist\//, 'dist/'));
-  return { script, packageFiles };
+  return Object.keys(metafile.inputs);
+}
+
+/** The package's own files among a bundle's inputs (paths relative to the working folder, or absolute), as paths inside the package. */
+const packageFilesOf = (inputs: readonly string[], packageRoot: string): string[] =>
+  inputs
+    .map((file) => resolve(file))
+    .filter((file) => file.startsWith(join(packageRoot, 'dist/')))
+    .map((file) => relative(packageRoot, file))
+    .sort();
+
+/**
+ * The suites for Hermes (hermes-suites.mjs), as a script defining `__suites`: the test tools, each
+ * module through Babel's React Native preset like everything Hermes runs here. Loaded before an app
+ * bundle, in the same script (see joinScripts).
+ */
+export async function bundleHermesSuites(): Promise<string> {
+  const script = join(OUT, 'hermes/suites.js');
+  await buildForHermes('hermes-suites.mjs', script, '__suites');
+  return script;
+}
+
+/**
+ * The app (react-native-app.js) with the package resolved by name through its `exports` and the
+ * `react-native` condition (dist/browser/index.js), as Metro does from 0.82 (React Native 0.79) and
+ * other React Native bundlers do; each module through Babel's React Native preset (see
+ * reactNativeBabel), linked by esbuild.
+ */
+export async function bundleAppWithEsbuild(): Promise<AppBundle> {
+  const script = join(OUT, 'hermes/app.js');
+  return { script, packageFiles: packageFilesOf(await buildForHermes('react-native-app.js', script), ROOT) };
+}
+
+/** The suites, then an app bundle, as one script (Hermes's command-line VM runs one): `<app>.hermes.js`. */
+export function joinScripts(suites: string, app: string): string {
+  const script = app.replace(/\.js$/, '.hermes.js');
+  writeFileSync(script, `${readFileSync(suites, 'utf8')}\n;\n${readFileSync(app, 'utf8')}`);
+  return script;
+}
+
+interface MetroApi {
+  runBuild(config: unknown, options: Record<string, unknown>): Promise<{ code: string; map: string }>;
+}
+interface MetroConfigApi {
+  getDefaultConfig(projectRoot: string): Promise<Record<string, unknown>>;
+  mergeConfig(...configs: Record<string, unknown>[]): Record<string, unknown>;
+}
+
+/**
+ * The app (react-native-app.js) as a React Native 0.70 release build bundles it: that release's
+ * Metro (0.72) and Babel transformer, React Native's resolver settings (platform `android`, main
+ * fields `react-native`, `browser`, `main`: Metro 0.72 does not read `exports`), minified. The app
+ * is a folder under .tmp/runtimes whose node_modules hold copies of the package (package.json and
+ * dist/) and of @noble/hashes, as npm installs them (Metro 0.72 follows no symlinks). Metro's own
+ * runtime (its `require`, async imports) and Babel's helpers come from scripts/runtimes; React
+ * Native's polyfills and InitializeCore are not in it (there is no react-native package here).
+ * The package files Metro took come from its source map.
+ */
+export async function bundleAppWithMetro(): Promise<AppBundle> {
+  const load = createRequire(join(RUNTIME_MODULES, '..', 'package.json'));
+  let Metro: MetroApi;
+  let metroConfig: MetroConfigApi;
+  try {
+    Metro = load('metro') as MetroApi;
+    metroConfig = load('metro-config') as MetroConfigApi;
+  } catch (error) {
+    throw new Error(`Metro is not installed in ${RUNTIME_MODULES}: run \`bash scripts/runtimes.sh\` (npm test and .ci/run do)`, { cause: error });
+  }
+  const dir = join(OUT, 'metro');
+  const app = join(dir, 'app');
+  rmSync(app, { recursive: true, force: true });
+  const installed = join(app, 'node_modules/apsaramq-mqtt-auth');
+  mkdirSync(installed, { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(installed, 'package.json'));
+  cpSync(join(ROOT, 'dist'), join(installed, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'node_modules/@noble/hashes'), join(app, 'node_modules/@noble/hashes'), { recursive: true });
+  writeFileSync(join(app, 'package.json'), '{ "name": "metro-app", "private": true }\n');
+  cpSync(join(ROOT, 'test/runtimes/react-native-app.js'), join(app, 'index.js'));
+
+  const metroRuntime = join(RUNTIME_MODULES, 'metro-runtime');
+  const babelRuntime = join(RUNTIME_MODULES, '@babel/runtime');
+  const config = metroConfig.mergeConfig(await metroConfig.getDefaultConfig(app), {
+    projectRoot: app,
+    // Where Metro's `require` and async-import modules and Babel's helpers live, next to the app.
+    watchFolders: [app, metroRuntime, babelRuntime],
+    cacheStores: [],
+    resetCache: true,
+    fileMapCacheDirectory: join(dir, 'cache'),
+    hasteMapCacheDirectory: join(dir, 'cache'),
+    maxWorkers: 2,
+    reporter: { update: () => {} },
+    resolver: {
+      platforms: ['ios', 'android', 'native'],
+      resolverMainFields: ['react-native', 'browser', 'main'],
+      extraNodeModules: { '@babel/runtime': babelRuntime },
+      useWatchman: false,
+    },
+    transformer: {
+      // What README asks of apps on Metro before 0.73: terser, Metro's minifier from 0.73 on. The
+      // default there, uglify-es, cannot parse logical assignment (`??=`, `||=`: the package and
+      // @noble/hashes) or numeric separators, which Hermes parses and that Babel preset leaves.
+      minifierPath: load.resolve('metro-minify-terser'),
+      babelTransformerPath: load.resolve('metro-react-native-babel-transformer'),
+      asyncRequireModulePath: load.resolve('metro-runtime/src/modules/asyncRequire'),
+    },
+    serializer: { getPolyfills: () => [] },
+    watch: false,
+  });
+  const script = join(dir, 'app.js');
+  const { map } = await Metro.runBuild(config, { entry: 'index.js', out: script, platform: 'android', dev: false, minify: true, sourceMap: true });
+  return { script, packageFiles: packageFilesOf((JSON.parse(map) as { sources: string[] }).sources, installed) };
 }
