@@ -9,13 +9,15 @@
  *   ships it, there with Hermes's engine microtask queue;
  * - bundled by Metro 0.72 itself (React Native 0.70's, which reads the `react-native` field, not
  *   `exports`), minified, compiled with `hermesc -O`.
- * The suites are a script of their own, loaded first in the same file. scripts/runtimes.sh installs
+ * Also: Hermes 0.12's compiler rejects the package without the Babel pass, and today's Hermes
+ * compiler (npm `hermes-compiler`, compile only: no VM comes with it) accepts it without one, and
+ * the Metro bundle. The suites are a script of their own, loaded first in the same file. scripts/runtimes.sh installs
  * the tools; check.sh builds dist/ first. See RUNTIMES.md.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { bundleAppWithEsbuild, bundleAppWithMetro, bundleHermesSuites, joinScripts, type AppBundle } from '../test/runtimes/bundle.js';
+import { bundleAppWithEsbuild, bundleAppWithMetro, bundleAppWithoutBabel, bundleHermesSuites, joinScripts, type AppBundle } from '../test/runtimes/bundle.js';
 import type { TestResult } from '../test/runtimes/harness.js';
 import { failedToStart, launch, reportResults, requireRuntime } from './helpers/launchers.js';
 
@@ -37,9 +39,9 @@ async function attempt<T>(make: () => Promise<T>): Promise<T | Error> {
 }
 
 /** `hermesc -O -emit-binary`, as React Native's release build runs it: the bytecode file. */
-async function compile(script: string): Promise<string> {
-  const out = script.replace(/\.js$/, '.hbc');
-  await execFileAsync(requireRuntime('hermesc'), ['-O', '-emit-binary', QUIET, `-out=${out}`, script], { timeout: 120_000 });
+async function compile(script: string, compiler: 'hermesc' | 'hermesc-current' = 'hermesc'): Promise<string> {
+  const out = script.replace(/\.js$/, compiler === 'hermesc' ? '.hbc' : '.current.hbc');
+  await execFileAsync(requireRuntime(compiler), ['-O', '-emit-binary', QUIET, `-out=${out}`, script], { timeout: 120_000 });
   return out;
 }
 
@@ -77,6 +79,23 @@ describe('the React Native bundles', () => {
   it.each(Object.entries(runs))('the %s run is on Hermes 0.12.0 without the web APIs, and ran every suite case', (_, results) => {
     expect(results[0]?.name).toMatch(/^the engine is Hermes 0\.12\.0 \(bytecode 89\), without TextEncoder, TextDecoder, btoa, atob, crypto,/);
     expect(results.length).toBeGreaterThan(100);
+  });
+});
+
+describe('the Hermes compilers', () => {
+  it("Hermes 0.12's rejects the package as it ships (async functions, classes): the Babel pass is what makes it run there", async () => {
+    const plain = await bundleAppWithoutBabel();
+    expect(plain.packageFiles).toEqual(['dist/browser/index.js', 'dist/browser/noble-sync.js']);
+    const error = await compile(plain.script).then(() => undefined, (e: { stderr?: string }) => e);
+    expect(error?.stderr).toMatch(/error: (async functions|classes) are unsupported/);
+  });
+
+  it("today's (hermes-compiler 260318099.0.8, Hermes 1.0.0, bytecode 99) compiles the package as it ships, without Babel, and the Metro bundle", async () => {
+    const { stdout } = await execFileAsync(requireRuntime('hermesc-current'), ['-version'], { timeout: 30_000 });
+    expect(stdout).toMatch(/Hermes release version: 1\.0\.0\s+HBC bytecode version: 99/);
+    await compile((await bundleAppWithoutBabel()).script, 'hermesc-current');
+    if (metro instanceof Error) throw metro;
+    await compile(metro.script, 'hermesc-current');
   });
 });
 

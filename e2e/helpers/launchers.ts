@@ -21,6 +21,8 @@ export const RUNTIMES = {
   workerd: join(MODULES, '@cloudflare/workerd-linux-64/bin/workerd'),
   hermes: join(MODULES, 'hermes-engine-cli/linux64-bin/hermes'),
   hermesc: join(MODULES, 'hermes-engine-cli/linux64-bin/hermesc'),
+  /** Today's Hermes compiler (hermes-compiler, what current React Native builds with); no VM comes with it. */
+  'hermesc-current': join(MODULES, 'hermes-compiler/hermesc/linux64-bin/hermesc'),
 } as const;
 
 /** A missing binary is a failure that says how to get it, never a skip. */

@@ -142,14 +142,17 @@ export interface AppBundle {
   packageFiles: string[];
 }
 
-/** esbuild, each module through Babel's React Native preset first; nothing lowered by esbuild itself. */
-async function buildForHermes(entry: string, outfile: string, globalName?: string): Promise<string[]> {
+/**
+ * esbuild, each module through Babel's React Native preset first (unless `babel` is false); nothing
+ * lowered by esbuild itself. `suites`: the test tools' script, defining `__suites`, with their shims.
+ */
+async function buildForHermes(entry: string, outfile: string, { suites = false, babel = true }: { suites?: boolean; babel?: boolean } = {}): Promise<string[]> {
   const { metafile } = await build({
     entryPoints: [join(ROOT, 'test/runtimes', entry)],
     outfile,
     bundle: true,
     format: 'iife',
-    globalName,
+    globalName: suites ? '__suites' : undefined,
     platform: 'neutral',
     // What React Native bundlers ask a package for: the `react-native` condition (esbuild reads
     // `exports` first when a package has it), then these main fields.
@@ -158,9 +161,9 @@ async function buildForHermes(entry: string, outfile: string, globalName?: strin
     nodePaths: [linkPackage()],
     target: 'esnext',
     alias: { vitest: join(ROOT, 'test/runtimes/harness.ts'), '@babel/runtime': join(RUNTIME_MODULES, '@babel/runtime') },
-    inject: [join(ROOT, 'test/runtimes/shims.ts')],
-    external: ['crypto'],
-    plugins: [reactNativeBabel()],
+    inject: suites ? [join(ROOT, 'test/runtimes/shims.ts')] : [],
+    external: suites ? ['crypto'] : [],
+    plugins: babel ? [reactNativeBabel()] : [],
     metafile: true,
     logLevel: 'error',
   });
@@ -182,7 +185,7 @@ const packageFilesOf = (inputs: readonly string[], packageRoot: string): string[
  */
 export async function bundleHermesSuites(): Promise<string> {
   const script = join(OUT, 'hermes/suites.js');
-  await buildForHermes('hermes-suites.mjs', script, '__suites');
+  await buildForHermes('hermes-suites.mjs', script, { suites: true });
   return script;
 }
 
@@ -195,6 +198,15 @@ export async function bundleHermesSuites(): Promise<string> {
 export async function bundleAppWithEsbuild(): Promise<AppBundle> {
   const script = join(OUT, 'hermes/app.js');
   return { script, packageFiles: packageFilesOf(await buildForHermes('react-native-app.js', script), ROOT) };
+}
+
+/**
+ * The app as bundleAppWithEsbuild links it but without Babel: the package's own syntax as it ships
+ * (classes, async functions, `??=`), for the compilers to judge.
+ */
+export async function bundleAppWithoutBabel(): Promise<AppBundle> {
+  const script = join(OUT, 'hermes/app.plain.js');
+  return { script, packageFiles: packageFilesOf(await buildForHermes('react-native-app.js', script, { babel: false }), ROOT) };
 }
 
 /** The suites, then an app bundle, as one script (Hermes's command-line VM runs one): `<app>.hermes.js`. */
