@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs Bun, Deno and workerd for the runtime tests (e2e/runtimes.test.ts), and Hermes 0.12 with
-# Babel and React Native's preset for e2e/react-native.test.ts, from their npm packages into
-# scripts/runtimes/node_modules (gitignored): about 510 MB, test-only, never a dependency of the
-# package. Versions are pinned in scripts/runtimes/package.json and its lockfile.
+# Installs Bun, Deno and workerd for the runtime tests (e2e/runtimes.test.ts), and for
+# e2e/react-native.test.ts Hermes 0.12, React Native 0.70's Babel preset and Metro, and today's Hermes
+# compiler, from their npm packages into scripts/runtimes/node_modules (gitignored): about 580 MB,
+# test-only, never a dependency of the package. Versions are pinned in scripts/runtimes/package.json and its lockfile.
 # Skipped when the pinned versions are already there. See RUNTIMES.md.
 set -euo pipefail
 cd "$(dirname "$0")/runtimes"
