@@ -220,8 +220,24 @@ interface MetroApi {
   runBuild(config: unknown, options: Record<string, unknown>): Promise<{ code: string; map: string }>;
 }
 interface MetroConfigApi {
-  getDefaultConfig(projectRoot: string): Promise<Record<string, unknown>>;
+  getDefaultConfig: { getDefaultValues(projectRoot: string): Record<string, unknown> };
   mergeConfig(...configs: Record<string, unknown>[]): Record<string, unknown>;
+}
+
+/**
+ * Runs `fn` with the system's temporary folder set to `dir`: Metro makes its default transform cache
+ * (replaced by none below, but made all the same, twice) under it, folders and all. The test file's
+ * process does nothing else meanwhile.
+ */
+async function withTmpdir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await fn();
+  } finally {
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+  }
 }
 
 /**
@@ -257,34 +273,36 @@ export async function bundleAppWithMetro(): Promise<AppBundle> {
 
   const metroRuntime = join(RUNTIME_MODULES, 'metro-runtime');
   const babelRuntime = join(RUNTIME_MODULES, '@babel/runtime');
-  const config = metroConfig.mergeConfig(await metroConfig.getDefaultConfig(app), {
-    projectRoot: app,
-    // Where Metro's `require` and async-import modules and Babel's helpers live, next to the app.
-    watchFolders: [app, metroRuntime, babelRuntime],
-    cacheStores: [],
-    resetCache: true,
-    fileMapCacheDirectory: join(dir, 'cache'),
-    hasteMapCacheDirectory: join(dir, 'cache'),
-    maxWorkers: 2,
-    reporter: { update: () => {} },
-    resolver: {
-      platforms: ['ios', 'android', 'native'],
-      resolverMainFields: ['react-native', 'browser', 'main'],
-      extraNodeModules: { '@babel/runtime': babelRuntime },
-      useWatchman: false,
-    },
-    transformer: {
-      // What README asks of apps on Metro before 0.73: terser, Metro's minifier from 0.73 on. The
-      // default there, uglify-es, cannot parse logical assignment (`??=`, `||=`: the package and
-      // @noble/hashes) or numeric separators, which Hermes parses and that Babel preset leaves.
-      minifierPath: load.resolve('metro-minify-terser'),
-      babelTransformerPath: load.resolve('metro-react-native-babel-transformer'),
-      asyncRequireModulePath: load.resolve('metro-runtime/src/modules/asyncRequire'),
-    },
-    serializer: { getPolyfills: () => [] },
-    watch: false,
-  });
   const script = join(dir, 'app.js');
-  const { map } = await Metro.runBuild(config, { entry: 'index.js', out: script, platform: 'android', dev: false, minify: true, sourceMap: true });
+  const map = await withTmpdir(join(dir, 'tmp'), async () => {
+    const config = metroConfig.mergeConfig(metroConfig.getDefaultConfig.getDefaultValues(app), {
+      projectRoot: app,
+      // Where Metro's `require` and async-import modules and Babel's helpers live, next to the app.
+      watchFolders: [app, metroRuntime, babelRuntime],
+      cacheStores: [],
+      resetCache: true,
+      fileMapCacheDirectory: join(dir, 'cache'),
+      hasteMapCacheDirectory: join(dir, 'cache'),
+      maxWorkers: 2,
+      reporter: { update: () => {} },
+      resolver: {
+        platforms: ['ios', 'android', 'native'],
+        resolverMainFields: ['react-native', 'browser', 'main'],
+        extraNodeModules: { '@babel/runtime': babelRuntime },
+        useWatchman: false,
+      },
+      transformer: {
+        // What README asks of apps on Metro before 0.73: terser, Metro's minifier from 0.73 on. The
+        // default there, uglify-es, cannot parse logical assignment (`??=`, `||=`: the package and
+        // @noble/hashes) or numeric separators, which Hermes parses and that Babel preset leaves.
+        minifierPath: load.resolve('metro-minify-terser'),
+        babelTransformerPath: load.resolve('metro-react-native-babel-transformer'),
+        asyncRequireModulePath: load.resolve('metro-runtime/src/modules/asyncRequire'),
+      },
+      serializer: { getPolyfills: () => [] },
+      watch: false,
+    });
+    return (await Metro.runBuild(config, { entry: 'index.js', out: script, platform: 'android', dev: false, minify: true, sourceMap: true })).map;
+  });
   return { script, packageFiles: packageFilesOf((JSON.parse(map) as { sources: string[] }).sources, installed) };
 }
