@@ -32,7 +32,7 @@ export async function bundles(): Promise<Section> {
     const row: Row = { name: b.name, value: `${b.min} B min, ${b.gzip} B gzip` };
     const target = b.target ?? (b.budget === undefined ? undefined : { bytes: b.budget, by: 'CI' });
     if (target) {
-      // The issue's target where there is one (the CI budget beside it), else the CI budget.
+      // The target where there is one (the CI budget beside it), else the CI budget.
       row.target = `≤ ${target.bytes} B gzip (${target.by}${b.budget !== undefined && target.by !== 'CI' ? `; CI enforces ≤ ${b.budget} B` : ''})`;
       row.met = b.gzip <= target.bytes;
     }

@@ -257,7 +257,7 @@ function table(rows) {
     if (!ok) over++;
     let verdict = row.budget === undefined ? '' : ok ? `ok (${row.budget - row.gzip} B left)` : `OVER by ${row.gzip - row.budget} B`;
     for (const target of [row.target, row.target2]) {
-      if (target) verdict += row.gzip > target.bytes ? `; ${target.by}'s target ${target.bytes} B not met (+${row.gzip - target.bytes} B)` : `; ${target.by}'s target ${target.bytes} B met`;
+      if (target) verdict += row.gzip > target.bytes ? `; ${target.by} ${target.bytes} B not met (+${row.gzip - target.bytes} B)` : `; ${target.by} ${target.bytes} B met`;
     }
     lines.push([row.name.padEnd(44), String(row.min).padStart(7), String(row.gzip).padStart(7), row.budget ?? '', verdict].join('\t'));
   }
