@@ -302,7 +302,11 @@ export async function bundleAppWithMetro(): Promise<AppBundle> {
       serializer: { getPolyfills: () => [] },
       watch: false,
     });
-    return (await Metro.runBuild(config, { entry: 'index.js', out: script, platform: 'android', dev: false, minify: true, sourceMap: true })).map;
+    // No `out`: Metro would write the files itself and log that it did.
+    const { code, map } = await Metro.runBuild(config, { entry: 'index.js', platform: 'android', dev: false, minify: true, sourceMap: true, sourceMapUrl: 'app.map' });
+    writeFileSync(script, code);
+    writeFileSync(join(dir, 'app.map'), map);
+    return map;
   });
   return { script, packageFiles: packageFilesOf((JSON.parse(map) as { sources: string[] }).sources, installed) };
 }
