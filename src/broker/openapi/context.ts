@@ -58,8 +58,11 @@ export async function asParameterError<T>(fallback: string, run: () => T | Promi
 /** The success envelope of the custom-auth actions: `{ Code: 200, Success: true, Message }`. */
 export const operationSuccess = (extra: Record<string, unknown> = {}) => ({ Code: 200, Success: true, Message: 'operation success.', ...extra });
 
-/** One page of `items` after `NextToken`, `Size` at most; `NextToken` in the answer when more follow. */
-export function page<T>(items: readonly T[], params: Params): { results: T[]; nextToken: string | undefined } {
+/**
+ * The success answer of a query action: one page of `items` after `NextToken`, `Size` at most, as
+ * `Data.Results`; `Data.NextToken` when more follow.
+ */
+export function pagedSuccess<T>(items: readonly T[], params: Params, toResult: (item: T) => Record<string, unknown>) {
   const size = params.integer('Size', { min: 1, max: 100 }, true);
   const token = params.optional('NextToken');
   let start = 0;
@@ -69,7 +72,7 @@ export function page<T>(items: readonly T[], params: Params): { results: T[]; ne
     if (!match) throw invalidParameter('NextToken', 'NextToken must be a value a previous answer returned.');
     start = Number(match[1]);
   }
-  const results = items.slice(start, start + size);
-  const next = start + size < items.length ? btoa(`offset:${start + size}`) : undefined;
-  return { results, nextToken: next };
+  const Results = items.slice(start, start + size).map(toResult);
+  const more = start + size < items.length;
+  return operationSuccess({ Data: { Results, ...(more ? { NextToken: btoa(`offset:${start + size}`) } : {}) } });
 }

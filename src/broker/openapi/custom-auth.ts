@@ -9,7 +9,7 @@
  */
 import { CustomAuthCapacityError, type CustomAuthStore, type IdentityType, type PermitAction, type PermitEffect, type SignMode } from '../custom-auth.js';
 import { requireClientIdParam } from './devices.js';
-import { asParameterError, operationSuccess, page, requireInstance, type ActionContext, type ActionHandler } from './context.js';
+import { asParameterError, operationSuccess, pagedSuccess, requireInstance, type ActionContext, type ActionHandler } from './context.js';
 import { customAuthOverCapacity } from './errors.js';
 
 const IDENTITY_TYPES = ['USER', 'CLIENT'] as const;
@@ -87,15 +87,13 @@ export function customAuthActions(store: CustomAuthStore): Record<string, Action
         ...(identityType === undefined ? {} : { identityType }),
         ...(clientId === undefined ? {} : { clientId }),
       });
-      const { results, nextToken } = page(all, params);
-      const Results = results.map((r) => ({
+      return pagedSuccess(all, params, (r) => ({
         Username: r.Username,
         Secret: r.Secret,
         IdentityType: r.IdentityType,
         ...(r.ClientId === undefined ? {} : { ClientId: r.ClientId }),
         SignMode: r.SignMode,
       }));
-      return operationSuccess({ Data: { Results, ...(nextToken === undefined ? {} : { NextToken: nextToken }) } });
     },
 
     async AddCustomAuthPermission(context) {
@@ -128,9 +126,7 @@ export function customAuthActions(store: CustomAuthStore): Record<string, Action
         ...(identity === undefined ? {} : { identity }),
         ...(topic === undefined ? {} : { topic }),
       });
-      const { results, nextToken } = page(all, params);
-      const Results = results.map((p) => ({ Identity: p.Identity, IdentityType: p.IdentityType, Topic: p.Topic, PermitAction: p.PermitAction, Effect: p.Effect }));
-      return operationSuccess({ Data: { Results, ...(nextToken === undefined ? {} : { NextToken: nextToken }) } });
+      return pagedSuccess(all, params, (p) => ({ Identity: p.Identity, IdentityType: p.IdentityType, Topic: p.Topic, PermitAction: p.PermitAction, Effect: p.Effect }));
     },
 
     async AddCustomAuthConnectBlack(context) {
@@ -149,10 +145,8 @@ export function customAuthActions(store: CustomAuthStore): Record<string, Action
       requireInstance(context);
       const clientId = params.optional('ClientId');
       const all = store.blocked().filter((id) => clientId === undefined || id === clientId);
-      const { results, nextToken } = page(all, params);
       // A blacklist entry denies CONNECT (the example answer shows the fields; DENY is what an entry means).
-      const Results = results.map((id) => ({ ClientId: id, Effect: 'DENY', PermitAction: 'CONNECT' }));
-      return operationSuccess({ Data: { Results, ...(nextToken === undefined ? {} : { NextToken: nextToken }) } });
+      return pagedSuccess(all, params, (id) => ({ ClientId: id, Effect: 'DENY', PermitAction: 'CONNECT' }));
     },
   };
 }
