@@ -129,7 +129,7 @@ describe('mosquitto clients (passwords from openssl)', () => {
         args: ['-t', topic, '-m', 'from mosquitto_pub', '-q', '1'],
       });
     const opensslPassword = await opensslSignature(DEVICE.deviceAccessKeySecret, DEVICE.clientId);
-    let received: { code: number | null; stdout: string } | undefined;
+    let received: { code: number | null; stdout: string; stderr: string } | undefined;
     void sub.then((r) => (received = r));
     await vi.waitFor(
       async () => {
@@ -139,8 +139,8 @@ describe('mosquitto clients (passwords from openssl)', () => {
       },
       { ...WAIT, timeout: 15_000 },
     );
-    expect(received!.code).toBe(0);
-    expect(received!.stdout.trim()).toBe('from mosquitto_pub');
+    expect(received!.code, received!.stderr).toBe(0);
+    expect(received!.stdout.trim(), received!.stderr).toBe('from mosquitto_pub');
   });
 
   it('mosquitto_pub enables ordered sending ($SYS/enableOrderMsg, QoS 1) and uploads a token with the older "Token" key: both acknowledged', async () => {

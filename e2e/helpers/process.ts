@@ -105,7 +105,13 @@ export function startProcess(command: string, args: readonly string[], options: 
       exit ??= value;
       resolve(exit);
     };
-    child.once('exit', (code, signal) => done({ code, signal }));
+    // 'exit' can come before the last output has been read (Node's docs: stdio may still be open):
+    // settle on 'close', when the pipes have ended, or a second after 'exit' if a grandchild keeps
+    // them open, so that stdout() holds everything a process printed once `exited` resolves.
+    child.once('exit', (code, signal) => {
+      child.once('close', () => done({ code, signal }));
+      setTimeout(() => done({ code, signal }), 1000).unref();
+    });
     child.once('error', (error) => {
       err += `\n[spawn error] ${error.message}`;
       done({ code: null, signal: null });
