@@ -24,7 +24,8 @@
  */
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _constantTimeEqual } from '../internal/equal.js';
-import { _errorResponse, _readBody } from '../server/http.js';
+import { _readBody } from '../http/body-limit.js';
+import { _errorResponse } from '../http/json-answers.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
 import { _MAX_BODY } from './http.js';

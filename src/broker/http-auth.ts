@@ -16,7 +16,7 @@ import {
   type HttpAuthAclRule,
   type HttpAuthCredentials,
 } from '../protocol/http-auth.js';
-import { _readBody } from '../server/http.js';
+import { _readBody } from '../http/body-limit.js';
 import type { AccessRule } from './rules.js';
 
 /** The broker's HTTP-authentication setting. */

@@ -11,6 +11,7 @@
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import { _hostnameOf } from '../http/host-header.js';
 
 /** Decides on one request's `Host` and `Origin` headers. */
 export interface RequestGuard {
@@ -31,14 +32,12 @@ export interface RequestGuardOptions {
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
-/** The host name of a `Host` header value or an origin's host, lower-cased; IPv6 in brackets. */
-function hostnameOf(authority: string): string | undefined {
-  try {
-    return new URL(`http://${authority}`).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * The host name of a `Host` header value or a configured host, lower-cased; IPv6 in brackets.
+ * `undefined` for anything but `host[:port]`: `localhost/control/sessions?` names no host, it is an
+ * attempt to move the path (the one check of every Node adapter, `src/http/host-header.ts`).
+ */
+const hostnameOf = _hostnameOf;
 
 const isLoopback = (name: string) => name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || (IPV4.test(name) && name.startsWith('127.'));
 const isAddress = (name: string) => IPV4.test(name) || name.startsWith('[');

@@ -3,8 +3,8 @@
  * @module
  */
 import { createServer, type Server } from 'node:http';
-import { _errorResponse } from '../server/http.js';
-import { toNodeListener } from '../server/node.js';
+import { _errorResponse } from '../http/json-answers.js';
+import { _nodeListener } from '../http/node-adapter.js';
 import type { RouteHandler } from './config.js';
 import type { RequestGuard } from './http-guard.js';
 
@@ -19,7 +19,8 @@ const BODY_TIMEOUT_MS = 10_000;
 /**
  * @internal Starts an HTTP server that asks each route in turn (the list is read at request time,
  * so routes added later count) and answers 404 when none does. The Node ↔ fetch translation is the
- * server side's own `toNodeListener`.
+ * one Node adapter (`src/http/node-adapter.ts`, also behind the server's `toNodeListener`): Host
+ * checked, every method's body bounded in size and time.
  */
 export function _serveRoutes(routes: () => readonly RouteHandler[], guard?: RequestGuard): Server {
   const handler = async (request: Request): Promise<Response> => {
@@ -37,5 +38,6 @@ export function _serveRoutes(routes: () => readonly RouteHandler[], guard?: Requ
     }
     return _errorResponse(404, 'ERR_NOT_FOUND', `no route for ${request.method} ${new URL(request.url).pathname}`);
   };
-  return createServer(toNodeListener(handler, { maxBodyBytes: _MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS }));
+  // The routes catch their own failures; a failure of the adapter itself has nobody to tell.
+  return createServer(_nodeListener(handler, { maxBodyBytes: _MAX_BODY, bodyTimeoutMs: BODY_TIMEOUT_MS, report: () => undefined }));
 }

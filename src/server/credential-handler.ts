@@ -15,7 +15,9 @@ import { tokenCredentials } from '../credentials/token.js';
 import type { TokenType } from '../protocol/token-password.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { tokenTypeOf } from '../protocol/token-rules.js';
-import { _cors, _errorResponse, _json, _readBody, type CorsOptions } from './http.js';
+import { _errorResponse, _json } from '../http/json-answers.js';
+import { _readBody } from '../http/body-limit.js';
+import { _cors, type CorsOptions } from './http.js';
 import { isThrottlingCode, type OpenApiError } from './openapi-error.js';
 import type { TokenIssuer, TokenPermission } from './token-issuer.js';
 

@@ -18,7 +18,8 @@ import {
   type HttpAuthCredentials,
   type HttpAuthVerdict,
 } from '../protocol/http-auth.js';
-import { _errorResponse, _json, _readBody } from './http.js';
+import { _errorResponse, _json } from '../http/json-answers.js';
+import { _readBody } from '../http/body-limit.js';
 
 /** What `authenticate` may return: a verdict, or `true`/`false` for `allow` (no rules) / `deny`. */
 export type HttpAuthDecision = HttpAuthVerdict | boolean;

@@ -1,6 +1,6 @@
 /**
- * Fetch-standard HTTP helpers of the credential handler: JSON answers that are never cached, JSON
- * errors with a stable code, bounded body reading and CORS. Nothing here is Node-specific.
+ * CORS for the credential handler, and the public shape of its error answers (the answers themselves
+ * and bounded body reading are shared with the broker: `src/http/`). Nothing here is Node-specific.
  * @module
  */
 import { _invalid, type ApsaraMqttAuthErrorCode } from '../errors.js';
@@ -10,110 +10,6 @@ import { _requireOptions } from '../credentials/validate.js';
 export interface CredentialErrorBody {
   /** The stable code, a message without secrets, and the field at fault when there is one. */
   error: { code: ApsaraMqttAuthErrorCode; message: string; field?: string };
-}
-
-/** Headers on every answer: credentials must not be cached or sniffed. */
-const BASE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-  pragma: 'no-cache',
-  'x-content-type-options': 'nosniff',
-};
-
-/**
- * @internal The text of each answer made here, so the Node adapter can write it as is instead of
- * reading it back out of the Response's stream (the slowest step of an answer in Node's fetch).
- */
-export const _bodyText = /* @__PURE__ */ new WeakMap<Response, string>();
-
-/** @internal A JSON answer with the no-store headers and any extra headers. */
-export function _json(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Response {
-  const text = JSON.stringify(body);
-  const response = new Response(text, { status, headers: { ...BASE_HEADERS, ...headers } });
-  _bodyText.set(response, text);
-  return response;
-}
-
-/**
- * @internal An error answer `{ error: { code, message, field? } }`, the one form every HTTP answer of
- * the SDK's own fails with (credential server, HTTP-authentication endpoint, Node adapter, the local
- * broker's routes, which add the codes of a router: nothing there, or a route that failed).
- */
-export function _errorResponse(
-  status: number,
-  code: ApsaraMqttAuthErrorCode | 'ERR_NOT_FOUND' | 'ERR_INTERNAL',
-  message: string,
-  field?: string,
-  headers: Readonly<Record<string, string>> = {},
-): Response {
-  return _json(status, { error: { code, message, ...(field === undefined ? {} : { field }) } }, headers);
-}
-
-/** Why {@link _readBody} gave up. */
-export type BodyProblem = 'too-large' | 'unreadable';
-
-/** @internal A body arriving chunk by chunk, held only while it stays within `max` bytes. */
-export interface _BodyChunks {
-  /** Keeps `chunk`; `false` (and nothing kept) once the body has grown past `max`. */
-  add(chunk: Uint8Array): boolean;
-  /** The chunks kept, as one array. */
-  bytes(): Uint8Array;
-}
-
-/**
- * @internal The one place a body is gathered, whatever it arrives from (a fetch-standard stream in
- * {@link _readBody}, Node's `data` events in `toNodeListener`): a body over `max` is refused as it
- * grows, never held whole.
- */
-export function _bodyChunks(max: number): _BodyChunks {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  return {
-    add(chunk) {
-      size += chunk.byteLength;
-      if (size > max) return false;
-      chunks.push(chunk);
-      return true;
-    },
-    bytes() {
-      const all = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return all;
-    },
-  };
-}
-
-/**
- * @internal The body as text, read chunk by chunk so that a body larger than `max` bytes is
- * refused without being held in memory. Works on a `Request` or a `Response`.
- */
-export async function _readBody(request: Pick<Request, 'headers' | 'body'>, max: number): Promise<string | BodyProblem> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > max) return 'too-large';
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const body = _bodyChunks(max);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!body.add(value)) {
-        await reader.cancel().catch(() => undefined);
-        return 'too-large';
-      }
-    }
-  } catch {
-    return 'unreadable';
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body.bytes());
-  } catch {
-    return 'unreadable';
-  }
 }
 
 /** Which browser origins may call the handler from another origin. */

@@ -7,49 +7,21 @@
  */
 import { _invalid } from '../errors.js';
 import { _requireOptions } from '../credentials/validate.js';
-import { _bodyChunks, _bodyText, _errorResponse } from './http.js';
+import { _nodeListener, type NodeRequestLike, type NodeResponseLike } from '../http/node-adapter.js';
 
-/** The parts of Node's `IncomingMessage` the adapter reads. */
-export interface NodeRequestLike {
-  /** The HTTP method (default `GET`). */
-  method?: string;
-  /** The path and query, as Node gives it. */
-  url?: string;
-  /** The request headers, lower-case names. */
-  headers: Record<string, string | string[] | undefined>;
-  /** A `tls.TLSSocket` (with `encrypted: true`) makes the Request URL `https:`. */
-  socket?: unknown;
-  /** The body, chunk by chunk; `end` after the last, `error` on failure. */
-  on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
-  /** The body has been read (`end`), or the connection closed (`close`). */
-  on(event: 'end' | 'close', listener: () => void): unknown;
-  /** Reading the body failed. */
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  /** Drops the connection (a body over the limit). */
-  destroy?(error?: Error): unknown;
-  /** Set by Node once the whole body has arrived; a `close` before that means the client went away. */
-  complete?: boolean;
-}
-
-/** The parts of Node's `ServerResponse` the adapter writes. */
-export interface NodeResponseLike {
-  /** The status to send. */
-  statusCode: number;
-  /** Sets one header. */
-  setHeader(name: string, value: string | string[]): unknown;
-  /** Sends the body and ends the response. */
-  end(body?: Uint8Array | string): unknown;
-  /** Whether the head is already written (then an error cannot change the status). */
-  headersSent?: boolean;
-}
+export type { NodeRequestLike, NodeResponseLike };
 
 /** Inputs of {@link toNodeListener}. */
 export interface NodeListenerOptions {
-  /** Largest body read into memory before the handler sees it, bytes (default 65 536); larger → 413. */
+  /**
+   * Largest body read into memory before the handler sees it, bytes (default 65 536); larger → 413 and
+   * the connection is closed. Every method's body counts: a GET or HEAD body is drained and dropped.
+   */
   maxBodyBytes?: number;
   /**
-   * Longest time to receive a whole body, ms (default 10 000); slower → 408 and the connection is
-   * closed. Without it a client sending a byte a second holds a connection for Node's 300 s.
+   * Longest time to receive a whole body, ms (default 10 000), whatever the method; slower → 408 and
+   * the connection is closed. Without it a client sending a byte a second holds a connection for
+   * Node's 300 s.
    */
   bodyTimeoutMs?: number;
   /**
@@ -59,63 +31,9 @@ export interface NodeListenerOptions {
   onError?: (error: unknown) => void;
 }
 
-const NO_BODY = new Set(['GET', 'HEAD']);
-
-/** Why a body was not read: too large, too slow, or the client went away. */
-type Unread = 'too-large' | 'timeout' | { aborted: unknown };
-
-function readBody(req: NodeRequestLike, max: number, timeoutMs: number): Promise<Uint8Array | Unread> {
-  return new Promise((resolve) => {
-    const body = _bodyChunks(max);
-    let done = false;
-    const finish = (result: Uint8Array | Unread) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    req.on('data', (chunk) => {
-      if (done) return;
-      if (!body.add(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk)) finish('too-large');
-    });
-    req.on('end', () => {
-      if (!done) finish(body.bytes());
-    });
-    req.on('error', (error) => finish({ aborted: error }));
-    // A client that goes away mid-body: Node emits `close` without `end` (and `error` only when asked).
-    req.on('close', () => finish({ aborted: new Error('the client closed the connection before the body arrived') }));
-  });
-}
-
-function toRequest(req: NodeRequestLike, body: Uint8Array | undefined): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    // HTTP/2 pseudo-headers (`:path`) are not headers to a Request.
-    if (value === undefined || name.startsWith(':')) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  const host = headers.get('host') ?? 'localhost';
-  const scheme = (req.socket as { encrypted?: boolean } | null | undefined)?.encrypted ? 'https' : 'http';
-  const method = (req.method ?? 'GET').toUpperCase();
-  return new Request(`${scheme}://${host}${req.url ?? '/'}`, { method, headers, ...(body && body.byteLength ? { body: body as Uint8Array<ArrayBuffer> } : {}) });
-}
-
-async function send(res: NodeResponseLike, response: Response): Promise<void> {
-  res.statusCode = response.status;
-  const cookies = response.headers.getSetCookie?.() ?? [];
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  });
-  if (cookies.length) res.setHeader('set-cookie', cookies);
-  const text = response.bodyUsed ? undefined : _bodyText.get(response);
-  if (text !== undefined) res.end(text);
-  else res.end(response.body ? new Uint8Array(await response.arrayBuffer()) : undefined);
-}
-
 /**
- * A Node `request` listener that runs a fetch-style handler.
+ * A Node `request` listener that runs a fetch-style handler. A `Host` header that is not a valid
+ * `host[:port]`, or a request target that is not a path, is answered 400 before the handler runs.
  *
  * @example
  * ```ts
@@ -142,40 +60,11 @@ export function toNodeListener(
       // A failing logger must not turn one bad request into a crash.
     }
   };
+  const listener = _nodeListener(handler, { maxBodyBytes: max, bodyTimeoutMs: timeoutMs, report });
   return (req, res) => {
     if (typeof req?.on !== 'function' || typeof res?.setHeader !== 'function' || typeof res.end !== 'function') {
       throw _invalid('req', 'must be a Node request and response pair');
     }
-    (async () => {
-      try {
-        const method = (req.method ?? 'GET').toUpperCase();
-        const body = NO_BODY.has(method) ? undefined : await readBody(req, max, timeoutMs);
-        if (body !== undefined && !(body instanceof Uint8Array)) {
-          if (typeof body === 'object') {
-            // Nobody is left to answer.
-            report(body.aborted);
-            req.destroy?.();
-            return;
-          }
-          const [status, message] = body === 'too-large' ? [413, `body must be at most ${max} bytes`] : [408, `the body did not arrive within ${timeoutMs} ms`];
-          await send(res, _errorResponse(status, 'ERR_INVALID_ARGUMENT', message, 'body', { connection: 'close' }));
-          req.destroy?.();
-          return;
-        }
-        let request: Request;
-        try {
-          request = toRequest(req, body);
-        } catch {
-          // A Host header or request target that makes no URL: the client's fault, not the handler's.
-          await send(res, _errorResponse(400, 'ERR_INVALID_ARGUMENT', 'the request target or Host header is not valid', 'url'));
-          return;
-        }
-        const response = (await handler(request)) ?? _errorResponse(404, 'ERR_INVALID_ARGUMENT', 'nothing is served at this path', 'url');
-        await send(res, response);
-      } catch (error) {
-        report(error);
-        if (!res.headersSent) await send(res, _errorResponse(500, 'ERR_CREDENTIALS_UNAVAILABLE', 'the server failed')).catch(() => undefined);
-      }
-    })().catch(() => undefined); // nothing above may become an unhandled rejection
+    listener(req, res);
   };
 }

@@ -11,7 +11,7 @@ import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
-import { _readBody } from './http.js';
+import { _readBody } from '../http/body-limit.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
 import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';

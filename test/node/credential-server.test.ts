@@ -229,7 +229,7 @@ describe('the Node adapter', () => {
       socket.on('error', reject);
     });
     expect(raw.startsWith('HTTP/1.1 400 ')).toBe(true);
-    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', field: 'url' } });
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT', field: 'host' } });
   });
 
   it('passes status, repeated headers, cookies and binary bodies through', async () => {

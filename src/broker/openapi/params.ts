@@ -4,7 +4,7 @@
  * the product's error codes.
  * @module
  */
-import { _readBody } from '../../server/http.js';
+import { _readBody } from '../../http/body-limit.js';
 import { ApiFailure, invalidParameter, missing, repeated, requestTooLarge } from './errors.js';
 
 /**
