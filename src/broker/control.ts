@@ -26,6 +26,7 @@ import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _constantTimeEqual } from '../internal/equal.js';
 import { _readBody } from '../http/body-limit.js';
 import { _errorResponse } from '../http/json-answers.js';
+import { _duplicateJsonKey, _nameable, _repeatedName } from '../internal/json-keys.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
 import { _MAX_BODY } from './http.js';
@@ -66,6 +67,8 @@ async function jsonBody(request: Request): Promise<Record<string, unknown>> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', 'the request body must be a JSON object', { field: 'body' });
   }
+  const repeated = _duplicateJsonKey(text as string);
+  if (repeated !== undefined) throw new ApsaraMqttAuthError('ERR_INVALID_ARGUMENT', `${_repeatedName(repeated)} is given more than once`, { field: _nameable(repeated) ? repeated : 'body' });
   // Own fields only: a polluted Object.prototype adds none.
   return Object.assign(Object.create(null), body) as Record<string, unknown>;
 }

@@ -16,6 +16,7 @@
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
+import { _duplicateJsonKey, _repeatedName } from '../internal/json-keys.js';
 import { topicFilterProblem } from './topics.js';
 
 /** The most ACL rules one answer may carry. */
@@ -134,7 +135,7 @@ export function formatHttpAuthResponse(verdict: HttpAuthVerdict): string {
   return text;
 }
 
-/** Parses an answer body (the text of a `200 application/json` answer of at most 4 KB). */
+/** Parses an answer body (the text of a `200 application/json` answer of at most 4 KB); a key given twice in any object is refused. */
 export function parseHttpAuthResponse(text: string): { ok: true; value: HttpAuthVerdict } | HttpAuthProblem {
   let json: unknown;
   try {
@@ -142,6 +143,9 @@ export function parseHttpAuthResponse(text: string): { ok: true; value: HttpAuth
   } catch {
     return problem('body', 'is not JSON');
   }
+  // `{"result":"deny","result":"allow"}` is allow to JSON.parse and deny to a reader keeping the first.
+  const repeated = _duplicateJsonKey(text);
+  if (repeated !== undefined) return problem('body', `repeats the key ${JSON.stringify(_repeatedName(repeated))}`);
   const bad = httpAuthVerdictProblem(json);
   if (bad) return bad;
   const { result, acl, expireAt } = json as { result: 'allow' | 'deny'; acl?: HttpAuthAclRule[]; expireAt?: number };

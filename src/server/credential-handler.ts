@@ -17,6 +17,7 @@ import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } 
 import { tokenTypeOf } from '../protocol/token-rules.js';
 import { _errorResponse, _json } from '../http/json-answers.js';
 import { _readBody } from '../http/body-limit.js';
+import { _duplicateJsonKey, _duplicateParam, _nameable, _repeatedName } from '../internal/json-keys.js';
 import { _cors, type CorsOptions } from './http.js';
 import { isThrottlingCode, type OpenApiError } from './openapi-error.js';
 import type { TokenIssuer, TokenPermission } from './token-issuer.js';
@@ -138,8 +139,31 @@ function paramsFrom(entries: Iterable<[string, unknown]>): Record<string, string
   return params;
 }
 
+/**
+ * A parameter given twice (`?clientId=a&clientId=b`, a form, a JSON key): refused, since
+ * `URLSearchParams.get` in an `authorize` reading the URL itself takes the first, and these
+ * params the last. Credentials would be approved for one client id and issued for another.
+ */
+const repeatedParam = (name: string) => refuse(400, 'ERR_INVALID_ARGUMENT', `${_repeatedName(name)} is given more than once; send each parameter once`, _nameable(name) ? name : 'body');
+
+function uniqueParams(params: URLSearchParams): Record<string, string> {
+  const repeated = _duplicateParam(params);
+  if (repeated !== undefined) throw repeatedParam(repeated);
+  return paramsFrom(params);
+}
+
 async function readParams(request: Request, maxBodyBytes: number): Promise<Record<string, string>> {
-  if (request.method === 'GET') return paramsFrom(new URL(request.url).searchParams);
+  const query = new URL(request.url).searchParams;
+  if (request.method === 'GET') return uniqueParams(query);
+  const fromBody = await readBodyParams(request, maxBodyBytes);
+  // A POST is answered from its body; a query naming the same parameter (or one twice) is what an
+  // authorize reading the URL would see instead.
+  const inQuery = uniqueParams(query);
+  for (const name of Object.keys(inQuery)) if (Object.hasOwn(fromBody, name)) throw repeatedParam(name);
+  return fromBody;
+}
+
+async function readBodyParams(request: Request, maxBodyBytes: number): Promise<Record<string, string>> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
     throw refuse(415, 'ERR_INVALID_ARGUMENT', 'content-type must be application/json or application/x-www-form-urlencoded', 'content-type');
@@ -147,7 +171,7 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Recor
   const text = await _readBody(request, maxBodyBytes);
   if (text === 'too-large') throw refuse(413, 'ERR_INVALID_ARGUMENT', `body must be at most ${maxBodyBytes} bytes`, 'body');
   if (text === 'unreadable') throw refuse(400, 'ERR_INVALID_ARGUMENT', 'body could not be read as UTF-8 text', 'body');
-  if (type === 'application/x-www-form-urlencoded') return paramsFrom(new URLSearchParams(text));
+  if (type === 'application/x-www-form-urlencoded') return uniqueParams(new URLSearchParams(text));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -157,6 +181,8 @@ async function readParams(request: Request, maxBodyBytes: number): Promise<Recor
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw refuse(400, 'ERR_INVALID_ARGUMENT', 'body must be a JSON object such as {"clientId":"GID_x@@@device-1"}', 'body');
   }
+  const repeated = _duplicateJsonKey(text);
+  if (repeated !== undefined) throw repeatedParam(repeated);
   return paramsFrom(Object.entries(parsed));
 }
 

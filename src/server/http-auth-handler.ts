@@ -20,6 +20,7 @@ import {
 } from '../protocol/http-auth.js';
 import { _errorResponse, _json } from '../http/json-answers.js';
 import { _readBody } from '../http/body-limit.js';
+import { _duplicateJsonKey, _nameable, _repeatedName } from '../internal/json-keys.js';
 
 /** What `authenticate` may return: a verdict, or `true`/`false` for `allow` (no rules) / `deny`. */
 export type HttpAuthDecision = HttpAuthVerdict | boolean;
@@ -117,6 +118,9 @@ export function createHttpAuthHandler(options: HttpAuthHandlerOptions): (request
     } catch {
       return _errorResponse(400, 'ERR_INVALID_ARGUMENT', 'body must be JSON {"username", "password", "clientId"}', 'body');
     }
+    // Two clientIds (or usernames): authenticate and anything else reading the body must not disagree.
+    const repeated = _duplicateJsonKey(text);
+    if (repeated !== undefined) return _errorResponse(400, 'ERR_INVALID_ARGUMENT', `${_repeatedName(repeated)} is given more than once`, _nameable(repeated) ? repeated : 'body');
     const parsed = parseHttpAuthRequest(json);
     // The reason names the field and its type only, never a value (the password is one of them).
     if (!parsed.ok) return _errorResponse(400, 'ERR_INVALID_ARGUMENT', parsed.reason, parsed.field);

@@ -6,6 +6,7 @@
  * helps the caller follows it after a space.
  * @module
  */
+import { _repeatedName } from '../../internal/json-keys.js';
 
 /** An error answer, thrown by the checks and the actions and written by the service. */
 export class ApiFailure {
@@ -23,7 +24,7 @@ const withDetail = (message: string, detail: string | undefined) => (detail ? `$
 /** `Missing<Name>`: a required parameter is absent (POP gateway). */
 export const missing = (name: string) => new ApiFailure(400, `Missing${name}`, `${name} is mandatory for this action.`);
 /** A parameter appears twice. */
-export const repeated = (name: string) => new ApiFailure(400, 'InvalidParameter', `The parameter ${name} is given more than once.`);
+export const repeated = (name: string) => new ApiFailure(400, 'InvalidParameter', `The parameter ${_repeatedName(name)} is given more than once.`);
 /**
  * A request over the service's bounds (its body, or its number of parameters), refused before any
  * signature is computed. Inferred: Alibaba documents no code for this, so the name says what it is.
