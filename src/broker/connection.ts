@@ -8,19 +8,27 @@
  * It also applies the connection-level limits ApsaraMQ documents: Keep Alive capped (both
  * versions: the CONNECT aedes sees carries the capped value); for MQTT 5, a CONNACK announcing what
  * the service supports (no retained messages, no shared subscriptions, the packet size and topic
- * alias limits, the capped keep-alive), topic aliases resolved, oversized packets refused (0x95).
+ * alias limits, the capped keep-alive), topic aliases resolved, oversized packets refused (0x95). For
+ * both versions a packet is refused from its fixed header, before its body is read (`packet-size.ts`).
  * Other MQTT 5 properties have no 3.1.1 equivalent and are dropped; AUTH ends the connection.
  * @module
  */
 import { Duplex } from 'node:stream';
 import type * as MqttPacket from 'mqtt-packet';
 import { _cappedKeepAlive, DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
+import { PacketSizeGuard, _v311PacketLimit } from './packet-size.js';
 
 type PacketModule = typeof MqttPacket;
 type Packet = MqttPacket.Packet;
 
-/** CONNACK return code (3.1.1) → reason code (5). */
+/**
+ * CONNACK return code (3.1.1) → reason code (5): the one map, used for the CONNACK this stream
+ * translates and for the code the broker's `clientRefused` event reports.
+ */
 const CONNACK_REASON: Readonly<Record<number, number>> = { 0: 0, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
+
+/** @internal The MQTT 5 CONNACK reason code for a 3.1.1 return code (0x80, unspecified, for an unknown one). */
+export const _v5ConnackReason = (returnCode: number): number => CONNACK_REASON[returnCode] ?? 0x80;
 
 /** MQTT 5 DISCONNECT reason codes the broker sends. */
 export const DISCONNECT_REASON = {
@@ -70,7 +78,10 @@ export class ClientConnection extends Duplex {
   willRetain = false;
   /** MQTT 5: the reason code to send in place of a refusing CONNACK's mapped one (e.g. 0x9A). */
   refusalReason: number | undefined;
-  readonly #limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes'>>;
+  readonly #limits: ConnectionLimits;
+  /** Reads each inbound packet's fixed header: one announcing more than the limit ends the connection before its body is read. */
+  readonly #sizes: PacketSizeGuard;
+  #tooLarge = false;
   #serverKeepAlive: number | undefined;
   readonly #aliases = new Map<number, string>();
   readonly #raw: Duplex;
@@ -89,10 +100,12 @@ export class ClientConnection extends Duplex {
   constructor(
     raw: Duplex,
     mqttPacket: PacketModule,
-    limits: Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes'>> = DEFAULT_LIMITS,
+    limits: ConnectionLimits = DEFAULT_LIMITS,
   ) {
     super({ allowHalfOpen: false });
     this.#limits = limits;
+    // Until the CONNECT says which protocol, the looser of the two bounds (3.1.1's).
+    this.#sizes = new PacketSizeGuard(_v311PacketLimit(limits));
     this.#raw = raw;
     this.#mp = mqttPacket;
     this.#inbound = mqttPacket.parser();
@@ -200,6 +213,8 @@ export class ClientConnection extends Duplex {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.#tooLarge) return;
+    if (!this.#sizes.accepts(chunk)) return this.#packetTooLarge();
     if (this.#mode === 'pass') {
       if (!this.push(chunk)) this.#raw.pause();
       return;
@@ -217,6 +232,7 @@ export class ClientConnection extends Duplex {
       this.protocolVersion = packet.cmd === 'connect' ? (packet.protocolVersion ?? 4) : undefined;
       if (packet.cmd === 'connect') this.keepalive = _cappedKeepAlive(packet.keepalive ?? 0, this.#limits.maxKeepAliveSeconds);
       if (this.protocolVersion === 5) {
+        this.#sizes.max = this.#limits.maxPacketBytes;
         this.#mode = 'v5';
         this.#pending = [];
         this.#outbound = this.#mp.parser({ protocolVersion: 4 });
@@ -298,6 +314,17 @@ export class ClientConnection extends Duplex {
     if (bytes) this.push(bytes);
   }
 
+  /**
+   * A packet announced more than the limit: nothing more is read (its body would only be buffered),
+   * MQTT 5 clients get DISCONNECT 0x95, and the connection ends; aedes never sees the packet.
+   */
+  #packetTooLarge(): void {
+    this.#tooLarge = true;
+    this.#raw.pause();
+    if (this.protocolVersion === 5) this.#fail(DISCONNECT_REASON.PACKET_TOO_LARGE);
+    else this.#raw.destroy();
+  }
+
   /** MQTT 5: DISCONNECT with `reasonCode`, then the end. */
   #fail(reasonCode: number): void {
     this.sendDisconnect(reasonCode);
@@ -311,7 +338,7 @@ export class ClientConnection extends Duplex {
       case 'connack': {
         const returnCode = packet.returnCode ?? 0;
         this.emit('connack', returnCode);
-        const reasonCode = returnCode !== 0 && this.refusalReason !== undefined ? this.refusalReason : (CONNACK_REASON[returnCode] ?? 0x80);
+        const reasonCode = returnCode !== 0 && this.refusalReason !== undefined ? this.refusalReason : _v5ConnackReason(returnCode);
         // What the service supports, as its documentation lists it (ARCHITECTURE.md, MQTT rules).
         const properties: MqttPacket.IConnackPacket['properties'] = {
           retainAvailable: false,
@@ -376,6 +403,9 @@ export class ClientConnection extends Duplex {
     return true;
   }
 }
+
+/** The limits one connection applies. */
+type ConnectionLimits = Pick<BrokerLimits, 'maxPacketBytes' | 'maxKeepAliveSeconds' | 'topicAliasMaximum'> & Partial<Pick<BrokerLimits, 'maxOutboundBytes' | 'maxPayloadBytes'>>;
 
 /** Bytes of an MQTT variable-length integer. */
 function varintLength(n: number): number {

@@ -7,15 +7,12 @@
 import type { AedesOptions, Client } from 'aedes';
 import type { AuthResult } from './auth/types.js';
 import { authorizeForward, authorizePublish, authorizeSubscribe } from './authorization.js';
-import { DISCONNECT_REASON, type ClientConnection } from './connection.js';
+import { DISCONNECT_REASON, _v5ConnackReason, type ClientConnection } from './connection.js';
 import type { BrokerCore } from './core.js';
 import { _runAt } from './clock.js';
 import { _unauthorized, cancelTimers, kick, sessionInfo, type AedesClientInternals, type Session } from './session.js';
 import { scheduleToken } from './token-lifecycle.js';
 import { p2pTopic } from '../protocol/topics.js';
-
-/** MQTT 5 CONNACK reason code per refusal (3.1.1 return code → 5 reason code). */
-const V5_REFUSAL: Readonly<Record<number, number>> = { 2: 0x85, 4: 0x86, 5: 0x87 };
 
 /** The hooks aedes is created with. */
 export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
@@ -68,7 +65,7 @@ async function onConnect(core: BrokerCore, client: Client, username: string | un
       clientId: client.id,
       kind: result.kind,
       reason: result.reason,
-      returnCode: v5 ? (conn.refusalReason ?? V5_REFUSAL[returnCode]!) : returnCode,
+      returnCode: v5 ? (conn.refusalReason ?? _v5ConnackReason(returnCode)) : returnCode,
       ...(result.tokenCode === undefined ? {} : { tokenCode: result.tokenCode }),
     });
     return Object.assign(new Error(result.reason), { returnCode });
