@@ -16,12 +16,13 @@ export const DEFAULT_ENV_PREFIX = 'APSARAMQ_';
 /**
  * `NAME='value'` lines. Single quotes keep `|`, `+`, `/` and `=` literal both for dotenv-style
  * parsers (Node's `--env-file`, dotenv) and for a POSIX shell's `source`; a value that itself holds
- * a single quote or a line break cannot be written that way for both, so it is refused.
+ * a single quote, a line break or another control character cannot be written that way for both (nor
+ * safely shown by `cat`), so it is refused.
  */
 export function envLines(prefix: string, entries: readonly (readonly [string, string])[]): string[] {
   if (!/^([A-Za-z_][A-Za-z0-9_]*)?$/.test(prefix)) throw usageError('--env-prefix', 'must be letters, digits and "_", not starting with a digit');
   return entries.map(([name, value]) => {
-    if (/['\r\n]/.test(value)) throw usageError('--env', `cannot write ${prefix}${name}: its value holds a quote or a line break (use --json)`);
+    if (/['\u0000-\u001f\u007f-\u009f]/.test(value)) throw usageError('--env', `cannot write ${prefix}${name}: its value holds a quote, a line break or a control character (use --json)`);
     return `${prefix}${name}='${value}'`;
   });
 }

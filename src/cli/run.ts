@@ -12,6 +12,7 @@ import { CHECK } from './check.js';
 import { MODES, secretVariablesBlock } from './credential-flags.js';
 import { EXPLAIN } from './explain.js';
 import type { CliIo } from './io.js';
+import { escapeControls } from './terminal-escapes.js';
 import { SIGN } from './sign.js';
 import { PROGRAM, helpRows, helpText, type CommandSpec } from './spec.js';
 import { closest, quoteIfSafe } from './suggest.js';
@@ -55,8 +56,13 @@ export function version(): string {
   }
 }
 
-/** Runs the command line `argv` (without node and script); resolves to the exit code. */
-export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * Runs the command line `argv` (without node and script); resolves to the exit code. Every line goes
+ * out with its terminal control characters escaped, whatever command wrote it and wherever the text
+ * came from (flags, a config file, a client id in the broker's log).
+ */
+export async function run(argv: readonly string[], given: CliIo): Promise<number> {
+  const io: CliIo = { ...given, out: (line) => given.out(escapeControls(line)), err: (line) => given.err(escapeControls(line)) };
   const [first, ...rest] = argv;
   if (first === undefined) {
     io.err(topHelp());
