@@ -12,7 +12,7 @@ import { homedir, platform } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { _invalid } from '../errors.js';
-import { _bitString, _boolean, _der, _explicit, _implicit, _integer, _octetString, _oid, _sequence, _set, _time, _utf8String } from './der.js';
+import { _bitString, _boolean, _children, _der, _explicit, _implicit, _integer, _octetString, _oid, _readDer, _sequence, _set, _time, _utf8String } from './der.js';
 
 /** The TLS settings of `startBroker` (all optional). */
 export interface BrokerTlsConfig {
@@ -54,12 +54,19 @@ const OID = {
   subjectAltName: '2.5.29.17',
   subjectKeyId: '2.5.29.14',
   authorityKeyId: '2.5.29.35',
+  nameConstraints: '2.5.29.30',
 } as const;
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const CA_DAYS = 10 * 365;
-const LEAF_DAYS = 397;
+/**
+ * The CA lives about two years (it was ten): a copied `key.pem` stops being useful sooner, and the
+ * name constraints below bound what it can be used for meanwhile. A stored CA is replaced once less
+ * than a leaf's life remains.
+ */
+const CA_DAYS = 825;
+/** A leaf is made at every start: a short life costs nothing. */
+const LEAF_DAYS = 90;
 const ORGANIZATION = 'apsaramq-mqtt-auth development CA';
 
 /** The default state folder of the local broker. */
@@ -126,11 +133,94 @@ function certificate(input: CertificateInput): string {
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 }
 
+/** What the CA may sign for: DNS names (each with its subdomains) and IP ranges. */
+interface PermittedNames {
+  dns: string[];
+  /** Address bytes followed by mask bytes (8 for IPv4, 32 for IPv6), as the extension holds them. */
+  ip: Buffer[];
+}
+
+/** Always permitted: `localhost` (and `*.localhost`), 127.0.0.0/8, ::1. */
+const LOOPBACK: PermittedNames = {
+  dns: ['localhost'],
+  ip: [Buffer.from([127, 0, 0, 0, 255, 0, 0, 0]), Buffer.concat([ipBytes('::1'), Buffer.alloc(16, 0xff)])],
+};
+
+/** Listen addresses that name every interface: never a name a client connects to. */
+const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::']);
+
+/** The names to permit for `hosts`: the loopback ones, each DNS name, each address alone (/32, /128). */
+function permittedFor(hosts: readonly string[], also?: PermittedNames): PermittedNames {
+  const dns = new Set([...LOOPBACK.dns, ...(also?.dns ?? [])]);
+  const ip = new Map([...LOOPBACK.ip, ...(also?.ip ?? [])].map((b) => [b.toString('hex'), b]));
+  for (const host of hosts) {
+    if (WILDCARD_ADDRESSES.has(host)) continue;
+    if (isIP(host)) {
+      const bytes = ipBytes(host);
+      if (!permits({ dns: [], ip: [...ip.values()] }, host)) ip.set(`${bytes.toString('hex')}`, Buffer.concat([bytes, Buffer.alloc(bytes.length, 0xff)]));
+    } else if (!permits({ dns: [...dns], ip: [] }, host)) dns.add(host.toLowerCase());
+  }
+  return { dns: [...dns], ip: [...ip.values()] };
+}
+
+/** Whether `host` falls within the permitted names (RFC 5280 §4.2.1.10: a DNS name covers its subdomains). */
+function permits(names: PermittedNames, host: string): boolean {
+  if (WILDCARD_ADDRESSES.has(host)) return true;
+  if (!isIP(host)) {
+    const name = host.toLowerCase();
+    return names.dns.some((d) => name === d || name.endsWith(`.${d}`));
+  }
+  const bytes = ipBytes(host);
+  return names.ip.some((range) => {
+    if (range.length !== bytes.length * 2) return false;
+    for (let i = 0; i < bytes.length; i++) if ((bytes[i]! & range[bytes.length + i]!) !== (range[i]! & range[bytes.length + i]!)) return false;
+    return true;
+  });
+}
+
+/** The Name Constraints extension's value: permittedSubtrees only (RFC 5280 §4.2.1.10). */
+function nameConstraints(names: PermittedNames): Buffer {
+  const subtrees = [...names.dns.map((d) => _sequence(_implicit(2, Buffer.from(d, 'ascii')))), ...names.ip.map((b) => _sequence(_implicit(7, b)))];
+  return _sequence(_der(0xa0, Buffer.concat(subtrees)));
+}
+
+/** The permitted names of a CA certificate (DER), or `undefined` when it has no Name Constraints. */
+function permittedOf(raw: Uint8Array): PermittedNames | undefined {
+  // The OID's contents, without its tag and length bytes.
+  const oid = _oid(OID.nameConstraints).subarray(2);
+  const tbs = _children(raw, _readDer(raw, 0))[0]!;
+  const wrapper = _children(raw, tbs).find((e) => e.tag === 0xa3); // [3] extensions
+  if (!wrapper) return undefined;
+  for (const extension of _children(raw, _children(raw, wrapper)[0]!)) {
+    const parts = _children(raw, extension);
+    if (!Buffer.from(raw.subarray(parts[0]!.start, parts[0]!.end)).equals(oid)) continue;
+    const value = parts[parts.length - 1]!;
+    const constraints = _readDer(raw, value.start);
+    const names: PermittedNames = { dns: [], ip: [] };
+    for (const list of _children(raw, constraints)) {
+      if (list.tag !== 0xa0) return undefined; // excluded subtrees: not one of ours
+      for (const subtree of _children(raw, list)) {
+        const base = _children(raw, subtree)[0]!;
+        const bytes = Buffer.from(raw.subarray(base.start, base.end));
+        if (base.tag === 0x82) names.dns.push(bytes.toString('ascii').toLowerCase());
+        else if (base.tag === 0x87) names.ip.push(bytes);
+      }
+    }
+    return names;
+  }
+  return undefined;
+}
+
 const newKeys = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pemKey = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }) as string;
 
-/** A new local CA (valid ten years): its certificate and key, PEM. */
-export function _makeCa(now: number): { cert: string; key: string } {
+/**
+ * A new local CA (valid {@link CA_DAYS} days): its certificate and key, PEM. Name-constrained: it can
+ * sign only for `localhost` (and `*.localhost`), 127.0.0.0/8, ::1 and `hosts` (with `also`, the names
+ * a CA it replaces permitted), so whoever reads its `key.pem` cannot mint a certificate for another
+ * site this machine trusts it for.
+ */
+export function _makeCa(now: number, hosts: readonly string[] = [], also?: PermittedNames): { cert: string; key: string } {
   const { publicKey, privateKey } = newKeys();
   const subject = name(`apsaramq-mqtt-auth local CA ${randomBytes(4).toString('hex')}`, ORGANIZATION);
   const cert = certificate({
@@ -145,6 +235,8 @@ export function _makeCa(now: number): { cert: string; key: string } {
       // keyCertSign | cRLSign: bits 5 and 6, one unused bit.
       extension(OID.keyUsage, true, _der(0x03, Buffer.from([1, 0x06]))),
       extension(OID.subjectKeyId, false, _octetString(keyId(publicKey))),
+      // Critical, as RFC 5280 requires of Name Constraints: a client that cannot read it must refuse the CA.
+      extension(OID.nameConstraints, true, nameConstraints(permittedFor(hosts, also))),
     ],
   });
   return { cert, key: pemKey(privateKey) };
@@ -214,12 +306,26 @@ function subjectOf(cert: X509Certificate): Buffer {
   return Buffer.from(raw.subarray(subject.start, subject.end));
 }
 
-/** A stored CA that is still good for a while and whose key matches, else `undefined`. */
-function usableCa(cert: string, key: string, now: number): { cert: string; key: string } | undefined {
+/**
+ * A stored CA that is still good for a while, whose key matches and whose Name Constraints permit
+ * every one of `hosts`, else `undefined` (a CA made before constraints existed is replaced too).
+ */
+function usableCa(cert: string, key: string, now: number, hosts: readonly string[]): { cert: string; key: string } | undefined {
   try {
     const x509 = new X509Certificate(cert);
     if (!x509.ca || Date.parse(x509.validTo) < now + LEAF_DAYS * DAY || !x509.checkPrivateKey(createPrivateKey(key))) return undefined;
+    const permitted = permittedOf(x509.raw);
+    if (!permitted || !hosts.every((h) => permits(permitted, h))) return undefined;
     return { cert, key };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names a stored CA permitted, to keep them when it is replaced for a new host. */
+async function storedPermits(certFile: string): Promise<PermittedNames | undefined> {
+  try {
+    return permittedOf(new X509Certificate(await readFile(certFile, 'utf8')).raw);
   } catch {
     return undefined;
   }
@@ -229,17 +335,17 @@ function usableCa(cert: string, key: string, now: number): { cert: string; key: 
  * The local CA in `stateDir` (made there on first use; several brokers starting at once agree on
  * one). `caFile` is `undefined` when the folder cannot be used: the CA then lives for this run only.
  */
-async function localCa(stateDir: string | false, now: number): Promise<{ cert: string; key: string; caFile: string | undefined }> {
-  if (stateDir === false) return { ..._makeCa(now), caFile: undefined };
+async function localCa(stateDir: string | false, now: number, hosts: readonly string[]): Promise<{ cert: string; key: string; caFile: string | undefined }> {
+  if (stateDir === false) return { ..._makeCa(now, hosts), caFile: undefined };
   const dir = join(stateDir, 'ca');
   const certFile = join(dir, 'cert.pem');
-  const load = async () => usableCa(await readFile(certFile, 'utf8'), await readFile(join(dir, 'key.pem'), 'utf8'), now);
+  const load = async () => usableCa(await readFile(certFile, 'utf8'), await readFile(join(dir, 'key.pem'), 'utf8'), now, hosts);
   try {
     const stored = await load().catch(() => undefined);
     if (stored) return { ...stored, caFile: certFile };
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     // Written beside, then moved into place in one step: a concurrent start either wins or reads the winner's.
-    const made = _makeCa(now);
+    const made = _makeCa(now, hosts, await storedPermits(certFile));
     const temp = await mkdtemp(join(stateDir, '.ca-'));
     await writeFile(join(temp, 'key.pem'), made.key, { mode: 0o600 });
     await writeFile(join(temp, 'cert.pem'), made.cert, { mode: 0o644 });
@@ -261,7 +367,7 @@ async function localCa(stateDir: string | false, now: number): Promise<{ cert: s
     await rm(temp, { recursive: true, force: true });
     return { ...made, caFile: undefined };
   } catch {
-    return { ..._makeCa(now), caFile: undefined };
+    return { ..._makeCa(now, hosts), caFile: undefined };
   }
 }
 
@@ -289,8 +395,10 @@ export async function _tlsMaterial(config: BrokerTlsConfig | undefined, hosts: r
     return { cert: config.cert, key: config.key, ca: config.ca ?? config.cert, caFile: undefined };
   }
   const stateDir = config?.stateDir === undefined ? defaultStateDir() : config.stateDir;
-  const ca = await localCa(stateDir, now);
-  const leaf = _makeServerCertificate(ca, ['localhost', '127.0.0.1', '::1', ...hosts, ...(config?.hosts ?? [])], now);
+  // A wildcard listen address (0.0.0.0, ::) is no name a client uses: neither the leaf nor the CA names it.
+  const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hosts, ...(config?.hosts ?? [])])].filter((h) => !WILDCARD_ADDRESSES.has(h));
+  const ca = await localCa(stateDir, now, names);
+  const leaf = _makeServerCertificate(ca, names, now);
   // The chain: the server certificate, then the CA (clients that trust the CA need only the first).
   return { cert: leaf.cert + ca.cert, key: leaf.key, ca: ca.cert, caFile: ca.caFile };
 }

@@ -1,6 +1,7 @@
 /**
  * The few ASN.1 DER encodings an X.509 certificate needs (X.690): lengths, tags, integers, object
- * identifiers, strings, times. Only what `certificates.ts` writes; nothing here parses.
+ * identifiers, strings, times. Only what `certificates.ts` writes, and the one reader it needs to find
+ * an extension of a stored CA again ({@link _readDer}, {@link _children}).
  * @module
  */
 
@@ -48,4 +49,39 @@ export function _time(date: Date): Buffer {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const digits = iso.slice(0, 19).replace(/[-:T]/g, '');
   return date.getUTCFullYear() < 2050 ? _der(0x17, Buffer.from(`${digits.slice(2)}Z`)) : _der(0x18, Buffer.from(`${digits}Z`));
+}
+
+/** One DER element inside a buffer: its tag, where its contents start and where it ends. */
+export interface _DerElement {
+  tag: number;
+  start: number;
+  end: number;
+}
+
+/** @internal The element at `offset` of `bytes` (definite lengths only, as DER has); throws past the end. */
+export function _readDer(bytes: Uint8Array, offset: number): _DerElement {
+  const tag = bytes[offset]!;
+  let length = bytes[offset + 1]!;
+  let header = 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4) throw new RangeError('unsupported DER length');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!;
+    header += count;
+  }
+  const end = offset + header + length;
+  if (tag === undefined || end > bytes.length) throw new RangeError('DER element past the end');
+  return { tag, start: offset + header, end };
+}
+
+/** @internal The elements inside a constructed element. */
+export function _children(bytes: Uint8Array, parent: _DerElement): _DerElement[] {
+  const out: _DerElement[] = [];
+  for (let offset = parent.start; offset < parent.end; ) {
+    const child = _readDer(bytes, offset);
+    out.push(child);
+    offset = child.end;
+  }
+  return out;
 }
