@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests drive (chromium, mosquitto, openssl, redis-server, python3-paho-mqtt) when they are missing.
+# Installs the Debian packages the tests drive (chromium, mosquitto, openssl, redis-server, python3-paho-mqtt, libnss3-tools) when they are missing.
 # Only root can install; anyone else gets told what is missing and the tests that need it fail loudly.
 set -euo pipefail
 missing=()
@@ -10,6 +10,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the 
 [ -x "${REDIS_SERVER_PATH:-/usr/bin/redis-server}" ] || missing+=(redis-server) # the shared token store of e2e/fleet.test.ts (apt does not start it here: tests do)
 # An MQTT client nobody here wrote, for e2e/independent-clients.test.ts (Debian's python3 with paho-mqtt).
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing+=(python3-paho-mqtt)
+# certutil: e2e/local-ca-chromium.test.ts trusts the local CA in a throwaway NSS database, as a developer would.
+command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
