@@ -14,6 +14,7 @@ export const _nameable = (key: string): boolean => /^[A-Za-z_][A-Za-z0-9_.-]{0,3
  * `"a"` and `"\u0061"` are one key), or `undefined`. `text` must already be valid JSON (parse first).
  */
 export function _duplicateJsonKey(text: string): string | undefined {
+  if (typeof text !== 'string') return undefined;
   // One entry per open container: the keys seen for an object, `null` for an array.
   const stack: Array<Set<string> | null> = [];
   let keyNext = false;

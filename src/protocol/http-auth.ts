@@ -138,13 +138,16 @@ export function formatHttpAuthResponse(verdict: HttpAuthVerdict): string {
 /** Parses an answer body (the text of a `200 application/json` answer of at most 4 KB); a key given twice in any object is refused. */
 export function parseHttpAuthResponse(text: string): { ok: true; value: HttpAuthVerdict } | HttpAuthProblem {
   let json: unknown;
+  let source: string;
   try {
-    json = JSON.parse(text);
+    // The text JSON.parse reads (it turns a non-string into one) is the text scanned for repeated keys.
+    source = String(text);
+    json = JSON.parse(source);
   } catch {
     return problem('body', 'is not JSON');
   }
   // `{"result":"deny","result":"allow"}` is allow to JSON.parse and deny to a reader keeping the first.
-  const repeated = _duplicateJsonKey(text);
+  const repeated = _duplicateJsonKey(source);
   if (repeated !== undefined) return problem('body', `repeats the key ${JSON.stringify(_repeatedName(repeated))}`);
   const bad = httpAuthVerdictProblem(json);
   if (bad) return bad;
