@@ -1,9 +1,9 @@
 /**
  * The custom-authentication actions (API reference, `onsmqtt` 2020-04-20): Add/Update/Delete/Query
  * CustomAuthIdentity, Add/Update/Delete/Query CustomAuthPermission and Add/Delete/Query
- * CustomAuthConnectBlack. Success answers `{ RequestId, Code: 200, Success: true, Message: "operation
- * success." }` (plus `Data: { Results, NextToken }` for the Query actions); errors
- * `InvalidParameter.<Name>`, `InstancePermissionCheckFailed` and `Customauth.over.capacity`.
+ * CustomAuthConnectBlack, on the broker's custom-auth store. Their parameters, the success envelope,
+ * the pages of the Query actions and their error codes are the contract's (`openapi/onsmqtt-contract.ts`);
+ * the store's rule errors become `InvalidParameter.<Name>`, its capacity `Customauth.over.capacity`.
  * Deleting what does not exist succeeds (inferred: the reference lists no code for it).
  * @module
  */
