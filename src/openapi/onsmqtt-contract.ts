@@ -37,6 +37,7 @@ export interface ParamSpec {
   readonly name: string;
   /** The option name the client takes it as and the service hands its actions, e.g. `clientId`. */
   readonly key: string;
+  /** How it is written and checked (see {@link ParamType}). */
   readonly type: ParamType;
   /** The service answers `Missing<Name>` without it. */
   readonly required?: boolean;
@@ -62,6 +63,7 @@ export interface FieldSpec {
   readonly name: string;
   /** The record name the client reads it as, e.g. `deviceAccessKeyId`. */
   readonly key: string;
+  /** Its JSON type. */
   readonly type: 'string' | 'number' | 'boolean' | 'object' | 'array';
   /** The client refuses an answer without it (the service always sends it). */
   readonly required?: boolean;
@@ -78,7 +80,9 @@ export type ActionGroup = 'tokens' | 'devices' | 'sessions' | 'publisher' | 'gro
 
 /** One action of the product. */
 export interface ActionSpec {
+  /** The part of the instance it works on. */
   readonly group: ActionGroup;
+  /** Its own parameters (the common ones, `Action`, `Version`, the signature's, are not listed). */
   readonly params: readonly ParamSpec[];
   /** The answer's fields besides `RequestId`. */
   readonly answer: readonly FieldSpec[];
