@@ -40,7 +40,9 @@ beforeAll(async () => {
   const service = createOpenApiService({ accessKeys, ...stores, rateLimits: false });
   // Every request as it arrived, so that one can be sent again byte for byte.
   served = await serve(async (request) => {
-    recorded.push({ method: request.method, url: request.url, headers: [...request.headers], body: await request.clone().text() });
+    const headers: [string, string][] = [];
+    request.headers.forEach((value, key) => headers.push([key, value]));
+    recorded.push({ method: request.method, url: request.url, headers, body: await request.clone().text() });
     return service(request);
   });
   // The same instance behind a service whose clock runs 20 minutes ahead: every request is stale there.

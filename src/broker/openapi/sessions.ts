@@ -21,8 +21,6 @@ export interface OpenApiPublisher {
   publish(message: { topic: string; payload: Uint8Array; qos: 0 | 1 }): Promise<void>;
 }
 
-/** BatchQuerySessionByClientIds's documented limit (the contract's). */
-export { MAX_BATCH_CLIENT_IDS } from '../../openapi/onsmqtt-contract.js';
 
 /**
  * Why `topic` cannot be SendMessage's `MqttTopic`, or `undefined`: a concrete topic (no `+`/`#`), not a
