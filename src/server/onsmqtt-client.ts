@@ -9,7 +9,6 @@
 import { _clockOption, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _requireClientId } from '../credentials/client-id.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { _readBody } from './http.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
