@@ -24,7 +24,13 @@ export type {
   InstanceOption,
   OnsMqttManagementCalls,
   QueryPage,
+  DeviceClientIdPage,
+  ConnectBlackRecord,
 } from './onsmqtt-management.js';
+export { ONSMQTT_ENDPOINTS, onsMqttEndpoint } from '../openapi/onsmqtt-endpoints.js';
+export type { EndpointNetwork, OnsMqttEndpoint } from '../openapi/onsmqtt-endpoints.js';
+export { ONSMQTT_CONTRACT, ONSMQTT_ERRORS, ONSMQTT_RATE_LIMITS, ONSMQTT_SDK_ACTIONS, ONSMQTT_UNDESCRIBED_ACTIONS, ONSMQTT_VERSION } from '../openapi/onsmqtt-contract.js';
+export type { ActionGroup, ActionSpec, FieldSpec, OnsMqttAction, OnsMqttErrorCode, ParamSpec, ParamType } from '../openapi/onsmqtt-contract.js';
 export { createTokenIssuer } from './token-issuer.js';
 export type { IssueOptions, TokenApplier, TokenIssuer, TokenIssuerOptions, TokenPermission } from './token-issuer.js';
 export { createMemoryTokenStore, RATE_WINDOW } from './token-store.js';

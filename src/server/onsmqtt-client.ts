@@ -9,18 +9,20 @@
 import { _clockOption, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
-import { _requireClientId } from '../credentials/client-id.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { _readBody } from '../http/body-limit.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
-import { _requireActions, _requireExpireTime, _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
+import { _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
+import { ONSMQTT_CONTRACT, ONSMQTT_VERSION, type OnsMqttAction } from '../openapi/onsmqtt-contract.js';
+import { decodeAnswer, encodeRequest, sensitiveValues } from '../openapi/onsmqtt-codec.js';
+import { onsMqttEndpoint, type EndpointNetwork } from '../openapi/onsmqtt-endpoints.js';
 import { OpenApiError } from './openapi-error.js';
-import { _managementCalls, type OnsMqttManagementCalls } from './onsmqtt-management.js';
+import { _managementCalls, type _Invoke, type OnsMqttManagementCalls } from './onsmqtt-management.js';
 import { AppliedToken, DeviceCredential } from './records.js';
 
-/** The API version this client speaks. */
-export const ONSMQTT_API_VERSION = '2020-04-20';
+/** The API version this client speaks (the contract's, `onsmqtt-contract.ts`). */
+export const ONSMQTT_API_VERSION = ONSMQTT_VERSION;
 
 /** The `fetch` the client needs: the standard one, or anything with its shape. */
 export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
@@ -31,9 +33,15 @@ export interface OnsMqttClientOptions {
   accessKeyId: string;
   /** Its secret. Kept in a closure; never sent, logged or printed. */
   accessKeySecret: string;
-  /** The region, e.g. `cn-hangzhou`; gives the endpoint `https://onsmqtt.<regionId>.aliyuncs.com`. */
+  /**
+   * The region, e.g. `cn-hangzhou`: its endpoint comes from the table of Alibaba's endpoint page
+   * (`ONSMQTT_ENDPOINTS`, e.g. `https://onsmqtt.cn-hangzhou.aliyuncs.com/`); a region the table does not
+   * have is an `ERR_INVALID_ARGUMENT` that lists the known ones.
+   */
   regionId?: string;
-  /** The endpoint URL instead (e.g. a VPC endpoint, or the local broker's service on loopback). */
+  /** With `regionId`: the region's `public` endpoint (default) or its `vpc` one (`onsmqtt-vpc.<regionId>…`). */
+  network?: EndpointNetwork;
+  /** The endpoint URL instead, overriding `regionId` (a region not in the table, or the local broker's service on loopback). */
   endpoint?: string;
   /** The instance used when a call names none. */
   instanceId?: string;
@@ -147,9 +155,7 @@ function endpointOf(options: OnsMqttClientOptions): string {
     if (url.search || url.hash) throw _invalid('endpoint', 'must not have a query or a fragment');
     return url.href;
   }
-  const region = _requireSegment(options.regionId, 'regionId');
-  if (!/^[a-z0-9-]+$/.test(region)) throw _invalid('regionId', 'must look like "cn-hangzhou" (lower-case letters, digits and "-")');
-  return `https://onsmqtt.${region}.aliyuncs.com/`;
+  return onsMqttEndpoint(_requireSegment(options.regionId, 'regionId'), options.network ?? 'public');
 }
 
 /**
@@ -281,28 +287,32 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     return record;
   }
 
-  const missing = (action: string, field: string, body: Record<string, unknown>): OpenApiError => {
+  /**
+   * One described action: options → parameters, the call, answer → record names, all by the contract
+   * (`openapi/onsmqtt-contract.ts`). The instance is the call's or the client's.
+   */
+  const invoke: _Invoke = async (action: OnsMqttAction, input: object) => {
+    const spec = ONSMQTT_CONTRACT[action];
+    const instanceId = instanceOf(_own(input, 'instanceId') as string | undefined);
+    const params = encodeRequest(spec, { ...input, instanceId }, clock.now());
+    const body = await call(action, params, sensitiveValues(spec, params));
+    const decoded = decodeAnswer(spec, body);
     const requestId = str(body, 'RequestId');
-    return new OpenApiError(`${action}: the answer has no ${field}`, { field, ...(requestId ? { requestId } : {}) });
+    if (!decoded.ok) throw new OpenApiError(`${action}: the answer has no ${decoded.missing}`, { field: decoded.missing, ...(requestId ? { requestId } : {}) });
+    return { value: decoded.value, instanceId, ...(requestId ? { requestId } : {}) };
   };
 
-  async function deviceCall(action: string, options: DeviceCredentialCallOptions): Promise<DeviceCredential> {
+  async function deviceCall(action: 'RegisterDeviceCredential' | 'GetDeviceCredential' | 'RefreshDeviceCredential', options: DeviceCredentialCallOptions): Promise<DeviceCredential> {
     options = _requireOptions(options, 'options');
-    const instanceId = instanceOf(options.instanceId);
-    const clientId = _requireClientId(options.clientId);
-    const body = await call(action, { ClientId: clientId, InstanceId: instanceId });
-    const record = _own(body, 'DeviceCredential');
-    const keyId = str(record, 'DeviceAccessKeyId');
-    const secret = str(record, 'DeviceAccessKeySecret');
-    if (!keyId || !secret) throw missing(action, 'DeviceCredential', body);
-    const time = (key: string) => (typeof _own(record, key) === 'number' ? (_own(record, key) as number) : undefined);
-    const requestId = str(body, 'RequestId');
-    return new DeviceCredential(secret, {
-      clientId: str(record, 'ClientId') ?? clientId,
-      instanceId: str(record, 'InstanceId') ?? instanceId,
-      deviceAccessKeyId: keyId,
-      ...(time('CreateTime') === undefined ? {} : { createTime: time('CreateTime')! }),
-      ...(time('UpdateTime') === undefined ? {} : { updateTime: time('UpdateTime')! }),
+    const { value, instanceId, requestId } = await invoke(action, options);
+    const record = value['deviceCredential'] as Record<string, unknown>;
+    const time = (key: string) => (typeof record[key] === 'number' ? { [key]: record[key] as number } : {});
+    return new DeviceCredential(record['deviceAccessKeySecret'] as string, {
+      clientId: (record['clientId'] as string | undefined) ?? options.clientId,
+      instanceId: (record['instanceId'] as string | undefined) ?? instanceId,
+      deviceAccessKeyId: record['deviceAccessKeyId'] as string,
+      ...time('createTime'),
+      ...time('updateTime'),
       ...(requestId ? { requestId } : {}),
     });
   }
@@ -314,32 +324,27 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
 
     async applyToken(opts) {
       opts = _requireOptions(opts, 'options');
-      const instanceId = instanceOf(opts.instanceId);
-      const resources = _requireResources(opts.resources);
-      const actions = _requireActions(opts.actions);
-      const expireTime = _requireExpireTime(opts.expireTime, clock.now());
-      const body = await call('ApplyToken', { Actions: actions, ExpireTime: String(expireTime), InstanceId: instanceId, Resources: resources.join(',') });
-      const token = str(body, 'Token');
-      if (!token) throw missing('ApplyToken', 'Token', body);
-      const requestId = str(body, 'RequestId');
-      return new AppliedToken(token, { instanceId, resources, actions, type: tokenTypeOf(actions), expiresAt: expireTime, ...(requestId ? { requestId } : {}) });
+      const { value, instanceId, requestId } = await invoke('ApplyToken', opts);
+      // The encoder checked the options; the record keeps them as sent (topics sorted, de-duplicated).
+      const actions = opts.actions;
+      return new AppliedToken(value['token'] as string, {
+        instanceId,
+        resources: _requireResources(opts.resources),
+        actions,
+        type: tokenTypeOf(actions),
+        expiresAt: opts.expireTime,
+        ...(requestId ? { requestId } : {}),
+      });
     },
 
     async queryToken(opts) {
       opts = _requireOptions(opts, 'options');
-      const instanceId = instanceOf(opts.instanceId);
-      const token = _requireString(opts.token, 'token');
-      const body = await call('QueryToken', { InstanceId: instanceId, Token: token }, [token]);
-      const status = _own(body, 'TokenStatus');
-      if (typeof status !== 'boolean') throw missing('QueryToken', 'TokenStatus', body);
-      return status;
+      return (await invoke('QueryToken', opts)).value['tokenStatus'] as boolean;
     },
 
     async revokeToken(opts) {
       opts = _requireOptions(opts, 'options');
-      const instanceId = instanceOf(opts.instanceId);
-      const token = _requireString(opts.token, 'token');
-      await call('RevokeToken', { InstanceId: instanceId, Token: token }, [token]);
+      await invoke('RevokeToken', opts);
     },
 
     registerDeviceCredential: (opts) => deviceCall('RegisterDeviceCredential', opts),
@@ -348,11 +353,10 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
 
     async unregisterDeviceCredential(opts) {
       opts = _requireOptions(opts, 'options');
-      const instanceId = instanceOf(opts.instanceId);
-      await call('UnRegisterDeviceCredential', { ClientId: _requireClientId(opts.clientId), InstanceId: instanceId });
+      await invoke('UnRegisterDeviceCredential', opts);
     },
 
-    ..._managementCalls({ call, instanceOf }),
+    ..._managementCalls(invoke),
 
     call: async (action, params) => {
       const given = params === undefined ? {} : _requireOptions(params, 'params');

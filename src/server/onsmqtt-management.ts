@@ -1,14 +1,13 @@
 /**
  * The `onsmqtt` calls beyond tokens and device credentials, typed: sessions (QuerySessionByClientId,
- * BatchQuerySessionByClientIds), SendMessage, Group IDs, and custom-authentication identities and
- * permissions. Each checks its inputs before anything is signed and reads the fields the API reference
- * documents from the answer.
+ * BatchQuerySessionByClientIds, CloseConnection), SendMessage, Group IDs, the device credentials of a
+ * group, and custom-authentication identities, permissions and the connection blacklist. The parameters,
+ * their checks and the answer's fields are the contract's (`openapi/onsmqtt-contract.ts`): each call
+ * here only turns the decoded answer into the record it returns.
  * @module
  */
-import { _invalid } from '../errors.js';
-import { _requireClientId } from '../credentials/client-id.js';
-import { _requireOptions, _requireString } from '../credentials/validate.js';
-import { OpenApiError } from './openapi-error.js';
+import { _requireOptions } from '../credentials/validate.js';
+import type { OnsMqttAction } from '../openapi/onsmqtt-contract.js';
 import { CustomIdentity } from './records.js';
 
 /** The instance, when a call names one (default: the client's). */
@@ -116,220 +115,123 @@ export interface OnsMqttManagementCalls {
   queryCustomAuthPermission(
     options?: InstanceOption & { identityType?: CustomIdentityType; identity?: string; topic?: string; size?: number; nextToken?: string },
   ): Promise<QueryPage<CustomPermissionRecord>>;
+  /** CloseConnection: ends the client's connection (a client that is not connected is no error). */
+  closeConnection(options: InstanceOption & { clientId: string }): Promise<void>;
+  /** ListDeviceCredentialClientId: one page (`pageSize` 1–100, default 100) of the client ids of a Group ID holding a device credential. */
+  listDeviceCredentialClientIds(options: InstanceOption & { groupId: string; pageSize?: number; pageNo?: number; nextToken?: string }): Promise<DeviceClientIdPage>;
+  /** AddCustomAuthConnectBlack: refuses the client id's CONNECTs. */
+  addCustomAuthConnectBlack(options: InstanceOption & { clientId: string }): Promise<void>;
+  /** DeleteCustomAuthConnectBlack: lets the client id connect again. */
+  deleteCustomAuthConnectBlack(options: InstanceOption & { clientId: string }): Promise<void>;
+  /** QueryCustomAuthConnectBlack: one page (`size` 1–100, default 100) of blacklisted client ids. */
+  queryCustomAuthConnectBlack(options?: InstanceOption & { clientId?: string; size?: number; nextToken?: string }): Promise<QueryPage<ConnectBlackRecord>>;
 }
 
-/** @internal How the management calls reach the service. */
-export interface _CallContext {
-  call(action: string, params: Readonly<Record<string, string>>, sensitive?: readonly string[]): Promise<Record<string, unknown>>;
-  instanceOf(given: string | undefined): string;
+/** A page of ListDeviceCredentialClientId. */
+export interface DeviceClientIdPage {
+  /** The client ids on this page. */
+  readonly clientIds: readonly string[];
+  /** How many client ids the group has in all. */
+  readonly total: number;
+  /** Pass it back for the next page; absent on the last one. */
+  readonly nextToken?: string;
 }
 
-const str = (record: Record<string, unknown>, key: string): string | undefined => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
-
-function answerField<T>(action: string, body: Record<string, unknown>, field: string, valid: (value: unknown) => value is T): T {
-  const value = body[field];
-  if (!valid(value)) {
-    const requestId = str(body, 'RequestId');
-    throw new OpenApiError(`${action}: the answer has no ${field}`, { field, ...(requestId ? { requestId } : {}) });
-  }
-  return value;
+/** A blacklist entry as QueryCustomAuthConnectBlack answers it. */
+export interface ConnectBlackRecord {
+  /** The client id whose CONNECTs are refused. */
+  readonly clientId: string;
+  /** `DENY`. */
+  readonly effect: string;
+  /** `CONNECT`. */
+  readonly permitAction: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+/** @internal One action of the contract, called: its decoded answer (record names), the instance, the RequestId. */
+export type _Invoke = (action: OnsMqttAction, input: object) => Promise<{ value: Record<string, unknown>; instanceId: string; requestId?: string }>;
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw _invalid(field, `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}`);
-  return value as T;
-}
+const text = (record: Record<string, unknown>, key: string): string => (typeof record[key] === 'string' ? (record[key] as string) : '');
+const time = (record: Record<string, unknown>, key: string): number => (typeof record[key] === 'number' ? (record[key] as number) : 0);
+const items = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as Record<string, unknown>[]) : []);
 
-function size(value: number | undefined): string {
-  const n = value ?? 100;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 100) throw _invalid('size', 'must be an integer from 1 to 100');
-  return String(n);
-}
-
-/** Only the parameters given, as the strings the RPC style sends. */
-function defined(params: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) out[key] = value;
-  return out;
-}
-
-function identityParams(context: _CallContext, opts: CustomIdentityOptions): Record<string, string> {
-  opts = _requireOptions(opts, 'options');
-  const identityType = oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType');
-  return defined({
-    InstanceId: context.instanceOf(opts.instanceId),
-    Username: _requireString(opts.username, 'username'),
-    Secret: _requireString(opts.secret, 'secret'),
-    IdentityType: identityType,
-    ClientId: identityType === 'CLIENT' ? _requireClientId(opts.clientId) : undefined,
-    SignMode: oneOf(opts.signMode, ['ORIGIN', 'SIGNED'] as const, 'signMode'),
-  });
-}
-
-function permissionParams(context: _CallContext, opts: CustomPermissionOptions): Record<string, string> {
-  opts = _requireOptions(opts, 'options');
-  return {
-    InstanceId: context.instanceOf(opts.instanceId),
-    IdentityType: oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType'),
-    Identity: _requireString(opts.identity, 'identity'),
-    Topic: _requireString(opts.topic, 'topic'),
-    PermitAction: oneOf(opts.permitAction, ['PUB', 'SUB', 'PUB_SUB'] as const, 'permitAction'),
-    Effect: oneOf(opts.effect, ['ALLOW', 'DENY'] as const, 'effect'),
-  };
-}
-
-function queryPage<T>(action: string, body: Record<string, unknown>, read: (item: Record<string, unknown>) => T): QueryPage<T> {
-  const data = answerField(action, body, 'Data', isObject);
-  const results = answerField(action, data, 'Results', isArray).filter(isObject).map(read);
-  const nextToken = str(data, 'NextToken');
+/** A Query answer's page: its records and the NextToken, when more follow. */
+function queryPage<T>(value: Record<string, unknown>, read: (item: Record<string, unknown>) => T): QueryPage<T> {
+  const data = value['data'] as Record<string, unknown>;
+  const results = items(data['results']).map(read);
+  const nextToken = text(data, 'nextToken');
   return nextToken ? { results, nextToken } : { results };
 }
 
-/** @internal The management calls over one client's `call`. */
-export function _managementCalls(context: _CallContext): OnsMqttManagementCalls {
-  const { call, instanceOf } = context;
+/** @internal The management calls over one client's contract calls. */
+export function _managementCalls(invoke: _Invoke): OnsMqttManagementCalls {
+  const run = async (action: OnsMqttAction, opts: object | undefined) => (await invoke(action, _requireOptions(opts ?? {}, 'options'))).value;
   return {
-    async querySessionByClientId(opts) {
-      opts = _requireOptions(opts, 'options');
-      const body = await call('QuerySessionByClientId', { ClientId: _requireClientId(opts.clientId), InstanceId: instanceOf(opts.instanceId) });
-      return answerField('QuerySessionByClientId', body, 'OnlineStatus', (v): v is boolean => typeof v === 'boolean');
+    querySessionByClientId: async (opts) => (await run('QuerySessionByClientId', opts))['online'] as boolean,
+
+    batchQuerySessionByClientIds: async (opts) =>
+      items((await run('BatchQuerySessionByClientIds', opts))['list']).map((item) => ({ clientId: text(item, 'clientId'), online: item['online'] === true })),
+
+    sendMessage: async (opts) => ({ msgId: (await run('SendMessage', opts))['msgId'] as string }),
+
+    closeConnection: async (opts) => void (await run('CloseConnection', opts)),
+
+    createGroupId: async (opts) => void (await run('CreateGroupId', opts)),
+
+    deleteGroupId: async (opts) => void (await run('DeleteGroupId', opts)),
+
+    listGroupIds: async (opts) =>
+      items((await run('ListGroupId', opts))['groups']).map((g) => ({
+        groupId: text(g, 'groupId'),
+        instanceId: text(g, 'instanceId'),
+        createTime: time(g, 'createTime'),
+        updateTime: time(g, 'updateTime'),
+      })),
+
+    async listDeviceCredentialClientIds(opts) {
+      const list = (await run('ListDeviceCredentialClientId', opts))['list'] as Record<string, unknown>;
+      const nextToken = text(list, 'nextToken');
+      const total = Number(text(list, 'total'));
+      const clientIds = (list['clientIds'] as string[]).slice();
+      return { clientIds, total: Number.isSafeInteger(total) ? total : clientIds.length, ...(nextToken ? { nextToken } : {}) };
     },
 
-    async batchQuerySessionByClientIds(opts) {
-      opts = _requireOptions(opts, 'options');
-      const ids = opts.clientIds;
-      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 10) throw _invalid('clientIds', 'must be a list of 1 to 10 client ids');
-      const params: Record<string, string> = { InstanceId: instanceOf(opts.instanceId) };
-      ids.forEach((id, i) => (params[`ClientIdList.${i + 1}`] = _requireClientId(id)));
-      const body = await call('BatchQuerySessionByClientIds', params);
-      return answerField('BatchQuerySessionByClientIds', body, 'OnlineStatusList', isArray)
-        .filter(isObject)
-        .map((item) => ({ clientId: str(item, 'ClientId') ?? '', online: item['OnlineStatus'] === true }));
-    },
+    addCustomAuthIdentity: async (opts) => void (await run('AddCustomAuthIdentity', opts)),
 
-    async sendMessage(opts) {
-      opts = _requireOptions(opts, 'options');
-      if (typeof opts.payload !== 'string') throw _invalid('payload', 'must be a string (Base64-encode binary data)');
-      const body = await call('SendMessage', { InstanceId: instanceOf(opts.instanceId), MqttTopic: _requireString(opts.topic, 'topic'), Payload: opts.payload });
-      return { msgId: answerField('SendMessage', body, 'MsgId', (v): v is string => typeof v === 'string') };
-    },
+    updateCustomAuthIdentity: async (opts) => void (await run('UpdateCustomAuthIdentity', opts)),
 
-    async createGroupId(opts) {
-      opts = _requireOptions(opts, 'options');
-      await call('CreateGroupId', { GroupId: _requireString(opts.groupId, 'groupId'), InstanceId: instanceOf(opts.instanceId) });
-    },
+    deleteCustomAuthIdentity: async (opts) => void (await run('DeleteCustomAuthIdentity', opts)),
 
-    async deleteGroupId(opts) {
-      opts = _requireOptions(opts, 'options');
-      await call('DeleteGroupId', { GroupId: _requireString(opts.groupId, 'groupId'), InstanceId: instanceOf(opts.instanceId) });
-    },
-
-    async listGroupIds(opts = {}) {
-      opts = _requireOptions(opts, 'options');
-      const body = await call('ListGroupId', { InstanceId: instanceOf(opts.instanceId) });
-      return answerField('ListGroupId', body, 'Data', isArray)
-        .filter(isObject)
-        .map((g) => ({
-          groupId: str(g, 'GroupId') ?? '',
-          instanceId: str(g, 'InstanceId') ?? '',
-          createTime: typeof g['CreateTime'] === 'number' ? g['CreateTime'] : 0,
-          updateTime: typeof g['UpdateTime'] === 'number' ? g['UpdateTime'] : 0,
-        }));
-    },
-
-    async addCustomAuthIdentity(opts) {
-      opts = _requireOptions(opts, 'options');
-      const params = identityParams(context, opts);
-      await call('AddCustomAuthIdentity', params, [params['Secret']!]);
-    },
-
-    async updateCustomAuthIdentity(opts) {
-      opts = _requireOptions(opts, 'options');
-      const params = identityParams(context, opts);
-      await call('UpdateCustomAuthIdentity', params, [params['Secret']!]);
-    },
-
-    async deleteCustomAuthIdentity(opts) {
-      opts = _requireOptions(opts, 'options');
-      const identityType = oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType');
-      await call(
-        'DeleteCustomAuthIdentity',
-        defined({
-          InstanceId: instanceOf(opts.instanceId),
-          Username: _requireString(opts.username, 'username'),
-          IdentityType: identityType,
-          ClientId: identityType === 'CLIENT' ? _requireClientId(opts.clientId) : undefined,
-        }),
-      );
-    },
-
-    async queryCustomAuthIdentity(opts = {}) {
-      opts = _requireOptions(opts, 'options');
-      const body = await call(
-        'QueryCustomAuthIdentity',
-        defined({
-          InstanceId: instanceOf(opts.instanceId),
-          Username: opts.username,
-          IdentityType: opts.identityType === undefined ? undefined : oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType'),
-          ClientId: opts.clientId,
-          Size: size(opts.size),
-          NextToken: opts.nextToken,
-        }),
-      );
-      return queryPage('QueryCustomAuthIdentity', body, (r) => {
-        const clientId = str(r, 'ClientId');
-        return new CustomIdentity(str(r, 'Secret') ?? '', {
-          username: str(r, 'Username') ?? '',
-          identityType: str(r, 'IdentityType') === 'CLIENT' ? 'CLIENT' : 'USER',
-          signMode: str(r, 'SignMode') === 'ORIGIN' ? 'ORIGIN' : 'SIGNED',
+    queryCustomAuthIdentity: async (opts) =>
+      queryPage(await run('QueryCustomAuthIdentity', opts), (r) => {
+        const clientId = text(r, 'clientId');
+        return new CustomIdentity(text(r, 'secret'), {
+          username: text(r, 'username'),
+          identityType: text(r, 'identityType') === 'CLIENT' ? 'CLIENT' : 'USER',
+          signMode: text(r, 'signMode') === 'ORIGIN' ? 'ORIGIN' : 'SIGNED',
           ...(clientId ? { clientId } : {}),
         });
-      });
-    },
+      }),
 
-    async addCustomAuthPermission(opts) {
-      opts = _requireOptions(opts, 'options');
-      await call('AddCustomAuthPermission', permissionParams(context, opts));
-    },
+    addCustomAuthPermission: async (opts) => void (await run('AddCustomAuthPermission', opts)),
 
-    async updateCustomAuthPermission(opts) {
-      opts = _requireOptions(opts, 'options');
-      await call('UpdateCustomAuthPermission', permissionParams(context, opts));
-    },
+    updateCustomAuthPermission: async (opts) => void (await run('UpdateCustomAuthPermission', opts)),
 
-    async deleteCustomAuthPermission(opts) {
-      opts = _requireOptions(opts, 'options');
-      await call('DeleteCustomAuthPermission', {
-        InstanceId: instanceOf(opts.instanceId),
-        IdentityType: oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType'),
-        Identity: _requireString(opts.identity, 'identity'),
-        Topic: _requireString(opts.topic, 'topic'),
-      });
-    },
+    deleteCustomAuthPermission: async (opts) => void (await run('DeleteCustomAuthPermission', opts)),
 
-    async queryCustomAuthPermission(opts = {}) {
-      opts = _requireOptions(opts, 'options');
-      const body = await call(
-        'QueryCustomAuthPermission',
-        defined({
-          InstanceId: instanceOf(opts.instanceId),
-          IdentityType: opts.identityType === undefined ? undefined : oneOf(opts.identityType, ['USER', 'CLIENT'] as const, 'identityType'),
-          Identity: opts.identity,
-          Topic: opts.topic,
-          Size: size(opts.size),
-          NextToken: opts.nextToken,
-        }),
-      );
-      return queryPage('QueryCustomAuthPermission', body, (p) => ({
-        identityType: str(p, 'IdentityType') === 'CLIENT' ? 'CLIENT' : 'USER',
-        identity: str(p, 'Identity') ?? '',
-        topic: str(p, 'Topic') ?? '',
-        permitAction: (str(p, 'PermitAction') ?? 'PUB_SUB') as CustomPermissionRecord['permitAction'],
-        effect: str(p, 'Effect') === 'DENY' ? 'DENY' : 'ALLOW',
-      }));
-    },
+    queryCustomAuthPermission: async (opts) =>
+      queryPage(await run('QueryCustomAuthPermission', opts), (p) => ({
+        identityType: text(p, 'identityType') === 'CLIENT' ? 'CLIENT' : 'USER',
+        identity: text(p, 'identity'),
+        topic: text(p, 'topic'),
+        permitAction: (text(p, 'permitAction') || 'PUB_SUB') as CustomPermissionRecord['permitAction'],
+        effect: text(p, 'effect') === 'DENY' ? 'DENY' : 'ALLOW',
+      })),
+
+    addCustomAuthConnectBlack: async (opts) => void (await run('AddCustomAuthConnectBlack', opts)),
+
+    deleteCustomAuthConnectBlack: async (opts) => void (await run('DeleteCustomAuthConnectBlack', opts)),
+
+    queryCustomAuthConnectBlack: async (opts) =>
+      queryPage(await run('QueryCustomAuthConnectBlack', opts), (b) => ({ clientId: text(b, 'clientId'), effect: text(b, 'effect'), permitAction: text(b, 'permitAction') })),
   };
 }

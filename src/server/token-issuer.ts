@@ -14,6 +14,7 @@ import type { ApplyTokenOptions } from './onsmqtt-client.js';
 import { OpenApiError } from './openapi-error.js';
 import type { AppliedToken } from './records.js';
 import { RATE_WINDOW, createMemoryTokenStore, type TokenCacheStore } from './token-store.js';
+import { ONSMQTT_CONTRACT } from '../openapi/onsmqtt-contract.js';
 
 /** What a token is asked for: topics and actions. */
 export interface TokenPermission {
@@ -188,7 +189,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const verifyReuse = requireDuration(options.verifyReuse, 'verifyReuse', 2000);
   const queueTimeout = requireDuration(options.queueTimeout, 'queueTimeout', 10_000);
   if (maxEntries < 1) throw _invalid('maxEntries', 'must be at least 1');
-  const rateLimit = options.rateLimit ?? 100;
+  // The documented ApplyToken limit, from the onsmqtt contract.
+  const rateLimit = options.rateLimit ?? ONSMQTT_CONTRACT.ApplyToken.rateLimit;
   if (rateLimit !== false && (typeof rateLimit !== 'number' || !Number.isSafeInteger(rateLimit) || rateLimit < 1)) {
     throw _invalid('rateLimit', 'must be a positive integer number of calls, or false');
   }

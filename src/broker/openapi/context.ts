@@ -1,11 +1,14 @@
 /**
- * What every action handler of the OpenAPI service gets, and the checks they share: the instance
- * check (two documented codes, depending on the action), SDK rule violations turned into
+ * What every action handler of the OpenAPI service gets, and what they share: {@link contractAction},
+ * which parses a request and formats its answer by the `onsmqtt` contract (`openapi/onsmqtt-contract.ts`:
+ * parameters, their codes, the instance check, the answer's fields), store rule violations turned into
  * `InvalidParameter.<Name>`, and the `NextToken` paging of the Query actions.
  * @module
  */
 import { ApsaraMqttAuthError } from '../../errors.js';
-import { instanceNotFound, instancePermissionCheckFailed, invalidParameter, type ApiFailure } from './errors.js';
+import { ONSMQTT_CONTRACT, type ActionSpec, type OnsMqttAction, type OnsMqttInput } from '../../openapi/onsmqtt-contract.js';
+import { formatAnswer, parseRequest } from '../../openapi/onsmqtt-codec.js';
+import { instanceNotFound, instancePermissionCheckFailed, internalError, invalidParameter, missing, parameterFieldCheckFailed, type ApiFailure } from './errors.js';
 import type { Params } from './params.js';
 
 /** One call, as an action sees it (signature, nonce and rate limit already checked). */
@@ -22,14 +25,37 @@ export interface ActionContext {
 /** An action: its answer's fields (besides `RequestId`), or a thrown {@link ApiFailure}. */
 export type ActionHandler = (context: ActionContext) => Promise<Record<string, unknown>>;
 
+/** An action written against the contract: its parsed parameters in, its answer's fields (record names) out. */
+export type ContractHandler<A extends OnsMqttAction> = (input: OnsMqttInput<A>, context: ActionContext) => Promise<Record<string, unknown>>;
+
 /**
- * The instance a call names. Another instance answers `InstancePermissionCheckFailed` (what the token,
- * session, device and custom-auth actions list) or, for the Group ID actions, `InstanceNotFound`.
+ * The handler of `action`: the request's parameters parsed and checked by the contract (`Missing<Name>`,
+ * `InvalidParameter.<Name>` or the action's own code, another instance refused first), `run` called with
+ * them, its answer written under the contract's wire names (a field the contract lacks is the service's
+ * fault: `InternalError`).
  */
-export function requireInstance(context: ActionContext, otherInstance: 'permission' | 'not-found' = 'permission'): string {
-  const id = context.params.required('InstanceId');
-  if (id !== context.instanceId) throw otherInstance === 'permission' ? instancePermissionCheckFailed() : instanceNotFound();
-  return id;
+export function contractAction<A extends OnsMqttAction>(action: A, run: ContractHandler<A>): ActionHandler {
+  const spec: ActionSpec = ONSMQTT_CONTRACT[action];
+  return async (context) => {
+    const input = parseRequest(spec, context.params.all, {
+      now: context.now(),
+      missing: (name) => {
+        throw missing(name);
+      },
+      invalid: (name, detail) => {
+        throw spec.invalid === 'ParameterFieldCheckFailed' ? parameterFieldCheckFailed(detail) : invalidParameter(name, detail);
+      },
+      instance: (id) => {
+        if (id !== context.instanceId) throw spec.otherInstance === 'InstanceNotFound' ? instanceNotFound() : instancePermissionCheckFailed();
+      },
+    }) as OnsMqttInput<A>;
+    const values = await run(input, context);
+    try {
+      return formatAnswer(spec, values);
+    } catch {
+      throw internalError();
+    }
+  };
 }
 
 /** The field of an SDK rule error → the OpenAPI parameter it came from (`clientId` → `ClientId`). */
@@ -55,16 +81,12 @@ export async function asParameterError<T>(fallback: string, run: () => T | Promi
   }
 }
 
-/** The success envelope of the custom-auth actions: `{ Code: 200, Success: true, Message }`. */
-export const operationSuccess = (extra: Record<string, unknown> = {}) => ({ Code: 200, Success: true, Message: 'operation success.', ...extra });
-
 /**
- * The success answer of a query action: one page of `items` after `NextToken`, `Size` at most, as
- * `Data.Results`; `Data.NextToken` when more follow.
+ * The answer of a query action: one page of `items` after `nextToken`, `size` at most, as
+ * `data.results`; `data.nextToken` when more follow (the envelope's constants come from the contract).
  */
-export function pagedSuccess<T>(items: readonly T[], params: Params, toResult: (item: T) => Record<string, unknown>) {
-  const size = params.integer('Size', { min: 1, max: 100 }, true);
-  const token = params.optional('NextToken');
+export function pagedAnswer<T>(items: readonly T[], input: { readonly size: number; readonly nextToken: string | undefined }, toResult: (item: T) => Record<string, unknown>) {
+  const { size, nextToken: token } = input;
   let start = 0;
   if (token !== undefined) {
     const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(token) ? atob(token) : '';
@@ -72,7 +94,7 @@ export function pagedSuccess<T>(items: readonly T[], params: Params, toResult: (
     if (!match) throw invalidParameter('NextToken', 'NextToken must be a value a previous answer returned.');
     start = Number(match[1]);
   }
-  const Results = items.slice(start, start + size).map(toResult);
+  const results = items.slice(start, start + size).map(toResult);
   const more = start + size < items.length;
-  return operationSuccess({ Data: { Results, ...(more ? { NextToken: btoa(`offset:${start + size}`) } : {}) } });
+  return { data: { results, ...(more ? { nextToken: btoa(`offset:${start + size}`) } : {}) } };
 }

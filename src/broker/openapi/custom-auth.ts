@@ -1,21 +1,15 @@
 /**
  * The custom-authentication actions (API reference, `onsmqtt` 2020-04-20): Add/Update/Delete/Query
  * CustomAuthIdentity, Add/Update/Delete/Query CustomAuthPermission and Add/Delete/Query
- * CustomAuthConnectBlack. Success answers `{ RequestId, Code: 200, Success: true, Message: "operation
- * success." }` (plus `Data: { Results, NextToken }` for the Query actions); errors
- * `InvalidParameter.<Name>`, `InstancePermissionCheckFailed` and `Customauth.over.capacity`.
+ * CustomAuthConnectBlack, on the broker's custom-auth store. Their parameters, the success envelope,
+ * the pages of the Query actions and their error codes are the contract's (`openapi/onsmqtt-contract.ts`);
+ * the store's rule errors become `InvalidParameter.<Name>`, its capacity `Customauth.over.capacity`.
  * Deleting what does not exist succeeds (inferred: the reference lists no code for it).
  * @module
  */
-import { CustomAuthCapacityError, type CustomAuthStore, type IdentityType, type PermitAction, type PermitEffect, type SignMode } from '../custom-auth.js';
-import { requireClientIdParam } from './devices.js';
-import { asParameterError, operationSuccess, pagedSuccess, requireInstance, type ActionContext, type ActionHandler } from './context.js';
+import { CustomAuthCapacityError, type CustomAuthStore } from '../custom-auth.js';
+import { asParameterError, contractAction, pagedAnswer, type ActionHandler } from './context.js';
 import { customAuthOverCapacity } from './errors.js';
-
-const IDENTITY_TYPES = ['USER', 'CLIENT'] as const;
-const SIGN_MODES = ['ORIGIN', 'SIGNED'] as const;
-const PERMIT_ACTIONS = ['PUB', 'SUB', 'PUB_SUB'] as const;
-const EFFECTS = ['ALLOW', 'DENY'] as const;
 
 /** Runs a store change; capacity and rule errors become the documented answers. */
 async function change<T>(run: () => T): Promise<T> {
@@ -30,123 +24,71 @@ async function change<T>(run: () => T): Promise<T> {
   });
 }
 
-function identityInput(context: ActionContext, signModeRequired: boolean) {
-  const { params } = context;
-  const identityType: IdentityType = params.oneOf('IdentityType', IDENTITY_TYPES, true);
-  const username = params.required('Username');
-  const secret = params.required('Secret');
-  // SignMode is optional for AddCustomAuthIdentity; SIGNED is the mode the overview recommends.
-  const signMode: SignMode = signModeRequired ? params.oneOf('SignMode', SIGN_MODES, true) : (params.oneOf('SignMode', SIGN_MODES) ?? 'SIGNED');
-  const clientId = params.optional('ClientId');
-  return { identityType, username, secret, signMode, ...(clientId === undefined ? {} : { clientId }) };
-}
-
-function permissionInput(context: ActionContext) {
-  const { params } = context;
-  return {
-    identityType: params.oneOf('IdentityType', IDENTITY_TYPES, true) as IdentityType,
-    identity: params.required('Identity'),
-    permitAction: params.oneOf('PermitAction', PERMIT_ACTIONS, true) as PermitAction,
-    effect: params.oneOf('Effect', EFFECTS, true) as PermitEffect,
-    topic: params.required('Topic'),
-  };
+/** Only the entries whose value is given (the store's filters and keys take no `undefined`). */
+function given<T extends Record<string, unknown>>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 /** The custom-authentication actions over `store`. */
 export function customAuthActions(store: CustomAuthStore): Record<string, ActionHandler> {
   return {
-    async AddCustomAuthIdentity(context) {
-      requireInstance(context);
-      const input = identityInput(context, false);
-      await change(() => store.addIdentity(input));
-      return operationSuccess();
-    },
-    async UpdateCustomAuthIdentity(context) {
-      requireInstance(context);
-      const input = identityInput(context, true);
-      await change(() => store.updateIdentity(input));
-      return operationSuccess();
-    },
-    async DeleteCustomAuthIdentity(context) {
-      const { params } = context;
-      requireInstance(context);
-      const identityType = params.oneOf('IdentityType', IDENTITY_TYPES, true);
-      const username = params.required('Username');
-      const clientId = params.optional('ClientId');
-      await change(() => store.deleteIdentity({ identityType, username, ...(clientId === undefined ? {} : { clientId }) }));
-      return operationSuccess();
-    },
-    async QueryCustomAuthIdentity(context) {
-      const { params } = context;
-      requireInstance(context);
-      const username = params.optional('Username');
-      const identityType = params.oneOf('IdentityType', IDENTITY_TYPES);
-      const clientId = params.optional('ClientId');
-      const all = store.identities({
-        ...(username === undefined ? {} : { username }),
-        ...(identityType === undefined ? {} : { identityType }),
-        ...(clientId === undefined ? {} : { clientId }),
-      });
-      return pagedSuccess(all, params, (r) => ({
-        Username: r.Username,
-        Secret: r.Secret,
-        IdentityType: r.IdentityType,
-        ...(r.ClientId === undefined ? {} : { ClientId: r.ClientId }),
-        SignMode: r.SignMode,
-      }));
-    },
+    AddCustomAuthIdentity: contractAction('AddCustomAuthIdentity', async ({ instanceId: _, signMode, ...input }) => {
+      // SignMode is optional here; SIGNED is the mode the overview recommends.
+      await change(() => store.addIdentity(given({ ...input, signMode: signMode ?? 'SIGNED' })));
+      return {};
+    }),
+    UpdateCustomAuthIdentity: contractAction('UpdateCustomAuthIdentity', async ({ instanceId: _, ...input }) => {
+      await change(() => store.updateIdentity(given(input)));
+      return {};
+    }),
+    DeleteCustomAuthIdentity: contractAction('DeleteCustomAuthIdentity', async ({ instanceId: _, ...key }) => {
+      await change(() => store.deleteIdentity(given(key)));
+      return {};
+    }),
+    QueryCustomAuthIdentity: contractAction('QueryCustomAuthIdentity', async ({ username, identityType, clientId, size, nextToken }) =>
+      pagedAnswer(store.identities(given({ username, identityType, clientId })), { size, nextToken }, (r) => ({
+        username: r.Username,
+        secret: r.Secret,
+        identityType: r.IdentityType,
+        ...(r.ClientId === undefined ? {} : { clientId: r.ClientId }),
+        signMode: r.SignMode,
+      })),
+    ),
 
-    async AddCustomAuthPermission(context) {
-      requireInstance(context);
-      const input = permissionInput(context);
+    AddCustomAuthPermission: contractAction('AddCustomAuthPermission', async ({ instanceId: _, ...input }) => {
       await change(() => store.addPermission(input));
-      return operationSuccess();
-    },
-    async UpdateCustomAuthPermission(context) {
-      requireInstance(context);
-      const input = permissionInput(context);
+      return {};
+    }),
+    UpdateCustomAuthPermission: contractAction('UpdateCustomAuthPermission', async ({ instanceId: _, ...input }) => {
       await change(() => store.updatePermission(input));
-      return operationSuccess();
-    },
-    async DeleteCustomAuthPermission(context) {
-      const { params } = context;
-      requireInstance(context);
-      const key = { identityType: params.oneOf('IdentityType', IDENTITY_TYPES, true), identity: params.required('Identity'), topic: params.required('Topic') };
+      return {};
+    }),
+    DeleteCustomAuthPermission: contractAction('DeleteCustomAuthPermission', async ({ instanceId: _, ...key }) => {
       await change(() => store.deletePermission(key));
-      return operationSuccess();
-    },
-    async QueryCustomAuthPermission(context) {
-      const { params } = context;
-      requireInstance(context);
-      const identityType = params.oneOf('IdentityType', IDENTITY_TYPES);
-      const identity = params.optional('Identity');
-      const topic = params.optional('Topic');
-      const all = store.permissions({
-        ...(identityType === undefined ? {} : { identityType }),
-        ...(identity === undefined ? {} : { identity }),
-        ...(topic === undefined ? {} : { topic }),
-      });
-      return pagedSuccess(all, params, (p) => ({ Identity: p.Identity, IdentityType: p.IdentityType, Topic: p.Topic, PermitAction: p.PermitAction, Effect: p.Effect }));
-    },
+      return {};
+    }),
+    QueryCustomAuthPermission: contractAction('QueryCustomAuthPermission', async ({ identityType, identity, topic, size, nextToken }) =>
+      pagedAnswer(store.permissions(given({ identityType, identity, topic })), { size, nextToken }, (p) => ({
+        identity: p.Identity,
+        identityType: p.IdentityType,
+        topic: p.Topic,
+        permitAction: p.PermitAction,
+        effect: p.Effect,
+      })),
+    ),
 
-    async AddCustomAuthConnectBlack(context) {
-      requireInstance(context);
-      const clientId = requireClientIdParam(context);
+    AddCustomAuthConnectBlack: contractAction('AddCustomAuthConnectBlack', async ({ clientId }) => {
       await change(() => store.block(clientId));
-      return operationSuccess();
-    },
-    async DeleteCustomAuthConnectBlack(context) {
-      requireInstance(context);
-      store.unblock(requireClientIdParam(context));
-      return operationSuccess();
-    },
-    async QueryCustomAuthConnectBlack(context) {
-      const { params } = context;
-      requireInstance(context);
-      const clientId = params.optional('ClientId');
+      return {};
+    }),
+    DeleteCustomAuthConnectBlack: contractAction('DeleteCustomAuthConnectBlack', async ({ clientId }) => {
+      store.unblock(clientId);
+      return {};
+    }),
+    QueryCustomAuthConnectBlack: contractAction('QueryCustomAuthConnectBlack', async ({ clientId, size, nextToken }) => {
       const all = store.blocked().filter((id) => clientId === undefined || id === clientId);
       // A blacklist entry denies CONNECT (the example answer shows the fields; DENY is what an entry means).
-      return pagedSuccess(all, params, (id) => ({ ClientId: id, Effect: 'DENY', PermitAction: 'CONNECT' }));
-    },
+      return pagedAnswer(all, { size, nextToken }, (id) => ({ clientId: id, effect: 'DENY', permitAction: 'CONNECT' }));
+    }),
   };
 }

@@ -3,8 +3,7 @@
  * UnRegisterDeviceCredential, and ListDeviceCredentialClientId.
  * @module
  */
-import { validateClientId } from '../../credentials/client-id.js';
-import { asParameterError, requireInstance, type ActionContext, type ActionHandler } from './context.js';
+import { asParameterError, contractAction, type ActionHandler } from './context.js';
 import { deviceCredentialNotFound, invalidParameter } from './errors.js';
 import { groupIdProblem } from '../groups.js';
 
@@ -38,65 +37,44 @@ export interface OpenApiDeviceStore {
   clientIds?(): readonly string[] | Promise<readonly string[]>;
 }
 
+/** The answer's `deviceCredential` (record names; the contract writes the wire names). */
 const body = (record: OpenApiDeviceRecord) => ({
-  DeviceCredential: {
-    ClientId: record.ClientId,
-    InstanceId: record.InstanceId,
-    DeviceAccessKeyId: record.DeviceAccessKeyId,
-    DeviceAccessKeySecret: record.DeviceAccessKeySecret,
-    CreateTime: record.CreateTime,
-    UpdateTime: record.UpdateTime,
+  deviceCredential: {
+    clientId: record.ClientId,
+    instanceId: record.InstanceId,
+    deviceAccessKeyId: record.DeviceAccessKeyId,
+    deviceAccessKeySecret: record.DeviceAccessKeySecret,
+    createTime: record.CreateTime,
+    updateTime: record.UpdateTime,
   },
 });
 
-/** The client id of a call, checked (`InvalidParameter.ClientId`). */
-export function requireClientIdParam(context: ActionContext, name = 'ClientId'): string {
-  const id = context.params.required(name);
-  const check = validateClientId(id);
-  if (!check.valid) throw invalidParameter(name, `${check.problems[0]!.message}.`);
-  return id;
-}
-
 /** The device-credential actions over `devices`. */
 export function deviceActions(devices: OpenApiDeviceStore): Record<string, ActionHandler> {
-  const call = (context: ActionContext): string => {
-    requireInstance(context);
-    return requireClientIdParam(context);
-  };
   const actions: Record<string, ActionHandler> = {
-    async RegisterDeviceCredential(context) {
-      const clientId = call(context);
-      return body(await asParameterError('ClientId', () => devices.register(clientId)));
-    },
-    async GetDeviceCredential(context) {
-      const record = await devices.get(call(context));
+    RegisterDeviceCredential: contractAction('RegisterDeviceCredential', async ({ clientId }) => body(await asParameterError('ClientId', () => devices.register(clientId)))),
+    GetDeviceCredential: contractAction('GetDeviceCredential', async ({ clientId }) => {
+      const record = await devices.get(clientId);
       if (!record) throw deviceCredentialNotFound();
       return body(record);
-    },
-    async RefreshDeviceCredential(context) {
-      const clientId = call(context);
+    }),
+    RefreshDeviceCredential: contractAction('RefreshDeviceCredential', async ({ clientId }) => {
       if (!(await devices.get(clientId))) throw deviceCredentialNotFound();
       return body(await devices.refresh(clientId));
-    },
-    async UnRegisterDeviceCredential(context) {
-      if (!(await devices.unregister(call(context)))) throw deviceCredentialNotFound();
+    }),
+    UnRegisterDeviceCredential: contractAction('UnRegisterDeviceCredential', async ({ clientId }) => {
+      if (!(await devices.unregister(clientId))) throw deviceCredentialNotFound();
       return {};
-    },
+    }),
   };
   const list = devices.clientIds?.bind(devices);
   if (list) {
-    actions['ListDeviceCredentialClientId'] = async (context) => {
-      const { params } = context;
-      requireInstance(context);
-      const groupId = params.required('GroupId');
+    actions['ListDeviceCredentialClientId'] = contractAction('ListDeviceCredentialClientId', async ({ groupId, pageSize, pageNo, nextToken }) => {
       const problem = groupIdProblem(groupId);
       if (problem) throw invalidParameter('GroupId', `${problem}.`);
-      const pageSize = params.integer('PageSize', { min: 1, max: 100 }, true);
-      const pageNo = params.integer('PageNo', { min: 1, max: 1_000_000 }) ?? 1;
       const all = (await list()).filter((id) => id.startsWith(`${groupId}@@@`));
-      const nextToken = params.optional('NextToken');
       // NextToken, when given, is the page number to read (what this service hands out).
-      let page = pageNo;
+      let page = pageNo ?? 1;
       if (nextToken !== undefined) {
         if (!/^\d{1,7}$/.test(nextToken) || Number(nextToken) < 1) throw invalidParameter('NextToken', 'NextToken must be a value a previous answer returned.');
         page = Number(nextToken);
@@ -104,15 +82,15 @@ export function deviceActions(devices: OpenApiDeviceStore): Record<string, Actio
       const start = (page - 1) * pageSize;
       const more = start + pageSize < all.length;
       return {
-        DeviceCredentialClientIdList: {
-          Total: String(all.length),
-          ClientIdList: all.slice(start, start + pageSize),
-          PageNo: String(page),
-          PageSize: String(pageSize),
-          ...(more ? { NextToken: String(page + 1) } : {}),
+        list: {
+          total: String(all.length),
+          clientIds: all.slice(start, start + pageSize),
+          pageNo: String(page),
+          pageSize: String(pageSize),
+          ...(more ? { nextToken: String(page + 1) } : {}),
         },
       };
-    };
+    });
   }
   return actions;
 }

@@ -6,7 +6,7 @@
  */
 import type { GroupRecord } from '../groups.js';
 import { groupIdProblem } from '../groups.js';
-import { requireInstance, type ActionContext, type ActionHandler } from './context.js';
+import { contractAction, type ActionHandler } from './context.js';
 import { groupIdAlreadyExists, parameterFieldCheckFailed } from './errors.js';
 
 /** The Group ID store the actions need: the broker's `GroupStore`, or any with this shape. */
@@ -19,8 +19,8 @@ export interface OpenApiGroupStore {
   list(): readonly GroupRecord[] | Promise<readonly GroupRecord[]>;
 }
 
-function groupIdOf(context: ActionContext): string {
-  const groupId = context.params.required('GroupId');
+/** The Group ID rule (`GID_` or `GID-`, the client-id characters); `ParameterFieldCheckFailed` otherwise. */
+function checkedGroupId(groupId: string): string {
   const problem = groupIdProblem(groupId);
   if (problem) throw parameterFieldCheckFailed(`${problem}.`);
   return groupId;
@@ -29,28 +29,24 @@ function groupIdOf(context: ActionContext): string {
 /** The Group ID actions over `groups`. */
 export function groupActions(groups: OpenApiGroupStore): Record<string, ActionHandler> {
   return {
-    async CreateGroupId(context) {
-      requireInstance(context, 'not-found');
-      if (!(await groups.create(groupIdOf(context)))) throw groupIdAlreadyExists();
+    CreateGroupId: contractAction('CreateGroupId', async ({ groupId }) => {
+      if (!(await groups.create(checkedGroupId(groupId)))) throw groupIdAlreadyExists();
       return {};
-    },
-    async DeleteGroupId(context) {
-      requireInstance(context, 'not-found');
+    }),
+    DeleteGroupId: contractAction('DeleteGroupId', async ({ groupId }) => {
       // Deleting a group that does not exist is no error (the reference lists no code for it): the
       // group is gone either way.
-      await groups.delete(groupIdOf(context));
+      await groups.delete(checkedGroupId(groupId));
       return {};
-    },
-    async ListGroupId(context) {
-      requireInstance(context, 'not-found');
-      const data = (await groups.list()).map((g) => ({
-        GroupId: g.GroupId,
-        InstanceId: g.InstanceId,
-        CreateTime: g.CreateTime,
-        UpdateTime: g.UpdateTime,
-        IndependentNaming: g.IndependentNaming,
-      }));
-      return { Data: data };
-    },
+    }),
+    ListGroupId: contractAction('ListGroupId', async () => ({
+      groups: (await groups.list()).map((g) => ({
+        groupId: g.GroupId,
+        instanceId: g.InstanceId,
+        createTime: g.CreateTime,
+        updateTime: g.UpdateTime,
+        independentNaming: g.IndependentNaming,
+      })),
+    })),
   };
 }

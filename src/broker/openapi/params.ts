@@ -1,11 +1,10 @@
 /**
  * The parameters of an RPC request: from the query string and, for a form POST, the body (Alibaba's
- * SDKs put the action's own parameters in either), with typed readers that answer the gateway's and
- * the product's error codes.
+ * SDKs put the action's own parameters in either), bounded while read.
  * @module
  */
 import { _readBody } from '../../http/body-limit.js';
-import { ApiFailure, invalidParameter, missing, repeated, requestTooLarge } from './errors.js';
+import { ApiFailure, invalidParameter, repeated, requestTooLarge } from './errors.js';
 
 /**
  * The most a request may carry: bounds checked while reading, before any signature is computed (a
@@ -43,71 +42,16 @@ export async function readParams(request: Request): Promise<Record<string, strin
   return params;
 }
 
-/** The most items a repeat list (`Name.1`, `Name.2`, …) may have before the reader stops looking. */
-const MAX_LIST = 1000;
-
-/** Typed access to one request's parameters. */
+/**
+ * One request's parameters, as the actions' context carries them: the contract's parser
+ * (`openapi/onsmqtt-codec.ts`) reads them by the names it describes.
+ */
 export class Params {
   constructor(readonly all: Readonly<Record<string, string>>) {}
 
   /** The value, or `undefined` when absent. */
   get(name: string): string | undefined {
     return Object.hasOwn(this.all, name) ? this.all[name] : undefined;
-  }
-
-  /** The value of a required parameter; `Missing<Name>` when absent or empty (as the gateway answers). */
-  required(name: string): string {
-    const value = this.get(name);
-    if (value === undefined || value === '') throw missing(name);
-    return value;
-  }
-
-  /** An optional parameter; an empty value counts as absent (SDKs send `NextToken=` on a first page). */
-  optional(name: string): string | undefined {
-    const value = this.get(name);
-    return value === '' ? undefined : value;
-  }
-
-  /**
-   * A repeat list as Alibaba's SDKs send arrays: `Name.1`, `Name.2`, … (numbered from 1, no gaps).
-   * `Missing<Name>` when `required` and empty.
-   */
-  list(name: string, required = false): string[] {
-    const items: string[] = [];
-    for (let i = 1; i <= MAX_LIST; i++) {
-      const value = this.get(`${name}.${i}`);
-      if (value === undefined) break;
-      items.push(value);
-    }
-    const stray = Object.keys(this.all).find((key) => key.startsWith(`${name}.`) && !/^\d+$/.test(key.slice(name.length + 1)));
-    if (stray !== undefined) throw invalidParameter(name, `${stray} is not an item of the list (use ${name}.1, ${name}.2, …).`);
-    const numbered = Object.keys(this.all).filter((key) => key.startsWith(`${name}.`)).length;
-    if (numbered !== items.length) throw invalidParameter(name, `the items must be numbered ${name}.1, ${name}.2, … without gaps.`);
-    if (required && items.length === 0) throw missing(name);
-    return items;
-  }
-
-  /** An integer parameter within `[min, max]`; `InvalidParameter.<Name>` otherwise. */
-  integer(name: string, range: { min: number; max: number }, required: true): number;
-  integer(name: string, range: { min: number; max: number }, required?: false): number | undefined;
-  integer(name: string, range: { min: number; max: number }, required = false): number | undefined {
-    const text = required ? this.required(name) : this.optional(name);
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < range.min || value > range.max) {
-      throw invalidParameter(name, `${name} must be an integer from ${range.min} to ${range.max}.`);
-    }
-    return value;
-  }
-
-  /** One of the allowed values; `InvalidParameter.<Name>` otherwise. */
-  oneOf<T extends string>(name: string, allowed: readonly T[], required: true): T;
-  oneOf<T extends string>(name: string, allowed: readonly T[], required?: false): T | undefined;
-  oneOf<T extends string>(name: string, allowed: readonly T[], required = false): T | undefined {
-    const value = required ? this.required(name) : this.optional(name);
-    if (value === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(value)) throw invalidParameter(name, `${name} must be ${allowed.join(' or ')}.`);
-    return value as T;
   }
 }
 

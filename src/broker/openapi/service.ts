@@ -17,6 +17,7 @@ import { _invalid } from '../../errors.js';
 import { _constantTimeEqual } from '../../internal/equal.js';
 import { _own } from '../../credentials/validate.js';
 import { openApiSignature, stringToSign } from '../../openapi/signature.js';
+import { ONSMQTT_SDK_ACTIONS, ONSMQTT_VERSION } from '../../openapi/onsmqtt-contract.js';
 import type { CustomAuthStore } from '../custom-auth.js';
 import type { ActionContext, ActionHandler } from './context.js';
 import { customAuthActions } from './custom-auth.js';
@@ -111,25 +112,15 @@ export interface OpenApiService {
   readonly errors: Readonly<Record<string, number>>;
 }
 
-const VERSION = '2020-04-20';
+const VERSION = ONSMQTT_VERSION;
 const REQUIRED = ['AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version'] as const;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 /**
- * Every action of Alibaba's SDK for `onsmqtt` 2020-04-20 (`@alicloud/onsmqtt20200420` 1.7, client.ts).
- * The ones without a handler here answer `ApiNotSupport`.
+ * Every action of Alibaba's SDK for `onsmqtt` 2020-04-20 (`@alicloud/onsmqtt20200420` 1.7, client.ts), from
+ * the contract (`openapi/onsmqtt-contract.ts`). The ones without a handler here answer `ApiNotSupport`.
  */
-export const ONSMQTT_ACTIONS = Object.freeze([
-  'ActiveCaCertificate', 'ActiveDeviceCertificate', 'AddCustomAuthConnectBlack', 'AddCustomAuthIdentity', 'AddCustomAuthPermission',
-  'ApplyToken', 'BatchQuerySessionByClientIds', 'CloseConnection', 'CreateGroupId', 'DeleteCaCertificate', 'DeleteCustomAuthConnectBlack',
-  'DeleteCustomAuthIdentity', 'DeleteCustomAuthPermission', 'DeleteDeviceCertificate', 'DeleteGroupId', 'DisasterDowngrade', 'DisasterRecovery',
-  'GetCaCertificate', 'GetDeviceCertificate', 'GetDeviceCredential', 'GetRegisterCode', 'InactivateCaCertificate', 'InactivateDeviceCertificate',
-  'ListCaCertificate', 'ListDeviceCertificate', 'ListDeviceCertificateByCaSn', 'ListDeviceCredentialClientId', 'ListGroupId', 'ListInstances',
-  'ListTagResources', 'QueryCustomAuthConnectBlack', 'QueryCustomAuthIdentity', 'QueryCustomAuthPermission', 'QueryMqttTraceDevice',
-  'QueryMqttTraceMessageOfClient', 'QueryMqttTraceMessagePublish', 'QueryMqttTraceMessageSubscribe', 'QuerySessionByClientId', 'QueryToken',
-  'RefreshDeviceCredential', 'RegisterCaCertificate', 'RegisterDeviceCredential', 'RevokeToken', 'SendMessage', 'SetSniConfig', 'TagResources',
-  'UnRegisterDeviceCredential', 'UntagResources', 'UpdateCustomAuthIdentity', 'UpdateCustomAuthPermission',
-] as const);
+export const ONSMQTT_ACTIONS: readonly string[] = ONSMQTT_SDK_ACTIONS;
 
 /** The stores of a broker (its getters read once). */
 function pick(broker: OpenApiBroker): Pick<OpenApiStores, 'instanceId' | 'tokens' | 'devices' | 'groups' | 'customAuth'> {

@@ -4,8 +4,7 @@
  * (a message from the application server, published through the broker) and CloseConnection.
  * @module
  */
-import { requireClientIdParam } from './devices.js';
-import { operationSuccess, requireInstance, type ActionHandler } from './context.js';
+import { contractAction, type ActionHandler } from './context.js';
 import { invalidParameter } from './errors.js';
 
 /** What the session actions need from the broker. */
@@ -22,8 +21,6 @@ export interface OpenApiPublisher {
   publish(message: { topic: string; payload: Uint8Array; qos: 0 | 1 }): Promise<void>;
 }
 
-/** BatchQuerySessionByClientIds's documented limit. */
-export const MAX_BATCH_CLIENT_IDS = 10;
 
 /**
  * Why `topic` cannot be SendMessage's `MqttTopic`, or `undefined`: a concrete topic (no `+`/`#`), not a
@@ -47,40 +44,29 @@ function messageId(): string {
 export function sessionActions(sessions: OpenApiSessions | undefined, publisher: OpenApiPublisher | undefined): Record<string, ActionHandler> {
   const actions: Record<string, ActionHandler> = {};
   if (sessions) {
-    actions['QuerySessionByClientId'] = async (context) => {
-      requireInstance(context);
-      return { OnlineStatus: (await sessions.isOnline(requireClientIdParam(context))) === true };
-    };
-    actions['BatchQuerySessionByClientIds'] = async (context) => {
-      requireInstance(context);
-      const ids = context.params.list('ClientIdList', true);
-      if (ids.length > MAX_BATCH_CLIENT_IDS) throw invalidParameter('ClientIdList', `ClientIdList may name at most ${MAX_BATCH_CLIENT_IDS} client ids (it names ${ids.length}).`);
+    actions['QuerySessionByClientId'] = contractAction('QuerySessionByClientId', async ({ clientId }) => ({ online: (await sessions.isOnline(clientId)) === true }));
+    actions['BatchQuerySessionByClientIds'] = contractAction('BatchQuerySessionByClientIds', async ({ clientIds }) => {
       const list = [];
-      for (const id of ids) list.push({ ClientId: id, OnlineStatus: (await sessions.isOnline(id)) === true });
-      return { OnlineStatusList: list };
-    };
+      for (const clientId of clientIds) list.push({ clientId, online: (await sessions.isOnline(clientId)) === true });
+      return { list };
+    });
     const disconnect = sessions.disconnect?.bind(sessions);
     if (disconnect) {
-      actions['CloseConnection'] = async (context) => {
-        requireInstance(context);
+      actions['CloseConnection'] = contractAction('CloseConnection', async ({ clientId }) => {
         // A client that is not connected is no error: the result (not connected) is what was asked for.
-        await disconnect(requireClientIdParam(context));
-        return operationSuccess();
-      };
+        await disconnect(clientId);
+        return {};
+      });
     }
   }
   if (publisher) {
-    actions['SendMessage'] = async (context) => {
-      const { params } = context;
-      requireInstance(context);
-      const topic = params.required('MqttTopic');
+    actions['SendMessage'] = contractAction('SendMessage', async ({ topic, payload }) => {
       const problem = sendTopicProblem(topic);
       if (problem) throw invalidParameter('MqttTopic', problem);
-      const payload = new TextEncoder().encode(params.required('Payload'));
       // QoS 1 (inferred; the reference does not say): a message the service accepted is not dropped on the way.
-      await publisher.publish({ topic, payload, qos: 1 });
-      return { MsgId: messageId() };
-    };
+      await publisher.publish({ topic, payload: new TextEncoder().encode(payload), qos: 1 });
+      return { msgId: messageId() };
+    });
   }
   return actions;
 }

@@ -1,10 +1,11 @@
 /**
- * ApplyToken, QueryToken and RevokeToken (API reference, `onsmqtt` 2020-04-20) on a token store.
+ * ApplyToken, QueryToken and RevokeToken (API reference, `onsmqtt` 2020-04-20) on a token store; their
+ * parameters, limits (≤ 100 topics, ExpireTime 60 s to 30 days, cut to 30 days) and answers are the
+ * contract's (`openapi/onsmqtt-contract.ts`).
  * @module
  */
-import { MAX_TOKEN_TTL, MIN_TOKEN_TTL, _requireActions, _requireResources, type TokenActions } from '../../protocol/token-rules.js';
-import { asParameterError, requireInstance, type ActionHandler } from './context.js';
-import { invalidParameter } from './errors.js';
+import type { TokenActions } from '../../protocol/token-rules.js';
+import { asParameterError, contractAction, type ActionHandler } from './context.js';
 
 /**
  * The token store the token actions need, for one instance: the broker's `TokenStore`, or any with
@@ -22,30 +23,14 @@ export interface OpenApiTokenStore {
 /** The token actions over `tokens`. */
 export function tokenActions(tokens: OpenApiTokenStore): Record<string, ActionHandler> {
   return {
-    async ApplyToken(context) {
-      const { params } = context;
-      requireInstance(context);
-      const resources = await asParameterError('Resources', () => _requireResources(params.required('Resources'), 'Resources'));
-      const actions = await asParameterError('Actions', () => _requireActions(params.required('Actions'), 'Actions'));
-      const text = params.required('ExpireTime');
-      const expireTime = Number(text);
-      const t = context.now();
-      if (!/^\d+$/.test(text) || !Number.isSafeInteger(expireTime)) throw invalidParameter('ExpireTime', 'ExpireTime must be a UNIX time in milliseconds.');
-      if (expireTime < t + MIN_TOKEN_TTL) throw invalidParameter('ExpireTime', 'ExpireTime must be at least 60 seconds in the future.');
-      // The real service cuts a longer lifetime to 30 days without saying so; so does this one.
-      const grant = { resources, actions, expireTime: Math.min(expireTime, t + MAX_TOKEN_TTL), accessKeyId: context.accessKeyId };
-      return { Token: await asParameterError('Resources', () => tokens.apply(grant)) };
-    },
-
-    async QueryToken(context) {
-      requireInstance(context);
-      return { TokenStatus: (await tokens.query(context.params.required('Token'))) === true };
-    },
-
-    async RevokeToken(context) {
-      requireInstance(context);
-      await tokens.revoke(context.params.required('Token'));
+    ApplyToken: contractAction('ApplyToken', async (input, context) => {
+      const grant = { resources: input.resources, actions: input.actions, expireTime: input.expireTime, accessKeyId: context.accessKeyId };
+      return { token: await asParameterError('Resources', () => tokens.apply(grant)) };
+    }),
+    QueryToken: contractAction('QueryToken', async (input) => ({ tokenStatus: (await tokens.query(input.token)) === true })),
+    RevokeToken: contractAction('RevokeToken', async (input) => {
+      await tokens.revoke(input.token);
       return {};
-    },
+    }),
   };
 }
