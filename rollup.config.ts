@@ -2,9 +2,11 @@
  * Builds:
  * - ESM (`dist/*.js`) and CJS (`dist/*.cjs`) with `@noble/hashes` and `mqtt` external; the noble
  *   code stays a chunk of its own, so a consumer's bundler keeps it lazy;
- * - the same ESM for the `browser` and `react-native` export conditions (`dist/browser/`), with every
- *   Node path compiled out and no `import.meta` (Hermes and Metro reject it; bundlers for pages,
- *   workers and mini-programs gain the bytes);
+ * - the same ESM for the `browser` export condition (`dist/browser/`), with every Node path compiled
+ *   out and no `import.meta` (bundlers for pages, workers and mini-programs gain the bytes); mqtt.js
+ *   is imported lazily there (`src/connect/mqtt-import.ts`), so bundlers put it in a chunk of its own;
+ * - the same again for the `react-native` condition and field (`dist/react-native/`: no
+ *   `import.meta`, which Hermes and Metro reject), without that import: apps there pass mqtt.js;
  * - the main script-tag build, `dist/apsaramq-mqtt-auth.umd[.min].js` (global `ApsaraMqttAuth`,
  *   `src/script.ts`: the client API without diagnostics and batch signer), which loads the noble
  *   fallback on demand from its sibling `dist/apsaramq-mqtt-auth.noble.js` (see `nobleFromSibling`);
@@ -12,7 +14,7 @@
  *   API with noble inside), for mini-programs and React Native, which cannot load code at run time,
  *   and for pages that want the diagnostics;
  * - and one bundled `.d.ts` (+ `.d.cts`) per entry.
- * The script builds read mqtt.js from its own global (or the `mqtt` option).
+ * The script builds read mqtt.js from its own global (or the `mqtt` option), never importing it.
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -101,6 +103,18 @@ const noMiniProgram = (): Plugin => ({
   name: 'no-mini-program',
   resolveId(source, importer) {
     return source === './mini-program.js' && importer && /[\\/]src[\\/]connect[\\/]options\.ts$/.test(importer) ? this.resolve('./mini-program-absent.ts', importer) : null;
+  },
+});
+
+/**
+ * The script builds have no module loader, and the React Native build leaves mqtt.js to the app
+ * (Metro fails a bundle on an import it cannot resolve): they get `mqtt-import-absent.ts`,
+ * so they never try `import('mqtt')`. Only `dist/*.js` and `dist/browser/` import it, lazily.
+ */
+const noMqttImport = (): Plugin => ({
+  name: 'no-mqtt-import',
+  resolveId(source, importer) {
+    return source === './mqtt-import.js' && importer && /[\\/]src[\\/]connect[\\/]mqtt-module\.ts$/.test(importer) ? this.resolve('./mqtt-import-absent.ts', importer) : null;
   },
 });
 
@@ -202,10 +216,18 @@ const config: RollupOptions[] = [
     output: { dir: 'dist/browser', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
   },
   {
+    // React Native (the `react-native` condition and field): the browser build without the lazy import of mqtt.
+    input: { index: 'src/index.ts' },
+    external: isExternal,
+    plugins: [noMqttImport(), ts(), noNodePaths()],
+    treeshake: FOLD,
+    output: { dir: 'dist/react-native', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
+  },
+  {
     // The main script: what a page loads.
     input: 'src/script.ts',
     external: ['mqtt'],
-    plugins: [noMiniProgram(), nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
+    plugins: [noMiniProgram(), noMqttImport(), nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
     treeshake: FOLD,
     output: [umd(`${UMD_FILE}.js`, { intro: SIBLING_URL }), umd(`${UMD_FILE}.min.js`, { intro: SIBLING_URL, ...minified() })],
   },
@@ -219,7 +241,7 @@ const config: RollupOptions[] = [
     // The single file: everything, noble inside; no run-time loading.
     input: 'src/index.ts',
     external: ['mqtt'],
-    plugins: [nodeResolve({ browser: true }), ts(), noNodePaths()],
+    plugins: [noMqttImport(), nodeResolve({ browser: true }), ts(), noNodePaths()],
     treeshake: FOLD,
     output: [umd(`${FULL_FILE}.js`), umd(`${FULL_FILE}.min.js`, minified(copyUmd()))],
   },

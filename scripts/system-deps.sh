@@ -10,12 +10,18 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl) # certificates for the 
 [ -x "${REDIS_SERVER_PATH:-/usr/bin/redis-server}" ] || missing+=(redis-server) # the shared token store of e2e/fleet.test.ts (apt does not start it here: tests do)
 # An MQTT client nobody here wrote, for e2e/independent-clients.test.ts (Debian's python3 with paho-mqtt).
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing+=(python3-paho-mqtt)
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system-deps: chromium, mosquitto, openssl, redis-server and python3-paho-mqtt are installed"
+  exit 0
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: missing ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
   exit 1
 fi
-echo "system-deps: installing ${missing[*]} (apt-get)"
+start=$(date +%s)
+echo "system-deps: installing ${missing[*]} with apt-get (Debian's packages: chromium alone downloads about 80 MB, about 300 MB installed; 1 to 2 minutes)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+echo "system-deps: package lists updated ($(( $(date +%s) - start )) s); installing"
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "system-deps: installed ${missing[*]} in $(( $(date +%s) - start )) s"

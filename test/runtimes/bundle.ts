@@ -191,7 +191,7 @@ export async function bundleHermesSuites(): Promise<string> {
 
 /**
  * The app (react-native-app.js) with the package resolved by name through its `exports` and the
- * `react-native` condition (dist/browser/index.js), as Metro does from 0.82 (React Native 0.79) and
+ * `react-native` condition (dist/react-native/index.js), as Metro does from 0.82 (React Native 0.79) and
  * other React Native bundlers do; each module through Babel's React Native preset (see
  * reactNativeBabel), linked by esbuild.
  */
