@@ -85,7 +85,7 @@ const nobleFromSibling = (): Plugin => ({
     return specifier === './noble-sync.js' && /[\\/]src[\\/]hmac[\\/]noble\.ts$/.test(importer) ? { id: NOBLE_FILE, external: true } : null;
   },
   renderDynamicImport({ targetModuleId }) {
-    return targetModuleId === NOBLE_FILE ? { left: 'import(siblingUrl(', right: '))' } : null;
+    return targetModuleId === NOBLE_FILE ? { left: 'importSibling(', right: ')' } : null;
   },
 });
 
@@ -120,16 +120,22 @@ const noMqttImport = (): Plugin => ({
 
 /**
  * Runs inside the UMD wrapper, while the script itself runs: the only moment `currentScript` is
- * this script. Never throws: an unknown or unusable base (no <script src>, a blob: URL) gives a
- * module that throws the reason, so the import rejects and the SDK reports ERR_HMAC_UNAVAILABLE.
+ * this script. `importSibling` never throws: it rejects with what was looked for where (the URL), or
+ * that there was no URL to look at (no <script src>, a blob: URL), and the single-file build to load
+ * instead; the SDK reports that as ERR_HMAC_UNAVAILABLE, with this message in its own.
  */
 const SIBLING_URL = `var scriptUrl = typeof document == 'object' && document.currentScript && document.currentScript.src;
-function siblingUrl(file) {
+function importSibling(file) {
+  var url, full = 'load the single-file build apsaramq-mqtt-auth.full.umd.min.js';
   try {
-    return new URL(file, scriptUrl || undefined).href;
+    url = new URL(file, scriptUrl || undefined).href;
+    if (!/^(https?|file):/.test(url)) throw 0;
   } catch (e) {
-    return 'data:text/javascript,' + encodeURIComponent('throw new Error(' + JSON.stringify(file + ' cannot be found beside this script (it was not loaded from a URL by a <script src> tag): use apsaramq-mqtt-auth.full.umd.min.js') + ')');
+    return Promise.reject(new Error(file + ' has no URL (this script was not loaded by a <script src>): ' + full));
   }
+  return import(url).catch(function (e) {
+    throw new Error(file + ' did not load from ' + url + ': put it beside this script, or ' + full, { cause: e });
+  });
 }`;
 
 /** Folders that get a copy of the minified full script build, so their pages load it with a relative `<script>`. */

@@ -11,6 +11,7 @@ import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _requireClientId } from '../credentials/client-id.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _mustBe } from '../internal/bytes.js';
 import { _readBody } from './http.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
@@ -286,8 +287,28 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     return new OpenApiError(`${action}: the answer has no ${field}`, { field, ...(requestId ? { requestId } : {}) });
   };
 
+  /**
+   * A call's options object. Anything else (a bare client id or token is the usual slip) is refused with
+   * the argument the call takes, written out; the value itself is not repeated (it could be a secret).
+   */
+  function callOptions<T>(options: T, method: string, fields: string, example: string): T {
+    if (options === null || typeof options !== 'object') {
+      const instance = defaultInstance === undefined ? ', instanceId' : ', instanceId?';
+      throw _mustBe('options', `{ ${fields}${instance} }, as in ${method}({ ${example} })`, options);
+    }
+    return _requireOptions(options, 'options');
+  }
+
+  const DEVICE_METHODS: Record<string, string> = {
+    RegisterDeviceCredential: 'registerDeviceCredential',
+    GetDeviceCredential: 'getDeviceCredential',
+    RefreshDeviceCredential: 'refreshDeviceCredential',
+    UnRegisterDeviceCredential: 'unregisterDeviceCredential',
+  };
+  const deviceOptions = (options: DeviceCredentialCallOptions, action: string) => callOptions(options, DEVICE_METHODS[action]!, 'clientId', "clientId: 'GID_demo@@@device-1'");
+
   async function deviceCall(action: string, options: DeviceCredentialCallOptions): Promise<DeviceCredential> {
-    options = _requireOptions(options, 'options');
+    options = deviceOptions(options, action);
     const instanceId = instanceOf(options.instanceId);
     const clientId = _requireClientId(options.clientId);
     const body = await call(action, { ClientId: clientId, InstanceId: instanceId });
@@ -313,7 +334,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     ...(defaultInstance === undefined ? {} : { instanceId: defaultInstance }),
 
     async applyToken(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = callOptions(opts, 'applyToken', 'resources, actions, expireTime', "resources: ['demo/+/telemetry'], actions: 'R', expireTime: Date.now() + 3_600_000");
       const instanceId = instanceOf(opts.instanceId);
       const resources = _requireResources(opts.resources);
       const actions = _requireActions(opts.actions);
@@ -326,7 +347,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     },
 
     async queryToken(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = callOptions(opts, 'queryToken', 'token', 'token');
       const instanceId = instanceOf(opts.instanceId);
       const token = _requireString(opts.token, 'token');
       const body = await call('QueryToken', { InstanceId: instanceId, Token: token }, [token]);
@@ -336,7 +357,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     },
 
     async revokeToken(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = callOptions(opts, 'revokeToken', 'token', 'token');
       const instanceId = instanceOf(opts.instanceId);
       const token = _requireString(opts.token, 'token');
       await call('RevokeToken', { InstanceId: instanceId, Token: token }, [token]);
@@ -347,7 +368,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     refreshDeviceCredential: (opts) => deviceCall('RefreshDeviceCredential', opts),
 
     async unregisterDeviceCredential(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = deviceOptions(opts, 'UnRegisterDeviceCredential');
       const instanceId = instanceOf(opts.instanceId);
       await call('UnRegisterDeviceCredential', { ClientId: _requireClientId(opts.clientId), InstanceId: instanceId });
     },
