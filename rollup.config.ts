@@ -2,9 +2,11 @@
  * Builds:
  * - ESM (`dist/*.js`) and CJS (`dist/*.cjs`) with `@noble/hashes` and `mqtt` external; the noble
  *   code stays a chunk of its own, so a consumer's bundler keeps it lazy;
- * - the same ESM for the `browser` and `react-native` export conditions (`dist/browser/`), with every
- *   Node path compiled out and no `import.meta` (Hermes and Metro reject it; bundlers for pages,
- *   workers and mini-programs gain the bytes);
+ * - the same ESM for the `browser` export condition (`dist/browser/`), with every Node path compiled
+ *   out and no `import.meta` (bundlers for pages, workers and mini-programs gain the bytes); mqtt.js
+ *   is imported lazily there (`src/connect/mqtt-import.ts`), so bundlers put it in a chunk of its own;
+ * - the same again for the `react-native` condition and field (`dist/react-native/`: no
+ *   `import.meta`, which Hermes and Metro reject), without that import: apps there pass mqtt.js;
  * - the main script-tag build, `dist/apsaramq-mqtt-auth.umd[.min].js` (global `ApsaraMqttAuth`,
  *   `src/script.ts`: the client API without diagnostics and batch signer), which loads the noble
  *   fallback on demand from its sibling `dist/apsaramq-mqtt-auth.noble.js` (see `nobleFromSibling`);
@@ -12,7 +14,7 @@
  *   API with noble inside), for mini-programs and React Native, which cannot load code at run time,
  *   and for pages that want the diagnostics;
  * - and one bundled `.d.ts` (+ `.d.cts`) per entry.
- * The script builds read mqtt.js from its own global (or the `mqtt` option).
+ * The script builds read mqtt.js from its own global (or the `mqtt` option), never importing it.
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -83,7 +85,7 @@ const nobleFromSibling = (): Plugin => ({
     return specifier === './noble-sync.js' && /[\\/]src[\\/]hmac[\\/]noble\.ts$/.test(importer) ? { id: NOBLE_FILE, external: true } : null;
   },
   renderDynamicImport({ targetModuleId }) {
-    return targetModuleId === NOBLE_FILE ? { left: 'import(siblingUrl(', right: '))' } : null;
+    return targetModuleId === NOBLE_FILE ? { left: 'importSibling(', right: ')' } : null;
   },
 });
 
@@ -105,17 +107,35 @@ const noMiniProgram = (): Plugin => ({
 });
 
 /**
+ * The script builds have no module loader, and the React Native build leaves mqtt.js to the app
+ * (Metro fails a bundle on an import it cannot resolve): they get `mqtt-import-absent.ts`,
+ * so they never try `import('mqtt')`. Only `dist/*.js` and `dist/browser/` import it, lazily.
+ */
+const noMqttImport = (): Plugin => ({
+  name: 'no-mqtt-import',
+  resolveId(source, importer) {
+    return source === './mqtt-import.js' && importer && /[\\/]src[\\/]connect[\\/]mqtt-module\.ts$/.test(importer) ? this.resolve('./mqtt-import-absent.ts', importer) : null;
+  },
+});
+
+/**
  * Runs inside the UMD wrapper, while the script itself runs: the only moment `currentScript` is
- * this script. Never throws: an unknown or unusable base (no <script src>, a blob: URL) gives a
- * module that throws the reason, so the import rejects and the SDK reports ERR_HMAC_UNAVAILABLE.
+ * this script. `importSibling` never throws: it rejects with what was looked for where (the URL), or
+ * that there was no URL to look at (no <script src>, a blob: URL), and the single-file build to load
+ * instead; the SDK reports that as ERR_HMAC_UNAVAILABLE, with this message in its own.
  */
 const SIBLING_URL = `var scriptUrl = typeof document == 'object' && document.currentScript && document.currentScript.src;
-function siblingUrl(file) {
+function importSibling(file) {
+  var url, full = 'load the single-file build apsaramq-mqtt-auth.full.umd.min.js';
   try {
-    return new URL(file, scriptUrl || undefined).href;
+    url = new URL(file, scriptUrl || undefined).href;
+    if (!/^(https?|file):/.test(url)) throw 0;
   } catch (e) {
-    return 'data:text/javascript,' + encodeURIComponent('throw new Error(' + JSON.stringify(file + ' cannot be found beside this script (it was not loaded from a URL by a <script src> tag): use apsaramq-mqtt-auth.full.umd.min.js') + ')');
+    return Promise.reject(new Error(file + ' has no URL (this script was not loaded by a <script src>): ' + full));
   }
+  return import(url).catch(function (e) {
+    throw new Error(file + ' did not load from ' + url + ': put it beside this script, or ' + full, { cause: e });
+  });
 }`;
 
 /** Folders that get a copy of the minified full script build, so their pages load it with a relative `<script>`. */
@@ -202,10 +222,18 @@ const config: RollupOptions[] = [
     output: { dir: 'dist/browser', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
   },
   {
+    // React Native (the `react-native` condition and field): the browser build without the lazy import of mqtt.
+    input: { index: 'src/index.ts' },
+    external: isExternal,
+    plugins: [noMqttImport(), ts(), noNodePaths()],
+    treeshake: FOLD,
+    output: { dir: 'dist/react-native', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
+  },
+  {
     // The main script: what a page loads.
     input: 'src/script.ts',
     external: ['mqtt'],
-    plugins: [noMiniProgram(), nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
+    plugins: [noMiniProgram(), noMqttImport(), nodeResolve({ browser: true }), ts(), noNodePaths(), nobleFromSibling()],
     treeshake: FOLD,
     output: [umd(`${UMD_FILE}.js`, { intro: SIBLING_URL }), umd(`${UMD_FILE}.min.js`, { intro: SIBLING_URL, ...minified() })],
   },
@@ -219,7 +247,7 @@ const config: RollupOptions[] = [
     // The single file: everything, noble inside; no run-time loading.
     input: 'src/index.ts',
     external: ['mqtt'],
-    plugins: [nodeResolve({ browser: true }), ts(), noNodePaths()],
+    plugins: [noMqttImport(), nodeResolve({ browser: true }), ts(), noNodePaths()],
     treeshake: FOLD,
     output: [umd(`${FULL_FILE}.js`), umd(`${FULL_FILE}.min.js`, minified(copyUmd()))],
   },

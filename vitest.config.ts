@@ -29,12 +29,18 @@ export const CHROMIUM_ARGS = [
  */
 const env = { XDG_STATE_HOME: resolve(import.meta.dirname, '.tmp/state') };
 
+/**
+ * `npm start`'s default ports are taken while the tests run (held here when free), so a test that binds
+ * a fixed port fails in every run rather than only beside a running `npm start`: see hold-start-ports.ts.
+ */
+const globalSetup = ['test/helpers/hold-start-ports.ts'];
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node', env, testTimeout: 20_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/node/**/*.test.ts'], environment: 'node', env, globalSetup, testTimeout: 20_000 } },
       // The security review's reproductions and the fuzz suite, on the sources in Node (real loopback servers).
-      { test: { name: 'security', include: ['test/security/**/*.test.ts'], environment: 'node', env, testTimeout: 60_000 } },
+      { test: { name: 'security', include: ['test/security/**/*.test.ts'], environment: 'node', env, globalSetup, testTimeout: 60_000 } },
       {
         test: {
           name: 'browser',
@@ -57,6 +63,7 @@ export default defineConfig({
           server: { deps: { external: [/\/dist\//] } },
           environment: 'node',
           env,
+          globalSetup,
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

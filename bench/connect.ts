@@ -158,9 +158,9 @@ export async function connectOverhead(options: BenchOptions): Promise<Section> {
       rows.push({
         name: `${target.name}: connectAsync vs mqtt.connectAsync`,
         value: `${round(o.median)} ms vs ${round(b.median)} ms (+${round(o.median - b.median)} ms; p10–p90 ${round(o.p10)}–${round(o.p90)} vs ${round(b.p10)}–${round(b.p90)})`,
+        // Reported without a verdict: the 1.05× target is retired (issue 19). What is left is signing and the
+        // option checks, about a tenth of a millisecond per connect on loopback.
         ratio: `${round(ratio)}× (paired median ${round(p.median)}×, p10–p90 ${round(p.p10)}–${round(p.p90)})`,
-        target: '≤ 1.05×',
-        met: ratio <= 1.05,
       });
       rows.push({
         name: `${target.name}: connectAsync, credentials signed beforehand`,

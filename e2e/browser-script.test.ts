@@ -6,7 +6,7 @@
  * demand from the sibling file dist/apsaramq-mqtt-auth.noble.js). A page that signs with WebCrypto
  * fetches no sibling at all. check.sh builds dist/ first.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,14 @@ writeFileSync(
   join(pageDir, 'index.html'),
   `<!doctype html><meta charset="utf-8"><title>main script build</title><script src="${SCRIPT}"></script><script src="/runtimes/suites.js"></script>`,
 );
+
+// The "copy one file into vendor/" habit: the main script alone, without its sibling, on a page of its own.
+const vendorDir = join(OUT, 'lone-vendor');
+const lonePageDir = join(OUT, 'lone-page');
+mkdirSync(vendorDir, { recursive: true });
+mkdirSync(lonePageDir, { recursive: true });
+copyFileSync(join(ROOT, SCRIPT), join(vendorDir, 'apsaramq-mqtt-auth.umd.min.js'));
+writeFileSync(join(lonePageDir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>lone script</title><script src="/vendor/apsaramq-mqtt-auth.umd.min.js"></script>');
 
 let browser: Browser | undefined;
 let server: StaticServer | undefined;
@@ -53,7 +61,7 @@ let secure: TestResult[];
 let insecure: TestResult[];
 try {
   await bundleSuites('iife');
-  server = await startStaticServer({ roots: { '/dist/': join(ROOT, 'dist'), '/runtimes/': OUT, '/page/': pageDir } });
+  server = await startStaticServer({ roots: { '/dist/': join(ROOT, 'dist'), '/runtimes/': OUT, '/page/': pageDir, '/vendor/': vendorDir, '/lone/': lonePageDir } });
   browser = await launchChromium({ args: [`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`] });
   secure = await runInPage(undefined, 'webcrypto');
   insecure = await runInPage(INSECURE_HOST, 'noble');
@@ -89,6 +97,30 @@ describe(`${SCRIPT}: the sibling is fetched only when needed`, () => {
       } finally {
         await context.close();
       }
+    }
+  });
+
+  it('alone in a vendor folder on plain http, signing fails with ERR_HMAC_UNAVAILABLE naming the URL it looked at and the single-file build', async () => {
+    const context = await browser!.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server!.url('/lone/', INSECURE_HOST));
+      const error = await page.evaluate(async (vector) => {
+        const api = (window as unknown as { ApsaraMqttAuth: typeof import('../src/index.js') }).ApsaraMqttAuth;
+        const { accessKeyId, accessKeySecret, instanceId, clientId } = vector;
+        return api.signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId }).then(
+          () => undefined,
+          (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }),
+        );
+      }, DOC_VECTOR);
+      const sibling = server!.url('/vendor/apsaramq-mqtt-auth.noble.js', INSECURE_HOST);
+      expect(error).toEqual({
+        code: 'ERR_HMAC_UNAVAILABLE',
+        message: `the noble HMAC did not load: apsaramq-mqtt-auth.noble.js did not load from ${sibling}: put it beside this script, or load the single-file build apsaramq-mqtt-auth.full.umd.min.js`,
+      });
+      expect(server!.requests.filter((r) => r.url === '/vendor/apsaramq-mqtt-auth.noble.js').map((r) => r.status)).toContain(404);
+    } finally {
+      await context.close();
     }
   });
 });

@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, recordPage, screenshot, type PageLog } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
+import { EPHEMERAL_START_PORTS } from './helpers/ports.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
 import { WAIT } from './helpers/wait.js';
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
   demo = startProcess(process.execPath, ['scripts/start.mjs'], {
     name: 'npm start',
     cwd: ROOT,
-    env: { ...env, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_WS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '200', DEMO_RUN_ID: randomUUID() },
+    env: { ...env, ...EPHEMERAL_START_PORTS, TELEMETRY_INTERVAL_MS: '200', DEMO_RUN_ID: randomUUID() },
   });
   await demo.waitForOutput(/Press Ctrl-C to stop\./, { timeout: 90_000, stream: 'stdout' });
   dashboardUrl = demo.stdout().match(/^\s+Dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/\S*)$/m)![1]!;

@@ -4,7 +4,7 @@
  * `require`, TypeScript and a `<script>` tag; and linted with publint and arethetypeswrong.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_VECTOR } from '../test/helpers/vectors.js';
 import { launchChromium, recordPage, screenshot } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
+import { installPacked } from './helpers/packed.js';
 import { atExit } from './helpers/process.js';
 import { startStaticServer, type StaticServer } from './helpers/static-server.js';
 
@@ -40,18 +41,7 @@ const SIGN = `{ accessKeyId: ${JSON.stringify(accessKeyId)}, accessKeySecret: ${
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apsaramq-pack-'));
   releaseCleanup = atExit(() => void rm(dir, { recursive: true, force: true }));
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, timeout: 60_000 });
-  tarball = join(dir, stdout.trim().split('\n').at(-1)!);
-  consumer = join(dir, 'consumer');
-  await run('mkdir', ['-p', consumer]);
-  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  // Offline and from files only: npm resolves a registry range through the package's metadata, which an
-  // install from a lockfile never caches, so the one runtime dependency is packed from this checkout too
-  // and satisfies the tarball's range without a look-up.
-  const { stdout: noble } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, join(ROOT, 'node_modules', '@noble', 'hashes')], { cwd: dir, timeout: 60_000 });
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, join(dir, noble.trim().split('\n').at(-1)!)], { cwd: consumer, timeout: 120_000 });
-  // mqtt (an optional peer) is this checkout's copy, linked in: its own dependencies resolve beside it.
-  await symlink(join(ROOT, 'node_modules', 'mqtt'), join(consumer, 'node_modules', 'mqtt'), 'dir');
+  ({ dir: consumer, tarball } = await installPacked(dir));
   installed = join(consumer, 'node_modules', 'apsaramq-mqtt-auth');
   manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8'));
 }, 180_000);

@@ -71,9 +71,9 @@ describe('the React Native bundles', () => {
   it.each([
     ['esbuild, through exports with the react-native condition', linked],
     ['Metro 0.72, through the react-native field', metro],
-  ])('%s, take dist/browser/index.js and its noble chunk, nothing else of the package', (_, app) => {
+  ])('%s, take dist/react-native/index.js and its noble chunk, nothing else of the package', (_, app) => {
     if (app instanceof Error) throw app;
-    expect(app.packageFiles).toEqual(['dist/browser/index.js', 'dist/browser/noble-sync.js']);
+    expect(app.packageFiles).toEqual(['dist/react-native/index.js', 'dist/react-native/noble-sync.js']);
   });
 
   it.each(Object.entries(runs))('the %s run is on Hermes 0.12.0 without the web APIs, and ran every suite case', (_, results) => {
@@ -85,7 +85,7 @@ describe('the React Native bundles', () => {
 describe('the Hermes compilers', () => {
   it("Hermes 0.12's rejects the package as it ships (async functions, classes): the Babel pass is what makes it run there", async () => {
     const plain = await bundleAppWithoutBabel();
-    expect(plain.packageFiles).toEqual(['dist/browser/index.js', 'dist/browser/noble-sync.js']);
+    expect(plain.packageFiles).toEqual(['dist/react-native/index.js', 'dist/react-native/noble-sync.js']);
     const error = await compile(plain.script).then(() => undefined, (e: { stderr?: string }) => e);
     expect(error?.stderr).toMatch(/error: (async functions|classes) are unsupported/);
   });

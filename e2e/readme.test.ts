@@ -15,11 +15,13 @@
  * - `js mini-program` blocks: type-checked as JavaScript (`wx` and `Page` loosely typed, the vendor files as the
  *   package), then run as a page of a mini-program holding examples/mini-program's `vendor/` (written by its
  *   `vendor.mjs`) in the sandbox of `helpers/mini-program.ts`, its `config.js` pointing at this npm start.
- * - `sh` blocks: bash -euo pipefail in an empty folder, the CLI (`dist/cli.js`) on the PATH.
+ * - `sh` blocks: bash -euo pipefail in an empty folder inside a project where the packed package is installed
+ *   (`npm pack`, installed offline), so `npx apsaramq-mqtt-auth …` runs as it does for a user; no bin of this
+ *   checkout is on the PATH, and npm is offline (an npx that would fetch fails).
  * - Some `text` blocks (program output) are compared with what the program prints.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,12 +31,14 @@ import { createClient } from 'redis';
 import type { Browser, BrowserContext, Route } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { summarize } from '../scripts/check-summary.mjs';
 import { signatureCredentials } from '../src/index.js';
 import { launchChromium, recordPage } from './helpers/chromium.js';
 import { loadMiniProgram } from './helpers/mini-program.js';
 import { nextMessage } from './helpers/mqtt.js';
 import { ROOT } from './helpers/paths.js';
-import { freePort } from './helpers/ports.js';
+import { EPHEMERAL_START_PORTS, freePort } from './helpers/ports.js';
+import { installPacked, type PackedProject } from './helpers/packed.js';
 import { atExit, startProcess, type StartedProcess } from './helpers/process.js';
 import { extractBlocks, kindOf, pageScripts, slug, type ReadmeBlock } from './helpers/readme-blocks.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
@@ -152,7 +156,9 @@ let demo: Demo;
 let sampleEnv: Record<string, string>;
 let redis: RedisServer;
 let browser: Browser;
-let binDir: string;
+/** A project with the packed package installed: shell blocks run in a folder inside it, where `npx apsaramq-mqtt-auth` finds the bin. */
+let cliProject: string;
+let packDir: string;
 const pageDirs: string[] = [];
 const clients: MqttClient[] = [];
 let releaseCleanup: () => void = () => {};
@@ -162,7 +168,7 @@ async function startDemo(): Promise<Demo> {
   const child = startProcess(process.execPath, ['scripts/start.mjs'], {
     name: 'npm start',
     cwd: ROOT,
-    env: { ...base, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_TLS_PORT: '0', DEMO_WS_PORT: '0', DEMO_WSS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '200' },
+    env: { ...base, ...EPHEMERAL_START_PORTS, TELEMETRY_INTERVAL_MS: '200' },
   });
   await child.waitForOutput(/Press Ctrl-C to stop\./, { timeout: 90_000, stream: 'stdout' });
   const out = child.stdout();
@@ -194,14 +200,14 @@ async function documentedEnv(): Promise<Record<string, string>> {
 beforeAll(async () => {
   releaseCleanup = atExit(() => {
     for (const dir of pageDirs) rmSync(dir, { recursive: true, force: true });
+    if (packDir) rmSync(packDir, { recursive: true, force: true });
   });
   mkdirSync(WORK, { recursive: true });
-  binDir = join(WORK, 'bin');
-  rmSync(binDir, { recursive: true, force: true });
-  mkdirSync(binDir, { recursive: true });
-  symlinkSync(join(ROOT, 'dist', 'cli.js'), join(binDir, 'apsaramq-mqtt-auth'));
+  packDir = await mkdtemp(join(tmpdir(), 'readme-packed-'));
   types = typeCheckAll();
-  [demo, redis, browser] = await Promise.all([startDemo(), startRedis(), launchChromium()]);
+  let packed: PackedProject;
+  [demo, redis, browser, packed] = await Promise.all([startDemo(), startRedis(), launchChromium(), installPacked(packDir)]);
+  cliProject = packed.dir;
   const documented = await documentedEnv();
   sampleEnv = {
     PATH: process.env.PATH!,
@@ -219,6 +225,7 @@ afterAll(async () => {
   await redis?.stop();
   await demo?.process.stop({ signal: 'SIGINT', timeout: 10_000 });
   for (const dir of pageDirs) rmSync(dir, { recursive: true, force: true });
+  if (packDir) await rm(packDir, { recursive: true, force: true });
   releaseCleanup();
 });
 
@@ -246,14 +253,21 @@ async function runNode(block: ReadmeBlock, env: Record<string, string | undefine
   return { stdout: child.stdout(), stderr: child.stderr() };
 }
 
-/** Runs a shell block in an empty folder with the CLI on the PATH; resolves with stdout. */
+/**
+ * What a shell block gets: the user's PATH (no bin of this checkout on it: the CLI is reached as the README
+ * writes it, `npx apsaramq-mqtt-auth`, from the project that installed the package), and npm kept offline, so
+ * an npx that would fetch from the registry fails instead.
+ */
+const shellEnv = (env: Record<string, string> = {}) => ({ PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: process.env.XDG_STATE_HOME, npm_config_offline: 'true', npm_config_update_notifier: 'false', ...env });
+
+/** Runs a shell block in an empty folder inside a project that installed the packed package; resolves with stdout. */
 async function runShell(block: ReadmeBlock, env: Record<string, string> = {}): Promise<{ stdout: string; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'readme-sh-'));
+  const dir = await mkdtemp(join(cliProject, 'readme-sh-'));
   try {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block.code], {
       cwd: dir,
       timeout: 30_000,
-      env: { PATH: `${binDir}:${process.env.PATH}`, HOME: process.env.HOME, XDG_STATE_HOME: process.env.XDG_STATE_HOME, ...env },
+      env: shellEnv(env),
     }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`${block.id} (${block.file}:${block.line}) failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
     });
@@ -434,9 +448,9 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
   },
 
   'README.md#command-line': async (block) => {
-    const dir = await mkdtemp(join(tmpdir(), 'readme-cli-'));
+    const dir = await mkdtemp(join(cliProject, 'readme-cli-'));
     try {
-      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block.code], { cwd: dir, timeout: 30_000, env: { PATH: `${binDir}:${process.env.PATH}`, HOME: process.env.HOME } });
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block.code], { cwd: dir, timeout: 30_000, env: shellEnv() });
       expect(stdout).toContain('vI009IZJZVGRwBwZvnbwjfuXxVM='); // the documentation's known answer, from sign and explain
       expect(stdout).toMatch(/^match: /m);
       expect(await readFile(join(dir, '.env'), 'utf8')).toContain("APSARAMQ_USERNAME='DeviceCredential|dak|mqtt-xxxxx'");
@@ -453,11 +467,18 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
 
   'README.md#the-broker-refuses-the-connection-connack-5-err_connect_refused:2': async (block) => {
     // The output shown: check with the secret as read from a file, newline included.
-    const result = await run('bash', ['-c', "echo 'vI009IZJZVGRwBwZvnbwjfuXxVM=' | apsaramq-mqtt-auth check --username 'Signature|YYYYY|mqtt-xxxxx' --password-stdin --client-id GID_Test@@@0001"], {
-      env: { PATH: `${binDir}:${process.env.PATH}`, APSARAMQ_ACCESS_KEY_SECRET: 'XXXXX\n' },
+    const result = await run('bash', ['-c', "echo 'vI009IZJZVGRwBwZvnbwjfuXxVM=' | npx apsaramq-mqtt-auth check --username 'Signature|YYYYY|mqtt-xxxxx' --password-stdin --client-id GID_Test@@@0001"], {
+      cwd: cliProject,
+      env: shellEnv({ APSARAMQ_ACCESS_KEY_SECRET: 'XXXXX\n' }),
     }).catch((error: { code: number; stdout: string }) => error);
     expect('code' in result ? result.code : 0).toBe(1);
     for (const line of block.code.split('\n').filter((l) => l.trim())) expect(result.stdout).toContain(line.trimEnd());
+  },
+
+  'README.md#development': async (block) => {
+    // check.sh's last lines, as scripts/check-summary.mjs prints them for the run the block describes.
+    const { lines } = summarize({ report: { numPassedTests: 5320, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0 }, vitestExit: 0, checks: { passed: 6, failed: 1, failedNames: ['no test listens on a fixed port (npm test beside npm start)'] } });
+    expect(block.code.trim()).toBe(lines.join('\n'));
   },
 
   'README.md#examples': async (block) => {
@@ -491,6 +512,14 @@ describe('the README convention', () => {
     });
     expect(broken).toEqual([]);
     expect(FILES.length).toBeGreaterThan(1);
+  });
+
+  it('every command line of the CLI in a shell block is `npx apsaramq-mqtt-auth …` (the bare name is not on a user\'s PATH)', () => {
+    const bare = BLOCKS.filter((block) => block.lang === 'sh')
+      .flatMap((block) => block.code.split('\n').map((line) => ({ block, line })))
+      .filter(({ line }) => /(?:^|[|;&(]\s*)apsaramq-mqtt-auth\s/.test(line.replace(/#.*$/, '').trim()))
+      .map(({ block, line }) => `${block.file}:${block.line}: ${line.trim()}`);
+    expect(bare).toEqual([]);
   });
 
   it('every check above names a block that exists (a renamed heading cannot drop one silently)', () => {

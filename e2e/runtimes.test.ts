@@ -6,11 +6,14 @@
  * process.getBuiltinModule); workerd runs a worker bundled as Workers bundlers do, resolving the
  * package by name with the workerd/worker/browser conditions (WebCrypto signs). check.sh builds first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleSuites, bundleWorker } from '../test/runtimes/bundle.js';
 import { failedToStart, launch, reportResults, requireRuntime } from './helpers/launchers.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/paths.js';
 import { atExit } from './helpers/process.js';
 
 const ESM_ARGS = ['test/runtimes/esm.mjs'] as const;
@@ -51,3 +54,13 @@ reportResults(
 
 rmSync(denoDir, { recursive: true, force: true });
 forget();
+
+describe('what scripts/runtimes.sh installed', () => {
+  it("weighs what README says it downloads (about 580 MB), within a fifth", () => {
+    const stated = Number(/\*\*about (\d+) MB\*\*/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8').slice(0, 4000))?.[1]);
+    // The trailing slash follows scripts/runtimes/node_modules when it is a link to a shared install.
+    const measured = Number(execFileSync('du', ['-sm', `${join(ROOT, 'scripts/runtimes/node_modules')}/`], { encoding: 'utf8' }).split('\t')[0]);
+    expect(stated).toBeGreaterThan(0);
+    expect(Math.abs(measured - stated) / stated, `README says about ${stated} MB, scripts/runtimes/node_modules holds ${measured} MB`).toBeLessThan(0.2);
+  });
+});

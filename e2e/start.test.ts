@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/index.js';
 import { launchChromium, recordPage, recordResponses, screenshot, type PageLog, type SeenResponse } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
-import { accepts } from './helpers/ports.js';
+import { accepts, EPHEMERAL_START_PORTS } from './helpers/ports.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
 import { WAIT, withTimeout } from './helpers/wait.js';
 
@@ -61,7 +61,7 @@ async function startDemo(env: Record<string, string>): Promise<Started> {
   const child = startProcess(process.execPath, ['scripts/start.mjs'], {
     name: 'npm start',
     cwd: ROOT,
-    env: { ...base, DEMO_WEB_PORT: '0', DEMO_TCP_PORT: '0', DEMO_TLS_PORT: '0', DEMO_WS_PORT: '0', DEMO_WSS_PORT: '0', DEMO_HTTP_PORT: '0', TELEMETRY_INTERVAL_MS: '250', DEMO_RUN_ID: runId, ...env },
+    env: { ...base, ...EPHEMERAL_START_PORTS, TELEMETRY_INTERVAL_MS: '250', DEMO_RUN_ID: runId, ...env },
   });
   // A build on a stale checkout takes about 30 s; the e2e project builds first, so this is quick.
   await child.waitForOutput(/Press Ctrl-C to stop\./, { timeout: 90_000, stream: 'stdout' });

@@ -30,24 +30,29 @@ const NOBLE_SIBLING = 'dist/apsaramq-mqtt-auth.noble.js';
 const FULL_MIN = 'dist/apsaramq-mqtt-auth.full.umd.min.js';
 
 /**
- * What the issues ask for, in gzip bytes (1 KB = 1024 bytes), printed beside each figure so the gap
- * stays visible: `signatureCredentials` alone ≤ 1.5 KB for rollup and esbuild both (met), and
- * the script a secure page loads ≤ 6 KB (an older goal was 5 KB; not met: see BENCHMARKS.md, "Budgets").
+ * What the issues ask for, in gzip bytes (1 KB = 1024 bytes), printed beside each figure:
+ * `signatureCredentials` alone ≤ 1.5 KB for rollup and esbuild both (not met since issue 19: every path,
+ * the builders' included, reports a bad client id rule by rule, about 300 B). The page script's 6 KB (and
+ * 5 KB) target is retired (issue 19): the managed connection alone weighs about 6 KB, and every way under it
+ * drops a contract (BENCHMARKS.md, "Budgets"); its no-growth budget below stays.
  */
-export const TARGETS = { signatureCredentials: 1.5 * 1024, umd: 6 * 1024, umdOlderGoal: 5 * 1024 };
+export const TARGETS = { signatureCredentials: 1.5 * 1024 };
 
 /**
- * Enforced in CI: the measured sizes plus a small margin, so that growth fails the build while the
- * targets above are out of reach. Raising one is a decision for the lead, in review.
+ * Enforced in CI: a target where there is one, else the measured size plus a small margin, so that
+ * growth fails the build. Raising one is a decision for the lead, in review.
  */
 export const BUDGETS = {
   // The target: 1491 B with rollup, 1532 B with esbuild (2026-12-01): the error class,
   // WebCrypto with its bounded key cache, the loader of the noble chunk (typed failure), the UTF-8/Base64
   // hand-over for engines without TextEncoder/btoa, and the one-step client-id check.
-  signatureCredentials: TARGETS.signatureCredentials,
-  // 10266 B (2026-12-01, after the lean pass; 10441 B before): the target is out of reach while the page
-  // script carries the managed connection (src/lifecycle: connect, providers, the session's state
-  // machine, refresher, ledger, gate, tuning), about 6.5 KB of it. See BENCHMARKS.md, "Budgets".
+  // 1836 B with rollup, 1898 B with esbuild (2026-12-07): the 1.5 KB target plus the per-rule client-id
+  // report (validateClientId's rules and messages) that issue 19 asks of every path. See BENCHMARKS.md, "Budgets".
+  signatureCredentialsRollup: 1850,
+  signatureCredentialsEsbuild: 1912,
+  // No growth: 10266 B (2026-12-01, after the lean pass; 10441 B before), the page script with the managed
+  // connection (src/lifecycle: connect, providers, the session's state machine, refresher, ledger, gate,
+  // tuning), about 6.5 KB of it. See BENCHMARKS.md, "Budgets".
   umd: 10336,
 };
 
@@ -136,12 +141,12 @@ export async function measureBundles() {
   const one = `export { signatureCredentials } from '${PACKAGE}';`;
 
   const viaRollup = await bundle(one, { external: ['mqtt'] });
-  add('signatureCredentials alone, rollup', 'rollup + node-resolve + terser build of a one-line consumer, browser condition; lazy chunks not counted', viaRollup, BUDGETS.signatureCredentials);
+  add('signatureCredentials alone, rollup', 'rollup + node-resolve + terser build of a one-line consumer, browser condition; lazy chunks not counted', viaRollup, BUDGETS.signatureCredentialsRollup);
   rows.at(-1).target = { bytes: TARGETS.signatureCredentials, by: 'target' };
   for (const chunk of viaRollup.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where neither node:crypto nor WebCrypto is', chunk);
 
   const viaEsbuild = await bundleEsbuild(one, { external: ['mqtt'] });
-  add('signatureCredentials alone, esbuild', 'esbuild --bundle --minify --splitting --format=esm --platform=browser of the same consumer', viaEsbuild, BUDGETS.signatureCredentials);
+  add('signatureCredentials alone, esbuild', 'esbuild --bundle --minify --splitting --format=esm --platform=browser of the same consumer', viaEsbuild, BUDGETS.signatureCredentialsEsbuild);
   rows.at(-1).target = { bytes: TARGETS.signatureCredentials, by: 'target' };
 
   const all = await bundle(`export * from '${PACKAGE}';`, { external: ['mqtt'] });
@@ -149,8 +154,6 @@ export async function measureBundles() {
   for (const chunk of all.lazy) add(`  + lazy chunk ${chunk.file}`, 'fetched only where neither node:crypto nor WebCrypto is', chunk);
 
   add('UMD a secure page loads', `${UMD_MIN}: the client API without the diagnostics and createSigner`, sizes(read(UMD_MIN)), BUDGETS.umd);
-  rows.at(-1).target = { bytes: TARGETS.umd, by: 'target' };
-  rows.at(-1).target2 = { bytes: TARGETS.umdOlderGoal, by: 'older goal' };
   add('  + its sibling, pages without crypto.subtle', `${NOBLE_SIBLING}: noble SHA-1, the HMAC, the pure UTF-8/Base64 codec`, sizes(read(NOBLE_SIBLING)));
   add('single-file script (mini-programs)', `${FULL_MIN}: the whole API, noble inside`, sizes(read(FULL_MIN)));
 
@@ -256,9 +259,8 @@ function table(rows) {
     const ok = row.budget === undefined || row.gzip <= row.budget;
     if (!ok) over++;
     let verdict = row.budget === undefined ? '' : ok ? `ok (${row.budget - row.gzip} B left)` : `OVER by ${row.gzip - row.budget} B`;
-    for (const target of [row.target, row.target2]) {
-      if (target) verdict += row.gzip > target.bytes ? `; ${target.by} ${target.bytes} B not met (+${row.gzip - target.bytes} B)` : `; ${target.by} ${target.bytes} B met`;
-    }
+    const { target } = row;
+    if (target) verdict += row.gzip > target.bytes ? `; ${target.by} ${target.bytes} B not met (+${row.gzip - target.bytes} B)` : `; ${target.by} ${target.bytes} B met`;
     lines.push([row.name.padEnd(44), String(row.min).padStart(7), String(row.gzip).padStart(7), row.budget ?? '', verdict].join('\t'));
   }
   return { text: lines.join('\n'), over };

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Every check the project has, in order, each counted: typecheck, build, bundle budgets, then every
-# vitest project. Ends with the plain line `N passed, N failed, N skipped` (checks + tests).
+# Every check the project has, in order, each counted: typecheck, build, bundle budgets, the source
+# checks, then every vitest project. Prints vitest's own counts and the checks' counts, then the plain
+# line `N passed, N failed, N skipped`: their sums (a failed check is a failure like a failed test).
+# APSARAMQ_SKIP_RUNTIMES=1 leaves out the suites that need scripts/runtimes (Bun, Deno, workerd,
+# Hermes): they are counted as skipped and named, never as passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1 FORCE_COLOR=0 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 mkdir -p .tmp
-passed=0 failed=0 skipped=0 failures=()
+failures=() checks_started=$(date +%s)
+check_passed=0 check_failed=0
 
 step() { # step NAME COMMAND...: a check that counts as one test
-  local name=$1; shift
+  local name=$1 start; shift
   echo "::: $name"
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+  start=$(date +%s)
+  if "$@"; then check_passed=$((check_passed + 1)); else check_failed=$((check_failed + 1)); failures+=("$name"); fi
+  echo "::: $name: $(( $(date +%s) - start )) s"
 }
 
 step "typecheck (all code, Node types)" npx --no-install tsc --noEmit -p tsconfig.json
@@ -20,20 +26,23 @@ step "build" npm run --silent build
 # The public surface and its reference are checked in: a change to either without `npm run api:update` fails here.
 step "API reports (api/*.api.md) match the built declarations" node scripts/api-report.mjs --check
 step "API reference (docs/api/) builds warning-free and is current" node scripts/docs.mjs --check
+step "no test listens on a fixed port (npm test beside npm start)" node scripts/check-ports.mjs
+
+# The suites that need the runtimes of scripts/runtimes.sh, left out on request (see README, Development).
+runtime_suites=(e2e/runtimes.test.ts e2e/react-native.test.ts)
+exclude=()
+if [ "${APSARAMQ_SKIP_RUNTIMES:-}" = 1 ]; then
+  for suite in "${runtime_suites[@]}"; do exclude+=(--exclude "$suite"); done
+fi
 
 report=.tmp/vitest.json
 rm -f "$report"
-npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$report" "${exclude[@]}" "$@"
 vitest_rc=$?
-if [ -f "$report" ]; then
-  read -r p f s < <(node -e 'const r=require(require("path").resolve(process.argv[1]));console.log(r.numPassedTests,r.numFailedTests,r.numPendingTests+r.numTodoTests)' "$report")
-  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-  # A suite that fails to load has no tests to count: count it as a failure.
-  if [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); failures+=("vitest exited $vitest_rc"); fi
-else
-  failed=$((failed + 1)); failures+=("vitest wrote no report")
-fi
 
-[ ${#failures[@]} -gt 0 ] && printf 'failed checks: %s\n' "${failures[*]}"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+echo "(check.sh took $(( $(date +%s) - checks_started )) s)"
+summary=(--report "$report" --vitest-exit "$vitest_rc" --checks-passed "$check_passed" --checks-failed "$check_failed")
+for name in "${failures[@]}"; do summary+=(--failed-check "$name"); done
+if [ ${#exclude[@]} -gt 0 ]; then for suite in "${runtime_suites[@]}"; do summary+=(--not-run "$suite"); done; fi
+# vitest's counts, the checks' counts, and last the line CI reads: their sums (scripts/check-summary.mjs).
+node scripts/check-summary.mjs "${summary[@]}"

@@ -3,6 +3,15 @@
  * @module
  */
 import { createServer, Socket } from 'node:net';
+import { PORT_VARIABLES } from '../../scripts/start/settings.mjs';
+
+/**
+ * The environment that puts every listener of `npm start` (scripts/start.mjs) on a free port
+ * (`DEMO_WEB_PORT=0`, `DEMO_TCP_PORT=0`, …, one per `PORT_VARIABLES`, so a listener added there is
+ * covered here): a test that starts it spreads this, and runs beside a developer's own `npm start` and
+ * beside another test run. scripts/check-ports.mjs fails a test that starts it without.
+ */
+export const EPHEMERAL_START_PORTS: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(Object.values(PORT_VARIABLES).map((name) => [name, '0'])));
 
 /**
  * A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). Another process may take

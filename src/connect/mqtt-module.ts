@@ -1,10 +1,11 @@
 /**
- * Finding mqtt.js, an optional peer: passed in, already loaded, the `mqtt` global of its browser
+ * Finding mqtt.js, a peer: passed in, already loaded, the `mqtt` global of its browser
  * bundle, or loaded on first use. Only the code that opens connections calls this.
  * @module
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
+import { _importMqtt } from './mqtt-import.js';
 
 /** The part of mqtt.js the SDK uses; pass `import * as mqtt from 'mqtt'` (or its default export). */
 export interface MqttModule {
@@ -68,10 +69,10 @@ export function _mqttAsync(injected?: unknown): MqttModule | Promise<MqttModule>
 
 async function load(): Promise<MqttModule> {
   let mqtt: MqttModule | undefined;
-  // The UMD build has no module loader to ask: there the global is the only way.
-  if (import.meta.url) {
+  // The script builds have no module loader to ask: there the global is the only way.
+  if (_importMqtt) {
     try {
-      mqtt = usable(await import('mqtt'));
+      mqtt = usable(await _importMqtt());
     } catch (cause) {
       throw missing(cause);
     }

@@ -115,18 +115,11 @@ export const _isValidClientId = (clientId: unknown): clientId is string => typeo
 
 /**
  * @internal The check every credential builder and `createConnectOptions` run: one regular
- * expression, and for a bad id one typed error naming the part at fault (the same part
- * {@link validateClientId} names first) and stating the rules. The per-rule report is left to
- * `validateClientId`, so that a bundle holding only a builder does not carry it.
+ * expression for the common case of a valid id, and for a bad one the first problem
+ * {@link validateClientId} reports (`deviceId has " " at 3: use only A-Z a-z 0-9 - _`), so that every
+ * path says the same thing, with the fix.
  */
-export function _checkClientId(clientId: unknown): string {
-  if (_isValidClientId(clientId)) return clientId;
-  const parts = typeof clientId === 'string' ? clientId.split('@@@') : [];
-  const field = parts.length !== 2 ? 'clientId' : !/^GID[_-][\w-]{3,60}$/.test(parts[0]!) ? 'groupId' : /^[\w-]+$/.test(parts[1]!) ? 'clientId' : 'deviceId';
-  // Not echoed: a value without "@@@" may be a secret passed in the wrong field. The rules as the
-  // regular expression states them (\w: A-Z a-z 0-9 _); validateClientId says which one is broken.
-  return fail(field, `${field} must match ${VALID.source} (64 characters at most)`);
-}
+export const _checkClientId = (clientId: unknown): string => (_isValidClientId(clientId) ? clientId : _requireClientId(clientId));
 
 /**
  * @internal The first problem {@link validateClientId} finds, thrown: for the tools that explain

@@ -20,7 +20,10 @@ export const _loadNoble = () =>
     (chunk) => (_setCodec(chunk._pureCodec), chunk),
     (cause: unknown) => {
       loaded = undefined;
-      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'the noble HMAC did not load', { cause });
+      // The script build's loader says which file it looked for where, and what to load instead; a
+      // bundler's chunk loader names the chunk's URL: either is what the reader needs, and holds no secret.
+      const detail = cause instanceof Error ? `: ${cause.message.slice(0, 400)}` : '';
+      throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', `the noble HMAC did not load${detail}`, { cause });
     },
   ));
 

@@ -93,6 +93,12 @@ export function _sortResources(topics: Iterable<string>): string[] {
   return [...topics].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** A duration in ms as a reader says it: `90 s`, `30 min`, `1 h`, `2.5 days`. */
+function _spell(ms: number): string {
+  const [unit, size] = ms >= 86_400_000 ? ['days', 86_400_000] : ms >= 3_600_000 ? ['h', 3_600_000] : ms >= 60_000 ? ['min', 60_000] : ['s', 1000];
+  return `${Math.round((ms / (size as number)) * 10) / 10} ${unit}`;
+}
+
 /**
  * @internal An ExpireTime (ms since the epoch) that ApplyToken accepts at `now`: at least 60 s and at
  * most 30 days ahead. Longer is refused rather than sent: the service would cut it to 30 days without
@@ -101,7 +107,13 @@ export function _sortResources(topics: Iterable<string>): string[] {
 export function _requireExpireTime(value: unknown, now: number, field = 'expireTime'): number {
   if (typeof now !== 'number' || !Number.isFinite(now)) throw _invalid('now', 'must return a finite number of milliseconds since the epoch');
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw _invalid(field, `must be an integer number of milliseconds since the epoch (got ${_typeName(value)})`);
-  if (value < now + MIN_TOKEN_TTL) throw _invalid(field, `must be at least ${MIN_TOKEN_TTL / 1000} seconds ahead (it is ${Math.round((value - now) / 1000)} s ahead)`);
+  if (value < now + MIN_TOKEN_TTL) {
+    const rule = `must be a time at least ${MIN_TOKEN_TTL / 1000} seconds ahead, in milliseconds since the epoch`;
+    // The usual slips: a lifetime where the time it ends belongs, and seconds where milliseconds belong.
+    if (value > 0 && Math.abs(value * 1000 - now) < MAX_TOKEN_TTL * 12) throw _invalid(field, `${rule}: ${value} looks like seconds since the epoch: pass ${value} * 1000`);
+    if (value > 0 && value <= MAX_TOKEN_TTL) throw _invalid(field, `${rule}: ${value} looks like a duration (${_spell(value)}), not a time: pass Date.now() + ${value}`);
+    throw _invalid(field, `${rule} (it is ${Math.round((value - now) / 1000)} s ahead): pass Date.now() + the token's lifetime in milliseconds`);
+  }
   if (value > now + MAX_TOKEN_TTL) throw _invalid(field, `must be at most 30 days ahead (it is ${Math.round((value - now) / 86_400_000)} days ahead); ApplyToken would silently cut it`);
   return value;
 }

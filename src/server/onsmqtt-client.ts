@@ -10,6 +10,7 @@ import { _clockOption, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
+import { _mustBe } from '../internal/bytes.js';
 import { _readBody } from '../http/body-limit.js';
 import { canonicalQuery, percentEncode } from '../openapi/signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
@@ -302,8 +303,28 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     return { value: decoded.value, instanceId, ...(requestId ? { requestId } : {}) };
   };
 
+  /**
+   * A call's options object. Anything else (a bare client id or token is the usual slip) is refused with
+   * the argument the call takes, written out; the value itself is not repeated (it could be a secret).
+   */
+  function callOptions<T>(options: T, method: string, fields: string, example: string): T {
+    if (options === null || typeof options !== 'object') {
+      const instance = defaultInstance === undefined ? ', instanceId' : ', instanceId?';
+      throw _mustBe('options', `{ ${fields}${instance} }, as in ${method}({ ${example} })`, options);
+    }
+    return _requireOptions(options, 'options');
+  }
+
+  const DEVICE_METHODS: Record<string, string> = {
+    RegisterDeviceCredential: 'registerDeviceCredential',
+    GetDeviceCredential: 'getDeviceCredential',
+    RefreshDeviceCredential: 'refreshDeviceCredential',
+    UnRegisterDeviceCredential: 'unregisterDeviceCredential',
+  };
+  const deviceOptions = (options: DeviceCredentialCallOptions, action: string) => callOptions(options, DEVICE_METHODS[action]!, 'clientId', "clientId: 'GID_demo@@@device-1'");
+
   async function deviceCall(action: 'RegisterDeviceCredential' | 'GetDeviceCredential' | 'RefreshDeviceCredential', options: DeviceCredentialCallOptions): Promise<DeviceCredential> {
-    options = _requireOptions(options, 'options');
+    options = deviceOptions(options, action);
     const { value, instanceId, requestId } = await invoke(action, options);
     const record = value['deviceCredential'] as Record<string, unknown>;
     const time = (key: string) => (typeof record[key] === 'number' ? { [key]: record[key] as number } : {});
@@ -323,7 +344,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     ...(defaultInstance === undefined ? {} : { instanceId: defaultInstance }),
 
     async applyToken(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = callOptions(opts, 'applyToken', 'resources, actions, expireTime', "resources: ['demo/+/telemetry'], actions: 'R', expireTime: Date.now() + 3_600_000");
       const { value, instanceId, requestId } = await invoke('ApplyToken', opts);
       // The encoder checked the options; the record keeps them as sent (topics sorted, de-duplicated).
       const actions = opts.actions;
@@ -338,12 +359,12 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     },
 
     async queryToken(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = callOptions(opts, 'queryToken', 'token', 'token');
       return (await invoke('QueryToken', opts)).value['tokenStatus'] as boolean;
     },
 
     async revokeToken(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = callOptions(opts, 'revokeToken', 'token', 'token');
       await invoke('RevokeToken', opts);
     },
 
@@ -352,7 +373,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     refreshDeviceCredential: (opts) => deviceCall('RefreshDeviceCredential', opts),
 
     async unregisterDeviceCredential(opts) {
-      opts = _requireOptions(opts, 'options');
+      opts = deviceOptions(opts, 'UnRegisterDeviceCredential');
       await invoke('UnRegisterDeviceCredential', opts);
     },
 

@@ -73,7 +73,11 @@ describe('dist/apsaramq-mqtt-auth.umd.min.js (the main script build) through a <
     expect(await main.api.signatureCredentials({ accessKeyId, accessKeySecret, instanceId, clientId })).toEqual({ username, password });
   });
 
-  it('loaded from a Blob URL it has no sibling to take noble from: a typed ERR_HMAC_UNAVAILABLE, not a crash', async () => {
-    await expect(main.api.nobleHmacSha1('k', 'm')).rejects.toMatchObject({ name: 'ApsaraMqttAuthError', code: 'ERR_HMAC_UNAVAILABLE' });
+  it('loaded from a Blob URL it has no sibling to take noble from: a typed ERR_HMAC_UNAVAILABLE saying why and naming the single-file build, not a crash', async () => {
+    await expect(main.api.nobleHmacSha1('k', 'm')).rejects.toMatchObject({
+      name: 'ApsaraMqttAuthError',
+      code: 'ERR_HMAC_UNAVAILABLE',
+      message: 'the noble HMAC did not load: apsaramq-mqtt-auth.noble.js has no URL (this script was not loaded by a <script src>): load the single-file build apsaramq-mqtt-auth.full.umd.min.js',
+    });
   });
 });

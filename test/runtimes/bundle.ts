@@ -3,7 +3,7 @@
  * esbuild, once per format, into .tmp/runtimes/. The SDK is not in it: each launcher hands the
  * suites the built API it is testing.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -191,7 +191,7 @@ export async function bundleHermesSuites(): Promise<string> {
 
 /**
  * The app (react-native-app.js) with the package resolved by name through its `exports` and the
- * `react-native` condition (dist/browser/index.js), as Metro does from 0.82 (React Native 0.79) and
+ * `react-native` condition (dist/react-native/index.js), as Metro does from 0.82 (React Native 0.79) and
  * other React Native bundlers do; each module through Babel's React Native preset (see
  * reactNativeBabel), linked by esbuild.
  */
@@ -271,8 +271,10 @@ export async function bundleAppWithMetro(): Promise<AppBundle> {
   writeFileSync(join(app, 'package.json'), '{ "name": "metro-app", "private": true }\n');
   cpSync(join(ROOT, 'test/runtimes/react-native-app.js'), join(app, 'index.js'));
 
-  const metroRuntime = join(RUNTIME_MODULES, 'metro-runtime');
-  const babelRuntime = join(RUNTIME_MODULES, '@babel/runtime');
+  // Real paths, as Node's resolve gives them (asyncRequireModulePath below): Metro follows no symlinks, and
+  // scripts/runtimes/node_modules may be a link to an install shared between checkouts.
+  const metroRuntime = realpathSync(join(RUNTIME_MODULES, 'metro-runtime'));
+  const babelRuntime = realpathSync(join(RUNTIME_MODULES, '@babel/runtime'));
   const script = join(dir, 'app.js');
   const map = await withTmpdir(join(dir, 'tmp'), async () => {
     const config = metroConfig.mergeConfig(metroConfig.getDefaultConfig.getDefaultValues(app), {
