@@ -24,10 +24,13 @@ type Method = (...args: never[]) => unknown;
 export const MQTT_INTERNALS = {
   /** `{ [messageId]: { cb, volatile } }`, from construction on. */
   outgoing: 'object',
-  /** `{ [topic]: subscription }`, from construction on (with `resubscribe`, the default). */
+  /**
+   * `{ [topic]: subscription }`, from construction on; filled when SUBSCRIBE is sent (with
+   * `resubscribe`, the default, and a `reconnectPeriod` above 0: the session's is).
+   */
   _resubscribeTopics: 'object',
-  /** Set on `end()`; false on a new client. */
-  disconnected: 'boolean',
+  /** Set on `end()`; absent on a new client. */
+  disconnected: 'boolean|undefined',
   /** Public, typed since 5.0: takes a QoS > 0 publish out of the resend store, failing its callback. */
   removeOutgoingMessage: 'function',
   publish: 'function',
@@ -97,7 +100,7 @@ export function _mqttContractProblems(client: unknown): string[] {
   for (const [field, type] of Object.entries(MQTT_INTERNALS)) {
     const value = (client as Record<string, unknown> | null)?.[field];
     const actual = value === null ? 'null' : typeof value;
-    if (actual !== type) problems.push(`mqtt.js client field \`${field}\` is ${actual === 'undefined' ? 'missing' : `a ${actual}`}, expected a ${type}`);
+    if (!type.split('|').includes(actual)) problems.push(`mqtt.js client field \`${field}\` is ${actual === 'undefined' ? 'missing' : `a ${actual}`}, expected a ${type}`);
   }
   return problems;
 }
