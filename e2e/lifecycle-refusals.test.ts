@@ -30,6 +30,7 @@ import {
   signatureCredentials,
   tokenCredentials,
   type Credentials,
+  type ProvidedCredentials,
   type TokenInvalidNotice,
 } from '../src/index.js';
 import { createHttpAuthHandler, credentialsMatch, toNodeListener } from '../src/server/index.js';
@@ -129,7 +130,7 @@ interface Scenario {
   clock: ManualClock;
   kase: Case;
   endpoint: { transport: 'tcp' | 'ws'; host: string; port: number; path?: string };
-  credentials: () => Credentials | Promise<Credentials>;
+  credentials: () => ProvidedCredentials | Promise<ProvidedCredentials>;
   /** What a refusal reports: the notice fields, and whether the connection is cut for it. */
   refusal: (action: 'subscribe' | 'publish') => { notice: Partial<TokenInvalidNotice>; returnCode?: number; disconnects: boolean } | undefined;
 }
@@ -226,7 +227,7 @@ describe('the local broker', () => {
     await new Promise((resolve) => endpoint?.close(resolve));
   });
 
-  const credentialsFor = (kase: Case) => (): Credentials | Promise<Credentials> => {
+  const credentialsFor = (kase: Case) => (): ProvidedCredentials | Promise<ProvidedCredentials> => {
     const { clientId } = kase;
     switch (kase.mode) {
       case 'Signature':

@@ -5,9 +5,11 @@
  * - `$SYS/tokenInvalidNotice` code 4 or 5, then a disconnect (Token mode);
  * - an MQTT 5 DISCONNECT with a refusal reason code (0x87, 0x8F, 0x90, 0x9A, 0x9E, …; every mode);
  * - under MQTT 3.1.1, which has no reason on a disconnect: the broker closing the connection cleanly
- *   (no socket error, no keep-alive timeout, not the app's `end`) while a subscribe or a QoS > 0
- *   publish waited for its answer. A broker does not otherwise close a healthy connection in the
- *   middle of a round trip; a lost network shows as an error or a keep-alive timeout instead.
+ *   while a subscribe or a QoS > 0 publish waited for its answer, when nothing else explains the
+ *   close: no socket error or keep-alive timeout (a lost network), not the app's `end`, no other
+ *   `$SYS/tokenInvalidNotice` (expired, revoked), credentials not past their expiry. Left: a session
+ *   taken over by another client with the same id, or a broker shutting down, in the middle of a
+ *   round trip; those would fail that one call as refused.
  * The last three name no topic, so the refused call is the oldest one the broker had not answered
  * when it cut the connection (brokers answer a connection's packets in order and stop at the
  * refused one).
@@ -113,8 +115,11 @@ export interface Ledger {
   received(packet: LedgerPacket): Refusal[];
   /** `$SYS/tokenInvalidNotice` code 4 or 5 arrived: the broker is about to cut the connection. */
   noticed(notice: TokenInvalidNotice): void;
-  /** The client's side ends this connection (a socket error, a keep-alive timeout, `end()`): a close is not the broker's answer. */
-  failed(): void;
+  /**
+   * Something else ends this connection (a socket error, a keep-alive timeout, `end()`, another
+   * token notice, expired credentials): its close is not the answer to a call.
+   */
+  explained(): void;
   /** The connection closed: the call the notice was about (if any), and a clean slate for the next. */
   closed(): { notice?: TokenInvalidNotice; refused?: Refusal };
 }
@@ -123,7 +128,7 @@ export interface Ledger {
 export function _createLedger(protocolVersion: number | undefined): Ledger {
   let sent: Sent[] = [];
   let notice: TokenInvalidNotice | undefined;
-  let failed = false;
+  let explained = false;
   return {
     sent(packet) {
       const { cmd, messageId, qos = 0 } = packet;
@@ -163,17 +168,17 @@ export function _createLedger(protocolVersion: number | undefined): Ledger {
     noticed(n) {
       notice ??= n;
     },
-    failed() {
-      failed = true;
+    explained() {
+      explained = true;
     },
     closed() {
       const pending = sent.filter((s) => s.action !== 'unsubscribe');
       // MQTT 3.1.1: a clean close by the broker in the middle of a round trip is its refusal.
-      const inferred = !notice && !failed && protocolVersion !== 5 && pending.some((s) => s.qos > 0);
+      const inferred = !notice && !explained && protocolVersion !== 5 && pending.some((s) => s.qos > 0);
       const found = notice ?? (inferred ? { code: 0, reason: 'connection-closed' as const } : undefined);
       sent = [];
       notice = undefined;
-      failed = false;
+      explained = false;
       if (!found) return {};
       // A call that expects an answer and got none is the refused one. Only if there is none can a
       // QoS 0 publish be blamed, and only when every unanswered one went to the same topic.

@@ -236,7 +236,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     // With a period of 0, mqtt.js fails what is still waiting instead of keeping it for a
     // reconnect that will not come, and schedules no reconnect when the socket closes later.
     client.options.reconnectPeriod = 0;
-    ledger.failed(); // the close that follows is the app's (or the session's), not the broker's answer
+    ledger.explained(); // the close that follows is the app's (or the session's), not the broker's answer
     if (port.hasStream()) return mqttEnd(...args);
     const callback = lastFunction(args);
     const announce = !parked && !endedEarly; // refused before any socket: nothing to close, nothing to announce
@@ -263,14 +263,16 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
           machine.tokenExpiring(parsed.notice);
         } else {
           // Codes 4 and 5 are about one call: they are reported with it once the connection closes.
-          if (_needsFreshCredentials(parsed.notice.code)) emit('tokenInvalid', parsed.notice);
-          else ledger.noticed(parsed.notice);
+          if (_needsFreshCredentials(parsed.notice.code)) {
+            emit('tokenInvalid', parsed.notice);
+            ledger.explained(); // expired, revoked…: the disconnect is about the token, not a call
+          } else ledger.noticed(parsed.notice);
           machine.tokenInvalid(parsed.notice);
         }
         return true; // not the app's message
       }
       case 'error': {
-        ledger.failed(); // a socket error or a keep-alive timeout: the close that follows is not a refusal
+        ledger.explained(); // a socket error or a keep-alive timeout: the close that follows is not a refusal
         const code = (arg as { code?: unknown } | null)?.code as number;
         if (machine.state() !== 'ended' && _AUTH_REFUSALS.includes(code)) {
           machine.refused(code, arg); // the machine emits the typed error if it gives up
@@ -296,6 +298,8 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         machine.connected();
         break;
       case 'close': {
+        // Credentials past their expiry explain a disconnect (ApsaraMQ need not send a notice first).
+        if ((machine.snapshot().credentials?.expiresAt ?? Infinity) <= input.clock.now()) ledger.explained();
         const { notice, refused } = ledger.closed();
         if (refused) {
           // After a notice and a disconnect: the refused call fails with our error and is not sent again.

@@ -1,11 +1,14 @@
 /**
- * The mqtt.js releases the managed connection's suites run against (Node only): by default the
- * lowest and the latest of the peer range (`mqtt-lowest`, an npm alias, and `mqtt`), passed to the
- * SDK through its `mqtt` option. `MQTT_UNDER_TEST=<folder>` (set by scripts/mqtt-matrix.mjs) runs
- * them against the one release installed in `<folder>/node_modules/mqtt` instead.
+ * The mqtt.js release the managed connection's suites run against (Node only). By default the
+ * installed `mqtt` (the latest of the peer range); `MQTT_UNDER_TEST=<package folder>` picks another:
+ * the `mqtt-release` project of vitest.config.ts sets it to `node_modules/mqtt-lowest` (an npm alias
+ * of the lowest release) in `npm test`, and scripts/mqtt-matrix.mjs to each minor release it installs.
+ * Suites pass it to the SDK through the `mqtt` option; test/helpers/mqtt-under-test.ts also makes it
+ * the one `import 'mqtt'` and the SDK's own lookup find, for the suites that do not.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
 import type { MqttModule } from '../../src/index.js';
 
 /** One mqtt.js release. */
@@ -13,20 +16,18 @@ export interface MqttRelease {
   /** `mqtt 5.16.0`: what a suite's title shows. */
   name: string;
   version: string;
-  mqtt: MqttModule & { connectAsync(url: string, options: object): Promise<import('mqtt').MqttClient> };
+  mqtt: MqttModule & { connectAsync(url: string, options: object): Promise<MqttClient> };
 }
 
-const require = createRequire(import.meta.url);
-
-function release(id: string, from?: string): MqttRelease {
-  const load = from ? createRequire(join(from, 'node_modules', 'noop.js')) : require;
-  const { version } = load(`${id}/package.json`) as { version: string };
+/** The release in the package folder `folder`, or the installed `mqtt`. */
+export function mqttRelease(folder = process.env.MQTT_UNDER_TEST): MqttRelease {
+  const load = createRequire(folder ? join(folder, 'package.json') : import.meta.url);
+  const id = folder ? './' : 'mqtt';
+  const { version } = load(folder ? './package.json' : 'mqtt/package.json') as { version: string };
   return { name: `mqtt ${version}`, version, mqtt: load(id) as MqttRelease['mqtt'] };
 }
 
-/** The releases under test, lowest first. */
+/** The releases under test (one per run of a project; see the module's comment). */
 export function mqttReleases(): MqttRelease[] {
-  const folder = process.env.MQTT_UNDER_TEST;
-  if (folder) return [release('mqtt', folder)];
-  return [release('mqtt-lowest'), release('mqtt')];
+  return [mqttRelease()];
 }

@@ -75,12 +75,12 @@ describe('the ledger names the refused call whichever way the broker said no', (
     expect(ledger.closed()).toMatchObject({ notice: { code: 0, reason: 'connection-closed', action: 'publish', topic: 'demo/denied' }, refused: { messageId: 5 } });
   });
 
-  it('MQTT 3.1.1: not after an error on the client side (socket error, keep-alive timeout, end), nor with only QoS 0 publishes pending', () => {
+  it('MQTT 3.1.1: not when something else explains the close (socket error, keep-alive timeout, end, a token notice, expiry), nor with only QoS 0 publishes pending', () => {
     const ledger = _createLedger(4);
     ledger.sent({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'demo/x' }] });
-    ledger.failed();
+    ledger.explained();
     expect(ledger.closed()).toEqual({});
-    ledger.sent({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'demo/x' }] }); // a clean slate: failed() was for the last one
+    ledger.sent({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'demo/x' }] }); // a clean slate: explained() was for the last one
     expect(ledger.closed()).toMatchObject({ refused: { topics: ['demo/x'] } });
     ledger.sent({ cmd: 'publish', topic: 'demo/x', qos: 0 });
     expect(ledger.closed()).toEqual({});
@@ -164,7 +164,7 @@ describe('the session over a fake mqtt.js client (manual clock)', () => {
       const { client, mqtt, calls } = await managed(4);
       const result = outcome((cb) => mqtt.subscribe('other/#', { qos: 1 }, cb));
       const { args } = calls.find((c) => c.method === 'subscribe')!;
-      mqtt.emit('packetsend', { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'other/#' }] });
+      mqtt.emit('packetsend', { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'other/#', qos: 1 }] } as never);
       const callback = args[2] as (error: Error) => void;
       if (order.startsWith('callback')) {
         callback(new Error('Connection closed'));
@@ -184,7 +184,7 @@ describe('the session over a fake mqtt.js client (manual clock)', () => {
     const { client, mqtt, calls } = await managed(4);
     mqtt.on('error', () => undefined);
     const result = outcome((cb) => mqtt.subscribe('demo/#', { qos: 1 }, cb));
-    mqtt.emit('packetsend', { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'demo/#' }] });
+    mqtt.emit('packetsend', { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'demo/#', qos: 1 }] } as never);
     mqtt.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     (calls.find((c) => c.method === 'subscribe')!.args[2] as (error: Error) => void)(new Error('Connection closed'));
     mqtt.emit('close');
