@@ -59,8 +59,11 @@ export interface SessionEvents {
   tokenExpiring: (notice: TokenExpireNotice) => void;
   /**
    * `$SYS/tokenInvalidNotice` (the broker disconnects next; new credentials are fetched for codes
-   * other than 4 and 5), or a publish/subscribe refused by MQTT reason code (`reason: 'not-authorized'`).
-   * For a refused call, `action` and `topic` name it; that call failed with `ERR_NOT_AUTHORIZED`.
+   * other than 4 and 5), or a publish/subscribe refused by MQTT reason code on its SUBACK/PUBACK or
+   * the DISCONNECT after it (`reason: 'not-authorized'`, with the MQTT 5 `reasonString`), or by an
+   * MQTT 3.1.1 disconnect while it awaited its answer (`reason: 'connection-closed'`). For a refused
+   * call, `action` and `topic` name it; that call failed with `ERR_NOT_AUTHORIZED` (`ERR_INVALID_TOPIC`
+   * when the reason code is about the topic) and is not sent again.
    */
   tokenInvalid: (notice: TokenInvalidNotice) => void;
 }
