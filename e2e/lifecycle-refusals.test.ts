@@ -268,6 +268,24 @@ describe('the local broker', () => {
     }
     expect(denials).toBe(2); // the broker saw each refused call once
   });
+
+  it('MQTT 5, a retained QoS 1 publish (the service keeps none): DISCONNECT 0x9A becomes ERR_NOT_AUTHORIZED saying so, the message is not sent again', async () => {
+    const kase = CASES.find((c) => c.mode === 'Signature' && c.protocolVersion === 5 && c.transport === 'tcp')!;
+    const client = await connectAsync({ instanceId: INSTANCE, clientId: kase.clientId, protocolVersion: 5, ...broker.endpoint('tcp'), mqtt: kase.release.mqtt, credentials: credentialsFor(kase), clock, random: () => 0.5 });
+    clients.add(client);
+    const { sent, connections } = wire(client);
+    const error = await failure(client.publishAsync('fleet/retained', 'x', { qos: 1, retain: true }));
+    expect(error).toMatchObject({ code: 'ERR_NOT_AUTHORIZED', returnCode: 0x9a, cause: expect.objectContaining({ action: 'publish', topic: 'fleet/retained', reasonString: 'Retained messages are not supported' }) });
+    expect(error!.message).toContain('publish without retain');
+    await advanceUntil(clock, () => client.connected, 'the reconnect');
+    for (let t = 0; t < 10 * SECOND; t += 250) {
+      clock.advance(250);
+      await tick();
+    }
+    expect(sent).toEqual(['publish fleet/retained']);
+    expect(connections()).toBe(2);
+    await client.publishAsync('fleet/not-retained', 'x', { qos: 1 });
+  });
 });
 
 describe('mosquitto with an ACL that denies the topic', () => {

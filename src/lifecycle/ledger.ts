@@ -87,7 +87,8 @@ export function _notAuthorized(notice: TokenInvalidNotice): ApsaraMqttAuthError 
         ? 'it closed the connection instead of answering; MQTT 3.1.1 carries no reason code'
         : `$SYS/tokenInvalidNotice code ${code}, ${reason}`;
   const ofTopic = reason === 'not-authorized' && TOPIC_REFUSALS.includes(code);
-  const fix = ofTopic ? 'the topic is not accepted' : 'the credentials do not allow it';
+  // What the app can do about it: retained messages and quotas are not the credentials' fault.
+  const fix = ofTopic ? 'the topic is not accepted' : code === 0x9a && reason === 'not-authorized' ? 'publish without retain' : code === 0x97 && reason === 'not-authorized' ? 'quota exceeded, publish less often' : 'the credentials do not allow it';
   return new ApsaraMqttAuthError(ofTopic ? 'ERR_INVALID_TOPIC' : 'ERR_NOT_AUTHORIZED', `the broker refused ${action} ${JSON.stringify(topic)} (${why}): ${fix}; not retried`, {
     field: 'topic',
     ...(reason === 'connection-closed' ? {} : { returnCode: code }),

@@ -93,6 +93,9 @@ describe('the ledger names the refused call whichever way the broker said no', (
     const denied = _notAuthorized({ code: 0x87, reason: 'not-authorized', action: 'publish', topic: 'other/x' });
     expect(denied).toMatchObject({ code: 'ERR_NOT_AUTHORIZED', returnCode: 0x87 });
     expect(denied.message).toContain('publish "other/x" (MQTT reason code 0x87): the credentials do not allow it');
+    const retained = _notAuthorized({ code: 0x9a, reason: 'not-authorized', action: 'publish', topic: 'demo/x' });
+    expect(retained).toMatchObject({ code: 'ERR_NOT_AUTHORIZED', returnCode: 0x9a });
+    expect(retained.message).toContain('(MQTT reason code 0x9a): publish without retain; not retried');
     const closed = _notAuthorized({ code: 0, reason: 'connection-closed', action: 'subscribe', topic: 'other/#' });
     expect(closed).toMatchObject({ code: 'ERR_NOT_AUTHORIZED', returnCode: undefined });
     expect(closed.message).toContain('MQTT 3.1.1 carries no reason code');
