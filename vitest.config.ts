@@ -4,6 +4,7 @@
  * - security: test/security in Node (sources): one test per hardening item, and the fuzz suite;
  * - browser: test/unit + test/browser in Debian's Chromium via vitest browser mode (sources and built bundles);
  * - e2e: e2e/ in Node: built/packed package, real brokers, real Chromium pages through playwright-core;
+ * - mqtt-release: the managed connection's suites again, on another mqtt.js release (`MANAGED_SUITES`);
  * - types: test/types, type-level tests of the published declarations (`dist/*.d.ts`, so after a build).
  */
 import { playwright } from '@vitest/browser-playwright';
@@ -34,6 +35,23 @@ const env = { XDG_STATE_HOME: resolve(import.meta.dirname, '.tmp/state') };
  * a fixed port fails in every run rather than only beside a running `npm start`: see hold-start-ports.ts.
  */
 const globalSetup = ['test/helpers/hold-start-ports.ts'];
+
+/**
+ * The managed connection's suites that talk to real mqtt.js: every project runs them on the installed
+ * (latest) release; the `mqtt-release` project again on the one in `MQTT_UNDER_TEST` (a package
+ * folder), by default the lowest of the peer range (`mqtt-lowest`, an npm alias).
+ * scripts/mqtt-matrix.mjs runs that project once per minor release.
+ */
+export const MANAGED_SUITES = [
+  'test/node/mqtt-port.test.ts',
+  'test/node/managed-end.test.ts',
+  'test/node/connect-async-cleanup.test.ts',
+  'test/node/unobserved-promises.test.ts',
+  'e2e/lifecycle.test.ts',
+  'e2e/lifecycle-authorization.test.ts',
+  'e2e/lifecycle-refusals.test.ts',
+];
+const mqttUnderTest = resolve(process.env.MQTT_UNDER_TEST ?? resolve(import.meta.dirname, 'node_modules/mqtt-lowest'));
 
 export default defineConfig({
   test: {
@@ -67,6 +85,19 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
+      },
+      {
+        test: {
+          name: 'mqtt-release',
+          include: MANAGED_SUITES,
+          setupFiles: ['test/helpers/mqtt-under-test.ts'],
+          environment: 'node',
+          env: { ...env, MQTT_UNDER_TEST: mqttUnderTest },
+          globalSetup,
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+        resolve: { alias: [{ find: /^mqtt$/, replacement: mqttUnderTest }] },
       },
       {
         test: {

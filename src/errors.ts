@@ -24,11 +24,21 @@ export type ApsaraMqttAuthErrorCode =
   /** The broker reported the token invalid (`$SYS/tokenInvalidNotice`); `returnCode` has its code. */
   | 'ERR_TOKEN_INVALID'
   /**
-   * The broker refused one publish or subscribe: `$SYS/tokenInvalidNotice` code 4 or 5, or an MQTT
-   * reason code (`returnCode`: 0x87, 0x8F, 0x97; 0x80 on an MQTT 3.1.1 SUBACK). `field` is `topic`; the
-   * message names the action and the topic; `cause` is the `TokenInvalidNotice`.
+   * The broker refused one publish or subscribe: `$SYS/tokenInvalidNotice` code 4 or 5, an MQTT
+   * reason code on the SUBACK/PUBACK or the DISCONNECT after it (`returnCode`: 0x87, 0x97, 0x9A; 0x80
+   * on an MQTT 3.1.1 SUBACK), or, under MQTT 3.1.1, a clean disconnect while the call awaited its
+   * answer (no `returnCode`). `field` is `topic`; the message names the action, the topic and the
+   * reason; `cause` is the `TokenInvalidNotice`. Never retried.
    */
   | 'ERR_NOT_AUTHORIZED'
+  /**
+   * A publish or subscribe names a topic ApsaraMQ's documented limits rule out (characters, 64
+   * characters, `$share/` and `$queue/`, a wildcard in a publish, a `$` topic other than
+   * `$SYS/uploadToken` and `$SYS/enableOrderMsg`): refused before anything is sent, the rule named in
+   * the message; or the broker refused it for the topic itself (MQTT 5 reason code 0x8F, 0x90, 0x9E,
+   * 0xA2 in `returnCode`). `field` is `topic`; never retried.
+   */
+  | 'ERR_INVALID_TOPIC'
   /** An OpenAPI call (ApplyToken, QueryToken, RevokeToken) failed. */
   | 'ERR_OPENAPI'
   /** A request to the credential handler was refused by its `authorize` callback. */

@@ -36,11 +36,16 @@ export interface ConnectInput extends Omit<ConnectOptionsInput, 'credentials'>, 
 const CLIENT_METHODS = ['on', 'off', 'emit', 'connect', 'reconnect', 'end', 'publish', 'subscribe', 'unsubscribe'];
 
 const PLACEHOLDER: Credentials = { username: '-', password: '-' };
+const ignore = () => undefined;
 
 /** Everything checked before any I/O, so bad input throws here, not later in an event. */
 function prepare(input: ConnectInput) {
   // Checked first: a string spread below would become an object with a key per character.
   const given = _requireOptions(input, 'options');
+  // A promise handed in is observed from now on: if anything below throws first (a bad client id,
+  // say), its rejection must not surface as an unhandled one. The provider still hears it.
+  const handed = given.credentials as PromiseLike<Credentials> | undefined;
+  if (typeof handed?.then === 'function') handed.then(undefined, ignore);
   const { mqtt, credentials, clock, refreshMargin, minBackoff, maxBackoff, credentialsTimeout, random, ...rest } = given;
   const { url, options } = createConnectOptions({ ...rest, credentials: PLACEHOLDER });
   const tuning = _checkTuning(given);

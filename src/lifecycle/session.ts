@@ -1,9 +1,12 @@
 /**
  * The thin adapter between the connection state machine (`machine.ts`) and an mqtt.js client:
- * mqtt.js events in, the machine's decisions out. What it still patches on the client, and why:
- * - `publish`/`subscribe`/`unsubscribe`: the publish gate holds them while a token upload awaits its
- *   PUBACK, and a call the broker refuses is answered with `ERR_NOT_AUTHORIZED` instead of mqtt.js's
- *   plain error (mqtt.js has no hook on outgoing calls; its `*Async` variants go through these);
+ * mqtt.js events in, the machine's decisions out. Every touch of mqtt.js beyond its public surface
+ * goes through the port (`mqtt-port.ts`). What it replaces on the client, and why:
+ * - `publish`/`subscribe`/`unsubscribe`: a topic ApsaraMQ's documented limits rule out fails at once
+ *   with `ERR_INVALID_TOPIC` (nothing is sent: the service would answer with a disconnect); the
+ *   publish gate holds calls while a token upload awaits its PUBACK; a call the broker refuses is
+ *   answered with `ERR_NOT_AUTHORIZED` (or `ERR_INVALID_TOPIC`) instead of mqtt.js's plain error
+ *   (mqtt.js has no hook on outgoing calls; its `*Async` variants go through these);
  * - `emit`: the session hears every event there, before the app's listeners, in one function (no
  *   listener of its own on the client); it keeps two from the app: `$SYS` notices are not user
  *   messages, and a CONNACK refusal the session answers with fresh credentials is not an error to the
@@ -15,9 +18,11 @@
  * Reconnecting is the machine's: mqtt.js's own timer is set to the longest a timer can wait (its
  * `reconnectPeriod` must stay above 0, or it would neither re-subscribe nor keep QoS 1 messages
  * across a reconnect), and the machine calls `client.connect()` after its backoff. A refused
- * subscription is taken out of mqtt.js's private `_resubscribeTopics` (the one private field touched:
- * mqtt.js does the same itself for a SUBACK refusal), a refused QoS 1 publish out of its resend store
- * with the public `removeOutgoingMessage`.
+ * subscription is taken out of the subscriptions mqtt.js renews on reconnecting, a refused QoS 1
+ * publish out of its resend store: neither is sent again.
+ * A failed call's error reaches the app one microtask later than mqtt.js gives it: mqtt.js up to
+ * 5.12 fails unanswered calls just before it emits `close`, and the close is where the ledger names
+ * the refused one.
  * @module
  */
 import type { MqttClient } from 'mqtt';
@@ -26,7 +31,9 @@ import { _AUTH_REFUSALS } from '../connect/refusal.js';
 import { _requireMethods } from '../credentials/validate.js';
 import type { Clock } from '../clock.js';
 import { _createGate } from './gate.js';
-import { _createLedger, _notAuthorized, type LedgerPacket } from './ledger.js';
+import { _createLedger, _notAuthorized, _topicRefused, type LedgerPacket } from './ledger.js';
+import { _mqttPort } from './mqtt-port.js';
+import { clientTopicProblem } from '../protocol/topics.js';
 import { _createMachine, type Machine, type SessionState } from './machine.js';
 import { _formatUploadToken, _needsFreshCredentials, _parseNotice, UPLOAD_TOKEN_TOPIC, type TokenExpireNotice, type TokenInvalidNotice } from '../protocol/sys-topics.js';
 import { _tokenPairs, type TokenType } from '../protocol/token-password.js';
@@ -52,8 +59,11 @@ export interface SessionEvents {
   tokenExpiring: (notice: TokenExpireNotice) => void;
   /**
    * `$SYS/tokenInvalidNotice` (the broker disconnects next; new credentials are fetched for codes
-   * other than 4 and 5), or a publish/subscribe refused by MQTT reason code (`reason: 'not-authorized'`).
-   * For a refused call, `action` and `topic` name it; that call failed with `ERR_NOT_AUTHORIZED`.
+   * other than 4 and 5), or a publish/subscribe refused by MQTT reason code on its SUBACK/PUBACK or
+   * the DISCONNECT after it (`reason: 'not-authorized'`, with the MQTT 5 `reasonString`), or by an
+   * MQTT 3.1.1 disconnect while it awaited its answer (`reason: 'connection-closed'`). For a refused
+   * call, `action` and `topic` name it; that call failed with `ERR_NOT_AUTHORIZED` (`ERR_INVALID_TOPIC`
+   * when the reason code is about the topic) and is not sent again.
    */
   tokenInvalid: (notice: TokenInvalidNotice) => void;
 }
@@ -80,17 +90,7 @@ interface Call {
   /** The notice (or reason code) that refused it. */
   refused?: TokenInvalidNotice;
 }
-/** The mqtt.js members the adapter uses beyond its typed surface. */
-interface Internals {
-  stream?: unknown;
-  disconnected?: boolean;
-  _resubscribeTopics?: Record<string, unknown>;
-  outgoing: Record<number, { cb: unknown }>;
-  removeOutgoingMessage(messageId: number): unknown;
-  emit(event: string, ...args: unknown[]): boolean;
-  end(...args: unknown[]): MqttClient;
-  [method: string]: unknown;
-}
+type Emit = (event: string, ...args: unknown[]) => boolean;
 
 /** Runs `fn` on a later turn of the microtask queue (`queueMicrotask` is missing in some mini-programs). */
 const later = (fn: () => void) => void Promise.resolve().then(fn);
@@ -102,8 +102,9 @@ const lastFunction = (args: unknown[]) => args.filter((a): a is Callback => type
  * CONNACK (no argument), or an error.
  */
 export function _startSession(client: MqttClient, input: SessionInput, connectNow: boolean, first?: (error?: unknown) => void): Machine {
-  const internals = client as unknown as Internals;
-  const emit = client.emit.bind(client) as Internals['emit'];
+  const port = _mqttPort(client);
+  const emitOf = () => client.emit as unknown as Emit; // the replaced one, once replaced below
+  const emit = (client.emit as unknown as Emit).bind(client);
   const ledger = _createLedger(client.options.protocolVersion);
   const pending = new Map<Callback, Call>();
   const period = client.options.reconnectPeriod;
@@ -128,7 +129,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         try {
           // An ended client comes back with reconnect() (new stores); otherwise announce the
           // reconnect as mqtt.js does for each of its own.
-          if (internals.disconnected) client.reconnect();
+          if (port.isEnded()) client.reconnect();
           else {
             if (attempt > 1) emit('reconnect');
             client.connect();
@@ -145,7 +146,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         if (previous?.username === fresh.username && previous.password !== fresh.password) void upload(fresh);
       },
       // Through the patched emit, so that connectAsync hears the session's own `error`.
-      emit: (event, payload) => void internals.emit(event, payload),
+      emit: (event, payload) => void emitOf()(event, payload),
       listens: (event) => ((client as unknown as { listenerCount?(e: string): number }).listenerCount?.(event) ?? 1) > 0,
     },
   });
@@ -162,10 +163,15 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   function track(action: Call['action'], topics: string[], callback: unknown): Callback | undefined {
     if (typeof callback !== 'function') return undefined;
     const call: Call = { action, topics };
-    const wrapped: Callback = (error, ...rest) => {
-      pending.delete(wrapped);
+    const answer = (error: Error | null | undefined, rest: unknown[]) =>
       // Refused by the broker, or failed because the session closed the client on a refusal.
       (callback as Callback)(error && (call.refused ? _notAuthorized(call.refused) : (parkedBy() ?? error)), ...rest);
+    const wrapped: Callback = (error, ...rest) => {
+      const settle = () => (pending.delete(wrapped), answer(error, rest));
+      // A failure waits for the close that may explain it (see the module's comment); the call
+      // stays pending meanwhile, so that the close can mark it refused.
+      if (error && !call.refused) later(settle);
+      else settle();
     };
     pending.set(wrapped, call);
     return wrapped;
@@ -193,41 +199,48 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
   // Held-back calls keep their order. While refused, a call fails at once with the refusal (typed),
   // not with mqtt.js's "client disconnecting" (or an `error` event when it has no callback).
   const originals = {} as Record<'publish' | 'subscribe' | 'unsubscribe', Method>;
-  const patch = (name: keyof typeof originals, make: (args: unknown[]) => unknown[]) => {
-    const original = (originals[name] = (client[name] as Method).bind(client));
-    internals[name] = (...args: unknown[]) => {
+  /** `make` returns the call to hand mqtt.js, or the error that refuses it before anything is sent. */
+  const patch = (name: keyof typeof originals, make: (args: unknown[]) => unknown[] | ApsaraMqttAuthError) => {
+    const original = (originals[name] = port.replace<Method>(name, (mqttMethod) => (...args: unknown[]) => {
       const refused = parkedBy();
-      if (refused) {
+      const call = refused ?? make(args);
+      if (call instanceof Error) {
         const callback = lastFunction(args);
-        later(() => callback?.(refused));
-      } else {
-        const call = make(args);
-        if (!gate.hold([original, call])) original(...call);
-      }
+        later(() => callback?.(call));
+      } else if (!gate.hold([mqttMethod, call])) mqttMethod(...call);
       return client;
-    };
+    }));
+    return original;
+  };
+  /** The first topic ApsaraMQ's documented limits refuse for `action`, as the error. */
+  const precheck = (action: Call['action'], topics: unknown[]) => {
+    for (const topic of topics) {
+      const breach = clientTopicProblem(topic, action);
+      if (breach) return _topicRefused(action, topic, breach);
+    }
+    return undefined;
   };
   patch('publish', ([topic, message, opts, callback]) => {
     if (typeof opts === 'function') [opts, callback] = [{}, opts];
-    return [topic, message, opts ?? {}, track('publish', [String(topic)], callback)];
+    return precheck('publish', [topic]) ?? [topic, message, opts ?? {}, track('publish', [String(topic)], callback)];
   });
   patch('subscribe', ([topics, opts, callback]) => {
     if (typeof opts === 'function') [opts, callback] = [{}, opts];
     const names = typeof topics === 'string' ? [topics] : Array.isArray(topics) ? topics.map(String) : Object.keys(Object(topics)).filter((k) => k !== 'resubscribe');
-    return [topics, opts ?? {}, track('subscribe', names, callback)];
+    return precheck('subscribe', names) ?? [topics, opts ?? {}, track('subscribe', names, callback)];
   });
   patch('unsubscribe', (args) => args);
 
   // mqtt.js's end() needs the network stream, which a `manualConnect` client gets only when it
   // connects. Ended before that (say its first credentials were refused), the session ends it:
   // 'end' as mqtt.js would emit it, then the callback.
-  const mqttEnd = internals.end.bind(client);
   let endedEarly = false;
-  internals.end = (...args: unknown[]): MqttClient => {
+  port.replace<(...args: unknown[]) => MqttClient>('end', (mqttEnd) => (...args: unknown[]): MqttClient => {
     // With a period of 0, mqtt.js fails what is still waiting instead of keeping it for a
     // reconnect that will not come, and schedules no reconnect when the socket closes later.
     client.options.reconnectPeriod = 0;
-    if (internals.stream) return mqttEnd(...args);
+    ledger.explained(); // the close that follows is the app's (or the session's), not the broker's answer
+    if (port.hasStream()) return mqttEnd(...args);
     const callback = lastFunction(args);
     const announce = !parked && !endedEarly; // refused before any socket: nothing to close, nothing to announce
     if (!parked) {
@@ -240,9 +253,9 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
       callback?.();
     });
     return client;
-  };
+  });
 
-  internals.emit = (event: string, ...args: unknown[]): boolean => {
+  port.replace<Emit>('emit', () => (event: string, ...args: unknown[]): boolean => {
     const [arg, payload] = args;
     switch (event) {
       case 'message': {
@@ -253,13 +266,16 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
           machine.tokenExpiring(parsed.notice);
         } else {
           // Codes 4 and 5 are about one call: they are reported with it once the connection closes.
-          if (_needsFreshCredentials(parsed.notice.code)) emit('tokenInvalid', parsed.notice);
-          else ledger.noticed(parsed.notice);
+          if (_needsFreshCredentials(parsed.notice.code)) {
+            emit('tokenInvalid', parsed.notice);
+            ledger.explained(); // expired, revoked…: the disconnect is about the token, not a call
+          } else ledger.noticed(parsed.notice);
           machine.tokenInvalid(parsed.notice);
         }
         return true; // not the app's message
       }
       case 'error': {
+        ledger.explained(); // a socket error or a keep-alive timeout: the close that follows is not a refusal
         const code = (arg as { code?: unknown } | null)?.code as number;
         if (machine.state() !== 'ended' && _AUTH_REFUSALS.includes(code)) {
           machine.refused(code, arg); // the machine emits the typed error if it gives up
@@ -274,7 +290,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         for (const { action, topics, notice } of ledger.received(arg as LedgerPacket)) {
           // A PUBACK answers the one publish whose callback mqtt.js keeps under its id; a SUBACK's
           // callback is mqtt.js's own, so the subscribe is found by its topics.
-          const call = pending.get(internals.outgoing[(arg as LedgerPacket).messageId!]?.cb as Callback);
+          const call = pending.get(port.callbackOf((arg as LedgerPacket).messageId) as Callback);
           if (call) call.refused ??= notice;
           else refuse(action, topics, notice);
           emit('tokenInvalid', notice);
@@ -285,14 +301,16 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
         machine.connected();
         break;
       case 'close': {
+        // Credentials past their expiry explain a disconnect (ApsaraMQ need not send a notice first).
+        if ((machine.snapshot().credentials?.expiresAt ?? Infinity) <= input.clock.now()) ledger.explained();
         const { notice, refused } = ledger.closed();
         if (refused) {
           // After a notice and a disconnect: the refused call fails with our error and is not sent again.
           const { action, topics, messageId } = refused;
           refuse(action, topics, notice!);
-          if (action === 'subscribe') for (const topic of topics) delete internals._resubscribeTopics?.[topic];
+          if (action === 'subscribe') for (const topic of topics) port.forgetSubscription(topic);
           // The refused publish, and every other unacknowledged one to that topic: each would be refused too.
-          else for (const [id, entry] of Object.entries(internals.outgoing)) if (+id === messageId || pending.get(entry.cb as Callback)?.refused === notice) internals.removeOutgoingMessage(+id);
+          else port.dropPublishes((id, callback) => id === messageId || pending.get(callback as Callback)?.refused === notice);
         }
         if (notice) emit('tokenInvalid', notice);
         gate.release(); // mqtt.js queues offline publishes itself, in order
@@ -321,7 +339,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
       }
     }
     return emit(event, ...args);
-  };
+  });
 
   machines.set(client, machine);
   machine.start(connectNow);

@@ -57,8 +57,16 @@ export type TokenInvalidReason =
   | 'permission-type-mismatch'
   | 'invalid-signature'
   | 'invalid-account-permission'
-  /** Not a notice: the broker refused a publish or subscribe with an MQTT reason code (`code`). */
+  /**
+   * Not a notice: the broker refused a publish or subscribe with an MQTT reason code (`code`), on its
+   * SUBACK/PUBACK or on the DISCONNECT that followed it (MQTT 5).
+   */
   | 'not-authorized'
+  /**
+   * Not a notice: MQTT 3.1.1 has no reason code on a disconnect. The broker closed the connection
+   * (cleanly, with no error on the client's side) while the call waited for its answer; `code` is 0.
+   */
+  | 'connection-closed'
   | 'unknown';
 
 /**
@@ -91,6 +99,8 @@ export interface TokenInvalidNotice {
   action?: 'publish' | 'subscribe';
   /** The topic (or topic filter) of that call. */
   topic?: string;
+  /** MQTT 5: the Reason String the broker sent with the refusing SUBACK, PUBACK or DISCONNECT. */
+  reasonString?: string;
 }
 
 /**

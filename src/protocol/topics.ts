@@ -6,6 +6,7 @@
  * @module
  */
 import { _invalid } from '../errors.js';
+import { SYS_TOPICS, UPLOAD_TOKEN_TOPIC } from './sys-topics.js';
 
 /** Topics (and token resources) are at most this many characters in all. */
 export const MAX_TOPIC_LENGTH = 64;
@@ -47,24 +48,73 @@ export function parseP2pTopic(topic: string): { parent: string; target: string }
  * the problem, or `undefined` when it is valid.
  */
 export function topicProblem(topic: unknown, { filter = false }: { filter?: boolean } = {}): string | undefined {
-  if (typeof topic !== 'string' || topic.length === 0) return 'must be a non-empty topic';
+  return _topicBreach(topic, filter)?.problem;
+}
+
+/** A rule of ApsaraMQ's topic limits, by name (what {@link clientTopicProblem} reports). */
+export type TopicRule =
+  /** Levels of letters, digits, `-` and `_`, a parent topic first (`+`/`#` only in filters, as whole levels). */
+  | 'characters'
+  /** At most 64 characters ({@link MAX_TOPIC_LENGTH}). */
+  | 'length'
+  /** No shared subscriptions: `$share/…` (MQTT 5) and `$queue/…` are not supported. */
+  | 'shared-subscription'
+  /** A PUBLISH names one topic: no `+` or `#`. */
+  | 'wildcard-in-publish'
+  /** No `$` topics but the documented ones a client publishes to: `$SYS/uploadToken`, `$SYS/enableOrderMsg`. */
+  | 'system-topic';
+
+/** A broken topic rule: which, and a sentence saying how. */
+export interface TopicBreach {
+  rule: TopicRule;
+  problem: string;
+}
+
+/**
+ * Would ApsaraMQ refuse a client's `publish` to `topic` or `subscribe` to it (a filter), by its
+ * documented limits alone? Returns the rule and why, or `undefined` (permissions are the broker's to
+ * judge). Checked before any byte is sent: the service answers these with a disconnect.
+ *
+ * @example
+ * ```ts
+ * clientTopicProblem('$share/g1/demo/x', 'subscribe') // { rule: 'shared-subscription', problem: '…' }
+ * ```
+ */
+export function clientTopicProblem(topic: unknown, action: 'publish' | 'subscribe'): TopicBreach | undefined {
+  if (typeof topic !== 'string' || topic.length === 0) return { rule: 'characters', problem: 'must be a non-empty topic' };
+  const prefix = /^\$(share|queue)\//.exec(topic)?.[0];
+  if (prefix) return { rule: 'shared-subscription', problem: `is a shared subscription (${prefix}…), which ApsaraMQ does not support` };
+  if (topic.startsWith('$')) {
+    // The documented `$` topics a client publishes to: the token upload and ordered messages.
+    const documented = [UPLOAD_TOKEN_TOPIC, SYS_TOPICS.ENABLE_ORDER_MSG];
+    if (action === 'publish' && documented.includes(topic)) return undefined;
+    return { rule: 'system-topic', problem: `is a $ topic; clients may only publish to ${documented.join(' and ')} (the $SYS notices arrive without subscribing)` };
+  }
+  if (action === 'publish' && /[+#]/.test(topic)) return { rule: 'wildcard-in-publish', problem: 'contains a wildcard ("+" or "#"), which only a subscription may' };
+  return _topicBreach(topic, action === 'subscribe');
+}
+
+/** @internal {@link topicProblem} with the rule named. */
+export function _topicBreach(topic: unknown, filter: boolean): TopicBreach | undefined {
+  const breach = (rule: TopicRule, problem: string): TopicBreach => ({ rule, problem });
+  if (typeof topic !== 'string' || topic.length === 0) return breach('characters', 'must be a non-empty topic');
   const p2pTarget = parseP2pTopic(topic)?.target;
   const counted = p2pTarget === undefined ? topic.length : topic.length - p2pTarget.length - 1;
-  if (counted > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters (it has ${counted})`;
-  if (p2pTarget !== undefined && p2pTarget.length > MAX_TOPIC_LENGTH) return `names a client id of ${p2pTarget.length} characters (at most ${MAX_TOPIC_LENGTH})`;
+  if (counted > MAX_TOPIC_LENGTH) return breach('length', `must be at most ${MAX_TOPIC_LENGTH} characters (it has ${counted})`);
+  if (p2pTarget !== undefined && p2pTarget.length > MAX_TOPIC_LENGTH) return breach('length', `names a client id of ${p2pTarget.length} characters (at most ${MAX_TOPIC_LENGTH})`);
   const levels = topic.split('/');
-  if (levels[0] === '+' || levels[0] === '#') return 'must start with a parent topic, not a wildcard';
+  if (levels[0] === '+' || levels[0] === '#') return breach('characters', 'must start with a parent topic, not a wildcard');
   const p2p = p2pTarget !== undefined;
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]!;
     if (filter && level === '#') {
-      if (i !== levels.length - 1) return '"#" may only be the last level';
+      if (i !== levels.length - 1) return breach('characters', '"#" may only be the last level');
       continue;
     }
     if (filter && level === '+') continue;
     if (p2p && i === 2 && CLIENT_ID_LEVEL.test(level)) continue;
     if (!LEVEL.test(level)) {
-      return `level ${JSON.stringify(level.slice(0, 20))} may contain only letters, digits, "-" and "_"${filter ? ' ("+" and "#" as whole levels)' : ''}`;
+      return breach('characters', `level ${JSON.stringify(level.slice(0, 20))} may contain only letters, digits, "-" and "_"${filter ? ' ("+" and "#" as whole levels)' : ''}`);
     }
   }
   return undefined;
