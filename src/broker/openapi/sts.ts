@@ -12,7 +12,6 @@
  * @module
  */
 import { _invalid } from '../../errors.js';
-import { _fieldOf } from '../../errors.js';
 import { rpcTimestamp } from '../../openapi/rpc.js';
 import { ApiFailure, invalidParameter } from './errors.js';
 import type { Params } from './params.js';
@@ -90,7 +89,7 @@ const REMEMBER_EXPIRED_MS = 60 * 60_000;
  * Checks `roles` and `minSessionSeconds` (a broker config's `roles`, or the service's `sts`).
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the setting (e.g. `roles[0].arn`).
  */
-export function checkStsSettings(settings: StsSettings, field = 'sts'): { roles: Map<string, number>; minSeconds: number } {
+export function checkStsSettings(settings: StsSettings, field = 'sts.minSessionSeconds'): { roles: Map<string, number>; minSeconds: number } {
   const roles = new Map<string, number>();
   const list: unknown = settings.roles;
   if (!Array.isArray(list)) throw _invalid('roles', 'must be a list of { arn, maxSessionSeconds? }');
@@ -104,7 +103,7 @@ export function checkStsSettings(settings: StsSettings, field = 'sts'): { roles:
     roles.set(arn.toLowerCase(), max);
   });
   const minSeconds = settings.minSessionSeconds ?? 900;
-  if (!Number.isSafeInteger(minSeconds) || minSeconds < 1 || minSeconds > 43_200) throw _invalid(_fieldOf(field, 'minSessionSeconds'), 'must be a whole number of seconds from 1 to 43200');
+  if (!Number.isSafeInteger(minSeconds) || minSeconds < 1 || minSeconds > 43_200) throw _invalid(field, 'must be a whole number of seconds from 1 to 43200');
   return { roles, minSeconds };
 }
 
