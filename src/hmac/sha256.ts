@@ -1,12 +1,12 @@
 /**
  * SHA-256 and HMAC-SHA256 for the V3 OpenAPI signature (`ACS3-HMAC-SHA256`), on the same backends
- * and by the same rule as HMAC-SHA1 ({@link hmacBackend}): `node:crypto` where reachable (Node, Bun,
+ * and by the same rule as HMAC-SHA1 (`hmacBackend()` of the main entry): `node:crypto` where reachable (Node, Bun,
  * Deno), else WebCrypto (browsers in secure contexts, workerd and other workers), else
  * `@noble/hashes` (loaded on demand, so bundles that find one of the others never carry it).
  * @module
  */
 import { ApsaraMqttAuthError } from '../errors.js';
-import { _toBytes, type BytesLike } from '../internal/bytes.js';
+import { _toBytes } from '../internal/bytes.js';
 import { hmacBackend } from './hmac.js';
 import { _codecReady } from './noble.js';
 import { _node } from './node.js';
@@ -39,14 +39,14 @@ async function webMac(subtle: SubtleCrypto, k: Uint8Array, m: Uint8Array): Promi
 const view = (digest: Uint8Array): Uint8Array => new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 
 /**
- * SHA-256 of `message` (a string is UTF-8), on the backend {@link hmacBackend} picks. Resolves to the
+ * SHA-256 of `message` (a string is UTF-8), on the backend `hmacBackend()` picks. Resolves to the
  * 32-byte digest.
  * @example
  * ```ts
  * await sha256(''); // e3b0c442…b855 as bytes
  * ```
  */
-export async function sha256(message: BytesLike): Promise<Uint8Array> {
+export async function sha256(message: string | Uint8Array): Promise<Uint8Array> {
   const backend = hmacBackend();
   await _codecReady();
   const m = _toBytes(message, 'message');
@@ -56,14 +56,14 @@ export async function sha256(message: BytesLike): Promise<Uint8Array> {
 }
 
 /**
- * HMAC-SHA256 of `message` under `key` (strings are UTF-8), on the backend {@link hmacBackend} picks.
+ * HMAC-SHA256 of `message` under `key` (strings are UTF-8), on the backend `hmacBackend()` picks.
  * Resolves to the 32-byte MAC.
  * @example
  * ```ts
  * await hmacSha256('key', 'The quick brown fox jumps over the lazy dog'); // f7bc83f4…d8 as bytes
  * ```
  */
-export async function hmacSha256(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
+export async function hmacSha256(key: string | Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
   const backend = hmacBackend();
   await _codecReady();
   const k = _toBytes(key, 'key');
@@ -75,20 +75,20 @@ export async function hmacSha256(key: BytesLike, message: BytesLike): Promise<Ui
 }
 
 /** SHA-256 through `@noble/hashes` on every runtime (the pure fallback, exported for tests and for callers who want it). */
-export async function nobleSha256(message: BytesLike): Promise<Uint8Array> {
+export async function nobleSha256(message: string | Uint8Array): Promise<Uint8Array> {
   await _codecReady();
   return (await loadNoble()).sha256(_toBytes(message, 'message'));
 }
 
 /** HMAC-SHA256 through `@noble/hashes` on every runtime. */
-export async function nobleHmacSha256(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
+export async function nobleHmacSha256(key: string | Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
   await _codecReady();
   const { hmac, sha256: hash } = await loadNoble();
   return hmac(hash, _toBytes(key, 'key'), _toBytes(message, 'message'));
 }
 
 /** HMAC-SHA256 through WebCrypto. @throws {@link ApsaraMqttAuthError} `ERR_HMAC_UNAVAILABLE` where `crypto.subtle` is missing. */
-export async function webCryptoHmacSha256(key: BytesLike, message: BytesLike): Promise<Uint8Array> {
+export async function webCryptoHmacSha256(key: string | Uint8Array, message: string | Uint8Array): Promise<Uint8Array> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) throw new ApsaraMqttAuthError('ERR_HMAC_UNAVAILABLE', 'crypto.subtle is missing: use hmacSha256');
   await _codecReady();

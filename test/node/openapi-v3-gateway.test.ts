@@ -283,6 +283,13 @@ describe('credential providers', () => {
     for (const text of renderings(error)) expect(text).not.toContain(leaked);
   });
 
+  it('a token issuer needs the AccessKey ID of Token Usernames beside a provider, and says so', async () => {
+    const { createTokenIssuer } = await import('../../src/server/index.js');
+    const api = createOnsMqttClient({ credentials: { getCredential: async () => ({ accessKeyId: 'STS.x', accessKeySecret: 's' }) }, endpoint: served.url, instanceId: INSTANCE });
+    expect(api.accessKeyId).toBe('');
+    expect(() => createTokenIssuer({ client: api })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'client.accessKeyId', message: expect.stringMatching(/accessKeyId beside a credentials provider/) }));
+  });
+
   it('one that hangs gives ERR_CREDENTIALS_UNAVAILABLE within the client timeout', async () => {
     const api = createOnsMqttClient({ credentials: { getCredential: () => new Promise(() => undefined) }, endpoint: served.url, instanceId: INSTANCE, clock, timeout: 50 });
     const error = await rejection(api.queryToken({ token: 't' }));
@@ -326,5 +333,20 @@ describe('credential providers', () => {
     const stuck = createOnsMqttClient({ credentials: { getCredential: async () => old }, endpoint: served.url, instanceId: INSTANCE, clock });
     expect(await rejection(stuck.queryToken({ token: 't' }))).toMatchObject({ openApiCode: 'InvalidSecurityToken.Expired' });
     expect(OpenApiError).toBeDefined();
+  });
+});
+
+describe('broker config: roles and stsMinSessionSeconds', () => {
+  it('a config file may list roles; bad ones are named by field when the broker starts', async () => {
+    const { parseBrokerConfig, startBroker } = await import('../../src/broker/index.js');
+    const config = parseBrokerConfig({ instanceId: 'mqtt-x', roles: [{ arn: ROLE, maxSessionSeconds: 900 }], stsMinSessionSeconds: 60 });
+    expect(config).toMatchObject({ roles: [{ arn: ROLE, maxSessionSeconds: 900 }], stsMinSessionSeconds: 60 });
+    expect(() => parseBrokerConfig({ instanceId: 'mqtt-x', roles: [{ arn: ROLE, maxSession: 1 }] })).toThrow(expect.objectContaining({ field: 'roles[0].maxSession' }));
+    const refused = async (extra: Record<string, unknown>) => (await rejection(startBroker({ instanceId: 'mqtt-x', httpPort: false, tlsPort: false, wsPort: false, wssPort: false, ...extra }))).field;
+    expect(await refused({ roles: [{ arn: 'role/x' }] })).toBe('roles[0].arn');
+    expect(await refused({ roles: [{ arn: ROLE }, { arn: ROLE.toUpperCase().replace('ACS:RAM', 'acs:ram') }] })).toBe('roles[1].arn');
+    expect(await refused({ roles: [{ arn: ROLE, maxSessionSeconds: 0 }] })).toBe('roles[0].maxSessionSeconds');
+    expect(await refused({ roles: 'x' })).toBe('roles');
+    expect(await refused({ stsMinSessionSeconds: 0.5 })).toBe('stsMinSessionSeconds');
   });
 });
