@@ -32,7 +32,7 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * (what Alibaba's SDKs sign; the doc: every common header present except `Authorization`).
  */
 export function isV3SignedHeader(name: string): boolean {
-  const lower = name.toLowerCase();
+  const lower = _requireString(name, 'name').toLowerCase();
   return lower === 'host' || lower === 'content-type' || lower.startsWith('x-acs-');
 }
 
@@ -143,16 +143,27 @@ export interface V3Authorization {
   signature: string;
 }
 
-/** The `Authorization` header value. */
+/**
+ * The `Authorization` header value.
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming a part that is not a non-empty string.
+ */
 export function v3Authorization(parts: V3Authorization): string {
-  return `${parts.algorithm} Credential=${parts.accessKeyId},SignedHeaders=${parts.signedHeaders.join(';')},Signature=${parts.signature}`;
+  parts = _requireOptions(parts, 'parts');
+  const list: unknown = parts.signedHeaders;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((name) => typeof name === 'string' && name)) throw _invalid('parts.signedHeaders', 'must be a non-empty list of header names');
+  const [algorithm, accessKeyId, signature] = (['algorithm', 'accessKeyId', 'signature'] as const).map((key) => _requireString(parts[key], `parts.${key}`));
+  return `${algorithm} Credential=${accessKeyId},SignedHeaders=${list.join(';')},Signature=${signature}`;
 }
 
 /**
  * Reads a V3 `Authorization` header; `undefined` when it is not one (a missing part, an unknown
  * field, a part given twice).
+ * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` when `header` is not a string.
  */
 export function parseV3Authorization(header: string): V3Authorization | undefined {
+  if (typeof header !== 'string') throw _invalid('header', 'must be a string');
+  // A real header is a few hundred characters; a longer one is not parsed (and not echoed).
+  if (header.length > 8192) return undefined;
   const match = /^(ACS3-[A-Z0-9-]+) (.*)$/.exec(header.trim());
   if (!match) return undefined;
   const fields = new Map<string, string>();
