@@ -28,6 +28,11 @@ export interface GatewayRequest {
   method: string;
   /** The path served (signed in V3). */
   path: string;
+  /**
+   * The host of the request's URL: what `Host` says on the wire, and what stands in for it when a
+   * `Request` built in-process (a fetch handler called directly) carries no `Host` header.
+   */
+  host: string;
   /** The query string's parameters (V3 signs them; V2 signs them with the form body's). */
   query: Readonly<Record<string, string>>;
   /** Every parameter: query and form body (V2's signed set). */
@@ -149,7 +154,7 @@ export function createGatewayAuth(options: GatewayAuthOptions) {
     if (claimed !== null && claimed.toLowerCase() !== payloadHash) throw new ApiFailure(400, 'SignatureDoesNotMatch', 'The request body does not match x-acs-content-sha256.');
     const signedHeaders: Record<string, string> = {};
     for (const name of auth.signedHeaders) {
-      const value = headers.get(name);
+      const value = headers.get(name) ?? (name === 'host' ? request.host : null);
       if (value === null) throw incomplete(`The signed header ${name.slice(0, 64)} is missing.`);
       signedHeaders[name] = value;
     }

@@ -230,7 +230,7 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
       const asked = answerFormat(params['Format']);
       if (!asked) throw invalidParameter('Format', 'Format must be JSON or XML.');
       format = asked;
-      const { accessKeyId, temporary } = await gateway.verify({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), params, headers: request.headers, body: raw });
+      const { accessKeyId, temporary } = await gateway.verify({ method, path: url.pathname, host: url.host, query: Object.fromEntries(url.searchParams), params, headers: request.headers, body: raw });
       const version = v3 ? request.headers.get('x-acs-version') : params['Version'];
       let body: Record<string, unknown>;
       if (version === STS_API_VERSION) {
