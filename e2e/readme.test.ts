@@ -439,6 +439,15 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
     }
   },
 
+  'README.md#deploying-the-credential-server-on-alibaba-cloud': async (block) => {
+    const line = /^R token until \d{4}-\d\d-\d\dT\S+Z, applied with ACS3-HMAC-SHA256\n$/;
+    // Local work: the plain AccessKey of the APSARAMQ_* variables.
+    expect((await runNode(block)).stdout).toMatch(line);
+    // The same sample through @alicloud/credentials' default chain (here its environment step, as on Function Compute).
+    const chain = { APSARAMQ_ACCESS_KEY_SECRET: undefined, ALIBABA_CLOUD_ACCESS_KEY_ID: sampleEnv.APSARAMQ_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sampleEnv.APSARAMQ_ACCESS_KEY_SECRET };
+    expect((await runNode(block, chain)).stdout).toMatch(line);
+  },
+
   'README.md#react-native': async (block) => {
     expect((await runNode(block, { EXPO_PUBLIC_MQTT_SERVER: demo.web })).stdout).toBe('first message on demo/sensor-1/telemetry\n');
   },

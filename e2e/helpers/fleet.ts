@@ -42,6 +42,9 @@ export interface OpenApi {
 }
 
 async function actionOf(request: Request): Promise<string | null> {
+  // Signature V3 (the client's default) names the action in a header; V2 in the parameters.
+  const header = request.headers.get('x-acs-action');
+  if (header !== null) return header;
   const query = new URL(request.url).searchParams.get('Action');
   if (query !== null || request.method !== 'POST') return query;
   return new URLSearchParams(await request.clone().text()).get('Action');

@@ -14,13 +14,19 @@ import { createCredentialHandler, createOnsMqttClient, createTokenIssuer, MIN_TO
 export const PAGE_DEVICE_ID = /^(dashboard|page)-[A-Za-z0-9_-]{1,40}$/;
 
 /**
- * @param {{ instanceId: string, accessKeyId: string, accessKeySecret: string,
+ * @param {{ instanceId: string, accessKeyId: string, accessKeySecret: string, securityToken?: string,
  *   openApi: { endpoint: string } | { regionId: string }, groupId: string, parentTopic: string,
  *   tokenTtl: number, onError?: (error: unknown) => void, log: (line: string) => void }} options
  */
 export function createDemoCredentials(options) {
   const { instanceId, groupId, log } = options;
-  const api = createOnsMqttClient({ accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret, instanceId, ...options.openApi });
+  const api = createOnsMqttClient({
+    accessKeyId: options.accessKeyId,
+    accessKeySecret: options.accessKeySecret,
+    ...(options.securityToken ? { securityToken: options.securityToken } : {}),
+    instanceId,
+    ...options.openApi,
+  });
   // Replace a cached token halfway through its life (at most 5 minutes ahead), so that pages
   // refreshing ahead of expiry get a new one; the issuer needs MIN_TOKEN_LIFETIME more than the margin.
   const refreshMargin = Math.min(300_000, Math.floor(options.tokenTtl / 2), options.tokenTtl - MIN_TOKEN_LIFETIME);

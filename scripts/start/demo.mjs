@@ -65,7 +65,8 @@ export async function startDemo(settings, { root, env, log }) {
     const credentials = createDemoCredentials({
       instanceId: settings.instanceId,
       accessKeyId: broker ? accessKey.accessKeyId : settings.accessKeyId,
-      accessKeySecret: broker ? accessKey.accessKeySecret : env.APSARAMQ_ACCESS_KEY_SECRET,
+      accessKeySecret: broker ? accessKey.accessKeySecret : env[settings.accessKeyVariables.secret],
+      ...(broker || !env[settings.accessKeyVariables.token] ? {} : { securityToken: env[settings.accessKeyVariables.token] }),
       openApi: broker ? { endpoint: `${broker.url('http')}/` } : settings.openApi,
       groupId: settings.groupId,
       parentTopic: settings.parentTopic,

@@ -21,10 +21,20 @@ export interface LocalStartSettings extends CommonSettings {
 export interface InstanceStartSettings extends CommonSettings {
   target: 'instance';
   accessKeyId: string;
+  /** The names of the AccessKey variables in use (`APSARAMQ_*` or Alibaba's `ALIBABA_CLOUD_*`). */
+  accessKeyVariables: AccessKeyVariables;
   openApi: { endpoint: string } | { regionId: string };
   host: string;
   pages: { transport: 'ws' | 'wss'; port: number; path: string };
 }
 export type StartSettings = LocalStartSettings | InstanceStartSettings;
+/** The variable names of one AccessKey family. */
+export interface AccessKeyVariables {
+  id: string;
+  secret: string;
+  token: string;
+}
+/** `APSARAMQ_*` when either of its AccessKey variables is set, else `ALIBABA_CLOUD_*`. */
+export declare function accessKeyVariables(env: Readonly<Record<string, string | undefined>>): AccessKeyVariables;
 /** Reads the settings from `env`; throws {@link StartSettingsError} naming the variable. */
 export declare function readStartSettings(env: Readonly<Record<string, string | undefined>>, files: { brokerConfigFile: string }): StartSettings;

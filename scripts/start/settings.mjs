@@ -4,7 +4,8 @@
  * - local (default): the local ApsaraMQ-compatible broker from `examples/broker.json`, on fixed
  *   loopback ports that `DEMO_*_PORT` variables override (0 picks a free port);
  * - instance: `APSARAMQ_INSTANCE_ID`, `APSARAMQ_ACCESS_KEY_ID` and `APSARAMQ_ACCESS_KEY_SECRET` set
- *   (all three), plus `APSARAMQ_REGION_ID` or `APSARAMQ_OPENAPI_ENDPOINT` for ApplyToken: no local
+ *   (all three; Alibaba's own names `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and
+ *   `ALIBABA_CLOUD_SECURITY_TOKEN` work too, for the AccessKey), plus `APSARAMQ_REGION_ID` or `APSARAMQ_OPENAPI_ENDPOINT` for ApplyToken: no local
  *   broker; the pages and the Node service connect to that instance.
  * Secrets are not copied here: the code that needs one reads it from the environment at that point.
  */
@@ -21,7 +22,22 @@ export const DEFAULT_PORTS = Object.freeze({ web: 8080, tcp: 1883, tls: 8883, ws
 /** Variables that override {@link DEFAULT_PORTS}. */
 export const PORT_VARIABLES = Object.freeze({ web: 'DEMO_WEB_PORT', tcp: 'DEMO_TCP_PORT', tls: 'DEMO_TLS_PORT', ws: 'DEMO_WS_PORT', wss: 'DEMO_WSS_PORT', http: 'DEMO_HTTP_PORT' });
 
-const REQUIRED_FOR_INSTANCE = ['APSARAMQ_INSTANCE_ID', 'APSARAMQ_ACCESS_KEY_ID', 'APSARAMQ_ACCESS_KEY_SECRET'];
+/** The AccessKey variables of each family: this project's, and Alibaba's (its SDKs, CLI and `@alicloud/credentials`). */
+const ACCESS_KEY_FAMILIES = Object.freeze({
+  apsaramq: Object.freeze({ id: 'APSARAMQ_ACCESS_KEY_ID', secret: 'APSARAMQ_ACCESS_KEY_SECRET', token: 'APSARAMQ_SECURITY_TOKEN' }),
+  alibaba: Object.freeze({ id: 'ALIBABA_CLOUD_ACCESS_KEY_ID', secret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', token: 'ALIBABA_CLOUD_SECURITY_TOKEN' }),
+});
+
+/**
+ * The names of the AccessKey variables in use: `APSARAMQ_*` when either of them is set, else
+ * `ALIBABA_CLOUD_*`. One family at a time, so that an id and a secret never come from two pairs.
+ * @param {Record<string, string | undefined>} env
+ */
+export function accessKeyVariables(env) {
+  const own = ACCESS_KEY_FAMILIES.apsaramq;
+  const alibaba = ACCESS_KEY_FAMILIES.alibaba;
+  return !env[own.id] && !env[own.secret] && (env[alibaba.id] || env[alibaba.secret]) ? alibaba : own;
+}
 const HOUR = 3_600_000;
 /**
  * The shortest token lifetime: `MIN_TOKEN_LIFETIME` of `apsaramq-mqtt-auth/server` (ApplyToken's 60 s
@@ -57,9 +73,11 @@ function segmentFrom(env, name, fallback, pattern, rule) {
  * @param {{ brokerConfigFile: string }} files
  */
 export function readStartSettings(env, files) {
-  const given = REQUIRED_FOR_INSTANCE.filter((name) => env[name]);
-  if (given.length > 0 && given.length < REQUIRED_FOR_INSTANCE.length) {
-    const missing = REQUIRED_FOR_INSTANCE.filter((name) => !env[name]);
+  const keys = accessKeyVariables(env);
+  const required = ['APSARAMQ_INSTANCE_ID', keys.id, keys.secret];
+  const given = required.filter((name) => env[name]);
+  if (given.length > 0 && given.length < required.length) {
+    const missing = required.filter((name) => !env[name]);
     throw new StartSettingsError(`${missing.join(' and ')} must be set too, to use an ApsaraMQ instance (or unset ${given.join(', ')} for the local broker)`);
   }
   const local = given.length === 0;
@@ -95,7 +113,9 @@ export function readStartSettings(env, files) {
     ...common,
     target: 'instance',
     instanceId,
-    accessKeyId: env.APSARAMQ_ACCESS_KEY_ID,
+    accessKeyId: env[keys.id],
+    // Names, not values: the secret (and the SecurityToken of temporary credentials) stay in the environment.
+    accessKeyVariables: keys,
     openApi: env.APSARAMQ_OPENAPI_ENDPOINT ? { endpoint: env.APSARAMQ_OPENAPI_ENDPOINT } : { regionId: env.APSARAMQ_REGION_ID },
     host: env.APSARAMQ_HOST || `${instanceId}.mqtt.aliyuncs.com`,
     pages: {

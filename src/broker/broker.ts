@@ -31,6 +31,7 @@ import { createHooks } from './hooks.js';
 import { _checkLimits } from './limits.js';
 import { closeListeners, startListeners, type BoundPorts, type Servers } from './listeners.js';
 import { createOpenApiService, type OpenApiService } from './openapi-service.js';
+import { checkStsSettings } from './openapi/sts.js';
 import { _loadPeers, type BrokerPeers } from './peers.js';
 import { cancelTimers, kick, sessionInfo, type Session } from './session.js';
 import { onTokenRevoked } from './token-lifecycle.js';
@@ -180,7 +181,10 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     });
     // The OpenAPI answers with the AccessKeys of the config, as the gateway of the account would, and
     // acts on this broker: its stores, its live sessions, its publishing.
-    const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, clock: core.clock });
+    // STS (AssumeRole) for the configured roles, checked even when the OpenAPI is off (a typo is named either way).
+    const sts = config.roles === undefined && config.stsMinSessionSeconds === undefined ? undefined : { roles: config.roles ?? [], ...(config.stsMinSessionSeconds === undefined ? {} : { minSessionSeconds: config.stsMinSessionSeconds }) };
+    if (sts) checkStsSettings(sts, 'stsMinSessionSeconds');
+    const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, clock: core.clock, ...(sts ? { sts } : {}) });
     Object.assign(this, { openApi });
     this.#routes = [...(config.routes ?? [])];
     this.#builtIn = [...(openApi ? [openApi] : []), createControlRoutes(this)];

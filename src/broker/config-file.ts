@@ -41,6 +41,8 @@ const TOP_KEYS = [
   'openApi',
   'limits',
   'accessKeys',
+  'roles',
+  'stsMinSessionSeconds',
   'devices',
   'customIdentities',
   'customPermissions',
@@ -58,6 +60,7 @@ const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
 const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
 const KEYS: Record<string, readonly string[]> = {
   accessKeys: ['accessKeyId', 'accessKeySecret', 'permissions'],
+  roles: ['arn', 'maxSessionSeconds'],
   devices: ['clientId', 'deviceAccessKeyId', 'deviceAccessKeySecret'],
   customIdentities: ['username', 'secret', 'signMode', 'identityType', 'clientId', 'permissions'],
   customPermissions: ['identityType', 'identity', 'topic', 'permitAction', 'effect'],

@@ -13,6 +13,7 @@ import { _parseActions } from '../protocol/token-rules.js';
 import { topicProblem } from '../protocol/topics.js';
 import type { Permissions } from './acl.js';
 import type { HttpAuthConfig } from './http-auth.js';
+import type { RoleConfig } from './openapi/sts.js';
 
 /**
  * Topic permissions for an identity that is not a token (Signature, DeviceCredential, custom).
@@ -143,6 +144,16 @@ export interface BrokerConfig {
   limits?: Partial<BrokerLimits>;
   /** AccessKeys of Signature and Token clients, and of OpenAPI callers. */
   accessKeys?: readonly AccessKeyConfig[];
+  /**
+   * RAM roles the OpenAPI's STS lets `accessKeys` assume (`AssumeRole`, version 2015-04-01, on the
+   * same endpoint): temporary credentials that every `onsmqtt` action accepts until they expire.
+   */
+  roles?: readonly RoleConfig[];
+  /**
+   * The shortest STS session (`DurationSeconds`) accepted, seconds. Default 900, as Alibaba's; tests
+   * may set it lower (down to 1) to see credentials expire without waiting.
+   */
+  stsMinSessionSeconds?: number;
   /** Device credentials (DeviceCredential mode); RegisterDeviceCredential adds more. */
   devices?: readonly DeviceConfig[];
   /** Custom-authentication identities; AddCustomAuthIdentity adds more. */

@@ -41,8 +41,10 @@ export type { AccessPolicy } from './access.js';
 export type { HttpAuthConfig } from './http-auth.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
-export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS } from './openapi-service.js';
+export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS, STS_API_VERSION } from './openapi-service.js';
 export type {
+  RoleConfig,
+  StsSettings,
   OpenApiBroker,
   OpenApiServiceSettings,
   OpenApiStores,

@@ -10,3 +10,5 @@ export type { OpenApiDeviceRecord, OpenApiDeviceStore } from './openapi/devices.
 export type { OpenApiGroupStore } from './openapi/groups.js';
 export type { OpenApiPublisher, OpenApiSessions } from './openapi/sessions.js';
 export { DOCUMENTED_RATE_LIMITS } from './openapi/errors.js';
+export type { RoleConfig, StsSettings } from './openapi/sts.js';
+export { STS_API_VERSION } from './openapi/sts.js';

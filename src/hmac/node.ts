@@ -9,7 +9,9 @@ import { _toBytes, type BytesLike } from '../internal/bytes.js';
 
 /** @internal The part of `node:crypto` the SDK uses. */
 export type _NodeCrypto = {
-  createHmac(algorithm: 'sha1', key: Uint8Array | string): { update(data: string | Uint8Array): { digest(): Uint8Array; digest(encoding: 'base64'): string } };
+  createHmac(algorithm: 'sha1' | 'sha256', key: Uint8Array | string): { update(data: string | Uint8Array): { digest(): Uint8Array; digest(encoding: 'base64'): string } };
+  /** SHA-256 for the V3 OpenAPI signature (`sha256.ts`). */
+  createHash(algorithm: 'sha256'): { update(data: string | Uint8Array): { digest(): Uint8Array } };
 };
 
 function lookup(): _NodeCrypto | undefined {

@@ -24,6 +24,8 @@ export interface SignRpcRequestOptions {
   accessKeyId: string;
   /** The AccessKey secret (never sent; only the signature is). */
   accessKeySecret: string;
+  /** The STS SecurityToken of temporary credentials, sent (and signed) as the `SecurityToken` parameter. */
+  securityToken?: string;
   /** The action's own parameters (their values already strings). */
   params?: Readonly<Record<string, string>>;
   /** Milliseconds since the epoch, for `Timestamp`. */
@@ -76,6 +78,7 @@ export async function signRpcRequest(options: SignRpcRequestOptions): Promise<Re
     Timestamp: rpcTimestamp(options.now),
     Version: _requireSegment(options.version, 'version'),
   };
+  if (options.securityToken !== undefined) common['SecurityToken'] = _requireString(options.securityToken, 'securityToken');
   for (const [name, value] of Object.entries(params)) {
     if (Object.hasOwn(common, name) || name === 'Signature') throw _invalid(_fieldOf('params', name), 'is a common parameter; it is set from the options');
     if (typeof value !== 'string') throw _invalid(_fieldOf('params', name), 'must be a string');

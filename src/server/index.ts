@@ -2,7 +2,8 @@
  * apsaramq-mqtt-auth/server: the server side of ApsaraMQ for MQTT authentication. Runs on Node ≥ 20
  * and on any runtime with fetch-standard `Request`/`Response` (Deno, Bun, edge workers).
  *
- * - `createOnsMqttClient`: the `onsmqtt` OpenAPI (ApplyToken, QueryToken, RevokeToken, DeviceCredential calls).
+ * - `createOnsMqttClient`: the `onsmqtt` OpenAPI (ApplyToken, QueryToken, RevokeToken, DeviceCredential calls),
+ *   signed V3 (`ACS3-HMAC-SHA256`) or V2, with static, STS or provider (`@alicloud/credentials`) credentials.
  * - `createTokenIssuer`: tokens cached per (resources, actions), refreshed ahead of expiry, single-flight.
  * - `createRedisTokenStore`: one token cache, one ApplyToken per permission and one rate window for a fleet.
  * - `createCredentialHandler`: `(request: Request) => Promise<Response>` handing credentials to clients.
@@ -11,7 +12,8 @@
  * @module apsaramq-mqtt-auth/server
  */
 export { createOnsMqttClient, ONSMQTT_API_VERSION } from './onsmqtt-client.js';
-export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, TokenCallOptions } from './onsmqtt-client.js';
+export type { ApplyTokenOptions, DeviceCredentialCallOptions, FetchLike, OnsMqttClient, OnsMqttClientOptions, OnsMqttSignatureAlgorithm, TokenCallOptions } from './onsmqtt-client.js';
+export type { OpenApiCredentialProvider, OpenApiCredentials, OpenApiCredentialsOption } from '../openapi/openapi-credentials.js';
 export { OpenApiError, isThrottlingCode } from './openapi-error.js';
 export type { OpenApiErrorOptions } from './openapi-error.js';
 export { AppliedToken, CustomIdentity, DeviceCredential } from './records.js';
@@ -58,6 +60,19 @@ export { signRpcRequest, rpcTimestamp, RPC_COMMON_PARAMS } from '../openapi/rpc.
 export type { SignRpcRequestOptions } from '../openapi/rpc.js';
 export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/signature.js';
 export type { OpenApiSignatureOptions } from '../openapi/signature.js';
+export {
+  ACS3_HMAC_SHA256,
+  isV3SignedHeader,
+  parseV3Authorization,
+  signV3Request,
+  v3Authorization,
+  v3CanonicalRequest,
+  v3PayloadHash,
+  v3Signature,
+  v3StringToSign,
+} from '../openapi/signature-v3.js';
+export type { SignV3RequestOptions, V3Authorization, V3CanonicalRequestInput, V3Hashes } from '../openapi/signature-v3.js';
+export { hmacSha256, nobleHmacSha256, nobleSha256, sha256, webCryptoHmacSha256 } from '../hmac/sha256.js';
 export { tokenTypeOf, MAX_TOKEN_RESOURCES, MIN_TOKEN_TTL, MIN_TOKEN_LIFETIME, MAX_TOKEN_TTL } from '../protocol/token-rules.js';
 export { parseUsername } from '../protocol/username.js';
 export type { ParsedUsername } from '../protocol/username.js';
@@ -68,7 +83,7 @@ export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
 // Types the signatures above refer to, so that users can name them from this entry.
 export type { ApsaraMqttAuthErrorOptions } from '../errors.js';
-export type { HmacSha1 } from '../hmac/types.js';
+export type { HmacSha1, HmacSha256, Sha256 } from '../hmac/types.js';
 export type { TokenSet, TokenType } from '../protocol/token-password.js';
 export type { AuthMode } from '../protocol/username.js';
 // The one clock every factory here takes as `{ clock }` (the same as the main entry's).

@@ -8,7 +8,7 @@
  */
 import { _clockOption, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1, HmacSha256, Sha256 } from '../hmac/types.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { _mustBe } from '../internal/bytes.js';
 import { _readBody } from '../http/body-limit.js';
@@ -18,6 +18,8 @@ import { _requireResources, tokenTypeOf, type TokenActions } from '../protocol/t
 import { ONSMQTT_CONTRACT, ONSMQTT_VERSION, type OnsMqttAction } from '../openapi/onsmqtt-contract.js';
 import { decodeAnswer, encodeRequest, sensitiveValues } from '../openapi/onsmqtt-codec.js';
 import { onsMqttEndpoint, type EndpointNetwork } from '../openapi/onsmqtt-endpoints.js';
+import { _credentialSource, type OpenApiCredentials, type OpenApiCredentialsOption } from '../openapi/openapi-credentials.js';
+import { ACS3_HMAC_SHA256, signV3Request } from '../openapi/signature-v3.js';
 import { OpenApiError } from './openapi-error.js';
 import { _managementCalls, type _Invoke, type OnsMqttManagementCalls } from './onsmqtt-management.js';
 import { AppliedToken, DeviceCredential } from './records.js';
@@ -28,12 +30,33 @@ export const ONSMQTT_API_VERSION = ONSMQTT_VERSION;
 /** The `fetch` the client needs: the standard one, or anything with its shape. */
 export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
 
+/** How requests are signed: V3 (`ACS3-HMAC-SHA256`, the default) or V2 (`SignatureVersion=1.0`, HMAC-SHA1). */
+export type OnsMqttSignatureAlgorithm = typeof ACS3_HMAC_SHA256 | 'v2';
+
 /** Inputs of {@link createOnsMqttClient}. */
 export interface OnsMqttClientOptions {
-  /** The AccessKey ID that signs the calls (a RAM user with the `mq:` permissions it needs). */
-  accessKeyId: string;
+  /**
+   * The credentials that sign the calls: a static `{ accessKeyId, accessKeySecret, securityToken? }`
+   * (temporary STS credentials carry the SecurityToken), or a provider with `getCredential()` asked
+   * before every call, e.g. `@alicloud/credentials`' `new Credential()` (ECS RAM role, ACK RRSA,
+   * credentials URI, environment). Instead of `accessKeyId` + `accessKeySecret`.
+   */
+  credentials?: OpenApiCredentialsOption;
+  /**
+   * The AccessKey ID that signs the calls (a RAM user with the `mq:` permissions it needs). With a
+   * `credentials` provider it only names the AccessKey that Token-mode Usernames carry
+   * (`Token|<AccessKeyId>|<InstanceId>`, see {@link OnsMqttClient.accessKeyId}).
+   */
+  accessKeyId?: string;
   /** Its secret. Kept in a closure; never sent, logged or printed. */
-  accessKeySecret: string;
+  accessKeySecret?: string;
+  /** The STS SecurityToken, with temporary `accessKeyId` + `accessKeySecret`. */
+  securityToken?: string;
+  /**
+   * `ACS3-HMAC-SHA256` (default: signature V3, what Alibaba asks for) or `v2` (signature V2,
+   * HMAC-SHA1, for endpoints that still need it). The name and `v2` value are `@alicloud/openapi-client`'s.
+   */
+  signatureAlgorithm?: OnsMqttSignatureAlgorithm;
   /**
    * The region, e.g. `cn-hangzhou`: its endpoint comes from the table of Alibaba's endpoint page
    * (`ONSMQTT_ENDPOINTS`, e.g. `https://onsmqtt.cn-hangzhou.aliyuncs.com/`); a region the table does not
@@ -64,8 +87,12 @@ export interface OnsMqttClientOptions {
   nonce?: () => string;
   /** Milliseconds before a call is abandoned (default 10 000). */
   timeout?: number;
-  /** HMAC-SHA1 to use instead of the default. */
+  /** HMAC-SHA1 to use instead of the default (signature V2). */
   hmac?: HmacSha1;
+  /** HMAC-SHA256 to use instead of the default (signature V3). */
+  hmacSha256?: HmacSha256;
+  /** SHA-256 to use instead of the default (signature V3). */
+  sha256?: Sha256;
 }
 
 /** Inputs of {@link OnsMqttClient.applyToken}. */
@@ -102,8 +129,13 @@ export interface DeviceCredentialCallOptions {
  * Holds no secret in any visible property.
  */
 export interface OnsMqttClient extends OnsMqttManagementCalls {
-  /** The AccessKey ID the calls are signed with (not secret). */
+  /**
+   * The AccessKey ID the calls are signed with (not secret); with a `credentials` provider, the
+   * `accessKeyId` option (the AccessKey Token-mode Usernames carry), or `''` when none was given.
+   */
   readonly accessKeyId: string;
+  /** How the calls are signed. */
+  readonly signatureAlgorithm: OnsMqttSignatureAlgorithm;
   /** The default instance, if one was configured. */
   readonly instanceId?: string;
   /** The endpoint URL. */
@@ -206,8 +238,16 @@ function str(body: unknown, key: string): string | undefined {
  */
 export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClient {
   options = _requireOptions(options, 'options');
-  const accessKeyId = _requireSegment(options.accessKeyId, 'accessKeyId');
-  const accessKeySecret = _requireString(options.accessKeySecret, 'accessKeySecret');
+  const timeout = options.timeout ?? 10_000;
+  // The upper bound is the longest delay a timer can have (about 24.8 days).
+  if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 2 ** 31 - 1)) throw _invalid('timeout', 'must be a positive number of milliseconds, at most 2147483647');
+  const source = _credentialSource(options, timeout);
+  const accessKeyId = source.staticId ?? (options.accessKeyId === undefined ? '' : _requireSegment(options.accessKeyId, 'accessKeyId'));
+  const signatureAlgorithm = options.signatureAlgorithm ?? ACS3_HMAC_SHA256;
+  if (signatureAlgorithm !== ACS3_HMAC_SHA256 && signatureAlgorithm !== 'v2') throw _invalid('signatureAlgorithm', 'must be "ACS3-HMAC-SHA256" (signature V3, the default) or "v2"');
+  if (options.hmacSha256 !== undefined && typeof options.hmacSha256 !== 'function') throw _invalid('hmacSha256', 'must be a function');
+  if (options.sha256 !== undefined && typeof options.sha256 !== 'function') throw _invalid('sha256', 'must be a function');
+  const v3Hashes = { ...(options.hmacSha256 ? { hmacSha256: options.hmacSha256 } : {}), ...(options.sha256 ? { sha256: options.sha256 } : {}) };
   const endpoint = endpointOf(options);
   const defaultInstance = options.instanceId === undefined ? undefined : _requireSegment(options.instanceId, 'instanceId');
   const method = options.method ?? 'POST';
@@ -218,11 +258,8 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   if (options.nonce !== undefined && typeof options.nonce !== 'function') throw _invalid('nonce', 'must be a function');
   const clock = _clockOption(options);
   const nonce = options.nonce ?? defaultNonce;
-  const timeout = options.timeout ?? 10_000;
-  // The upper bound is the longest delay a timer can have (about 24.8 days).
-  if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 2 ** 31 - 1)) throw _invalid('timeout', 'must be a positive number of milliseconds, at most 2147483647');
   const hmac = _requireHmac(options.hmac);
-  const host = new URL(endpoint).host;
+  const { host, pathname } = new URL(endpoint);
   // The caller's nonce source: what it throws is theirs and is not kept (the clock's: see _clockOption).
   const ask = <T>(source: () => T, field: string): T => {
     try {
@@ -238,25 +275,65 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
     return defaultInstance;
   };
 
+  /** The request as sent: URL and init, signed with `creds` by the configured algorithm; and every value it carries. */
+  async function build(action: string, params: Readonly<Record<string, string>>, creds: OpenApiCredentials) {
+    const now = clock.now();
+    const id = ask(nonce, 'nonce');
+    const init = { method, headers: { accept: 'application/json' } as Record<string, string>, signal: AbortSignal.timeout(timeout) };
+    const form = 'application/x-www-form-urlencoded';
+    if (signatureAlgorithm === 'v2') {
+      const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, ...creds, params, now, nonce: id, ...(hmac ? { hmac } : {}) });
+      const encoded = canonicalQuery(signed);
+      const carried = Object.values(signed);
+      return method === 'GET'
+        ? { url: `${endpoint}?${encoded}`, init, carried }
+        : { url: endpoint, init: { ...init, headers: { ...init.headers, 'content-type': form }, body: encoded }, carried };
+    }
+    // V3 (RPC style): the action and version travel as headers; the action's own parameters in the
+    // form body of a POST (signed through its SHA-256) or the query of a GET.
+    const body = method === 'POST' ? canonicalQuery(params) : undefined;
+    const headers = await signV3Request({
+      method, host, path: pathname, action, version: ONSMQTT_API_VERSION, ...creds, now, nonce: id, ...v3Hashes,
+      ...(body === undefined ? { query: params } : { body, contentType: form }),
+    });
+    const carried = [...Object.values(params), ...Object.values(headers)];
+    const query = canonicalQuery(params);
+    return body === undefined
+      ? { url: query ? `${endpoint}?${query}` : endpoint, init: { ...init, headers: { ...init.headers, ...headers } }, carried }
+      : { url: endpoint, init: { ...init, headers: { ...init.headers, ...headers }, body }, carried };
+  }
+
   async function call(action: string, params: Readonly<Record<string, string>> = {}, sensitive: readonly string[] = []): Promise<Record<string, unknown>> {
+    let creds = await source.get();
+    try {
+      return await send(action, params, sensitive, creds);
+    } catch (error) {
+      // Temporary credentials that expired between the provider's answer and the service's check
+      // (a refresh racing a call): ask once more, and retry only if the provider has new ones.
+      if (!(error instanceof OpenApiError) || error.openApiCode !== 'InvalidSecurityToken.Expired' || source.staticId !== undefined) throw error;
+      const fresh = await source.get();
+      if (fresh.securityToken === creds.securityToken && fresh.accessKeyId === creds.accessKeyId) throw error;
+      creds = fresh;
+      return send(action, params, sensitive, creds);
+    }
+  }
+
+  async function send(action: string, params: Readonly<Record<string, string>>, sensitive: readonly string[], creds: OpenApiCredentials): Promise<Record<string, unknown>> {
     // An action name is echoed in errors only when it reads as one (PascalCase letters, as every
     // onsmqtt action is): `call` takes any string, and a secret pasted there must not come back.
     const named = /^[A-Z][A-Za-z]{2,47}$/.test(action) ? action : 'the call';
-    const signed = await signRpcRequest({ method, action, version: ONSMQTT_API_VERSION, accessKeyId, accessKeySecret, params, now: clock.now(), nonce: ask(nonce, 'nonce'), ...(hmac ? { hmac } : {}) });
-    const encoded = canonicalQuery(signed);
-    const init = { method, headers: { accept: 'application/json' } as Record<string, string>, signal: AbortSignal.timeout(timeout) };
+    const accessKeySecret = creds.accessKeySecret;
+    sensitive = creds.securityToken ? [...sensitive, creds.securityToken] : sensitive;
+    const request = await build(action, params, creds);
     let response: Response;
     try {
-      response =
-        method === 'GET'
-          ? await fetchFn(`${endpoint}?${encoded}`, init)
-          : await fetchFn(endpoint, { ...init, headers: { ...init.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: encoded });
+      response = await fetchFn(request.url, request.init);
     } catch (error) {
       const why = (error as Error | undefined)?.name === 'TimeoutError' ? `no answer within ${timeout} ms` : 'the request failed';
       throw new OpenApiError(`${named}: could not reach the OpenAPI endpoint ${host} (${why}); check the endpoint and the network`, {
         // A network error can quote the URL of a GET, a caller's fetch anything it was given: every
         // value the request carried is masked, not only the secret ones.
-        cause: _redactedCause(error, sensitiveForms([...Object.values(signed), accessKeySecret])),
+        cause: _redactedCause(error, sensitiveForms([...request.carried, accessKeySecret])),
       });
     }
     const shape = response as unknown as { status?: unknown; text?: unknown } | null | undefined;
@@ -340,6 +417,7 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
 
   const client: OnsMqttClient = {
     accessKeyId,
+    signatureAlgorithm,
     endpoint,
     ...(defaultInstance === undefined ? {} : { instanceId: defaultInstance }),
 

@@ -178,6 +178,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw _invalid('client', 'must be an OpenAPI client with applyToken (see createOnsMqttClient)');
   }
   const instanceId = _requireSegment(options.instanceId ?? client.instanceId, 'instanceId');
+  // A client fed by a credentials provider knows no AccessKey ID of its own unless it was given one.
+  if (client.accessKeyId === '') throw _invalid('client.accessKeyId', 'is empty: give createOnsMqttClient accessKeyId beside a credentials provider (the AccessKey ID that Token-mode Usernames carry)');
   const accessKeyId = _requireSegment(client.accessKeyId, 'client.accessKeyId');
   const ttl = requireDuration(options.ttl, 'ttl', 60 * 60_000);
   const refreshMargin = requireDuration(options.refreshMargin, 'refreshMargin', 5 * 60_000);

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILD_OUTPUTS, buildNeeded } from '../../scripts/start/build.mjs';
-import { MIN_TOKEN_TTL_MS, readStartSettings, StartSettingsError } from '../../scripts/start/settings.mjs';
+import { accessKeyVariables, MIN_TOKEN_TTL_MS, readStartSettings, StartSettingsError } from '../../scripts/start/settings.mjs';
 import { MIN_TOKEN_LIFETIME } from '../../src/protocol/token-rules.js';
 import { createTokenIssuer } from '../../src/server/index.js';
 
@@ -50,6 +50,7 @@ describe('readStartSettings', () => {
       target: 'instance',
       instanceId: 'mqtt-cn-abc',
       accessKeyId: 'LTAI-x',
+      accessKeyVariables: { id: 'APSARAMQ_ACCESS_KEY_ID', secret: 'APSARAMQ_ACCESS_KEY_SECRET', token: 'APSARAMQ_SECURITY_TOKEN' },
       openApi: { regionId: 'cn-hangzhou' },
       host: 'mqtt-cn-abc.mqtt.aliyuncs.com',
       pages: { transport: 'wss', port: 443, path: '/mqtt' },
@@ -90,6 +91,20 @@ describe('readStartSettings', () => {
     const client = { accessKeyId: 'LTAI-x', instanceId: 'mqtt-x', applyToken: () => Promise.reject(new Error('not called')) };
     expect(() => createTokenIssuer({ client, ttl: MIN_TOKEN_LIFETIME, refreshMargin: 0 })).not.toThrow();
     expect(() => createTokenIssuer({ client, ttl: MIN_TOKEN_LIFETIME - 1, refreshMargin: 0 })).toThrow(expect.objectContaining({ field: 'ttl' }));
+  });
+
+  it("Alibaba's variable names work for the AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / ALIBABA_CLOUD_SECURITY_TOKEN), one family at a time", () => {
+    const alibaba = { APSARAMQ_INSTANCE_ID: 'mqtt-cn-abc', APSARAMQ_REGION_ID: 'cn-hangzhou', ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.x', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret-value-8', ALIBABA_CLOUD_SECURITY_TOKEN: 'CAIS-token' };
+    const settings = readStartSettings(alibaba, files);
+    expect(settings).toMatchObject({ target: 'instance', accessKeyId: 'STS.x', accessKeyVariables: { id: 'ALIBABA_CLOUD_ACCESS_KEY_ID', secret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', token: 'ALIBABA_CLOUD_SECURITY_TOKEN' } });
+    expect(JSON.stringify(settings)).not.toContain('secret-value-8');
+    expect(JSON.stringify(settings)).not.toContain('CAIS-token');
+    // The project's own names win when given: an id and a secret never come from two pairs.
+    expect(readStartSettings({ ...alibaba, ...INSTANCE }, files)).toMatchObject({ accessKeyId: 'LTAI-x', accessKeyVariables: { secret: 'APSARAMQ_ACCESS_KEY_SECRET' } });
+    expect(accessKeyVariables({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', APSARAMQ_ACCESS_KEY_SECRET: 's' }).id).toBe('APSARAMQ_ACCESS_KEY_ID');
+    expect(refusal({ APSARAMQ_INSTANCE_ID: 'mqtt-cn-abc', ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-y' })).toBe(
+      'ALIBABA_CLOUD_ACCESS_KEY_SECRET must be set too, to use an ApsaraMQ instance (or unset APSARAMQ_INSTANCE_ID, ALIBABA_CLOUD_ACCESS_KEY_ID for the local broker)',
+    );
   });
 
   it('no refusal quotes a secret', () => {

@@ -5,6 +5,7 @@
  */
 import type { Api, BackendName } from '../suites/api.js';
 import { credentialHandlerSuite, type ServerApi } from '../suites/credential-handler.suite.js';
+import { openApiV3Suite } from '../suites/openapi-v3.suite.js';
 import { portableSuites } from '../suites/portable.js';
 import type { Oracle } from '../suites/property.suite.js';
 import { cryptoJsOracle } from './crypto-js-oracle.js';
@@ -28,6 +29,9 @@ export interface RunOptions {
 
 export function runSuites(api: Api, { backend, oracle, inspect, server, surface, onResult }: RunOptions = {}): Promise<TestResult[]> {
   portableSuites(api, { backend, inspect, surface, oracle: oracle === 'crypto-js' ? cryptoJsOracle : oracle });
-  if (server) credentialHandlerSuite(server);
+  if (server) {
+    credentialHandlerSuite(server);
+    openApiV3Suite(server);
+  }
   return runRegistered(onResult);
 }

@@ -14,19 +14,20 @@
  */
 import { _clockOption, type Clock } from '../../clock.js';
 import { _invalid } from '../../errors.js';
-import { _constantTimeEqual } from '../../internal/equal.js';
 import { _own } from '../../credentials/validate.js';
-import { openApiSignature, stringToSign } from '../../openapi/signature.js';
 import { ONSMQTT_SDK_ACTIONS, ONSMQTT_VERSION } from '../../openapi/onsmqtt-contract.js';
+import { _readBody } from '../../http/body-limit.js';
 import type { CustomAuthStore } from '../custom-auth.js';
 import type { ActionContext, ActionHandler } from './context.js';
 import { customAuthActions } from './custom-auth.js';
 import { deviceActions, type OpenApiDeviceStore } from './devices.js';
-import { actionNotFound, apiNotSupported, ApiFailure, DOCUMENTED_RATE_LIMITS, internalError, invalidParameter, missing, overflow } from './errors.js';
+import { actionNotFound, apiNotSupported, ApiFailure, DOCUMENTED_RATE_LIMITS, internalError, invalidParameter, overflow, requestTooLarge } from './errors.js';
 import { answer, answerFormat, type AnswerFormat } from './format.js';
 import { groupActions, type OpenApiGroupStore } from './groups.js';
-import { Params, readParams } from './params.js';
+import { createGatewayAuth, isV3Request, mayBeV3Request } from './gateway-auth.js';
+import { MAX_REQUEST_BYTES, Params, readParams } from './params.js';
 import { sessionActions, type OpenApiPublisher, type OpenApiSessions } from './sessions.js';
+import { LocalSts, STS_API_VERSION, type StsSettings } from './sts.js';
 import { tokenActions, type OpenApiTokenStore } from './tokens.js';
 
 /**
@@ -94,6 +95,12 @@ export interface OpenApiServiceSettings {
    * `SystemOverFlow`). `false` for no limit.
    */
   rateLimits?: Readonly<Record<string, number>> | false;
+  /**
+   * STS on the same endpoint: `AssumeRole` (version 2015-04-01, signed V3 or V2 with one of
+   * `accessKeys`) for these roles, answering temporary credentials that every action accepts (with
+   * their SecurityToken) until they expire. Default: none (AssumeRole answers `InvalidAction.NotFound`).
+   */
+  sts?: StsSettings;
 }
 
 /**
@@ -113,8 +120,6 @@ export interface OpenApiService {
 }
 
 const VERSION = ONSMQTT_VERSION;
-const REQUIRED = ['AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version'] as const;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 /**
  * Every action of Alibaba's SDK for `onsmqtt` 2020-04-20 (`@alicloud/onsmqtt20200420` 1.7, client.ts), from
@@ -170,8 +175,8 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
   const hostId = options.hostId ?? 'onsmqtt.local';
   const calls: Record<string, number> = {};
   const errors: Record<string, number> = {};
-  // Nonces seen, with when each may be forgotten (a replay that old fails the Timestamp check anyway).
-  const nonces = new Map<string, number>();
+  const sts = options.sts === undefined ? undefined : new LocalSts(options.sts, now);
+  const gateway = createGatewayAuth({ lookup, ...(sts ? { sts } : {}), now, maxSkew });
   const limits: Readonly<Record<string, number>> = options.rateLimits === false ? {} : (options.rateLimits ?? DOCUMENTED_RATE_LIMITS);
   // Calls in the current one-second window of the clock, by AccessKey and action.
   let window = { second: NaN, counts: new Map<string, number>() };
@@ -195,41 +200,6 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
   };
   const known = new Set<string>(ONSMQTT_ACTIONS);
 
-  const remember = (key: string, t: number) => {
-    for (const [old, until] of nonces) {
-      if (until > t) break;
-      nonces.delete(old);
-    }
-    nonces.set(key, t + 2 * maxSkew);
-  };
-
-  /** The gateway's checks, in its order; the AccessKey id that signed when they pass. */
-  async function verify(params: Record<string, string>, method: string): Promise<string> {
-    for (const name of REQUIRED) if (!params[name]) throw missing(name);
-    if (params['SignatureMethod'] !== 'HMAC-SHA1') throw new ApiFailure(400, 'InvalidSignatureMethod', 'Specified signature method is not supported.');
-    if (params['SignatureVersion'] !== '1.0') throw new ApiFailure(400, 'InvalidSignatureVersion', 'Specified signature version is not supported.');
-    const stamp = params['Timestamp']!;
-    const at = TIMESTAMP.test(stamp) ? Date.parse(stamp) : NaN;
-    if (Number.isNaN(at)) throw new ApiFailure(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
-    const t = now();
-    if (Math.abs(t - at) > maxSkew) throw new ApiFailure(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
-    const accessKeyId = params['AccessKeyId']!;
-    const secret = lookup(accessKeyId);
-    if (typeof secret !== 'string' || secret.length === 0) throw new ApiFailure(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-    const { Signature: given, ...signed } = params;
-    const expected = await openApiSignature({ method, params: signed, accessKeySecret: secret });
-    // Constant time: a signature cannot be guessed byte by byte from response times.
-    if (!_constantTimeEqual(given!, expected)) {
-      // Alibaba's gateway quotes the string it signed, so callers can compare it with their own.
-      throw new ApiFailure(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign(method, signed)}`);
-    }
-    const nonceKey = `${accessKeyId}\n${params['SignatureNonce']}`;
-    if (nonces.has(nonceKey)) throw new ApiFailure(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
-    remember(nonceKey, t);
-    if (params['Version'] !== VERSION) throw new ApiFailure(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
-    return accessKeyId;
-  }
-
   async function service(request: Request): Promise<Response | undefined> {
     if (typeof request?.url !== 'string' || typeof request.method !== 'string' || typeof request.headers?.get !== 'function') throw _invalid('request', 'must be a fetch-standard Request');
     if (new URL(request.url).pathname !== path) return undefined;
@@ -238,18 +208,34 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
     const id = requestId();
     let format: AnswerFormat = 'JSON';
     try {
+      // V3 signs the body through its SHA-256: read it as received before the parameters are parsed from it.
+      const raw = mayBeV3Request(request.headers) ? await _readBody(request.clone(), MAX_REQUEST_BYTES) : '';
+      if (raw === 'too-large') throw requestTooLarge(`a body over ${MAX_REQUEST_BYTES} bytes`);
+      if (raw === 'unreadable') throw invalidParameter('Body', 'The body is not UTF-8 text.');
+      const url = new URL(request.url);
       const params = await readParams(request);
-      if (!params['Action']) return undefined;
-      const action = params['Action'];
+      const v3 = isV3Request(request.headers, params);
+      // V3 names the action and the version in headers; V2 in parameters.
+      const action = v3 ? request.headers.get('x-acs-action') : params['Action'];
+      if (!action) return undefined;
       const asked = answerFormat(params['Format']);
       if (!asked) throw invalidParameter('Format', 'Format must be JSON or XML.');
       format = asked;
-      const accessKeyId = await verify(params, method);
-      const run = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
-      if (!run) throw known.has(action) ? apiNotSupported() : actionNotFound();
-      if (throttled(accessKeyId, action)) throw overflow(action);
-      const context: ActionContext = { params: new Params(params), accessKeyId, instanceId, now };
-      const body = await run(context);
+      const { accessKeyId, temporary } = await gateway.verify({ method, path: url.pathname, host: url.host, query: Object.fromEntries(url.searchParams), params, headers: request.headers, body: raw });
+      const version = v3 ? request.headers.get('x-acs-version') : params['Version'];
+      let body: Record<string, unknown>;
+      if (version === STS_API_VERSION) {
+        // STS shares the endpoint: its one action here, for the roles configured.
+        if (!sts || action !== 'AssumeRole') throw actionNotFound();
+        body = sts.assumeRole(new Params(params), accessKeyId, temporary);
+      } else {
+        if (version !== VERSION) throw new ApiFailure(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+        const run = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
+        if (!run) throw known.has(action) ? apiNotSupported() : actionNotFound();
+        if (throttled(accessKeyId, action)) throw overflow(action);
+        const context: ActionContext = { params: new Params(params), accessKeyId, instanceId, now };
+        body = await run(context);
+      }
       calls[action] = (calls[action] ?? 0) + 1;
       return answer(200, format, `${action}Response`, { RequestId: id, ...body });
     } catch (error) {
