@@ -17,7 +17,7 @@ import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { customAuthFromConfig } from './auth/custom.js';
 import { _tlsMaterial, type TlsMaterial } from './certificates.js';
-import { _backgroundClock, _clockOption, type Clock } from '../clock.js';
+import { _backgroundClock, _checkedClock, type Clock } from '../clock.js';
 import { _checkList, _checkPort, _ownConfig, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
 import { _checkNames, _requestGuard } from './http-guard.js';
 import { ClientConnection } from './connection.js';
@@ -317,7 +317,7 @@ function checkConfig(config: BrokerConfig): Clock {
   _checkList(config.tls?.hosts, 'tls.hosts').forEach((h, i) => {
     if (typeof h !== 'string' || !/^[A-Za-z0-9.:_-]+$/.test(h)) throw _invalid(`tls.hosts[${i}]`, 'must be a host name or an IP address');
   });
-  return _clockOption(config, _backgroundClock);
+  return _checkedClock(config.clock, _backgroundClock);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { _clockOption, type Clock } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerConfig } from './config.js';
@@ -18,11 +18,6 @@ export interface BrokerConfigFileOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The clock whose time `expiresInMs` of tokens counts from (default: the real one). */
   clock?: Clock;
-  /**
-   * The time `expiresInMs` of tokens counts from. Default `Date.now()`.
-   * @deprecated Pass `clock`.
-   */
-  now?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -122,11 +117,7 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
   if (options === null || typeof options !== 'object') throw _invalid('options', `must be an options object (got ${_typeName(options)})`);
   options = Object.assign(Object.create(null), options);
   if (options.env !== undefined && (options.env === null || typeof options.env !== 'object')) throw _invalid('env', 'must be an object of environment variables');
-  if (options.now !== undefined && !Number.isFinite(options.now)) throw _invalid('now', 'must be a UNIX time in milliseconds');
-  if (options.clock !== undefined && options.now !== undefined) throw _invalid('clock', 'replaces now: give only clock');
-  const clock = _clockOption({ clock: options.clock });
-  const given = options.now;
-  const time = () => given ?? clock.now();
+  const clock = _checkedClock(options.clock);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw _invalid('config', `must be a JSON object (got ${_typeName(json)})`);
   const source = json as Json;
   checkKeys(source, TOP_KEYS, '');
@@ -162,7 +153,7 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
       if (key === 'tokens' && item.expiresInMs !== undefined) {
         if (item.expireTime !== undefined) throw _invalid(`${field}.expiresInMs`, 'cannot be given with expireTime');
         if (typeof item.expiresInMs !== 'number') throw _invalid(`${field}.expiresInMs`, 'must be a number of milliseconds');
-        item.expireTime = time() + item.expiresInMs;
+        item.expireTime = clock.now() + item.expiresInMs;
         delete item.expiresInMs;
       }
       const secretKey = SECRET_KEY[key];

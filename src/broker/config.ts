@@ -6,7 +6,7 @@
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerTlsConfig } from './certificates.js';
-import { _clockOption, type BrokerTimers, type Clock, type _ClockOptions } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import type { BrokerLimits } from './limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
@@ -175,16 +175,6 @@ export interface BrokerConfig {
    * ({@link createManualClock}) moves it in tests.
    */
   clock?: Clock;
-  /**
-   * The time, UNIX ms. Default `Date.now`.
-   * @deprecated Pass `clock` (its `now` is this).
-   */
-  now?: () => number;
-  /**
-   * Timers for token notices and expiry. Default: the real ones.
-   * @deprecated Pass `clock` (its `setTimeout` and `clearTimeout` are these).
-   */
-  timers?: BrokerTimers;
   /** Extra HTTP routes, tried in order before the built-in ones. */
   routes?: readonly RouteHandler[];
   /**
@@ -208,8 +198,8 @@ export interface BrokerConfig {
 /**
  * @internal A config as the broker reads it: null-prototype copies of its objects and arrays (three
  * levels deep), own properties only, each value read once. A property a polluted `Object.prototype`
- * adds (a `host` to listen on, an extra trusted AccessKey) is not there; functions (`now`, `timers`'
- * methods, `routes`) are kept as they are. Secrets kept out of dumps (non-enumerable) stay so.
+ * adds (a `host` to listen on, an extra trusted AccessKey) is not there; functions (the clock's methods,
+ * `routes`) are kept as they are. Secrets kept out of dumps (non-enumerable) stay so.
  */
 export function _ownConfig<T>(value: T, depth = 0): T {
   if (value === null || typeof value !== 'object' || depth > 3) return value;
@@ -229,11 +219,11 @@ export function _ownConfig<T>(value: T, depth = 0): T {
  * properties: the copy, its `instanceId` (required) and its clock (a clock that fails, or answers
  * garbage, is named when read, not passed on). `shape` is what the refusal of a non-object says.
  */
-export function _storeOptions<T extends { instanceId: string } & _ClockOptions>(options: T, shape: string): { options: T; instanceId: string; clock: Clock } {
+export function _storeOptions<T extends { instanceId: string; clock?: Clock | undefined }>(options: T, shape: string): { options: T; instanceId: string; clock: Clock } {
   if (options === null || typeof options !== 'object') throw _invalid('options', `must be ${shape}`);
   const own = Object.assign(Object.create(null), options) as T;
   if (typeof own.instanceId !== 'string' || own.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-  return { options: own, instanceId: own.instanceId, clock: _clockOption(own) };
+  return { options: own, instanceId: own.instanceId, clock: _checkedClock(own.clock) };
 }
 
 /** Default lead time of `$SYS/tokenExpireNotice`. */
