@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { _checkedClock, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
-import type { BrokerConfig } from './config.js';
+import { _BROKER_SETTINGS, type BrokerConfig } from './config.js';
 
 /** Options of {@link parseBrokerConfig} and {@link loadBrokerConfig}. */
 export interface BrokerConfigFileOptions {
@@ -22,33 +22,8 @@ export interface BrokerConfigFileOptions {
 
 type Json = Record<string, unknown>;
 
-const TOP_KEYS = [
-  '$schema',
-  'instanceId',
-  'host',
-  'tcpPort',
-  'tlsPort',
-  'wsPort',
-  'wssPort',
-  'wsPath',
-  'httpPort',
-  'tls',
-  'openApi',
-  'limits',
-  'accessKeys',
-  'devices',
-  'customIdentities',
-  'customPermissions',
-  'connectBlacklist',
-  'groupIds',
-  'httpAuth',
-  'tokens',
-  'devicePermissions',
-  'expireNoticeLeadMs',
-  'controlSecret',
-  'allowedHosts',
-  'allowedOrigins',
-];
+/** What a file may set: the config's settings (their one list is in `config.ts`), and a `$schema` for editors. */
+const TOP_KEYS: readonly string[] = ['$schema', ..._BROKER_SETTINGS];
 const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
 const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
 const KEYS: Record<string, readonly string[]> = {
@@ -109,8 +84,8 @@ function httpAuthSetting(value: unknown, env: BrokerConfigFileOptions['env']): u
 
 /**
  * Turns parsed JSON into a {@link BrokerConfig}: unknown keys are refused by name, `{ "env": ... }`
- * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The rest is checked
- * by `startBroker`.
+ * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The values are checked
+ * by `startBroker`, in one place for a config from a file and one written in code.
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the setting (e.g. `accessKeys[0].accessKeySecret`).
  */
 export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOptions = {}): BrokerConfig {
@@ -207,9 +182,7 @@ async function readTlsFiles(tls: Json, base: string): Promise<BrokerConfig['tls'
       throw _invalid(field, `file ${JSON.stringify(file)} could not be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  if (stateDir !== undefined) {
-    if (stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false');
-    out.stateDir = stateDir === false ? false : resolve(base, stateDir);
-  }
+  // A folder is read relative to the file; any other value is left for startBroker's check to name.
+  if (stateDir !== undefined) out.stateDir = typeof stateDir === 'string' && stateDir.length > 0 ? resolve(base, stateDir) : stateDir;
   return out as BrokerConfig['tls'];
 }
