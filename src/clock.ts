@@ -57,18 +57,18 @@ export function _checkClock(clock: unknown, field = 'clock'): Clock | undefined 
 export function _checkedClock(clock: unknown, fallback: Clock = systemClock): Clock {
   const c = _checkClock(clock);
   if (c === undefined) return fallback;
-  return { now: checkedTime(() => c.now(), 'clock'), setTimeout: (callback, ms) => c.setTimeout(callback, ms), clearTimeout: (handle) => c.clearTimeout(handle) };
+  return { now: checkedTime(() => c.now()), setTimeout: (callback, ms) => c.setTimeout(callback, ms), clearTimeout: (handle) => c.clearTimeout(handle) };
 }
 
-function checkedTime(read: () => number, field: string): () => number {
+function checkedTime(read: () => number): () => number {
   return () => {
     let t: unknown;
     try {
       t = read();
     } catch {
-      throw _invalid(field, 'threw');
+      throw _invalid('clock', 'threw');
     }
-    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid(field, 'must return a finite number of UNIX milliseconds');
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('clock', 'must return a finite number of UNIX milliseconds');
     return t;
   };
 }
