@@ -3,6 +3,7 @@
  * Messages name the field and the rule that was broken; they never contain a secret's value.
  * @module
  */
+import { _ownCopy } from './own.js';
 
 /** Stable error codes. New codes may be added; existing ones never change meaning. */
 export type ApsaraMqttAuthErrorCode =
@@ -76,10 +77,9 @@ export class ApsaraMqttAuthError extends Error {
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options?: ApsaraMqttAuthErrorOptions) {
     // Lenient by design (an error's constructor must not throw): options that are not an object
-    // count as none (a primitive has no such property), and only their own properties are read, from
-    // a copy without a prototype. Written out here, not taken from internal/own.ts: this file is the
-    // bottom of the layers and imports nothing.
-    const { cause, field, returnCode } = Object.assign(Object.create(null) as object, options) as ApsaraMqttAuthErrorOptions;
+    // count as none, and only their own properties are read.
+    // (A primitive has no such property.)
+    const { cause, field, returnCode } = _ownCopy(options as ApsaraMqttAuthErrorOptions);
     // Error keeps `cause` as a non-enumerable own property.
     super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
