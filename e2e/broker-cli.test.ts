@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
-import { loadBrokerConfig, parseBrokerConfig, type LocalBroker } from '../src/broker/index.js';
+import { createManualClock, loadBrokerConfig, parseBrokerConfig, type LocalBroker } from '../src/broker/index.js';
 import { createOnsMqttClient } from '../src/server/index.js';
 import { _makeCa, _makeServerCertificate } from '../src/broker/certificates.js';
 import { BROKER } from '../src/cli/broker-command.js';
@@ -204,7 +204,7 @@ describe('config files', () => {
         accessKeys: [{ accessKeyId: 'A', accessKeySecret: { env: 'BROKER_TEST_SECRET' } }],
         tokens: [{ token: 'tok-DoNotLeak', resources: 'a', actions: 'R', expiresInMs: 60_000 }],
       },
-      { env: { BROKER_TEST_SECRET: 'from-env-DoNotLeak' }, now: 1000 },
+      { env: { BROKER_TEST_SECRET: 'from-env-DoNotLeak' }, clock: createManualClock(1000) },
     );
     expect(config.accessKeys![0]!.accessKeySecret).toBe('from-env-DoNotLeak');
     expect(config.tokens![0]).toMatchObject({ token: 'tok-DoNotLeak', expireTime: 61_000 });

@@ -5,12 +5,13 @@
  * (`npm run api:update`), so a change to the API shows up in review as a diff of `api/*.api.md`.
  *
  * It fails on an exported declaration or member without TSDoc, on a type a signature uses that the entry
- * does not export, and when one name means two things: a name exported by several entries must have the same
- * declaration in each, unless one of them is a `@deprecated` alias kept for compatibility.
+ * does not export, when one name means two things (a name exported by several entries must have the same
+ * declaration in each), and on anything `@deprecated` in the built declarations: the package ships without
+ * leftovers, so a renamed or retired export goes, it does not linger as an alias.
  *
  * Needs `npm run build` first.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
@@ -74,7 +75,26 @@ for (const entry of ENTRIES) {
     console.log(`api-report: ${label} ${result.apiReportChanged ? 'updated' : 'unchanged'}`);
   }
 }
-/** Each exported name of a report, with its declaration as the report writes it and whether it is deprecated. */
+/** `file:line` of every `@deprecated` tag in the declaration files under `dir` (`.d.ts`, `.d.cts`, `.d.mts`). */
+export function deprecatedTags(dir) {
+  const found = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !/\.d\.[cm]?ts$/.test(entry.name)) continue;
+    const file = join(entry.parentPath, entry.name);
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      if (/@deprecated\b/.test(line)) found.push(`${file.slice(ROOT.length + 1)}:${i + 1}`);
+    });
+  }
+  return found;
+}
+
+const deprecated = deprecatedTags(join(ROOT, 'dist'));
+if (deprecated.length > 0) {
+  console.error(`api-report: @deprecated in the built declarations (remove the alias or option instead; nothing depends on it before a release):\n  ${deprecated.join('\n  ')}`);
+  failed = true;
+}
+
+/** Each exported name of a report, with its declaration as the report writes it. */
 export function declarations(report) {
   const body = report.slice(report.indexOf('```ts'), report.lastIndexOf('```'));
   const found = new Map();
@@ -83,7 +103,7 @@ export function declarations(report) {
     if (!name) continue;
     const previous = found.get(name);
     // Overloads and declaration merging: one name, several chunks.
-    found.set(name, { text: `${previous?.text ?? ''}${chunk.replace(/^\/\/ .*\n/gm, '').trim()}\n`, deprecated: (previous?.deprecated ?? false) || /^\/\/ @public @deprecated/m.test(chunk) });
+    found.set(name, { text: `${previous?.text ?? ''}${chunk.replace(/^\/\/ .*\n/gm, '').trim()}\n` });
   }
   return found;
 }
@@ -100,8 +120,8 @@ for (let i = 0; i < byEntry.length; i++) {
     const [a, b] = [byEntry[i], byEntry[j]];
     for (const [name, declaration] of a.names) {
       const other = b.names.get(name);
-      if (!other || declaration.deprecated || other.deprecated || declaration.text === other.text) continue;
-      console.error(`api-report: "${name}" means different things in ${a.entry.subpath} and ${b.entry.subpath}; give one a clearer name (keep the old one as a @deprecated alias)`);
+      if (!other || declaration.text === other.text) continue;
+      console.error(`api-report: "${name}" means different things in ${a.entry.subpath} and ${b.entry.subpath}; give one a clearer name`);
       failed = true;
     }
   }

@@ -21,6 +21,9 @@ step() { # step NAME COMMAND...: a check that counts as one test
 
 step "typecheck (all code, Node types)" npx --no-install tsc --noEmit -p tsconfig.json
 step "typecheck (client API without Node types)" npx --no-install tsc --noEmit -p tsconfig.browser.json
+# ARCHITECTURE.md's layer rule on src/'s import graph: no import against the layer table, no circle.
+step "layers (no upward import, no circle)" node scripts/layers.mjs
+step "no two files of src/ share a name" node scripts/basenames.mjs
 step "build" npm run --silent build
 [ -f scripts/budgets.mjs ] && step "bundle budgets" node scripts/budgets.mjs
 # The public surface and its reference are checked in: a change to either without `npm run api:update` fails here.

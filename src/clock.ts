@@ -26,17 +26,6 @@ export const systemClock: Clock = {
 };
 
 /**
- * The timer half of a {@link Clock}, which the local broker used to take apart from its time.
- * @deprecated A {@link Clock} holds both: pass `{ clock }` where `{ now, timers }` was passed.
- */
-export interface BrokerTimers {
-  /** Runs `callback` once, `ms` from now; returns a handle for {@link BrokerTimers.clearTimeout}. */
-  setTimeout(callback: () => void, ms: number): unknown;
-  /** Cancels a timer that has not run yet. */
-  clearTimeout(handle: unknown): void;
-}
-
-/**
  * @internal The real clock whose timers never keep a process alive on their own (Node's `unref`):
  * the local broker's default, so a token's pending expiry does not hold a test run open.
  */
@@ -60,48 +49,26 @@ export function _checkClock(clock: unknown, field = 'clock'): Clock | undefined 
   return c;
 }
 
-/** @internal The options that name a clock: `clock`, or the older `now` (and, for the broker, `timers`). */
-export interface _ClockOptions {
-  clock?: Clock | undefined;
-  now?: (() => number) | undefined;
-  timers?: BrokerTimers | undefined;
-}
-
 /**
- * @internal The clock `options` ask for: `clock`; else one made of the older `now` and `timers`
- * (each missing half taken from `fallback`); else `fallback`. The caller's time is checked when read:
- * what it throws or answers that is no time is refused naming the option it came from, never passed
- * on. `clock` beside either older option is refused: which time would be meant?
+ * @internal The clock an option names: `clock` checked (a wrong shape is refused), else `fallback`.
+ * The caller's time is checked when read: what it throws or answers that is no time is refused
+ * naming `clock`, never passed on.
  */
-export function _clockOption(options: _ClockOptions, fallback: Clock = systemClock): Clock {
-  const { clock, now, timers } = options;
-  if (clock !== undefined) {
-    if (now !== undefined || timers !== undefined) throw _invalid('clock', `replaces ${now !== undefined ? 'now' : 'timers'}: give only clock`);
-    const c = _checkClock(clock)!;
-    return { now: checkedTime(() => c.now(), 'clock'), setTimeout: (callback, ms) => c.setTimeout(callback, ms), clearTimeout: (handle) => c.clearTimeout(handle) };
-  }
-  if (now !== undefined && typeof now !== 'function') throw _mustBe('now', 'a function returning UNIX milliseconds', now);
-  if (timers !== undefined && (typeof timers?.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function')) {
-    throw _invalid('timers', 'must have setTimeout(callback, ms) and clearTimeout(handle)');
-  }
-  if (now === undefined && timers === undefined) return fallback;
-  const t = timers ?? fallback;
-  return {
-    now: now === undefined ? () => fallback.now() : checkedTime(now, 'now'),
-    setTimeout: (callback, ms) => t.setTimeout(callback, ms),
-    clearTimeout: (handle) => t.clearTimeout(handle),
-  };
+export function _checkedClock(clock: unknown, fallback: Clock = systemClock): Clock {
+  const c = _checkClock(clock);
+  if (c === undefined) return fallback;
+  return { now: checkedTime(() => c.now()), setTimeout: (callback, ms) => c.setTimeout(callback, ms), clearTimeout: (handle) => c.clearTimeout(handle) };
 }
 
-function checkedTime(read: () => number, field: string): () => number {
+function checkedTime(read: () => number): () => number {
   return () => {
     let t: unknown;
     try {
       t = read();
     } catch {
-      throw _invalid(field, 'threw');
+      throw _invalid('clock', 'threw');
     }
-    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid(field, 'must return a finite number of UNIX milliseconds');
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw _invalid('clock', 'must return a finite number of UNIX milliseconds');
     return t;
   };
 }

@@ -3,7 +3,7 @@
  * Messages name the field and the rule that was broken; they never contain a secret's value.
  * @module
  */
-import { _ownCopy } from './internal/own.js';
+import { _ownCopy } from './own.js';
 
 /** Stable error codes. New codes may be added; existing ones never change meaning. */
 export type ApsaraMqttAuthErrorCode =

@@ -2,7 +2,7 @@
  * A clock that only moves when told to: for tests and demos of anything that takes `{ clock }`.
  * @module
  */
-import type { BrokerTimers, Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { _invalid } from './errors.js';
 
 /**
@@ -12,11 +12,6 @@ import { _invalid } from './errors.js';
 export interface ManualClock extends Clock {
   /** The current time, in ms since the epoch. */
   now(): number;
-  /**
-   * Timers driven by {@link ManualClock.advance} / {@link ManualClock.set} (the same as the clock's own).
-   * @deprecated The clock is its own timers: pass the clock itself (`startBroker({ clock })`).
-   */
-  readonly timers: BrokerTimers;
   /** Moves the clock forward by `ms` and runs every timer that falls due, in order. */
   advance(ms: number): void;
   /**
@@ -89,7 +84,7 @@ export function createManualClock(start = 0): ManualClock {
     for (let due = dueBy(target); due; due = dueBy(target)) fire(due);
     time = target;
   };
-  const timers: BrokerTimers = {
+  const timers: Pick<Clock, 'setTimeout' | 'clearTimeout'> = {
     setTimeout(callback, ms) {
       if (typeof callback !== 'function') throw _invalid('callback', 'must be a function');
       const id = nextId++;
@@ -103,7 +98,6 @@ export function createManualClock(start = 0): ManualClock {
   };
   return {
     now: () => time,
-    timers,
     setTimeout: timers.setTimeout,
     clearTimeout: timers.clearTimeout,
     advance: (ms) => {

@@ -13,13 +13,11 @@ import type { Client } from 'aedes';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import { topicProblem } from '../protocol/topics.js';
-import { _requireSegment } from '../credentials/validate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { customAuthFromConfig } from './auth/custom.js';
 import { _tlsMaterial, type TlsMaterial } from './certificates.js';
-import { _backgroundClock, _clockOption, type Clock } from '../clock.js';
-import { _checkList, _checkPort, _ownConfig, DEFAULT_EXPIRE_NOTICE_LEAD_MS, type BrokerConfig, type RouteHandler } from './config.js';
-import { _checkNames, _requestGuard } from './http-guard.js';
+import { _checkBrokerConfig, _checkList, type BrokerConfig, type RouteHandler } from './config.js';
+import { _requestGuard } from './http-guard.js';
 import { ClientConnection } from './connection.js';
 import { createControlRoutes } from './control.js';
 import type { BrokerCore } from './core.js';
@@ -28,10 +26,8 @@ import { DeviceStore } from './devices.js';
 import { GroupStore } from './groups.js';
 import type { BrokerEvents, SessionInfo } from './events.js';
 import { createHooks } from './hooks.js';
-import { _checkLimits } from './limits.js';
 import { closeListeners, startListeners, type BoundPorts, type Servers } from './listeners.js';
 import { createOpenApiService, type OpenApiService } from './openapi-service.js';
-import { checkStsSettings } from './openapi/sts.js';
 import { _loadPeers, type BrokerPeers } from './peers.js';
 import { cancelTimers, kick, sessionInfo, type Session } from './session.js';
 import { onTokenRevoked } from './token-lifecycle.js';
@@ -181,9 +177,8 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
     });
     // The OpenAPI answers with the AccessKeys of the config, as the gateway of the account would, and
     // acts on this broker: its stores, its live sessions, its publishing.
-    // STS (AssumeRole) for the configured roles, checked even when the OpenAPI is off (a typo is named either way).
+    // STS (AssumeRole) for the configured roles (checked with the rest of the config, by _checkBrokerConfig).
     const sts = config.roles === undefined && config.stsMinSessionSeconds === undefined ? undefined : { roles: config.roles ?? [], ...(config.stsMinSessionSeconds === undefined ? {} : { minSessionSeconds: config.stsMinSessionSeconds }) };
-    if (sts) checkStsSettings(sts, 'stsMinSessionSeconds');
     const openApi = config.openApi === false ? undefined : createOpenApiService({ accessKeys: config.accessKeys ?? [], broker: this, clock: core.clock, ...(sts ? { sts } : {}) });
     Object.assign(this, { openApi });
     this.#routes = [...(config.routes ?? [])];
@@ -300,30 +295,6 @@ class Broker extends EventEmitter<BrokerEvents> implements LocalBroker {
 
 const SCHEMES: Readonly<Record<BrokerTransport, string>> = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss', http: 'http' };
 
-/** Checks the config before anything starts; returns the clock it names. */
-function checkConfig(config: BrokerConfig): Clock {
-  _requireSegment(config.instanceId, 'instanceId');
-  const secret = config.controlSecret;
-  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16 || /\s/.test(secret))) throw _invalid('controlSecret', 'must be a secret of at least 16 characters, without white space');
-  _checkNames(config.allowedHosts, 'allowedHosts', 'host');
-  _checkNames(config.allowedOrigins, 'allowedOrigins', 'origin');
-  if (config.host !== undefined && (typeof config.host !== 'string' || config.host.length === 0)) throw _invalid('host', 'must be a non-empty string');
-  if (config.wsPath !== undefined && (typeof config.wsPath !== 'string' || !config.wsPath.startsWith('/'))) throw _invalid('wsPath', 'must start with "/"');
-  const lead = config.expireNoticeLeadMs;
-  if (lead !== undefined && !(typeof lead === 'number' && Number.isFinite(lead) && lead >= 0)) throw _invalid('expireNoticeLeadMs', 'must be a number of milliseconds ≥ 0');
-  _checkList(config.routes, 'routes').forEach((r, i) => {
-    if (typeof r !== 'function') throw _invalid(`routes[${i}]`, 'must be a function (request) => Promise<Response | undefined>');
-  });
-  if (config.openApi !== undefined && typeof config.openApi !== 'boolean') throw _invalid('openApi', 'must be true or false');
-  if (config.tls !== undefined && (config.tls === null || typeof config.tls !== 'object')) throw _invalid('tls', 'must be an object: { cert, key, ca } or { stateDir }');
-  const stateDir = config.tls?.stateDir;
-  if (stateDir !== undefined && stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false to keep the CA in memory');
-  _checkList(config.tls?.hosts, 'tls.hosts').forEach((h, i) => {
-    if (typeof h !== 'string' || !/^[A-Za-z0-9.:_-]+$/.test(h)) throw _invalid(`tls.hosts[${i}]`, 'must be a host name or an IP address');
-  });
-  return _clockOption(config, _backgroundClock);
-}
-
 /**
  * Starts a local ApsaraMQ-compatible broker on loopback: MQTT over TCP, over WebSocket (`/mqtt`)
  * and a JSON control API over HTTP, each on its own port (0 = ephemeral, the default).
@@ -346,12 +317,9 @@ function checkConfig(config: BrokerConfig): Clock {
  * ```
  */
 export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
-  if (config === null || typeof config !== 'object') throw _invalid('config', `must be an options object (got ${_typeName(config)})`);
-  // The clock is the caller's object, used as given: its methods may read its own state.
-  const givenClock = Object.hasOwn(config, 'clock') ? config.clock : undefined;
-  // Read once, own properties only: from here on nothing consults Object.prototype.
-  config = _ownConfig(config);
-  const clock = checkConfig({ ...config, clock: givenClock });
+  const checked = _checkBrokerConfig(config);
+  const { clock, listen, limits } = checked;
+  config = checked.config;
   const tokens = new TokenStore({ instanceId: config.instanceId, clock });
   const devices = new DeviceStore({ instanceId: config.instanceId, clock });
   _checkList(config.tokens, 'tokens').forEach((t, i) => {
@@ -371,18 +339,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
   const customAuth = customAuthFromConfig(config);
   const groups = new GroupStore({ instanceId: config.instanceId, clock, ...(config.groupIds === undefined ? {} : { groupIds: config.groupIds }) });
   const auth = new Authenticator({ ...config, devices, tokens, customAuth, groups, clock });
-  const limits = _checkLimits(config.limits);
-  const host = config.host ?? '127.0.0.1';
-  const listen = {
-    host,
-    tcpPort: _checkPort(config.tcpPort, 'tcpPort', false) as number,
-    tlsPort: _checkPort(config.tlsPort, 'tlsPort', true),
-    wsPort: _checkPort(config.wsPort, 'wsPort', true),
-    wssPort: _checkPort(config.wssPort, 'wssPort', true),
-    wsPath: config.wsPath ?? '/mqtt',
-    httpPort: _checkPort(config.httpPort, 'httpPort', true),
-  };
-  const tls = listen.tlsPort === false && listen.wssPort === false ? undefined : await _tlsMaterial(config.tls, [host]);
+  const tls = listen.tlsPort === false && listen.wssPort === false ? undefined : await _tlsMaterial(config.tls, [listen.host]);
 
   const peers = await _loadPeers();
   let broker: Broker | undefined;
@@ -394,7 +351,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
     sessions: new Map<Client, Session>(),
     emit: (event, ...args) => void (broker?.emit as (event: string, ...args: unknown[]) => boolean)?.call(broker, event, ...args),
     clock,
-    expireNoticeLeadMs: config.expireNoticeLeadMs ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS,
+    expireNoticeLeadMs: checked.expireNoticeLeadMs,
     limits,
     discarded: new WeakSet<object>(),
     notices: new WeakSet<object>(),
@@ -402,7 +359,7 @@ export async function startBroker(config: BrokerConfig): Promise<LocalBroker> {
   core.aedes = await peers.aedes.Aedes.createBroker(createHooks(core));
   broker = new Broker(config, core, { tokens, devices, groups, customAuth }, peers.mqttPacket);
   try {
-    const guard = _requestGuard({ listenHost: host, hosts: [...(config.tls?.hosts ?? []), ...(config.allowedHosts ?? [])], origins: config.allowedOrigins ?? [] });
+    const guard = _requestGuard({ listenHost: listen.host, hosts: [...(config.tls?.hosts ?? []), ...checked.allowedHosts], origins: checked.allowedOrigins });
     const { servers, ports } = await startListeners({ ...listen, guard, ...(tls ? { tls } : {}) }, peers, (raw, request) => broker._accept(raw, request), () => broker._routes());
     broker._listening(servers, ports, tls);
   } catch (error) {

@@ -3,16 +3,9 @@
  * one in tests, so token expiry is exercised without sleeping).
  * @module
  */
-import { _backgroundClock, type BrokerTimers, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 
-export type { BrokerTimers } from '../clock.js';
 export { createManualClock, type ManualClock } from '../manual-clock.js';
-
-/**
- * The real timers (unref'd: a pending token expiry never keeps a process alive on its own).
- * @deprecated The broker's default clock has them; to pass a clock, pass `{ clock }` (e.g. `systemClock`).
- */
-export const systemTimers: BrokerTimers = { setTimeout: _backgroundClock.setTimeout, clearTimeout: _backgroundClock.clearTimeout };
 
 /** Node's timers take at most 2^31-1 ms; longer waits are re-armed in steps. */
 const MAX_DELAY = 2 ** 31 - 1;

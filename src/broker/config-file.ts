@@ -7,10 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { _clockOption, type Clock } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
-import type { BrokerConfig } from './config.js';
+import { _BROKER_SETTINGS, type BrokerConfig } from './config.js';
 
 /** Options of {@link parseBrokerConfig} and {@link loadBrokerConfig}. */
 export interface BrokerConfigFileOptions {
@@ -18,44 +18,12 @@ export interface BrokerConfigFileOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The clock whose time `expiresInMs` of tokens counts from (default: the real one). */
   clock?: Clock;
-  /**
-   * The time `expiresInMs` of tokens counts from. Default `Date.now()`.
-   * @deprecated Pass `clock`.
-   */
-  now?: number;
 }
 
 type Json = Record<string, unknown>;
 
-const TOP_KEYS = [
-  '$schema',
-  'instanceId',
-  'host',
-  'tcpPort',
-  'tlsPort',
-  'wsPort',
-  'wssPort',
-  'wsPath',
-  'httpPort',
-  'tls',
-  'openApi',
-  'limits',
-  'accessKeys',
-  'roles',
-  'stsMinSessionSeconds',
-  'devices',
-  'customIdentities',
-  'customPermissions',
-  'connectBlacklist',
-  'groupIds',
-  'httpAuth',
-  'tokens',
-  'devicePermissions',
-  'expireNoticeLeadMs',
-  'controlSecret',
-  'allowedHosts',
-  'allowedOrigins',
-];
+/** What a file may set: the config's settings (their one list is in `config.ts`), and a `$schema` for editors. */
+const TOP_KEYS: readonly string[] = ['$schema', ..._BROKER_SETTINGS];
 const TLS_KEYS = ['certFile', 'keyFile', 'caFile', 'stateDir', 'hosts'];
 const HTTP_AUTH_KEYS = ['url', 'timeoutMs', 'headers'];
 const KEYS: Record<string, readonly string[]> = {
@@ -117,19 +85,15 @@ function httpAuthSetting(value: unknown, env: BrokerConfigFileOptions['env']): u
 
 /**
  * Turns parsed JSON into a {@link BrokerConfig}: unknown keys are refused by name, `{ "env": ... }`
- * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The rest is checked
- * by `startBroker`.
+ * secrets are resolved, tokens may give `expiresInMs` instead of `expireTime`. The values are checked
+ * by `startBroker`, in one place for a config from a file and one written in code.
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` naming the setting (e.g. `accessKeys[0].accessKeySecret`).
  */
 export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOptions = {}): BrokerConfig {
   if (options === null || typeof options !== 'object') throw _invalid('options', `must be an options object (got ${_typeName(options)})`);
   options = Object.assign(Object.create(null), options);
   if (options.env !== undefined && (options.env === null || typeof options.env !== 'object')) throw _invalid('env', 'must be an object of environment variables');
-  if (options.now !== undefined && !Number.isFinite(options.now)) throw _invalid('now', 'must be a UNIX time in milliseconds');
-  if (options.clock !== undefined && options.now !== undefined) throw _invalid('clock', 'replaces now: give only clock');
-  const clock = _clockOption({ clock: options.clock });
-  const given = options.now;
-  const time = () => given ?? clock.now();
+  const clock = _checkedClock(options.clock);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw _invalid('config', `must be a JSON object (got ${_typeName(json)})`);
   const source = json as Json;
   checkKeys(source, TOP_KEYS, '');
@@ -165,7 +129,7 @@ export function parseBrokerConfig(json: unknown, options: BrokerConfigFileOption
       if (key === 'tokens' && item.expiresInMs !== undefined) {
         if (item.expireTime !== undefined) throw _invalid(`${field}.expiresInMs`, 'cannot be given with expireTime');
         if (typeof item.expiresInMs !== 'number') throw _invalid(`${field}.expiresInMs`, 'must be a number of milliseconds');
-        item.expireTime = time() + item.expiresInMs;
+        item.expireTime = clock.now() + item.expiresInMs;
         delete item.expiresInMs;
       }
       const secretKey = SECRET_KEY[key];
@@ -219,9 +183,7 @@ async function readTlsFiles(tls: Json, base: string): Promise<BrokerConfig['tls'
       throw _invalid(field, `file ${JSON.stringify(file)} could not be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  if (stateDir !== undefined) {
-    if (stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false');
-    out.stateDir = stateDir === false ? false : resolve(base, stateDir);
-  }
+  // A folder is read relative to the file; any other value is left for startBroker's check to name.
+  if (stateDir !== undefined) out.stateDir = typeof stateDir === 'string' && stateDir.length > 0 ? resolve(base, stateDir) : stateDir;
   return out as BrokerConfig['tls'];
 }

@@ -1,15 +1,19 @@
 /**
  * The local broker's configuration: who may connect, with which secrets and permissions, and where
- * it listens. Checked once, before anything listens; errors name the field and never a secret.
+ * it listens. Its one home: the types, the settings a config file may set ({@link _BROKER_SETTINGS}),
+ * and the one check ({@link _checkBrokerConfig}), run once by `startBroker` before anything listens;
+ * errors name the field and never a secret. `config-file.ts` only turns a JSON file into a config.
  * @module
  */
 import { _invalid } from '../errors.js';
 import { _typeName } from '../internal/bytes.js';
 import type { BrokerTlsConfig } from './certificates.js';
-import { _clockOption, type BrokerTimers, type Clock, type _ClockOptions } from '../clock.js';
-import type { BrokerLimits } from './limits.js';
+import { _backgroundClock, _checkedClock, type Clock } from '../clock.js';
+import { _checkNames } from './http-guard.js';
+import { _checkLimits, type BrokerLimits } from './limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
+import { checkStsSettings } from './openapi/sts.js';
 import { topicProblem } from '../protocol/topics.js';
 import type { Permissions } from './acl.js';
 import type { HttpAuthConfig } from './http-auth.js';
@@ -186,16 +190,6 @@ export interface BrokerConfig {
    * ({@link createManualClock}) moves it in tests.
    */
   clock?: Clock;
-  /**
-   * The time, UNIX ms. Default `Date.now`.
-   * @deprecated Pass `clock` (its `now` is this).
-   */
-  now?: () => number;
-  /**
-   * Timers for token notices and expiry. Default: the real ones.
-   * @deprecated Pass `clock` (its `setTimeout` and `clearTimeout` are these).
-   */
-  timers?: BrokerTimers;
   /** Extra HTTP routes, tried in order before the built-in ones. */
   routes?: readonly RouteHandler[];
   /**
@@ -219,8 +213,8 @@ export interface BrokerConfig {
 /**
  * @internal A config as the broker reads it: null-prototype copies of its objects and arrays (three
  * levels deep), own properties only, each value read once. A property a polluted `Object.prototype`
- * adds (a `host` to listen on, an extra trusted AccessKey) is not there; functions (`now`, `timers`'
- * methods, `routes`) are kept as they are. Secrets kept out of dumps (non-enumerable) stay so.
+ * adds (a `host` to listen on, an extra trusted AccessKey) is not there; functions (the clock's methods,
+ * `routes`) are kept as they are. Secrets kept out of dumps (non-enumerable) stay so.
  */
 export function _ownConfig<T>(value: T, depth = 0): T {
   if (value === null || typeof value !== 'object' || depth > 3) return value;
@@ -240,11 +234,11 @@ export function _ownConfig<T>(value: T, depth = 0): T {
  * properties: the copy, its `instanceId` (required) and its clock (a clock that fails, or answers
  * garbage, is named when read, not passed on). `shape` is what the refusal of a non-object says.
  */
-export function _storeOptions<T extends { instanceId: string } & _ClockOptions>(options: T, shape: string): { options: T; instanceId: string; clock: Clock } {
+export function _storeOptions<T extends { instanceId: string; clock?: Clock | undefined }>(options: T, shape: string): { options: T; instanceId: string; clock: Clock } {
   if (options === null || typeof options !== 'object') throw _invalid('options', `must be ${shape}`);
   const own = Object.assign(Object.create(null), options) as T;
   if (typeof own.instanceId !== 'string' || own.instanceId === '') throw _invalid('instanceId', 'must be a non-empty string');
-  return { options: own, instanceId: own.instanceId, clock: _clockOption(own) };
+  return { options: own, instanceId: own.instanceId, clock: _checkedClock(own.clock) };
 }
 
 /** Default lead time of `$SYS/tokenExpireNotice`. */
@@ -289,4 +283,102 @@ export function _checkList<T>(value: readonly T[] | undefined, field: string): r
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw _invalid(field, `must be an array (got ${_typeName(value)})`);
   return value;
+}
+
+/**
+ * @internal The settings of {@link BrokerConfig} a JSON config file may set, in the order `--help` and
+ * errors list them (`clock` and `routes` are code, not settings).
+ */
+export const _BROKER_SETTINGS = [
+  'instanceId',
+  'host',
+  'tcpPort',
+  'tlsPort',
+  'wsPort',
+  'wssPort',
+  'wsPath',
+  'httpPort',
+  'tls',
+  'openApi',
+  'limits',
+  'accessKeys',
+  'roles',
+  'stsMinSessionSeconds',
+  'devices',
+  'customIdentities',
+  'customPermissions',
+  'connectBlacklist',
+  'groupIds',
+  'httpAuth',
+  'tokens',
+  'devicePermissions',
+  'expireNoticeLeadMs',
+  'controlSecret',
+  'allowedHosts',
+  'allowedOrigins',
+] as const satisfies readonly Exclude<keyof BrokerConfig, 'clock' | 'routes'>[];
+
+/** @internal A broker config after {@link _checkBrokerConfig}: the settings `startBroker` wires, each checked. */
+export interface _CheckedBrokerConfig {
+  /** The config as read: own properties only, each read once ({@link _ownConfig}). */
+  config: BrokerConfig;
+  /** The broker's clock (default: the real one whose timers never keep the process alive). */
+  clock: Clock;
+  /** Where it listens: a port number (0 = ephemeral) or `false` for none. */
+  listen: { host: string; tcpPort: number; tlsPort: number | false; wsPort: number | false; wssPort: number | false; wsPath: string; httpPort: number | false };
+  limits: BrokerLimits;
+  expireNoticeLeadMs: number;
+  /** The `Host` names and browser origins the HTTP and WebSocket listeners accept besides loopback. */
+  allowedHosts: string[];
+  allowedOrigins: string[];
+}
+
+/**
+ * @internal The one check of a {@link BrokerConfig}, before anything starts: the listener settings, the
+ * control secret, the allowed hosts and origins, the limits, the routes, `tls` and the clock. The
+ * identities and stores it lists (`accessKeys`, `devices`, `tokens`, custom authentication, `httpAuth`,
+ * `groupIds`) are checked by the part that keeps them, with the same helpers of this file, as
+ * `startBroker` builds it, also before anything listens.
+ */
+export function _checkBrokerConfig(given: BrokerConfig): _CheckedBrokerConfig {
+  if (given === null || typeof given !== 'object') throw _invalid('config', `must be an options object (got ${_typeName(given)})`);
+  // The clock is the caller's object, used as given: its methods may read its own state.
+  const givenClock = Object.hasOwn(given, 'clock') ? given.clock : undefined;
+  // Read once, own properties only: from here on nothing consults Object.prototype.
+  const config = _ownConfig(given);
+  _checkId(config.instanceId, 'instanceId');
+  const secret = config.controlSecret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16 || /\s/.test(secret))) throw _invalid('controlSecret', 'must be a secret of at least 16 characters, without white space');
+  const allowedHosts = _checkNames(config.allowedHosts, 'allowedHosts', 'host');
+  const allowedOrigins = _checkNames(config.allowedOrigins, 'allowedOrigins', 'origin');
+  if (config.host !== undefined && (typeof config.host !== 'string' || config.host.length === 0)) throw _invalid('host', 'must be a non-empty string');
+  if (config.wsPath !== undefined && (typeof config.wsPath !== 'string' || !config.wsPath.startsWith('/'))) throw _invalid('wsPath', 'must start with "/"');
+  const lead = config.expireNoticeLeadMs;
+  if (lead !== undefined && !(typeof lead === 'number' && Number.isFinite(lead) && lead >= 0)) throw _invalid('expireNoticeLeadMs', 'must be a number of milliseconds ≥ 0');
+  _checkList(config.routes, 'routes').forEach((r, i) => {
+    if (typeof r !== 'function') throw _invalid(`routes[${i}]`, 'must be a function (request) => Promise<Response | undefined>');
+  });
+  if (config.openApi !== undefined && typeof config.openApi !== 'boolean') throw _invalid('openApi', 'must be true or false');
+  if (config.tls !== undefined && (config.tls === null || typeof config.tls !== 'object')) throw _invalid('tls', 'must be an object: { cert, key, ca } or { stateDir }');
+  const stateDir = config.tls?.stateDir;
+  if (stateDir !== undefined && stateDir !== false && (typeof stateDir !== 'string' || stateDir.length === 0)) throw _invalid('tls.stateDir', 'must be a folder path, or false to keep the CA in memory');
+  _checkList(config.tls?.hosts, 'tls.hosts').forEach((h, i) => {
+    if (typeof h !== 'string' || !/^[A-Za-z0-9.:_-]+$/.test(h)) throw _invalid(`tls.hosts[${i}]`, 'must be a host name or an IP address');
+  });
+  // STS (AssumeRole) for the configured roles, checked even when the OpenAPI is off (a typo is named either way).
+  if (config.roles !== undefined || config.stsMinSessionSeconds !== undefined) {
+    checkStsSettings({ roles: config.roles ?? [], ...(config.stsMinSessionSeconds === undefined ? {} : { minSessionSeconds: config.stsMinSessionSeconds }) }, 'stsMinSessionSeconds');
+  }
+  const clock = _checkedClock(givenClock, _backgroundClock);
+  const limits = _checkLimits(config.limits);
+  const listen = {
+    host: config.host ?? '127.0.0.1',
+    tcpPort: _checkPort(config.tcpPort, 'tcpPort', false) as number,
+    tlsPort: _checkPort(config.tlsPort, 'tlsPort', true),
+    wsPort: _checkPort(config.wsPort, 'wsPort', true),
+    wssPort: _checkPort(config.wssPort, 'wssPort', true),
+    wsPath: config.wsPath ?? '/mqtt',
+    httpPort: _checkPort(config.httpPort, 'httpPort', true),
+  };
+  return { config, clock, listen, limits, expireNoticeLeadMs: lead ?? DEFAULT_EXPIRE_NOTICE_LEAD_MS, allowedHosts, allowedOrigins };
 }

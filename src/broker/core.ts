@@ -1,25 +1,24 @@
 /**
  * What the broker's parts share: aedes, the authenticator, the live sessions, the clock and the
- * events. Each concern (aedes hooks, authorization, token lifecycle) is a module of functions over it.
+ * events (as the `NoticeSender` of `session.ts`). Each concern (aedes hooks, authorization, token
+ * lifecycle) is a module of functions over it.
  * @module
  */
 import type { Aedes, Client } from 'aedes';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Clock } from '../clock.js';
-import type { BrokerEvents } from './events.js';
 import type { BrokerLimits } from './limits.js';
-import type { Session } from './session.js';
+import type { NoticeSender, Session } from './session.js';
 
-/** Emits one of the broker's events. */
-export type EmitEvent = <K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]) => void;
-
-/** The state and services the broker's modules share. */
-export interface BrokerCore {
+/**
+ * The state and services the broker's modules share. It is the {@link NoticeSender} a session's
+ * notices go through: `session.ts` needs no more of it, and so does not import this file.
+ */
+export interface BrokerCore extends NoticeSender {
   readonly aedes: Aedes;
   readonly auth: Authenticator;
   /** Authenticated clients, from CONNECT to close. */
   readonly sessions: Map<Client, Session>;
-  readonly emit: EmitEvent;
   /** The clock: the time and the timers of token notices and expiries. */
   readonly clock: Clock;
   /** How long before a token's expiry `$SYS/tokenExpireNotice` is sent. */
@@ -27,6 +26,4 @@ export interface BrokerCore {
   readonly limits: BrokerLimits;
   /** Payloads of messages accepted but not to be delivered (over the size limit). */
   readonly discarded: WeakSet<object>;
-  /** Payloads of the `$SYS` notices the broker itself sends: the only ones delivered on those topics. */
-  readonly notices: WeakSet<object>;
 }

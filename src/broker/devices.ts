@@ -28,12 +28,6 @@ export interface StoredDeviceCredential {
   readonly UpdateTime: number;
 }
 
-/**
- * The former name of {@link StoredDeviceCredential}.
- * @deprecated Use {@link StoredDeviceCredential}: the `apsaramq-mqtt-auth/server` entry has a `DeviceCredential`
- * too (the OpenAPI client's record), with other fields.
- */
-export type DeviceCredential = StoredDeviceCredential;
 
 /** A credential given in the configuration (the secret chosen by the caller). */
 export interface DeviceCredentialInput {
@@ -51,11 +45,6 @@ export interface DeviceStoreOptions {
   instanceId: string;
   /** The clock (default: the real one). */
   clock?: Clock;
-  /**
-   * The time, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
 }
 
 interface Entry {

@@ -53,3 +53,6 @@ export interface BrokerEvents {
   /** A client was cut off because more than `limits.maxOutboundBytes` waited for it (it stopped reading). */
   slowConsumer: [info: { clientId: string }];
 }
+
+/** Emits one of the broker's events. */
+export type EmitEvent = <K extends keyof BrokerEvents>(event: K, ...args: BrokerEvents[K]) => void;

@@ -33,11 +33,6 @@ export interface GroupStoreOptions {
   groupIds?: readonly string[];
   /** The clock (default: the real one). */
   clock?: Clock;
-  /**
-   * The time, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
 }
 
 /**

@@ -22,21 +22,21 @@ export type {
   TokenConfig,
 } from './config.js';
 export { TokenStore } from './tokens.js';
-export type { AddTokenOptions, ApplyTokenOptions, TokenStoreApplyOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenStoreOptions } from './tokens.js';
+export type { AddTokenOptions, TokenStoreApplyOptions, TokenCheck, TokenCheckOptions, TokenInfo, TokenStoreOptions } from './tokens.js';
 export { TOKEN_INVALID_CODES } from '../protocol/sys-topics.js';
 export type { TokenInvalidCode } from '../protocol/sys-topics.js';
 export { DeviceStore } from './devices.js';
-export type { DeviceCredential, DeviceCredentialInput, StoredDeviceCredential, DeviceStoreOptions } from './devices.js';
+export type { DeviceCredentialInput, StoredDeviceCredential, DeviceStoreOptions } from './devices.js';
 // The one clock the broker and its stores take as `{ clock }` (the same as the main entry's), and the manual one.
 export { systemClock } from '../clock.js';
 export type { Clock } from '../clock.js';
-export { createManualClock, systemTimers } from './clock.js';
-export type { BrokerTimers, ManualClock } from './clock.js';
+export { createManualClock } from './clock.js';
+export type { ManualClock } from './clock.js';
 export { createControlRoutes } from './control.js';
 export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
-export type { AuthMode, BrokerAuthMode, RefusalKind } from './auth/types.js';
+export type { BrokerAuthMode, RefusalKind } from './auth/types.js';
 export type { AccessPolicy } from './access.js';
 export type { HttpAuthConfig } from './http-auth.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';

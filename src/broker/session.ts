@@ -9,8 +9,7 @@ import { _formatInvalidNotice, SYS_TOPICS, type TokenInvalidCode } from '../prot
 import type { AccessPolicy } from './access.js';
 import type { HeldToken, Identity } from './auth/types.js';
 import { DISCONNECT_REASON, type ClientConnection } from './connection.js';
-import type { BrokerCore } from './core.js';
-import type { SessionInfo } from './events.js';
+import type { EmitEvent, SessionInfo } from './events.js';
 
 /** The broker's state for one client, from its accepted CONNECT until its connection closes. */
 export interface Session {
@@ -36,6 +35,15 @@ export interface Session {
   queue: Promise<void>;
   /** The broker's subscription on the client's behalf for its P2P topics. */
   p2p?: { filter: string; deliver: (packet: AedesPublishPacket, callback: () => void) => void };
+}
+
+/**
+ * What sending a notice needs of the broker (its `BrokerCore` is one): the events it emits, and the
+ * set that marks the payloads of its own notices (the only ones delivered on `$SYS` topics).
+ */
+export interface NoticeSender {
+  readonly emit: EmitEvent;
+  readonly notices: WeakSet<object>;
 }
 
 /** Fields of an aedes client that its types leave out. */
@@ -79,7 +87,7 @@ export function cancelTimers(session: Session, type?: TokenType): void {
 }
 
 /** Sends a `$SYS` notice to one client, without subscription; resolves once written. */
-export function sendNotice(core: BrokerCore, session: Session, topic: string, payload: Record<string, unknown>): Promise<void> {
+export function sendNotice(core: NoticeSender, session: Session, topic: string, payload: Record<string, unknown>): Promise<void> {
   if (session.client.closed) return Promise.resolve();
   core.emit('notice', { clientId: session.clientId, topic, payload });
   const bytes = Buffer.from(JSON.stringify(payload));
@@ -94,7 +102,7 @@ export function sendNotice(core: BrokerCore, session: Session, topic: string, pa
  * MQTT 5 client gets a DISCONNECT with `reasonCode` (default 0x87, not authorized).
  */
 export function kick(
-  core: BrokerCore,
+  core: NoticeSender,
   session: Session,
   invalid: { code: TokenInvalidCode; type: TokenType } | undefined,
   reasonCode: number = DISCONNECT_REASON.NOT_AUTHORIZED,

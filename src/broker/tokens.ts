@@ -27,12 +27,6 @@ export interface TokenStoreApplyOptions {
   accessKeyId?: string;
 }
 
-/**
- * The former name of {@link TokenStoreApplyOptions}.
- * @deprecated Use {@link TokenStoreApplyOptions}: the `apsaramq-mqtt-auth/server` entry has an `ApplyTokenOptions`
- * too (the OpenAPI client's ApplyToken call), with other fields.
- */
-export type ApplyTokenOptions = TokenStoreApplyOptions;
 
 /** Inputs of {@link TokenStore.add}: a token string chosen by the caller (from a config file). */
 export interface AddTokenOptions extends Omit<TokenStoreApplyOptions, 'expireTime'> {
@@ -77,11 +71,6 @@ export interface TokenStoreOptions {
   instanceId: string;
   /** The clock (default: the real one). */
   clock?: Clock;
-  /**
-   * The time, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
 }
 
 const OUR_SHAPE = /^[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{27}$/;

@@ -7,7 +7,12 @@
 import { parseArgs } from 'node:util';
 import { ApsaraMqttAuthError } from '../index.js';
 import { closest, quoteIfSafe } from './suggest.js';
+import { Flags } from './parsed-flags.js';
 import { PROGRAM, flagLabel, type CommandSpec } from './spec.js';
+
+// The parser's result lives in its own file, which `spec.ts` (a command's `run(flags)`) can import
+// without importing the parser, which imports `spec.ts`.
+export { Flags };
 
 /** A bad command line (exit code 2): `field` is the flag or variable at fault. */
 export function usageError(flag: string, rule: string): ApsaraMqttAuthError {
@@ -22,31 +27,6 @@ export function usageErrorAt(field: string, message: string): ApsaraMqttAuthErro
 /** True for errors that mean "fix your input" (exit code 2) rather than "something failed" (1). */
 export function isUsageError(error: unknown): error is ApsaraMqttAuthError {
   return error instanceof ApsaraMqttAuthError && (error.code === 'ERR_INVALID_ARGUMENT' || error.code === 'ERR_INVALID_CLIENT_ID');
-}
-
-/** Parsed flags with typed getters. */
-export class Flags {
-  readonly #values: Record<string, string | boolean | undefined>;
-  constructor(values: Record<string, string | boolean | undefined>) {
-    this.#values = values;
-  }
-  /** The value of a string flag, if given. */
-  string(name: string): string | undefined {
-    const value = this.#values[name];
-    return typeof value === 'string' ? value : undefined;
-  }
-  /** Whether a boolean flag was given. */
-  bool(name: string): boolean {
-    return this.#values[name] === true;
-  }
-  /** Whether a flag was given at all. */
-  has(name: string): boolean {
-    return this.#values[name] !== undefined;
-  }
-  /** The names of the flags given. */
-  given(): string[] {
-    return Object.keys(this.#values).filter((name) => this.#values[name] !== undefined);
-  }
 }
 
 /** `the 3rd argument after "sign"`: how a word that is not repeated is pointed at. */

@@ -6,7 +6,7 @@
  */
 import type { AuthMode } from '../index.js';
 import type { CliIo } from './io.js';
-import type { Flags } from './args.js';
+import type { Flags } from './parsed-flags.js';
 
 /** The program's name, as typed. */
 export const PROGRAM = 'apsaramq-mqtt-auth';

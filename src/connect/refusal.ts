@@ -7,12 +7,6 @@ import { ApsaraMqttAuthError } from '../errors.js';
 /** @internal MQTT 3.1.1 return codes and MQTT 5 reason codes that a credential problem produces. */
 export const _AUTH_REFUSALS = [4, 5, 0x86, 0x87, 0x8c];
 
-/** @internal The CONNACK code of an mqtt.js error, if it is a refusal. */
-export function _refusalCode(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' && code > 0 ? code : undefined;
-}
-
 /**
  * @internal A typed, secret-free error for a refusal with CONNACK `code`. mqtt.js already words
  * the code (`Connection refused: Not authorized`), so its message is reused rather than a table.

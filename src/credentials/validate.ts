@@ -3,7 +3,7 @@
  * @module
  */
 import { _invalid } from '../errors.js';
-import { _ownCopy } from '../internal/own.js';
+import { _ownCopy } from '../own.js';
 import { _mustBe } from '../internal/bytes.js';
 import type { HmacSha1 } from '../hmac/types.js';
 

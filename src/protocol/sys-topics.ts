@@ -7,7 +7,7 @@
 import type { TokenType } from './token-password.js';
 import { isTokenType } from './token-password.js';
 import { _fromUtf8 } from '../internal/bytes.js';
-import { _ownCopy } from '../internal/own.js';
+import { _ownCopy } from '../own.js';
 
 /** The topic a client publishes a new token to (QoS 1) to rotate it without reconnecting. */
 // A literal, not read from SYS_TOPICS: a property read at the top of a module is code that bundlers

@@ -6,7 +6,7 @@
  * a form body).
  * @module
  */
-import { _clockOption, type Clock } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
 import type { HmacSha1, HmacSha256, Sha256 } from '../hmac/types.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
@@ -78,11 +78,6 @@ export interface OnsMqttClientOptions {
    * read: `timeout` bounds a real network call).
    */
   clock?: Clock;
-  /**
-   * The time of `Timestamp` and of the ExpireTime rule, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
   /** `SignatureNonce` source (default `crypto.randomUUID()`). */
   nonce?: () => string;
   /** Milliseconds before a call is abandoned (default 10 000). */
@@ -256,11 +251,11 @@ export function createOnsMqttClient(options: OnsMqttClientOptions): OnsMqttClien
   if (typeof fetchGiven !== 'function') throw _invalid('fetch', 'is required where globalThis.fetch is missing');
   const fetchFn: FetchLike = fetchGiven;
   if (options.nonce !== undefined && typeof options.nonce !== 'function') throw _invalid('nonce', 'must be a function');
-  const clock = _clockOption(options);
+  const clock = _checkedClock(options.clock);
   const nonce = options.nonce ?? defaultNonce;
   const hmac = _requireHmac(options.hmac);
   const { host, pathname } = new URL(endpoint);
-  // The caller's nonce source: what it throws is theirs and is not kept (the clock's: see _clockOption).
+  // The caller's nonce source: what it throws is theirs and is not kept (the clock's: see _checkedClock).
   const ask = <T>(source: () => T, field: string): T => {
     try {
       return source();

@@ -13,7 +13,7 @@
  * no dependency and no Node import. Only tokens and their permissions are written; never a secret.
  * @module
  */
-import { _clockOption, type Clock } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { AppliedToken } from './records.js';
 import { ADMIT, DELETE_TOKEN, EXTEND_LOCK, RELEASE_LOCK } from './redis-scripts.js';
@@ -55,11 +55,6 @@ export interface RedisTokenStoreOptions {
    * `now` is read: command timeouts and lock renewals follow Redis, which keeps real time).
    */
   clock?: Clock;
-  /**
-   * The time of the local copy and of the reconnection back-off, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
 }
 
 /** A token store on Redis, with what it knows about its connection. */
@@ -173,7 +168,7 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
   const timeout = requireMs(options.timeout, 'timeout', 1000, 1);
   if (options.onError !== undefined && typeof options.onError !== 'function') throw _invalid('onError', 'must be a function');
   const onError = options.onError;
-  const clock = _clockOption(options);
+  const clock = _checkedClock(options.clock);
   const now = () => clock.now();
   const local = createMemoryTokenStore({ maxEntries: options.maxEntries ?? 1000, clock });
   // Who this process is, in lock values and rate-window entries.

@@ -6,7 +6,7 @@
  * window, and with a shared store (`createRedisTokenStore`) one call serves every process.
  * @module
  */
-import { _clockOption, type Clock } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
 import { _requireOptions, _requireSegment } from '../credentials/validate.js';
 import { MAX_TOKEN_TTL, MIN_TOKEN_LIFETIME, _requireActions, _requireResources, type TokenActions } from '../protocol/token-rules.js';
@@ -82,11 +82,6 @@ export interface TokenIssuerOptions {
    * pass the same one to the OpenAPI client.
    */
   clock?: Clock;
-  /**
-   * The time, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
 }
 
 /** A cache of tokens in front of ApplyToken. */
@@ -197,7 +192,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw _invalid('rateLimit', 'must be a positive integer number of calls, or false');
   }
   // The caller's clock: what it throws or answers that is no time is named, not passed on.
-  const clock = _clockOption(options);
+  const clock = _checkedClock(options.clock);
   const now = () => clock.now();
   if (options.store !== undefined && options.maxEntries !== undefined) throw _invalid('maxEntries', 'sizes the default store only; size the store you pass instead');
   const store = options.store === undefined ? createMemoryTokenStore({ maxEntries, clock }) : requireStore(options.store);

@@ -6,7 +6,7 @@
  * fallback to a still-valid token) and its own in-process single flight.
  * @module
  */
-import { _clockOption, type Clock } from '../clock.js';
+import { _checkedClock, type Clock } from '../clock.js';
 import { _invalid } from '../errors.js';
 import { _requireOptions } from '../credentials/validate.js';
 import type { AppliedToken } from './records.js';
@@ -71,11 +71,6 @@ export interface MemoryTokenStoreOptions {
   maxEntries?: number;
   /** The clock of the rate window (default: the real one; only its `now` is read); the issuer passes its own. */
   clock?: Clock;
-  /**
-   * The time of the rate window, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
 }
 
 /**
@@ -131,7 +126,7 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): M
   if (options === null || typeof options !== 'object') throw _invalid('options', 'must be an options object');
   const maxEntries = options.maxEntries ?? 1000;
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) throw _invalid('maxEntries', 'must be an integer of at least 1');
-  const clock = _clockOption(options);
+  const clock = _checkedClock(options.clock);
   const cache = new Map<string, AppliedToken>();
   const admit = _rateWindow(() => clock.now());
   return Object.freeze({

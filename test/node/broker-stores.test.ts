@@ -202,10 +202,10 @@ describe('manual clock', () => {
   it('runs due timers in order when advanced, and re-arms long waits', () => {
     const clock = createManualClock(1000);
     const ran: string[] = [];
-    clock.timers.setTimeout(() => ran.push('b@30'), 30);
-    clock.timers.setTimeout(() => ran.push('a@10'), 10);
-    const c = clock.timers.setTimeout(() => ran.push('cancelled'), 20);
-    clock.timers.clearTimeout(c);
+    clock.setTimeout(() => ran.push('b@30'), 30);
+    clock.setTimeout(() => ran.push('a@10'), 10);
+    const c = clock.setTimeout(() => ran.push('cancelled'), 20);
+    clock.clearTimeout(c);
     clock.advance(25);
     expect(ran).toEqual(['a@10']);
     clock.advance(5);

@@ -1,7 +1,6 @@
 /**
- * `{ clock }` on every factory that keeps time, one manual clock driving them all; and the older
- * options it replaces (`now`, the broker's `timers`, the config file's `now` time), which keep working
- * beside it but not together with it.
+ * `{ clock }` on every factory that keeps time, one manual clock driving them all; a clock of the wrong
+ * shape is refused naming it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +13,7 @@ import {
   type LocalBroker,
 } from '../../src/broker/index.js';
 import { createMemoryTokenStore, createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type RedisCommandClient } from '../../src/server/index.js';
-import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { SECRET } from '../suites/api.js';
 
 const INSTANCE = 'mqtt-cn-clock';
@@ -33,25 +32,20 @@ function stack(time: (part: string) => object) {
 }
 
 describe('one manual clock drives the server side and the OpenAPI service', () => {
-  for (const [form, time] of [
-    ['clock', (clock: ManualClock) => () => ({ clock })],
-    ['now (deprecated)', (clock: ManualClock) => () => ({ now: clock.now })],
-  ] as const) {
-    it(`${form}: Timestamp, ExpireTime, the service's check and the cache's lifetime all follow it`, async () => {
-      const clock = manualClock(START);
-      const { tokens, issuer, service } = stack(time(clock));
-      const first = await issuer.issue({ resources: ['clock/a'], actions: 'R' });
-      expect(first.expiresAt).toBe(START + 10 * MINUTE);
-      expect(tokens.describe(first.token)).toMatchObject({ expireTime: START + 10 * MINUTE, createTime: START });
-      clock.advance(8 * MINUTE - 1);
-      expect((await issuer.issue({ resources: ['clock/a'], actions: 'R' })).token).toBe(first.token);
-      clock.advance(1); // within refreshMargin of expiry: replaced
-      const second = await issuer.issue({ resources: ['clock/a'], actions: 'R' });
-      expect(second.token).not.toBe(first.token);
-      expect(second.expiresAt).toBe(START + 18 * MINUTE);
-      expect(service.errors).toEqual({});
-    });
-  }
+  it("Timestamp, ExpireTime, the service's check and the cache's lifetime all follow it", async () => {
+    const clock = manualClock(START);
+    const { tokens, issuer, service } = stack(() => ({ clock }));
+    const first = await issuer.issue({ resources: ['clock/a'], actions: 'R' });
+    expect(first.expiresAt).toBe(START + 10 * MINUTE);
+    expect(tokens.describe(first.token)).toMatchObject({ expireTime: START + 10 * MINUTE, createTime: START });
+    clock.advance(8 * MINUTE - 1);
+    expect((await issuer.issue({ resources: ['clock/a'], actions: 'R' })).token).toBe(first.token);
+    clock.advance(1); // within refreshMargin of expiry: replaced
+    const second = await issuer.issue({ resources: ['clock/a'], actions: 'R' });
+    expect(second.token).not.toBe(first.token);
+    expect(second.expiresAt).toBe(START + 18 * MINUTE);
+    expect(service.errors).toEqual({});
+  });
 
   it('a client on another clock than the service is refused as Alibaba refuses it (InvalidTimeStamp.Expired)', async () => {
     const service = manualClock(START);
@@ -71,32 +65,28 @@ describe('one manual clock drives the server side and the OpenAPI service', () =
   it('the Redis store takes a clock (it never asks Redis here)', () => {
     const redis: RedisCommandClient = { sendCommand: async () => null };
     expect(createRedisTokenStore({ redis, clock: manualClock() }).healthy).toBe(true);
-    expect(createRedisTokenStore({ redis, now: () => START }).healthy).toBe(true);
   });
 });
 
 describe("the broker's stores", () => {
-  it('TokenStore, DeviceStore and GroupStore date what they make by the clock (or by the older now)', () => {
-    for (const time of [(c: ManualClock) => ({ clock: c }), (c: ManualClock) => ({ now: c.now })]) {
-      const clock = manualClock(START);
-      const tokens = new TokenStore({ instanceId: INSTANCE, ...time(clock) });
-      const token = tokens.apply({ resources: 'a', actions: 'R', expireTime: START + MINUTE });
-      expect(tokens.query(token)).toBe(true);
-      clock.advance(MINUTE);
-      expect(tokens.query(token)).toBe(false);
-      const devices = new DeviceStore({ instanceId: INSTANCE, ...time(clock) });
-      expect(devices.register('GID_clock@@@d1').CreateTime).toBe(START + MINUTE);
-      const groups = new GroupStore({ instanceId: INSTANCE, ...time(clock) });
-      groups.create('GID_clock');
-      expect(groups.list()[0]).toMatchObject({ CreateTime: START + MINUTE });
-    }
+  it('TokenStore, DeviceStore and GroupStore date what they make by the clock', () => {
+    const clock = manualClock(START);
+    const tokens = new TokenStore({ instanceId: INSTANCE, clock });
+    const token = tokens.apply({ resources: 'a', actions: 'R', expireTime: START + MINUTE });
+    expect(tokens.query(token)).toBe(true);
+    clock.advance(MINUTE);
+    expect(tokens.query(token)).toBe(false);
+    const devices = new DeviceStore({ instanceId: INSTANCE, clock });
+    expect(devices.register('GID_clock@@@d1').CreateTime).toBe(START + MINUTE);
+    const groups = new GroupStore({ instanceId: INSTANCE, clock });
+    groups.create('GID_clock');
+    expect(groups.list()[0]).toMatchObject({ CreateTime: START + MINUTE });
   });
 
-  it('the config file counts expiresInMs from the clock, or from the older now (a time)', () => {
+  it('the config file counts expiresInMs from the clock', () => {
     const json = { instanceId: INSTANCE, tokens: [{ token: 'a-token-from-the-file', resources: 'a', actions: 'R', expiresInMs: MINUTE }] };
     expect(parseBrokerConfig(json, { clock: manualClock(START) }).tokens![0]).toMatchObject({ expireTime: START + MINUTE });
-    expect(parseBrokerConfig(json, { now: START }).tokens![0]).toMatchObject({ expireTime: START + MINUTE });
-    expect(() => parseBrokerConfig(json, { clock: manualClock(START), now: START })).toThrow(expect.objectContaining({ field: 'clock' }));
+    expect(() => parseBrokerConfig(json, { clock: { now: () => START } as never })).toThrow(expect.objectContaining({ field: 'clock' }));
   });
 });
 
@@ -107,23 +97,18 @@ describe('startBroker', () => {
     broker = undefined;
   });
 
-  for (const [form, time] of [
-    ['clock', (clock: ManualClock) => ({ clock })],
-    ['now and timers (deprecated)', (clock: ManualClock) => ({ now: clock.now, timers: clock.timers })],
-  ] as const) {
-    it(`${form}: its stores and token timers run on it`, async () => {
-      const clock = manualClock(START);
-      broker = await startBroker({ instanceId: INSTANCE, httpPort: false, wsPort: false, ...time(clock) });
-      const token = broker.tokens.apply({ resources: 'a', actions: 'R', expireTime: START + MINUTE });
-      expect(broker.tokens.describe(token)).toMatchObject({ createTime: START });
-      expect(broker.devices.register('GID_clock@@@d1').CreateTime).toBe(START);
-      clock.advance(MINUTE);
-      expect(broker.tokens.query(token)).toBe(false);
-    });
-  }
+  it('its stores and token timers run on the clock', async () => {
+    const clock = manualClock(START);
+    broker = await startBroker({ instanceId: INSTANCE, httpPort: false, wsPort: false, clock });
+    const token = broker.tokens.apply({ resources: 'a', actions: 'R', expireTime: START + MINUTE });
+    expect(broker.tokens.describe(token)).toMatchObject({ createTime: START });
+    expect(broker.devices.register('GID_clock@@@d1').CreateTime).toBe(START);
+    clock.advance(MINUTE);
+    expect(broker.tokens.query(token)).toBe(false);
+  });
 });
 
-describe('clock beside the option it replaces, or of the wrong shape, is refused naming the option', () => {
+describe('a clock of the wrong shape is refused naming clock', () => {
   const clock = manualClock();
   const redis: RedisCommandClient = { sendCommand: async () => null };
   const client = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://openapi.test/', instanceId: INSTANCE, fetch: async () => new Response('{}') });
@@ -139,15 +124,14 @@ describe('clock beside the option it replaces, or of the wrong shape, is refused
   ];
   for (const [name, make] of factories) {
     it(name, () => {
-      expect(() => make({ clock, now: clock.now })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' }));
       expect(() => make({ clock: { now: clock.now } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' }));
-      expect(() => make({ now: 5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'now' }));
+      expect(() => make({ clock: 5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' }));
       expect(make({ clock })).toBeTruthy();
     });
   }
 
   it('startBroker', async () => {
-    for (const time of [{ clock, now: clock.now }, { clock, timers: clock.timers }, { clock: 5 }]) {
+    for (const time of [{ clock: { now: clock.now } }, { clock: 5 }]) {
       await expect(startBroker({ instanceId: INSTANCE, ...(time as object) })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' });
     }
   });

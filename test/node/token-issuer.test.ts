@@ -255,7 +255,7 @@ describe('the store', () => {
     for (const rateLimit of [0, 1.5, -1, '100']) expect(() => createTokenIssuer({ client, rateLimit: rateLimit as never })).toThrow(expect.objectContaining({ field: 'rateLimit' }));
     expect(() => createTokenIssuer({ client, queueTimeout: -1 })).toThrow(expect.objectContaining({ field: 'queueTimeout' }));
     expect(() => createMemoryTokenStore({ maxEntries: 0 })).toThrow(expect.objectContaining({ field: 'maxEntries' }));
-    expect(() => createMemoryTokenStore({ now: 5 as never })).toThrow(expect.objectContaining({ field: 'now' }));
+    expect(() => createMemoryTokenStore({ clock: 5 as never })).toThrow(expect.objectContaining({ field: 'clock' }));
   });
 
   it('the in-memory pace: 10 turns at once, then one every 12.5 ms; a turn beyond maxWait books nothing', () => {

@@ -17,10 +17,10 @@ const { clientId } = DOC_VECTOR;
  * in-memory applier (the OpenAPI client is covered by the Node suites).
  */
 export function credentialHandlerSuite(server: ServerApi): void {
-  const now = () => Date.UTC(2026, 0, 1);
+  const clock = { now: () => Date.UTC(2026, 0, 1), setTimeout: () => 0, clearTimeout: () => undefined };
   const applied: unknown[] = [];
   const tokenIssuer = server.createTokenIssuer({
-    now,
+    clock,
     client: {
       accessKeyId: AK,
       instanceId: INSTANCE,
@@ -75,7 +75,7 @@ export function credentialHandlerSuite(server: ServerApi): void {
       const { status, body } = await ask('', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId, grant: 'token' }) });
       expect(status).toBe(200);
       expect(body).toMatchObject({ mode: 'token', username: `Token|${AK}|${INSTANCE}`, password: `RW|${TOKEN}` });
-      expect(body.expiresAt).toBeGreaterThan(now());
+      expect(body.expiresAt).toBeGreaterThan(clock.now());
       expect(applied).toHaveLength(1);
     });
 

@@ -11,14 +11,10 @@ import {
   parseBrokerConfig,
   startBroker,
   TokenStore,
-  type ApplyTokenOptions,
-  type AuthMode as BrokerAuthModeAlias,
   type BrokerAuthMode,
   type BrokerConfig,
   type BrokerConfigFileOptions,
-  type BrokerTimers,
   type Clock,
-  type DeviceCredential as StoredDeviceCredentialAlias,
   type DeviceStoreOptions,
   type GroupStoreOptions,
   type LocalBroker,
@@ -67,16 +63,17 @@ describe('one clock', () => {
     expectTypeOf<NonNullable<(BrokerConfig | TokenStoreOptions | DeviceStoreOptions | GroupStoreOptions | OpenApiServiceSettings | BrokerConfigFileOptions)['clock']>>().toEqualTypeOf<Clock>();
   });
 
-  test('a manual clock is a Clock, with an async advance and its due times; the older now and timers still type-check', () => {
+  test('a manual clock is a Clock, with an async advance and its due times; no older now or timers', () => {
     const clock = createManualClock(0);
     expectTypeOf(clock).toExtend<Clock>();
     expectTypeOf<ManualClock['advanceAsync']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<ManualClock['dueTimes']>().returns.toEqualTypeOf<number[]>();
-    expectTypeOf<Clock>().toExtend<BrokerTimers>();
     expectTypeOf(startBroker).toBeCallableWith({ instanceId: 'mqtt-x', clock });
-    expectTypeOf(startBroker).toBeCallableWith({ instanceId: 'mqtt-x', now: clock.now, timers: clock.timers });
     expectTypeOf(parseBrokerConfig).toBeCallableWith({}, { clock });
-    expectTypeOf(parseBrokerConfig).toBeCallableWith({}, { now: 0 });
+    expectTypeOf<ManualClock>().not.toHaveProperty('timers');
+    expectTypeOf<BrokerConfig>().not.toHaveProperty('now');
+    expectTypeOf<BrokerConfig>().not.toHaveProperty('timers');
+    expectTypeOf<BrokerConfigFileOptions>().not.toHaveProperty('now');
   });
 });
 
@@ -89,10 +86,13 @@ describe('names that meant two things', () => {
     expectTypeOf<BrokerAuthMode>().toEqualTypeOf<'Signature' | 'Token' | 'DeviceCredential' | 'Custom' | 'HttpAuth'>();
   });
 
-  test('the old names stay, as deprecated aliases of the new ones', () => {
-    expectTypeOf<StoredDeviceCredentialAlias>().toEqualTypeOf<StoredDeviceCredential>();
-    expectTypeOf<ApplyTokenOptions>().toEqualTypeOf<TokenStoreApplyOptions>();
-    expectTypeOf<BrokerAuthModeAlias>().toEqualTypeOf<BrokerAuthMode>();
+  test('the old names are gone (0.1.0 was never published with them)', () => {
+    // @ts-expect-error the former name of StoredDeviceCredential
+    type _Device = import('apsaramq-mqtt-auth/broker').DeviceCredential;
+    // @ts-expect-error the former name of TokenStoreApplyOptions
+    type _Apply = import('apsaramq-mqtt-auth/broker').ApplyTokenOptions;
+    // @ts-expect-error the former name of BrokerAuthMode
+    type _Mode = import('apsaramq-mqtt-auth/broker').AuthMode;
   });
 
   test('the new names no longer look like the other entries\' types', () => {

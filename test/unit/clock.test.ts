@@ -1,9 +1,9 @@
 /**
- * The one clock: how an options object's `clock` (or the older `now` and `timers`) becomes the clock a
- * factory keeps time with, and the manual clock the tests drive time with.
+ * The one clock: how an options object's `clock` becomes the clock a factory keeps time with, and the
+ * manual clock the tests drive time with.
  */
 import { describe, expect, it } from 'vitest';
-import { _clockOption, systemClock, type Clock } from '../../src/clock.js';
+import { _checkedClock, systemClock, type Clock } from '../../src/clock.js';
 import { createManualClock } from '../../src/manual-clock.js';
 import { manualClock, T0 } from '../helpers/manual-clock.js';
 
@@ -16,16 +16,16 @@ const fails = (run: () => unknown) => {
   throw new Error('expected a failure');
 };
 
-describe('_clockOption: clock, or the older now and timers', () => {
+describe('_checkedClock: the clock an options object names', () => {
   it('nothing given: the fallback itself', () => {
-    expect(_clockOption({})).toBe(systemClock);
+    expect(_checkedClock(undefined)).toBe(systemClock);
     const fallback = manualClock();
-    expect(_clockOption({}, fallback)).toBe(fallback);
+    expect(_checkedClock(undefined, fallback)).toBe(fallback);
   });
 
   it('clock: its time and its timers', () => {
     const clock = manualClock();
-    const chosen = _clockOption({ clock });
+    const chosen = _checkedClock(clock);
     expect(chosen.now()).toBe(T0);
     let fired = 0;
     chosen.setTimeout(() => fired++, 10);
@@ -35,48 +35,19 @@ describe('_clockOption: clock, or the older now and timers', () => {
     expect([fired, chosen.now()]).toEqual([1, T0 + 10]);
   });
 
-  it('now (deprecated): its time, the fallback timers; timers (deprecated): those timers, the fallback time', () => {
-    const fallback = manualClock();
-    const fromNow = _clockOption({ now: () => 42 }, fallback);
-    expect(fromNow.now()).toBe(42);
-    let fired = 0;
-    fromNow.setTimeout(() => fired++, 5);
-    fallback.advance(5);
-    expect(fired).toBe(1);
-
-    const timers = manualClock();
-    const fromTimers = _clockOption({ timers: timers.timers }, fallback);
-    expect(fromTimers.now()).toBe(fallback.now());
-    fromTimers.setTimeout(() => fired++, 5);
-    expect(timers.pending()).toBe(1);
-  });
-
-  it('clock beside now or timers is refused, naming clock', () => {
-    const clock = manualClock();
-    for (const options of [{ clock, now: clock.now }, { clock, timers: clock.timers }]) {
-      expect(fails(() => _clockOption(options))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' });
+  it('a clock of the wrong shape is refused, naming clock', () => {
+    for (const clock of [5, { now: () => 0 }, null, { setTimeout() {}, clearTimeout() {} }]) {
+      expect(fails(() => _checkedClock(clock))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' });
     }
   });
 
-  it('a clock, now or timers of the wrong shape is refused, naming the option', () => {
-    const cases: [object, string][] = [
-      [{ clock: 5 }, 'clock'],
-      [{ clock: { now: () => 0 } }, 'clock'],
-      [{ clock: null }, 'clock'],
-      [{ now: 5 }, 'now'],
-      [{ timers: { setTimeout() {} } }, 'timers'],
-    ];
-    for (const [options, field] of cases) expect(fails(() => _clockOption(options as never))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field });
-  });
-
-  it("the caller's time is checked when read: one that throws or is no time is refused naming its option", () => {
+  it("the caller's time is checked when read: one that throws or is no time is refused naming clock", () => {
     const throwing: Clock = { ...systemClock, now: () => { throw new Error('the secret clock broke'); } };
-    const error = fails(() => _clockOption({ clock: throwing }).now());
+    const error = fails(() => _checkedClock(throwing).now());
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' });
     expect(String((error as Error).message)).not.toContain('secret');
     for (const answer of [Number.NaN, Infinity, '1700000000000', undefined]) {
-      expect(fails(() => _clockOption({ now: () => answer as number }).now())).toMatchObject({ field: 'now' });
-      expect(fails(() => _clockOption({ clock: { ...systemClock, now: () => answer as number } }).now())).toMatchObject({ field: 'clock' });
+      expect(fails(() => _checkedClock({ ...systemClock, now: () => answer as number }).now())).toMatchObject({ field: 'clock' });
     }
   });
 });

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError } from '../../src/index.js';
-import { MAX_KEEPALIVE_SECONDS, MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES, TOPIC_ALIAS_MAXIMUM } from '../../src/protocol/limits.js';
+import { CONNECT_DEFAULTS } from '../../src/connect/options.js';
+import { MAX_KEEPALIVE_SECONDS, MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES, RECOMMENDED_KEEPALIVE_SECONDS, TOPIC_ALIAS_MAXIMUM } from '../../src/protocol/limits.js';
 import {
   _formatExpireNotice,
   _formatInvalidNotice,
@@ -169,5 +170,11 @@ describe('limits', () => {
       MAX_KEEPALIVE_SECONDS: 480,
       TOPIC_ALIAS_MAXIMUM: 30,
     });
+  });
+
+  it('the recommended keep-alive (90 s) is what connect options default to, under the 8-minute cap', () => {
+    expect(RECOMMENDED_KEEPALIVE_SECONDS).toBe(90);
+    expect(CONNECT_DEFAULTS.keepalive).toBe(RECOMMENDED_KEEPALIVE_SECONDS);
+    expect(RECOMMENDED_KEEPALIVE_SECONDS).toBeLessThan(MAX_KEEPALIVE_SECONDS);
   });
 });

@@ -11,12 +11,6 @@ import type { TokenInfo } from '../tokens.js';
 /** The auth modes the broker knows (`HttpAuth`: decided by the HTTP-authentication endpoint). */
 export type BrokerAuthMode = 'Signature' | 'Token' | 'DeviceCredential' | 'Custom' | 'HttpAuth';
 
-/**
- * The former name of {@link BrokerAuthMode}.
- * @deprecated Use {@link BrokerAuthMode}: `AuthMode` of `apsaramq-mqtt-auth` and `/server` names the modes as the
- * builders and the CLI do (`'signature' | 'token' | 'device' | 'custom'`).
- */
-export type AuthMode = BrokerAuthMode;
 
 /** A token a client presented, once checked. The token string stays inside the broker. */
 export interface HeldToken {

@@ -12,7 +12,7 @@
  * source it follows is named in ARCHITECTURE.md ("The onsmqtt OpenAPI").
  * @module
  */
-import { _clockOption, type Clock } from '../../clock.js';
+import { _checkedClock, type Clock } from '../../clock.js';
 import { _invalid } from '../../errors.js';
 import { _own } from '../../credentials/validate.js';
 import { ONSMQTT_SDK_ACTIONS, ONSMQTT_VERSION } from '../../openapi/onsmqtt-contract.js';
@@ -79,11 +79,6 @@ export interface OpenApiServiceSettings {
   path?: string;
   /** The clock of the `Timestamp` check and the rate windows (default: the real one). */
   clock?: Clock;
-  /**
-   * The time, UNIX ms (default `Date.now`).
-   * @deprecated Pass `clock`.
-   */
-  now?: () => number;
   /** How far a request's `Timestamp` may be from the clock, ms (default 15 minutes, as Alibaba's). */
   maxSkew?: number;
   /** Shown as `HostId` in error answers (default `onsmqtt.local`). */
@@ -169,7 +164,7 @@ export function createOpenApiService(options: OpenApiServiceOptions): OpenApiSer
       : options;
   const instanceId = parts.instanceId;
   const path = options.path ?? '/';
-  const clock = _clockOption(options);
+  const clock = _checkedClock(options.clock);
   const now = () => clock.now();
   const maxSkew = options.maxSkew ?? 15 * 60_000;
   const hostId = options.hostId ?? 'onsmqtt.local';

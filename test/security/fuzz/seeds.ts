@@ -169,7 +169,7 @@ export const PLANS: Record<string, ExportPlan> = {
   checkTopic: { seeds: [seed([{ resources: ['a/#'], actions: new Set(['R']) }], 'R', 'a/b')] },
   checkSubscription: { seeds: [seed([{ resources: ['a/#'], actions: new Set(['R']) }], 'a/+')] },
   parseBrokerConfig: { hides: true, seeds: [seed({ instanceId: INSTANCE, accessKeys: [{ accessKeyId: AK, accessKeySecret: SECRET }], tokens: [{ token: SECRET, resources: 'a/#', actions: 'R', expiresInMs: 60_000 }] })] },
-  loadBrokerConfig: { io: true, hides: true, seeds: [seed(configFile), seed(configFile, { env: {}, now: NOW })] },
+  loadBrokerConfig: { io: true, hides: true, seeds: [seed(configFile), seed(configFile, { env: {}, clock: { now: () => NOW, setTimeout: () => 0, clearTimeout: () => undefined } })] },
   createOpenApiService: { hides: true, seeds: [seed(fresh(() => ({ accessKeys: { [AK]: SECRET }, instanceId: INSTANCE, tokens: tokenStore(), devices: deviceStore() })))] },
 };
 
