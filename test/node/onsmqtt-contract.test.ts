@@ -58,8 +58,11 @@ beforeAll(async () => {
   served = await serve(service);
   // The real fetch, watched: what goes on the wire is read back from the form body.
   const watching: FetchLike = async (input, init) => {
-    const params = Object.fromEntries(new URLSearchParams(init.body ?? new URL(input).search));
-    sent.push({ action: params['Action']!, params });
+    // V3 (the default) names the action in a header and sends only the action's own parameters; V2 sends
+    // it among the common parameters.
+    const url = new URL(input);
+    const params = { ...Object.fromEntries(url.searchParams), ...Object.fromEntries(new URLSearchParams(init.body ?? '')) };
+    sent.push({ action: init.headers['x-acs-action'] ?? params['Action']!, params });
     return fetch(input, init);
   };
   api = createOnsMqttClient({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: served.url, instanceId: INSTANCE, fetch: watching });
