@@ -57,7 +57,18 @@ export interface SessionState {
     changed: boolean;
     /** The broker said these no longer work (refused, or `tokenInvalidNotice`): new ones are on the way. */
     invalid?: TokenInvalidReason | 'refused';
+    /**
+     * The issuer's clock minus this device's (ms), when the answer told it (`expiresIn` beside
+     * `expiresAt`). `expiresAt` here is already on this device's clock.
+     */
+    clockOffset?: number;
   };
+  /**
+   * Renewal has stopped: the credential server said no (4xx) to a renewal while connected. The
+   * connection lasts until the credentials in use expire; nothing is asked again until the app calls
+   * `refreshCredentials` (a Retry). Cleared by the next credentials received.
+   */
+  renewalStopped?: ApsaraMqttAuthError;
   /** What last went wrong, until the next successful connection. */
   lastError?: ApsaraMqttAuthError | Error;
 }
@@ -141,6 +152,7 @@ export function _createMachine(input: MachineInput): Machine {
   let lastError: SessionState['lastError'];
   let reported = '';
   let installed: ProvidedCredentials | undefined; // what the next CONNECT carries
+  let renewalStopped: ApsaraMqttAuthError | undefined; // a 4xx to a renewal while connected
 
   /** Runs an event's effect unless the session has ended, then emits `state` if anything changed. */
   const step =
@@ -165,9 +177,10 @@ export function _createMachine(input: MachineInput): Machine {
         // The provider has nothing newer than what was just refused: retrying would loop.
         return refuse(refusal!);
       }
-      fresh = undefined;
+      fresh = renewalStopped = undefined;
       const expiry = answer.expiresAt === undefined ? {} : { expiresAt: answer.expiresAt };
-      credentials = { receivedAt: clock.now(), reason, changed, ...expiry };
+      const offset = refresher.offset === undefined ? {} : { clockOffset: refresher.offset };
+      credentials = { receivedAt: clock.now(), reason, changed, ...expiry, ...offset };
       ports.install((installed = answer), previous);
       ports.emit('credentials', { reason, changed, ...expiry });
       if (state === 'connected' && !doomed) ports.upload(answer, previous);
@@ -175,6 +188,7 @@ export function _createMachine(input: MachineInput): Machine {
     }),
     onError: step((error, decided) => {
       lastError = error;
+      if (decided && state === 'connected') renewalStopped = error;
       ports.emit('credentialsError', error);
       if (decided && state !== 'connected' && state !== 'idle') refuse(error);
       else advance();
@@ -247,6 +261,7 @@ export function _createMachine(input: MachineInput): Machine {
         ...(nextAttempt && { nextAttempt }),
         ...(credentials && { credentials: { ...credentials } }),
         ...(lastError && { lastError }),
+        ...(renewalStopped && { renewalStopped }),
       };
     },
     start: step((connectNow: boolean) => {
@@ -304,8 +319,14 @@ export function _createMachine(input: MachineInput): Machine {
       if (_needsFreshCredentials(notice.code)) fetch((fresh = 'token-invalid'));
     }),
     tokenExpiring: step((notice: TokenExpireNotice) => {
-      // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
-      if ((installed?.expiresAt ?? 0) <= notice.expireTime) fetch('expiring');
+      // The notice's time is the issuer's: on this clock it is `offset` earlier. A notice about a token
+      // already replaced (the renewal won the race) needs nothing, nor one whose token is renewed
+      // before it expires anyway (short tokens get their notice as soon as they connect).
+      const expireTime = notice.expireTime - (refresher.offset ?? 0);
+      const renewal = refresher.next;
+      if ((installed?.expiresAt ?? 0) > expireTime + 1000) return;
+      if (renewal && !renewal.retry && renewal.at < expireTime) return;
+      fetch('expiring');
     }),
     state: () => state,
     recovering: () => refusedWith !== undefined && state === 'connecting',
