@@ -38,8 +38,22 @@ export type ApsaraMqttAuthErrorCode =
   /** A shared token store (Redis) failed or answered too slowly; the token issuer works from its own cache meanwhile. */
   | 'ERR_STORE_UNAVAILABLE';
 
+/**
+ * The most specific reason the SDK can tell, without the broker's help, why a CONNECT was refused
+ * (`ERR_CONNECT_REFUSED`); the message says it too, in words:
+ * - `token-expired`: the credentials it sent had expired (their `expiresAt`, on the issuer's clock);
+ * - `instance-mismatch`: the Username names another instance than the endpoint's host
+ *   (`<instanceId>.mqtt.aliyuncs.com`) or the connection's `instanceId`;
+ * - `client-id-mismatch`: the Password was signed for another client id (or Group ID) than the one connecting;
+ * - `secret-whitespace`: the secret it was signed with has white space at its ends.
+ * New values may be added; existing ones never change meaning.
+ */
+export type ConnectRefusalCause = 'token-expired' | 'instance-mismatch' | 'client-id-mismatch' | 'secret-whitespace';
+
 /** Extra details carried by an {@link ApsaraMqttAuthError}. */
 export interface ApsaraMqttAuthErrorOptions {
+  /** Why a CONNECT was refused, when the SDK can tell (see {@link ConnectRefusalCause}). */
+  likelyCause?: ConnectRefusalCause;
   /** The input field (or CLI flag) at fault, e.g. `clientId` or `tokens.RW`. */
   field?: string;
   /** A CONNACK return code (MQTT 3.1.1), reason code (MQTT 5) or token-invalid code. */
@@ -74,18 +88,24 @@ export class ApsaraMqttAuthError extends Error {
   declare readonly field?: string;
   /** CONNACK return code / MQTT 5 reason code / token-invalid code, when there is one. */
   declare readonly returnCode?: number;
+  /**
+   * `ERR_CONNECT_REFUSED` only: why, as far as the SDK can tell without the broker's help (the
+   * credentials it sent had expired, the Username names another instance, …). Absent when it cannot tell.
+   */
+  declare readonly likelyCause?: ConnectRefusalCause;
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options?: ApsaraMqttAuthErrorOptions) {
     // Lenient by design (an error's constructor must not throw): options that are not an object
     // count as none, and only their own properties are read.
     // (A primitive has no such property.)
-    const { cause, field, returnCode } = _ownCopy(options as ApsaraMqttAuthErrorOptions);
+    const { cause, field, returnCode, likelyCause } = _ownCopy(options as ApsaraMqttAuthErrorOptions);
     // Error keeps `cause` as a non-enumerable own property.
     super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
     this.field = field;
     this.returnCode = returnCode;
+    if (likelyCause !== undefined) this.likelyCause = likelyCause;
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.

@@ -103,6 +103,8 @@ export interface MachineInput {
   tuning: Tuning;
   /** False for `reconnectPeriod: 0`: a closed connection is not reopened by the session. */
   autoReconnect: boolean;
+  /** The broker's host, for the likely cause of a refusal (its name may hold the instance id). */
+  host?: string | undefined;
   ports: MachinePorts;
 }
 
@@ -280,7 +282,7 @@ export function _createMachine(input: MachineInput): Machine {
       stableTimer = clock.setTimeout(step(backoff.reset), STABLE_AFTER);
     }),
     refused: step((code: number, error: unknown) => {
-      lastError = refusal = _refusalError(code, error);
+      lastError = refusal = _refusalError(code, error, { sent: installed, now: clock.now(), ...context, host: input.host });
       // Refused again before any success: fresh credentials are no better, so stop here.
       if (refusedWith) return refuse(refusal);
       refusedWith = installed;

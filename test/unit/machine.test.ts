@@ -183,6 +183,22 @@ describe('session state machine: transitions', () => {
     expect(h.machine.snapshot().state).toBe('refused');
   });
 
+  it('refused credentials that had expired by the time of the refusal: likelyCause token-expired, in the message too', async () => {
+    // Each answer lives 1 ms: it has expired when the (fake) broker's refusal comes 1 ms after the CONNECT.
+    const h = harness({ broker: { kind: 'refuse' }, answers: (n) => ({ username: 'Token|AK|mqtt-x', password: `RW|t${n}`, expiresAt: h.clock.now() + 1 }) });
+    h.machine.start(true);
+    await h.clock.advanceAsync(HOUR);
+    expect(h.machine.snapshot().state).toBe('refused');
+    expect(h.errors('error')).toEqual([expect.objectContaining({ code: 'ERR_CONNECT_REFUSED', likelyCause: 'token-expired', message: expect.stringContaining('likely because the credentials it sent had expired') })]);
+  });
+
+  it('a refusal of Signature credentials signed for another instance names it (likelyCause instance-mismatch)', async () => {
+    const h = harness({ broker: { kind: 'refuse', code: 0x86 }, answers: () => ({ username: 'Signature|AK|mqtt-elsewhere', password: 'sig' }) });
+    h.machine.start(true);
+    await h.clock.advanceAsync(HOUR);
+    expect(h.errors('error')).toEqual([expect.objectContaining({ returnCode: 0x86, likelyCause: 'instance-mismatch' })]);
+  });
+
   it('a provider that answers a refusal with the same credentials ends in refused without a second attempt', async () => {
     const fixed = { username: 'Signature|AK|mqtt-x', password: 'c2FtZQ==' };
     const h = harness({ broker: { kind: 'refuse' }, answers: () => fixed });
