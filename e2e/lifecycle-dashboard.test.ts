@@ -3,8 +3,10 @@
  * connection, in Chromium: a credential server that fails during a manual refresh leaves the banner
  * "connected" while telemetry flows; an unreachable broker shows "backing off" with the time of each
  * next attempt; a refusal shows a Retry button that works; buttons that cannot act are disabled
- * while an action runs. The page holds at a 390 px wide viewport and in dark mode (screenshots in
- * artifacts/, and no horizontal overflow).
+ * while an action runs; a 403 to a renewal while connected shows "renewal stopped" with its cause and
+ * a Retry; the attempt counts are those of the current run (since the connection was last lost).
+ * The page holds at a 390 px wide viewport and in dark mode (screenshots in artifacts/, and no
+ * horizontal overflow).
  *
  * Failures are made with playwright's routing (the credential requests and the WebSocket), so the
  * demo itself runs unchanged.
@@ -167,8 +169,8 @@ describe('the dashboard shows the session as the SDK sees it', () => {
 });
 
 describe('renewal stops while connected', () => {
-  it('the credential server answers 403 to a renewal: "connected" with a renewal-stopped warning, its cause and a Retry that works; a reconnect shows the counts of the new run', async () => {
-    const { page, log } = await open('renewal');
+  it('the credential server answers 403 to a renewal: "connected" with a renewal-stopped warning, its cause and a Retry that works', async () => {
+    const { page, log } = await open('renewal', { viewport: { width: 390, height: 844 } });
     await page.goto(`${dashboardUrl}?device=dashboard-renewal`);
     await until(page, log, 'connected', `d.state === 'connected'`);
     expect(await page.locator('#renewal').isHidden()).toBe(true);
@@ -184,10 +186,12 @@ describe('renewal stops while connected', () => {
     expect(await page.locator('#renewal-badge').isVisible()).toBe(true);
     expect(await page.locator('#status').getAttribute('data-renewal')).toBe('stopped');
     expect(await page.locator('#renewal').textContent()).toMatch(
-      /^Renewal stopped: the credential server at http:\/\/127\.0\.0\.1:\d+ answered 403 ERR_FORBIDDEN: the session was signed out\. The connection ends when the credentials expire, at .+ \(in \d+ s\)\. Retry asks again\.$/,
+      /^Renewal stopped: the credential server answered 403 ERR_FORBIDDEN: the session was signed out\. The connection ends when the credentials expire, at .+ \(in \d+ s\)\. Retry asks again\.$/,
     );
     expect(await page.locator('#retry').isVisible()).toBe(true);
     expect(await page.locator('#retry').isEnabled()).toBe(true);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'lifecycle-dashboard-renewal-stopped-390');
     await new Promise((r) => setTimeout(r, 1500)); // a backoff step would have come by now: a 403 is not retried
     expect(requests).toBe(1);
     await page.unroute('**/api/mqtt-credentials');
@@ -203,9 +207,8 @@ describe('renewal stops while connected', () => {
     const { page, log } = await open('run');
     let drop = false;
     await page.routeWebSocket(/\/mqtt$/, (ws) => {
-      if (drop) return ws.close();
-      const server = ws.connectToServer();
-      void server;
+      if (drop) ws.close();
+      else ws.connectToServer();
     });
     await page.goto(`${dashboardUrl}?device=dashboard-run`);
     await until(page, log, 'connected', `d.state === 'connected'`);
