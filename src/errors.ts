@@ -52,8 +52,6 @@ export type ConnectRefusalCause = 'token-expired' | 'instance-mismatch' | 'clien
 
 /** Extra details carried by an {@link ApsaraMqttAuthError}. */
 export interface ApsaraMqttAuthErrorOptions {
-  /** Why a CONNECT was refused, when the SDK can tell (see {@link ConnectRefusalCause}). */
-  likelyCause?: ConnectRefusalCause;
   /** The input field (or CLI flag) at fault, e.g. `clientId` or `tokens.RW`. */
   field?: string;
   /** A CONNACK return code (MQTT 3.1.1), reason code (MQTT 5) or token-invalid code. */
@@ -90,7 +88,9 @@ export class ApsaraMqttAuthError extends Error {
   declare readonly returnCode?: number;
   /**
    * `ERR_CONNECT_REFUSED` only: why, as far as the SDK can tell without the broker's help (the
-   * credentials it sent had expired, the Username names another instance, …). Absent when it cannot tell.
+   * credentials it sent had expired, the Username names another instance, …). Absent when it cannot
+   * tell. (Set by the managed connection, not through the constructor: a page that only signs does
+   * not carry it.)
    */
   declare readonly likelyCause?: ConnectRefusalCause;
 
@@ -98,14 +98,13 @@ export class ApsaraMqttAuthError extends Error {
     // Lenient by design (an error's constructor must not throw): options that are not an object
     // count as none, and only their own properties are read.
     // (A primitive has no such property.)
-    const { cause, field, returnCode, likelyCause } = _ownCopy(options as ApsaraMqttAuthErrorOptions);
+    const { cause, field, returnCode } = _ownCopy(options as ApsaraMqttAuthErrorOptions);
     // Error keeps `cause` as a non-enumerable own property.
     super(textOf(message), cause === undefined ? undefined : { cause });
     // Own enumerable properties (undefined when absent), so JSON.stringify shows them.
     this.code = code;
     this.field = field;
     this.returnCode = returnCode;
-    if (likelyCause !== undefined) this.likelyCause = likelyCause;
   }
 
   // A getter on the prototype keeps `name` right after minification renames the class.

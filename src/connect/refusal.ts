@@ -4,9 +4,6 @@
  * @module
  */
 import { ApsaraMqttAuthError, type ConnectRefusalCause } from '../errors.js';
-import { _buildNotes } from '../credentials/build-notes.js';
-import { parseClientId } from '../credentials/client-id.js';
-import { parseUsername } from '../protocol/username.js';
 
 /** @internal MQTT 3.1.1 return codes and MQTT 5 reason codes that a credential problem produces. */
 export const _AUTH_REFUSALS = [4, 5, 0x86, 0x87, 0x8c];
@@ -20,7 +17,9 @@ export function _refusalCode(error: unknown): number | undefined {
 /** @internal What the session knows about the refused attempt. */
 export interface _RefusedAttempt {
   /** The credentials the CONNECT carried; `expiresAt` on the session's clock. */
-  sent?: { username: string; password: string; expiresAt?: number | undefined };
+  sent?: { username: string; expiresAt?: number | undefined };
+  /** What their builder noticed (see `lifecycle/built-credentials.ts`). */
+  notes?: { signedFor?: string; secretSpace?: string } | undefined;
   /** The session's clock when the refusal came. */
   now: number;
   /** The client id that connected. */
@@ -31,54 +30,36 @@ export interface _RefusedAttempt {
   host?: string | undefined;
 }
 
-/** The instance id in an ApsaraMQ endpoint's host name (`<instanceId>.mqtt.aliyuncs.com`). */
-const HOST_INSTANCE = /^([a-z0-9-]+)\.mqtt\.aliyuncs\.com\.?$/i;
 const q = JSON.stringify;
+const groupOf = (clientId: string) => clientId.split('@@@')[0];
 
 /**
  * @internal The most specific cause the SDK can tell from what it sent, in order: expired credentials
- * (it knows their expiry), a Username naming another instance, a Password signed for another client
- * id, a secret with white space at its ends. Names ids (not secret), never a secret or a Password.
+ * (it knows their expiry), a Username naming another instance than the host (`<instanceId>.mqtt.aliyuncs.com`)
+ * or `instanceId`, a Password signed for another client id, a secret with white space at its ends.
+ * Names ids (not secret), never a secret or a Password.
  */
-export function _likelyCause(attempt: _RefusedAttempt): { cause: ConnectRefusalCause; text: string } | undefined {
-  const { sent, now, clientId, instanceId, host } = attempt;
+export function _likelyCause({ sent, notes, now, clientId, instanceId, host }: _RefusedAttempt): [ConnectRefusalCause, string] | undefined {
   if (!sent) return undefined;
-  if (sent.expiresAt !== undefined && sent.expiresAt <= now) {
-    return { cause: 'token-expired', text: `the credentials it sent had expired ${Math.round((now - sent.expiresAt) / 1000)} s before (by the issuer's clock); fresh ones are needed` };
+  const expired = now - (sent.expiresAt ?? Infinity);
+  if (expired >= 0) return ['token-expired', `the credentials it sent had expired ${Math.round(expired / 1000)} s before`];
+  const parts = `${sent.username}`.split('|');
+  const named = parts.length === 3 ? parts[2]! : undefined;
+  const hostInstance = host?.match(/^([\w-]+)\.mqtt\.aliyuncs\.com\.?$/i)?.[1];
+  for (const [other, where] of [
+    [hostInstance, `the endpoint ${q(host)}`],
+    [instanceId, 'instanceId'],
+  ]) {
+    if (named && other && named !== other) return ['instance-mismatch', `the Username names instance ${q(named)}, not ${q(other)} of ${where}`];
   }
-  let named: string | undefined;
-  try {
-    named = parseUsername(sent.username).instanceId;
-  } catch {
-    // not a string: nothing to compare
+  const signedFor = notes?.signedFor;
+  if (signedFor && signedFor !== clientId) {
+    const [a, b] = [groupOf(signedFor), groupOf(clientId)];
+    return ['client-id-mismatch', `the Password was signed for ${a !== b ? `Group ID ${q(a)}, not ${q(b)}` : `client id ${q(signedFor)}, not ${q(clientId)}`}`];
   }
-  const hostInstance = host?.match(HOST_INSTANCE)?.[1];
-  if (named !== undefined && hostInstance !== undefined && named !== hostInstance) {
-    return { cause: 'instance-mismatch', text: `the Username names instance ${q(named)} but the endpoint ${q(host)} is instance ${q(hostInstance)}` };
-  }
-  if (named !== undefined && instanceId !== undefined && named !== instanceId) {
-    return { cause: 'instance-mismatch', text: `the Username names instance ${q(named)} but the connection was opened for instanceId ${q(instanceId)}` };
-  }
-  const notes = _buildNotes(sent);
-  if (notes?.signedFor !== undefined && notes.signedFor !== clientId) {
-    const [signed, connecting] = [groupOf(notes.signedFor), groupOf(clientId)];
-    const which = signed !== connecting ? `Group ID ${q(signed)}, but the client id connecting has ${q(connecting)}` : `client id ${q(notes.signedFor)}, but ${q(clientId)} connected`;
-    return { cause: 'client-id-mismatch', text: `the Password was signed for ${which} (the signature covers the exact client id)` };
-  }
-  if (notes?.secretSpace) {
-    const { field, where } = notes.secretSpace;
-    return { cause: 'secret-whitespace', text: `${field} has white space at its ${where} (a newline from a file or from echo?) and was signed as is` };
-  }
+  if (notes?.secretSpace) return ['secret-whitespace', `${notes.secretSpace} has white space at its ends`];
   return undefined;
 }
-
-const groupOf = (clientId: string): string => {
-  try {
-    return parseClientId(clientId).groupId;
-  } catch {
-    return clientId.split('@@@')[0]!;
-  }
-};
 
 /**
  * @internal A typed, secret-free error for a refusal with CONNACK `code`. mqtt.js already words
@@ -89,6 +70,8 @@ export function _refusalError(code: number, cause?: unknown, attempt?: _RefusedA
   const meaning = `${(cause as Error | undefined)?.message ?? ''}`.replace(/^Connection refused: /, '').toLowerCase() || 'refused';
   const auth = _AUTH_REFUSALS.includes(code);
   const likely = auth && attempt ? _likelyCause(attempt) : undefined;
-  const hint = likely ? `: likely because ${likely.text}` : auth ? '; check the auth mode, AccessKey, instance id and client id' : '';
-  return new ApsaraMqttAuthError('ERR_CONNECT_REFUSED', `the broker refused the connection: ${meaning} (code ${code})${hint}`, { returnCode: code, cause, ...(likely && { likelyCause: likely.cause }) });
+  const hint = likely ? `: likely because ${likely[1]}` : auth ? '; check the auth mode, AccessKey, instance id and client id' : '';
+  const error = new ApsaraMqttAuthError('ERR_CONNECT_REFUSED', `the broker refused the connection: ${meaning} (code ${code})${hint}`, { returnCode: code, cause });
+  if (likely) (error as { likelyCause?: ConnectRefusalCause }).likelyCause = likely[0];
+  return error;
 }

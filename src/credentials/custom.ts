@@ -6,7 +6,7 @@ import { _invalid } from '../errors.js';
 import { _checkClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
 import type { Credentials } from './types.js';
-import { _noteBuild, _secretSpace } from './build-notes.js';
+import { _onBuilt } from './built.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
@@ -37,9 +37,9 @@ export async function customCredentials(options: CustomCredentialsOptions): Prom
   const secret = _requireString(options.secret, 'secret');
   const clientId = _checkClientId(options.clientId);
   const hmac = _requireHmac(options.hmac);
-  const secretSpace = _secretSpace('secret', secret);
-  if (options.signMode === 'ORIGIN') return _noteBuild({ username, password: secret }, secretSpace ? { secretSpace } : {});
-  if (options.signMode !== 'SIGNED') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');
-  const password = await _signClientId(secret, clientId, hmac);
-  return _noteBuild({ username, password }, secretSpace ? { signedFor: clientId, secretSpace } : { signedFor: clientId });
+  const signed = options.signMode === 'SIGNED';
+  if (!signed && options.signMode !== 'ORIGIN') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');
+  const credentials = { username, password: signed ? await _signClientId(secret, clientId, hmac) : secret };
+  _onBuilt?.(credentials, signed ? clientId : '', 'secret', secret);
+  return credentials;
 }

@@ -11,7 +11,7 @@ import type { HmacSha1 } from '../hmac/types.js';
 import { _checkClientId } from './client-id.js';
 import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
 import type { Credentials } from './types.js';
-import { _noteBuild, _secretSpace } from './build-notes.js';
+import { _onBuilt } from './built.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 
 /**
@@ -52,6 +52,6 @@ export async function _modeCredentials(label: UsernameLabel, options: unknown, i
   const clientId = _checkClientId(given.clientId);
   const hmac = _requireHmac(given.hmac);
   const credentials = { username, password: _node && !hmac ? nodePassword(_node, secret, clientId) : await _signClientId(secret, clientId, hmac) };
-  const secretSpace = _secretSpace(secretField, secret);
-  return _noteBuild(credentials, secretSpace ? { signedFor: clientId, secretSpace } : { signedFor: clientId });
+  _onBuilt?.(credentials, clientId, secretField, secret);
+  return credentials;
 }

@@ -14,6 +14,7 @@
  */
 import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
 import { _refusalError } from '../connect/refusal.js';
+import { _buildNotes } from './built-credentials.js';
 import type { Clock } from '../clock.js';
 import { _needsFreshCredentials, type TokenExpireNotice, type TokenInvalidNotice, type TokenInvalidReason } from '../protocol/sys-topics.js';
 import type { CredentialsProvider, ProvidedCredentials, ProviderContext, RefreshReason } from './provider.js';
@@ -282,7 +283,7 @@ export function _createMachine(input: MachineInput): Machine {
       stableTimer = clock.setTimeout(step(backoff.reset), STABLE_AFTER);
     }),
     refused: step((code: number, error: unknown) => {
-      lastError = refusal = _refusalError(code, error, { sent: installed, now: clock.now(), ...context, host: input.host });
+      lastError = refusal = _refusalError(code, error, { sent: installed, notes: _buildNotes(installed), now: clock.now(), ...context, host: input.host });
       // Refused again before any success: fresh credentials are no better, so stop here.
       if (refusedWith) return refuse(refusal);
       refusedWith = installed;

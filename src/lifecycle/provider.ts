@@ -10,7 +10,7 @@ import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
 import { _checkClock, systemClock, type Clock } from '../clock.js';
-import { _carryNotes } from '../credentials/build-notes.js';
+import { _carryNotes } from './built-credentials.js';
 
 /**
  * Credentials with an optional expiry, as a provider hands them out. Give `expiresIn` where the

@@ -5,7 +5,7 @@
  */
 import { ApsaraMqttAuthError } from '../errors.js';
 import type { Clock } from '../clock.js';
-import { _carryNotes } from '../credentials/build-notes.js';
+import { _carryNotes } from './built-credentials.js';
 import { _checkProvided, type CredentialsProvider, type ProvidedCredentials, type ProviderContext, type RefreshReason } from './provider.js';
 import { _checkTuning, _createBackoff, type Backoff, type RefreshOptions } from './tuning.js';
 
@@ -141,7 +141,7 @@ export function _createRefresher(input: RefresherInput): Refresher {
           ({ fresh, offset } = _onOurClock(given, fetchedAt));
           // Already expired: using it would fail, and renewing "ahead of expiry" would loop at once.
           if ((fresh.expiresAt ?? Infinity) <= clock.now()) {
-            const judged = given.expiresIn === undefined ? " by this device's clock (if the clock is wrong, have the provider return expiresIn, as remoteCredentials does)" : '';
+            const judged = given.expiresIn === undefined ? " by this device's clock (if it may be wrong, return expiresIn)" : '';
             throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credentials provider answered with expired credentials${judged}`, { field: given.expiresIn === undefined ? 'provider.expiresAt' : 'provider.expiresIn' });
           }
         } catch (error) {
