@@ -136,6 +136,9 @@ export interface Machine {
 
 const noop = () => undefined;
 
+/** The broker's `tokenExpireNotice` comes about 5 minutes before expiry (documented); 30 s of slack. */
+const NOTICE_LEAD = 330_000;
+
 /** @internal */
 export function _createMachine(input: MachineInput): Machine {
   const { provider, context, clock, tuning, autoReconnect, ports } = input;
@@ -323,12 +326,14 @@ export function _createMachine(input: MachineInput): Machine {
     }),
     tokenExpiring: step((notice: TokenExpireNotice) => {
       // The notice's time is the issuer's: on this clock it is `offset` earlier. A notice about a token
-      // already replaced (the renewal won the race) needs nothing, nor one whose token is renewed
-      // before it expires anyway (short tokens get their notice as soon as they connect).
+      // already replaced (the renewal won the race) needs nothing. Nor does one that says no more than
+      // the schedule knows: a token that lives less than the notice's lead (short tokens get it as soon
+      // as they connect) and is renewed before it expires. A notice further ahead than its lead means
+      // the clocks moved since the offset was learnt: it is believed, and credentials are asked for.
       const expireTime = notice.expireTime - (refresher.offset ?? 0);
       const renewal = refresher.next;
       if ((installed?.expiresAt ?? 0) > expireTime + 1000) return;
-      if (renewal && !renewal.retry && renewal.at < expireTime) return;
+      if (renewal && !renewal.retry && renewal.at < expireTime && expireTime - clock.now() <= NOTICE_LEAD) return;
       fetch('expiring');
     }),
     state: () => state,

@@ -246,10 +246,11 @@ describe('session state machine: transitions', () => {
     h.machine.tokenExpiring({ expireTime: h.clock.now() + 1 }); // about the old token: nothing to do
     await h.clock.advanceAsync(0);
     expect(h.calls()).toBe(2);
-    h.machine.tokenExpiring({ expireTime: h.clock.now() + HOUR }); // about the current one, renewed before then anyway
+    // About the current one, an hour ahead, far beyond the notice's 5-minute lead: the clocks moved since
+    // the schedule was made (the broker's is ahead now), so the notice is believed.
+    h.machine.tokenExpiring({ expireTime: h.clock.now() + HOUR });
     await h.clock.advanceAsync(0);
-    expect(h.calls()).toBe(2);
-    expect(h.machine.snapshot().nextAttempt).toMatchObject({ action: 'renew' });
+    expect(h.calls()).toBe(3);
   });
 
   it('the expiry notice asks for new credentials when nothing renews them before the expiry it names', async () => {
