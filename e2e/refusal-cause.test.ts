@@ -31,7 +31,7 @@ describe.each([4, 5] as const)('MQTT %s: a refused CONNECT names its likely caus
     expect(error.message).toContain('the Password was signed for Group ID "GID_other", not "GID_cause"');
   });
 
-  it('Signature mode: the AccessKey secret has a trailing newline (warned when built)', async () => {
+  it('Signature mode: the AccessKey secret has a trailing newline (warned once when the session takes it)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       const error = await attempt('GID_cause@@@dev-2', signatureCredentials({ ...AK, accessKeySecret: `${AK.accessKeySecret}\n`, instanceId: INSTANCE, clientId: 'GID_cause@@@dev-2' }));

@@ -2,8 +2,8 @@
  * What a credential builder of this SDK noticed while building, kept beside the credentials object
  * it returned (never on it: the object is the caller's, and is sent to browsers as JSON), so that a
  * refused CONNECT can say why: the client id the Password was signed for, and a secret with white
- * space at its ends. Never the secret itself. Installed into the builders' hook (`credentials/built.ts`)
- * when the managed connection is loaded.
+ * space at its ends (warned about when a managed connection takes them). Never the secret itself.
+ * Installed into the builders' hook (`credentials/built.ts`) when the managed connection is loaded.
  * @module
  */
 import { _setOnBuilt } from '../credentials/built.js';
@@ -25,11 +25,7 @@ const notes = /* @__PURE__ */ (() => {
   const map = new WeakMap<object, _BuildNotes>();
   _setOnBuilt((credentials, clientId, field, secret) => {
     const note: _BuildNotes = clientId ? { signedFor: clientId } : {};
-    if (secret.trim() !== secret) {
-      note.secretSpace = field;
-      // Said at once, as the CLI says it: it is used as is, and the broker's refusal alone would not say why.
-      (globalThis as { console?: { warn?: (text: string) => void } }).console?.warn?.(`apsaramq-mqtt-auth: ${field} has white space at its ends; it is used as is`);
-    }
+    if (secret.trim() !== secret) note.secretSpace = field;
     map.set(credentials, note);
   });
   return map;
@@ -37,6 +33,18 @@ const notes = /* @__PURE__ */ (() => {
 
 /** @internal What was noticed when `credentials` were built, if they came from a builder of this SDK. */
 export const _buildNotes = (credentials: unknown): _BuildNotes | undefined => (typeof credentials === 'object' && credentials !== null ? notes.get(credentials) : undefined);
+
+/**
+ * @internal Says on the console, once per session, that the credentials about to be used were made
+ * from a secret with white space at its ends: they are used as is, and the broker's refusal alone would
+ * not say why. Said when a managed connection takes them rather than when they are built, so that the
+ * CLI, which words its own warning (naming where the secret came from), is not doubled.
+ */
+export function _warnIfSpaced(credentials: unknown): boolean {
+  const field = _buildNotes(credentials)?.secretSpace;
+  if (field) (globalThis as { console?: { warn?: (text: string) => void } }).console?.warn?.(`apsaramq-mqtt-auth: ${field} has white space at its ends; it is used as is`);
+  return !!field;
+}
 
 /** @internal Keeps the notes of `from` on its checked copy `to`. */
 export function _carryNotes(from: unknown, to: object): void {

@@ -14,7 +14,7 @@
  */
 import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
 import { _refusalError } from '../connect/refusal.js';
-import { _buildNotes } from './built-credentials.js';
+import { _buildNotes, _warnIfSpaced } from './built-credentials.js';
 import type { Clock } from '../clock.js';
 import { _needsFreshCredentials, type TokenExpireNotice, type TokenInvalidNotice, type TokenInvalidReason } from '../protocol/sys-topics.js';
 import type { CredentialsProvider, ProvidedCredentials, ProviderContext, RefreshReason } from './provider.js';
@@ -159,6 +159,7 @@ export function _createMachine(input: MachineInput): Machine {
   let reported = '';
   let installed: ProvidedCredentials | undefined; // what the next CONNECT carries
   let renewalStopped: ApsaraMqttAuthError | undefined; // a 4xx to a renewal while connected
+  let warned = false; // about a secret with white space at its ends, once
 
   /** Runs an event's effect unless the session has ended, then emits `state` if anything changed. */
   const step =
@@ -188,6 +189,7 @@ export function _createMachine(input: MachineInput): Machine {
       const offset = refresher.offset === undefined ? {} : { clockOffset: refresher.offset };
       credentials = { receivedAt: clock.now(), reason, changed, ...expiry, ...offset };
       ports.install((installed = answer), previous);
+      if (!warned) warned = _warnIfSpaced(answer);
       ports.emit('credentials', { reason, changed, ...expiry });
       if (state === 'connected' && !doomed) ports.upload(answer, previous);
       advance();

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials } from '../../src/index.js';
 import { _refusalError } from '../../src/connect/refusal.js';
-import { _buildNotes } from '../../src/lifecycle/built-credentials.js';
+import { _buildNotes, _warnIfSpaced } from '../../src/lifecycle/built-credentials.js';
 import { _checkProvided } from '../../src/lifecycle/provider.js';
 
 const AK = { accessKeyId: 'LTAI5tCause', accessKeySecret: 'cause-secret-XYZ' };
@@ -38,9 +38,11 @@ describe('the likely cause of a refused CONNECT', () => {
     expect(_refusalError(5, refused(), { sent: same, notes: _buildNotes(same), now: NOW, clientId: CLIENT }).message).toContain('client id "GID_fleet@@@dev-2", not "GID_fleet@@@dev-1"');
   });
 
-  it('secret-whitespace: warned when building (without the secret), and named on the refusal', async () => {
+  it('secret-whitespace: noted when building, warned (without the secret) when a session takes them, and named on the refusal', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const sent = await signatureCredentials({ ...AK, accessKeySecret: `${AK.accessKeySecret}\n`, instanceId: 'mqtt-cn-a', clientId: CLIENT });
+    expect(warn).not.toHaveBeenCalled(); // the CLI's sign words its own warning
+    expect(_warnIfSpaced(sent)).toBe(true);
     expect(warn).toHaveBeenCalledOnce();
     expect(String(warn.mock.calls[0]![0])).toBe('apsaramq-mqtt-auth: accessKeySecret has white space at its ends; it is used as is');
     const error = _refusalError(5, refused(), { sent, notes: _buildNotes(sent), now: NOW, clientId: CLIENT, instanceId: 'mqtt-cn-a' });
