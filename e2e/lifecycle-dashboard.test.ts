@@ -3,8 +3,10 @@
  * connection, in Chromium: a credential server that fails during a manual refresh leaves the banner
  * "connected" while telemetry flows; an unreachable broker shows "backing off" with the time of each
  * next attempt; a refusal shows a Retry button that works; buttons that cannot act are disabled
- * while an action runs. The page holds at a 390 px wide viewport and in dark mode (screenshots in
- * artifacts/, and no horizontal overflow).
+ * while an action runs; a 403 to a renewal while connected shows "renewal stopped" with its cause and
+ * a Retry; the attempt counts are those of the current run (since the connection was last lost).
+ * The page holds at a 390 px wide viewport and in dark mode (screenshots in artifacts/, and no
+ * horizontal overflow).
  *
  * Failures are made with playwright's routing (the credential requests and the WebSocket), so the
  * demo itself runs unchanged.
@@ -129,14 +131,18 @@ describe('the dashboard shows the session as the SDK sees it', () => {
     expect(first.nextAttempt?.action).toBe('connect');
     expect(await page.locator('#next').textContent()).toMatch(/^next reconnect at .+ \(in \d+ s\)$/);
     await until(page, log, 'a second retry', `d.failures >= 2`);
-    expect(await page.locator('#attempts').textContent()).toMatch(/^\d+ connection attempts; \d+ failures in a row$/);
+    expect(await page.locator('#attempts').textContent()).toMatch(/^\d+ connection attempts since the page opened; \d+ failures in a row$/);
     expect(await page.locator('#retry').isVisible()).toBe(true);
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     await screenshot(page, 'lifecycle-dashboard-backing-off-390');
     reachable = true;
-    await until(page, log, 'connected once the broker is reachable', `d.state === 'connected'`);
+    const connected = await until(page, log, 'connected once the broker is reachable', `d.state === 'connected'`);
     expect(refused).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#next').isHidden()).toBe(true);
+    // Counts of this run: how many attempts it took, not "N failures in a row" beside "connected".
+    const run = (await page.locator('#attempts').textContent())!;
+    expect(run).toMatch(new RegExp(`^connected since .+, after ${connected.attempts} attempts$`));
+    expect(run).not.toContain('failure');
   });
 
   it('refused by the credential server: "refused" with the reason, nothing retried by itself, and a Retry button that works', async () => {
@@ -160,6 +166,64 @@ describe('the dashboard shows the session as the SDK sees it', () => {
     await until(page, log, 'connected after the retry', `d.state === 'connected'`);
     expect(requests).toBe(2);
     expect(await page.locator('#retry').isHidden()).toBe(true);
+  });
+});
+
+describe('renewal stops while connected', () => {
+  it('the credential server answers 403 to a renewal: "connected" with a renewal-stopped warning, its cause and a Retry that works', async () => {
+    const { page, log } = await open('renewal', { viewport: { width: 390, height: 844 } });
+    await page.goto(`${dashboardUrl}?device=dashboard-renewal`);
+    await until(page, log, 'connected', `d.state === 'connected'`);
+    expect(await page.locator('#renewal').isHidden()).toBe(true);
+    let requests = 0;
+    await page.route('**/api/mqtt-credentials', async (route) => {
+      requests++;
+      await route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { code: 'ERR_FORBIDDEN', message: 'the session was signed out' } }) });
+    });
+    await page.click('#refresh'); // a renewal, as the schedule makes one
+    const stopped = await until(page, log, 'renewal stopped', `d.renewalStopped !== ''`);
+    expect(stopped.state).toBe('connected');
+    expect(await page.locator('#state').textContent()).toBe('connected');
+    expect(await page.locator('#renewal-badge').isVisible()).toBe(true);
+    expect(await page.locator('#status').getAttribute('data-renewal')).toBe('stopped');
+    expect(await page.locator('#renewal').textContent()).toMatch(
+      /^Renewal stopped: the credential server answered 403 ERR_FORBIDDEN: the session was signed out\. The connection ends when the credentials expire, at .+ \(in \d+ s\)\. Retry asks again\.$/,
+    );
+    expect(await page.locator('#retry').isVisible()).toBe(true);
+    expect(await page.locator('#retry').isEnabled()).toBe(true);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'lifecycle-dashboard-renewal-stopped-390');
+    await new Promise((r) => setTimeout(r, 1500)); // a backoff step would have come by now: a 403 is not retried
+    expect(requests).toBe(1);
+    await page.unroute('**/api/mqtt-credentials');
+    await page.click('#retry');
+    await until(page, log, 'renewal resumed', `d.renewalStopped === '' && !d.refreshing && !d.busy`);
+    expect(await page.locator('#renewal').isHidden()).toBe(true);
+    expect(await page.locator('#renewal-badge').isHidden()).toBe(true);
+    expect(await page.locator('#retry').isHidden()).toBe(true);
+    expect(await page.locator('#state').textContent()).toBe('connected');
+  });
+
+  it('after a drop and a reconnect, the counts are those of the new run', async () => {
+    const { page, log } = await open('run');
+    let drop = false;
+    await page.routeWebSocket(/\/mqtt$/, (ws) => {
+      if (drop) ws.close();
+      else ws.connectToServer();
+    });
+    await page.goto(`${dashboardUrl}?device=dashboard-run`);
+    await until(page, log, 'connected', `d.state === 'connected'`);
+    expect(await page.locator('#attempts').textContent()).toMatch(/^connected since .+, at the first attempt$/);
+    drop = true;
+    await page.click('#revoke'); // the broker disconnects the page; reconnects are refused until `drop` is cleared
+    await until(page, log, 'two failed reconnects', `d.state === 'backing-off' && d.failures >= 2`);
+    expect(await page.locator('#attempts').textContent()).toMatch(/^\d+ connection attempts? since the connection was lost; \d+ failures in a row$/);
+    drop = false;
+    const back = await until(page, log, 'connected again', `d.state === 'connected'`);
+    const run = (await page.locator('#attempts').textContent())!;
+    expect(run).toMatch(/^connected since .+, after \d+ attempts$/);
+    expect(Number(run.match(/after (\d+) attempts/)![1])).toBe(back.attempts - (back as View & { runFrom: number }).runFrom);
+    expect(Number(run.match(/after (\d+) attempts/)![1])).toBeLessThan(back.attempts);
   });
 });
 

@@ -48,6 +48,18 @@ export type ApsaraMqttAuthErrorCode =
   /** A shared token store (Redis) failed or answered too slowly; the token issuer works from its own cache meanwhile. */
   | 'ERR_STORE_UNAVAILABLE';
 
+/**
+ * The most specific reason the SDK can tell, without the broker's help, why a CONNECT was refused
+ * (`ERR_CONNECT_REFUSED`); the message says it too, in words:
+ * - `token-expired`: the credentials it sent had expired (their `expiresAt`, on the issuer's clock);
+ * - `instance-mismatch`: the Username names another instance than the endpoint's host
+ *   (`<instanceId>.mqtt.aliyuncs.com`) or the connection's `instanceId`;
+ * - `client-id-mismatch`: the Password was signed for another client id (or Group ID) than the one connecting;
+ * - `secret-whitespace`: the secret it was signed with has white space at its ends.
+ * New values may be added; existing ones never change meaning.
+ */
+export type ConnectRefusalCause = 'token-expired' | 'instance-mismatch' | 'client-id-mismatch' | 'secret-whitespace';
+
 /** Extra details carried by an {@link ApsaraMqttAuthError}. */
 export interface ApsaraMqttAuthErrorOptions {
   /** The input field (or CLI flag) at fault, e.g. `clientId` or `tokens.RW`. */
@@ -84,6 +96,13 @@ export class ApsaraMqttAuthError extends Error {
   declare readonly field?: string;
   /** CONNACK return code / MQTT 5 reason code / token-invalid code, when there is one. */
   declare readonly returnCode?: number;
+  /**
+   * `ERR_CONNECT_REFUSED` only: why, as far as the SDK can tell without the broker's help (the
+   * credentials it sent had expired, the Username names another instance, …). Absent when it cannot
+   * tell. (Set by the managed connection, not through the constructor: a page that only signs does
+   * not carry it.)
+   */
+  declare readonly likelyCause?: ConnectRefusalCause;
 
   constructor(code: ApsaraMqttAuthErrorCode, message: string, options?: ApsaraMqttAuthErrorOptions) {
     // Lenient by design (an error's constructor must not throw): options that are not an object

@@ -7,7 +7,7 @@
  * @module
  */
 export { ApsaraMqttAuthError } from './errors.js';
-export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions } from './errors.js';
+export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions, ConnectRefusalCause } from './errors.js';
 export type { BytesLike } from './internal/bytes.js';
 
 export type { HmacSha1 } from './hmac/types.js';

@@ -21,6 +21,8 @@ const COLORS = ['#2f6fec', '#12a150', '#d99a00', '#d92d20', '#8e44ad', '#0e9aa7'
 /** What the page shows, also readable by tests and the console as `window.dashboard`. */
 const view = (window.dashboard = {
   state: 'connecting',
+  renewalStopped: '',
+  runFrom: 0,
   detail: '',
   refreshing: false,
   history: [],
@@ -37,6 +39,10 @@ let config;
 let snapshot; // the SDK's last SessionState
 let note = ''; // what last happened while connected
 let networkError = ''; // mqtt.js's last plain error (the broker unreachable, say)
+// The current run: attempts counted from where the last connection was lost (or from the start), so
+// that a page connected again does not show the failures that came before.
+let runFrom = 0;
+let wasConnected = false;
 const series = new Map(); // deviceId → [temperature, …] (newest last)
 
 const time = (ms) => new Date(ms).toLocaleTimeString();
@@ -84,9 +90,25 @@ function render() {
   $('state').textContent = LABELS[s.state];
   $('detail').textContent = detail;
   $('refreshing').hidden = !s.refreshing;
-  $('attempts').textContent = `${s.attempts} connection attempt${s.attempts === 1 ? '' : 's'}; ${s.failures} failure${s.failures === 1 ? '' : 's'} in a row`;
+  if (wasConnected && s.state !== 'connected') runFrom = view.runFrom = s.attempts - (s.state === 'connecting' ? 1 : 0);
+  wasConnected = s.state === 'connected';
+  $('attempts').textContent = runText(s);
+  // Connected, and the credential server said no to a renewal: it lasts until the credentials expire.
+  const stopped = s.state === 'connected' && s.renewalStopped;
+  view.renewalStopped = stopped ? s.renewalStopped.message : '';
+  $('status').dataset.renewal = stopped ? 'stopped' : '';
+  $('renewal-badge').hidden = !stopped;
   renderClock();
   renderButtons();
+}
+
+/** The counts of the current run: since the last connection was lost, or since the start. */
+function runText(s) {
+  const attempts = s.attempts - runFrom;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (s.state === 'connected') return `connected since ${time(s.since)}, ${attempts > 1 ? `after ${attempts} attempts` : 'at the first attempt'}`;
+  const from = runFrom > 0 ? 'since the connection was lost' : 'since the page opened';
+  return `${plural(attempts, 'connection attempt')} ${from}; ${plural(s.failures, 'failure')} in a row`;
 }
 
 /** The parts that count down: the next attempt, and the credentials' expiry. */
@@ -111,6 +133,12 @@ function renderClock() {
     if (!c.changed) text += '; the server handed out the same token again (it is cached until shortly before it expires)';
   }
   $('expires').textContent = text;
+  const stopped = s.state === 'connected' && s.renewalStopped;
+  $('renewal').hidden = !stopped;
+  if (stopped) {
+    const until = c?.expiresAt === undefined ? '' : ` The connection ends when the credentials expire, at ${time(c.expiresAt)} (in ${inSeconds(c.expiresAt)} s).`;
+    $('renewal').textContent = `Renewal stopped: ${s.renewalStopped.message}.${until} Retry asks again.`;
+  }
 }
 
 /** Only what can be done now is enabled; an action in progress disables the buttons. */
@@ -121,7 +149,7 @@ function renderButtons() {
   $('refresh').disabled = !idle || !s || s.state === 'refused' || s.state === 'ended';
   $('rotate').disabled = !idle || !live;
   $('revoke').disabled = !!view.busy || !live;
-  const retry = s?.state === 'refused' || s?.state === 'backing-off';
+  const retry = s?.state === 'refused' || s?.state === 'backing-off' || (s?.state === 'connected' && !!s.renewalStopped);
   $('retry').hidden = !retry;
   $('retry').disabled = !idle || !retry;
 }

@@ -76,6 +76,6 @@ export { checkRules, checkRulesSubscription, rulesPolicy } from './rules.js';
 export type { AccessRule } from './rules.js';
 // The error class the broker throws, and types its signatures refer to, nameable from this entry.
 export { ApsaraMqttAuthError } from '../errors.js';
-export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions } from '../errors.js';
+export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions, ConnectRefusalCause } from '../errors.js';
 export type { TokenType } from '../protocol/token-password.js';
 export type { TokenActions } from '../protocol/token-rules.js';

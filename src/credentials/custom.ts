@@ -6,6 +6,7 @@ import { _invalid } from '../errors.js';
 import { _checkClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
 import type { Credentials } from './types.js';
+import { _onBuilt } from './built.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 import type { HmacSha1 } from '../hmac/types.js';
 
@@ -36,7 +37,9 @@ export async function customCredentials(options: CustomCredentialsOptions): Prom
   const secret = _requireString(options.secret, 'secret');
   const clientId = _checkClientId(options.clientId);
   const hmac = _requireHmac(options.hmac);
-  if (options.signMode === 'ORIGIN') return { username, password: secret };
-  if (options.signMode !== 'SIGNED') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');
-  return { username, password: await _signClientId(secret, clientId, hmac) };
+  const signed = options.signMode === 'SIGNED';
+  if (!signed && options.signMode !== 'ORIGIN') throw _invalid('signMode', 'must be "ORIGIN" or "SIGNED"');
+  const credentials = { username, password: signed ? await _signClientId(secret, clientId, hmac) : secret };
+  _onBuilt?.(credentials, signed ? clientId : '', 'secret', secret);
+  return credentials;
 }

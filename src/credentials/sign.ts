@@ -11,6 +11,7 @@ import type { HmacSha1 } from '../hmac/types.js';
 import { _checkClientId } from './client-id.js';
 import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
 import type { Credentials } from './types.js';
+import { _onBuilt } from './built.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 
 /**
@@ -50,5 +51,7 @@ export async function _modeCredentials(label: UsernameLabel, options: unknown, i
   const secret = _requireString(given[secretField], secretField);
   const clientId = _checkClientId(given.clientId);
   const hmac = _requireHmac(given.hmac);
-  return { username, password: _node && !hmac ? nodePassword(_node, secret, clientId) : await _signClientId(secret, clientId, hmac) };
+  const credentials = { username, password: _node && !hmac ? nodePassword(_node, secret, clientId) : await _signClientId(secret, clientId, hmac) };
+  _onBuilt?.(credentials, clientId, secretField, secret);
+  return credentials;
 }

@@ -14,6 +14,7 @@
  */
 import { _invalid, type ApsaraMqttAuthError } from '../errors.js';
 import { _refusalError } from '../connect/refusal.js';
+import { _buildNotes, _warnIfSpaced } from './built-credentials.js';
 import type { Clock } from '../clock.js';
 import { _needsFreshCredentials, type TokenExpireNotice, type TokenInvalidNotice, type TokenInvalidReason } from '../protocol/sys-topics.js';
 import type { CredentialsProvider, ProvidedCredentials, ProviderContext, RefreshReason } from './provider.js';
@@ -57,7 +58,18 @@ export interface SessionState {
     changed: boolean;
     /** The broker said these no longer work (refused, or `tokenInvalidNotice`): new ones are on the way. */
     invalid?: TokenInvalidReason | 'refused';
+    /**
+     * The issuer's clock minus this device's (ms), when the answer told it (`expiresIn` beside
+     * `expiresAt`). `expiresAt` here is already on this device's clock.
+     */
+    clockOffset?: number;
   };
+  /**
+   * Renewal has stopped: the credential server said no (4xx) to a renewal while connected. The
+   * connection lasts until the credentials in use expire; nothing is asked again until the app calls
+   * `refreshCredentials` (a Retry). Cleared by the next credentials received.
+   */
+  renewalStopped?: ApsaraMqttAuthError;
   /** What last went wrong, until the next successful connection. */
   lastError?: ApsaraMqttAuthError | Error;
 }
@@ -92,6 +104,8 @@ export interface MachineInput {
   tuning: Tuning;
   /** False for `reconnectPeriod: 0`: a closed connection is not reopened by the session. */
   autoReconnect: boolean;
+  /** The broker's host, for the likely cause of a refusal (its name may hold the instance id). */
+  host?: string | undefined;
   ports: MachinePorts;
 }
 
@@ -122,6 +136,9 @@ export interface Machine {
 
 const noop = () => undefined;
 
+/** The broker's `tokenExpireNotice` comes about 5 minutes before expiry (documented); 30 s of slack. */
+const NOTICE_LEAD = 330_000;
+
 /** @internal */
 export function _createMachine(input: MachineInput): Machine {
   const { provider, context, clock, tuning, autoReconnect, ports } = input;
@@ -141,6 +158,8 @@ export function _createMachine(input: MachineInput): Machine {
   let lastError: SessionState['lastError'];
   let reported = '';
   let installed: ProvidedCredentials | undefined; // what the next CONNECT carries
+  let renewalStopped: ApsaraMqttAuthError | undefined; // a 4xx to a renewal while connected
+  let warned = false; // about a secret with white space at its ends, once
 
   /** Runs an event's effect unless the session has ended, then emits `state` if anything changed. */
   const step =
@@ -165,16 +184,19 @@ export function _createMachine(input: MachineInput): Machine {
         // The provider has nothing newer than what was just refused: retrying would loop.
         return refuse(refusal!);
       }
-      fresh = undefined;
+      fresh = renewalStopped = undefined;
       const expiry = answer.expiresAt === undefined ? {} : { expiresAt: answer.expiresAt };
-      credentials = { receivedAt: clock.now(), reason, changed, ...expiry };
+      const offset = refresher.offset === undefined ? {} : { clockOffset: refresher.offset };
+      credentials = { receivedAt: clock.now(), reason, changed, ...expiry, ...offset };
       ports.install((installed = answer), previous);
+      if (!warned) warned = _warnIfSpaced(answer);
       ports.emit('credentials', { reason, changed, ...expiry });
       if (state === 'connected' && !doomed) ports.upload(answer, previous);
       advance();
     }),
     onError: step((error, decided) => {
       lastError = error;
+      if (decided && state === 'connected') renewalStopped = error;
       ports.emit('credentialsError', error);
       if (decided && state !== 'connected' && state !== 'idle') refuse(error);
       else advance();
@@ -247,6 +269,7 @@ export function _createMachine(input: MachineInput): Machine {
         ...(nextAttempt && { nextAttempt }),
         ...(credentials && { credentials: { ...credentials } }),
         ...(lastError && { lastError }),
+        ...(renewalStopped && { renewalStopped }),
       };
     },
     start: step((connectNow: boolean) => {
@@ -265,7 +288,7 @@ export function _createMachine(input: MachineInput): Machine {
       stableTimer = clock.setTimeout(step(backoff.reset), STABLE_AFTER);
     }),
     refused: step((code: number, error: unknown) => {
-      lastError = refusal = _refusalError(code, error);
+      lastError = refusal = _refusalError(code, error, { sent: installed, notes: _buildNotes(installed), now: clock.now(), ...context, host: input.host });
       // Refused again before any success: fresh credentials are no better, so stop here.
       if (refusedWith) return refuse(refusal);
       refusedWith = installed;
@@ -304,8 +327,16 @@ export function _createMachine(input: MachineInput): Machine {
       if (_needsFreshCredentials(notice.code)) fetch((fresh = 'token-invalid'));
     }),
     tokenExpiring: step((notice: TokenExpireNotice) => {
-      // A notice about a token already replaced (the refresh ahead of expiry won the race) needs nothing.
-      if ((installed?.expiresAt ?? 0) <= notice.expireTime) fetch('expiring');
+      // The notice's time is the issuer's: on this clock it is `offset` earlier. A notice about a token
+      // already replaced (the renewal won the race) needs nothing. Nor does one that says no more than
+      // the schedule knows: a token that lives less than the notice's lead (short tokens get it as soon
+      // as they connect) and is renewed before it expires. A notice further ahead than its lead means
+      // the clocks moved since the offset was learnt: it is believed, and credentials are asked for.
+      const expireTime = notice.expireTime - (refresher.offset ?? 0);
+      const renewal = refresher.next;
+      if ((installed?.expiresAt ?? 0) > expireTime + 1000) return;
+      if (renewal && !renewal.retry && renewal.at < expireTime && expireTime - clock.now() <= NOTICE_LEAD) return;
+      fetch('expiring');
     }),
     state: () => state,
     recovering: () => refusedWith !== undefined && state === 'connecting',

@@ -10,11 +10,22 @@ import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
 import type { Credentials } from '../credentials/types.js';
 import { _checkClock, systemClock, type Clock } from '../clock.js';
+import { _carryNotes } from './built-credentials.js';
 
-/** Credentials with an optional expiry (UNIX ms), as a provider hands them out. */
+/**
+ * Credentials with an optional expiry, as a provider hands them out. Give `expiresIn` where the
+ * device's clock may be wrong (phones, kiosks, boards without a real-time clock): `expiresAt` is a time
+ * on the issuer's clock, and judged alone it is judged by this device's.
+ */
 export interface ProvidedCredentials extends Credentials {
-  /** When these credentials stop working (a token's ExpireTime). Omitted: they do not expire. */
+  /** When these credentials stop working (a token's ExpireTime), UNIX ms on the issuer's clock. Omitted (and no `expiresIn`): they do not expire. */
   expiresAt?: number;
+  /**
+   * How long they keep working, in seconds from the provider's answer: a relative lifetime, which a
+   * wrong device clock cannot misread. When given, the session times renewals and judges expiry by it
+   * (counted from when it asked); beside `expiresAt`, the two together tell the issuer's clock offset.
+   */
+  expiresIn?: number;
 }
 
 /** Why the credentials are being fetched. */
@@ -41,11 +52,16 @@ export type CredentialsProvider = (context: ProviderContext) => ProvidedCredenti
 /** @internal Checks a provider's answer; names what is wrong, never echoes a value. */
 export function _checkProvided(value: unknown, source: string): ProvidedCredentials {
   if (!value || typeof value !== 'object') throw _mustBe(source, 'an object { username, password }', value);
-  const { username, password, expiresAt } = _requireOptions(value as ProvidedCredentials, source);
+  const { username, password, expiresAt, expiresIn } = _requireOptions(value as ProvidedCredentials, source);
   _requireString(username, `${source}.username`);
   _requireString(password, `${source}.password`);
   if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt))) throw _invalid(`${source}.expiresAt`, 'must be a UNIX time in milliseconds');
-  return expiresAt === undefined ? { username, password } : { username, password, expiresAt };
+  if (expiresIn !== undefined && !(typeof expiresIn === 'number' && expiresIn >= 0 && expiresIn < Infinity)) throw _invalid(`${source}.expiresIn`, 'must be a number of seconds, 0 or more');
+  const checked: ProvidedCredentials = { username, password };
+  if (expiresAt !== undefined) checked.expiresAt = expiresAt;
+  if (expiresIn !== undefined) checked.expiresIn = expiresIn;
+  _carryNotes(value, checked);
+  return checked;
 }
 
 /** A provider that always returns the same credentials (e.g. computed once on a trusted device). */
@@ -88,6 +104,10 @@ export interface RemoteCredentialsOptions {
  * holds an AccessKey secret. Non-2xx answers become `ERR_CREDENTIALS_UNAVAILABLE` carrying the
  * server's error code and the HTTP status as `returnCode`; so does a request that was not answered
  * within `options.timeout` (it is aborted, and the session asks again after a backoff).
+ *
+ * Time is the server's: an answer with `expiresAt` gets `expiresIn` (seconds) from the server's own
+ * "now", its `issuedAt` field (the credential handler's) or else its HTTP `Date` header, so that a
+ * device whose clock is hours off neither takes fresh credentials for expired nor renews them late.
  *
  * @throws {@link ApsaraMqttAuthError} `ERR_INVALID_ARGUMENT` for a bad `url` or `options`.
  * @example
@@ -147,7 +167,14 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}, opt
         const message = quote(_own(error, 'message'), 300);
         throw fail(`answered ${response.status}${code && ` ${code}`}${message && `: ${message}`}`, { returnCode: response.status });
       }
-      return _checkProvided(answer, 'response');
+      const provided = _checkProvided(answer, 'response');
+      // The server's answer says how long its credentials live: a relative lifetime is what a device
+      // whose clock is hours off can still use (see ProvidedCredentials.expiresIn).
+      if (provided.expiresAt !== undefined && provided.expiresIn === undefined) {
+        const lifetime = _lifetime(provided.expiresAt, _own(answer, 'issuedAt'), givenClock === undefined ? response.headers.get('date') : null);
+        if (lifetime !== undefined) provided.expiresIn = lifetime;
+      }
+      return provided;
     } finally {
       clock.clearTimeout(timer);
       for (const signal of signals) signal.removeEventListener('abort', abort);
@@ -156,6 +183,23 @@ export function remoteCredentials(url: string | URL, init: RequestInit = {}, opt
 }
 
 const ignore = () => undefined;
+
+/**
+ * @internal Seconds from the server's "now" to `expiresAt`: its now is the answer's `issuedAt` (UNIX ms,
+ * which `createCredentialHandler` adds), else its HTTP `Date` header (whole seconds, so the now is
+ * taken at the end of that second: the lifetime errs short, never long). The header is read only on
+ * the real clock (a test's manual clock is not the time a server's header tells) and only where the
+ * browser exposes it (same origin, or `Access-Control-Expose-Headers: Date`).
+ */
+export function _lifetime(expiresAt: number, issuedAt: unknown, date: string | null): number | undefined {
+  let serverNow: number | undefined;
+  if (typeof issuedAt === 'number' && Number.isFinite(issuedAt)) serverNow = issuedAt;
+  else if (date) {
+    const parsed = Date.parse(date);
+    if (Number.isFinite(parsed)) serverNow = parsed + 1000;
+  }
+  return serverNow === undefined ? undefined : Math.max(0, (expiresAt - serverNow) / 1000);
+}
 
 /** Where the server is, for a message: its origin only (a path or a query may hold a token). */
 function where(url: string | URL): string {

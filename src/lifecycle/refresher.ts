@@ -5,6 +5,7 @@
  */
 import { ApsaraMqttAuthError } from '../errors.js';
 import type { Clock } from '../clock.js';
+import { _carryNotes } from './built-credentials.js';
 import { _checkProvided, type CredentialsProvider, type ProvidedCredentials, type ProviderContext, type RefreshReason } from './provider.js';
 import { _checkTuning, _createBackoff, type Backoff, type RefreshOptions } from './tuning.js';
 
@@ -12,12 +13,18 @@ export type { RefreshOptions } from './tuning.js';
 
 /** @internal What the managed connection needs from a refresher. */
 export interface Refresher {
-  /** The newest credentials, if any were fetched. */
+  /** The newest credentials, if any were fetched; their `expiresAt` is on this clock (see {@link _onOurClock}). */
   readonly current: ProvidedCredentials | undefined;
   /** A provider call is under way. */
   readonly fetching: boolean;
   /** When the next scheduled fetch is due, and whether it retries a failure or renews ahead of expiry. */
   readonly next: { at: number; retry: boolean } | undefined;
+  /**
+   * The issuer's clock minus this one (ms), when the last answer told it (`expiresAt` with
+   * `expiresIn`): a time the issuer states (a token notice's `expireTime`) is on this clock that
+   * much earlier.
+   */
+  readonly offset: number | undefined;
   /** Fetches now, or joins the fetch already under way. */
   refresh(reason: RefreshReason): Promise<ProvidedCredentials>;
   /** Cancels timers and abandons a fetch under way; a later `refresh` starts it all again. */
@@ -40,6 +47,22 @@ export interface RefresherInput extends RefreshOptions {
   onError(error: ApsaraMqttAuthError, decided: boolean): void;
 }
 
+/**
+ * @internal A provider's answer with its expiry on this clock, and the issuer's clock offset when the
+ * answer tells it. `expiresIn` counts from `askedAt`, when the request left: the issuer answered later,
+ * so the expiry errs early, never late, whatever either clock says. Without `expiresIn`, `expiresAt`
+ * is taken as it is (this clock is trusted).
+ */
+export function _onOurClock(given: ProvidedCredentials, askedAt: number): { fresh: ProvidedCredentials; offset: number | undefined } {
+  const { expiresIn, ...fresh } = given;
+  _carryNotes(given, fresh);
+  if (expiresIn === undefined) return { fresh, offset: undefined };
+  const expiresAt = askedAt + expiresIn * 1000;
+  const offset = given.expiresAt === undefined ? undefined : Math.round(given.expiresAt - expiresAt);
+  fresh.expiresAt = expiresAt;
+  return { fresh, offset };
+}
+
 const unavailable = (detail: string, cause?: unknown) => new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credentials ${detail}`, { cause });
 const noop = () => undefined;
 
@@ -52,6 +75,10 @@ export function _createRefresher(input: RefresherInput): Refresher {
   let abandon: (error: ApsaraMqttAuthError) => void = noop;
   let timer: unknown;
   let stopped = false;
+  let last: ProvidedCredentials | undefined; // the provider's last answer, as given
+  // Renewals answered with the same credentials back off on their own steps, not the connection's:
+  // a server's cache is no failure, and the app's "failures in a row" must not count it.
+  const repeats = _createBackoff(tuning);
 
   const cancel = () => {
     clock.clearTimeout(timer);
@@ -106,27 +133,41 @@ export function _createRefresher(input: RefresherInput): Refresher {
     }).then(
       (value) => {
         clock.clearTimeout(deadline);
+        let given: ProvidedCredentials;
         let fresh: ProvidedCredentials;
+        let offset: number | undefined;
         try {
-          fresh = _checkProvided(value, 'provider');
+          given = _checkProvided(value, 'provider');
+          ({ fresh, offset } = _onOurClock(given, fetchedAt));
           // Already expired: using it would fail, and renewing "ahead of expiry" would loop at once.
-          if ((fresh.expiresAt ?? Infinity) <= clock.now()) throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', 'the credentials provider answered with expired credentials', { field: 'provider.expiresAt' });
+          if ((fresh.expiresAt ?? Infinity) <= clock.now()) {
+            const judged = given.expiresIn === undefined ? " by this device's clock (if it may be wrong, return expiresIn)" : '';
+            throw new ApsaraMqttAuthError('ERR_CREDENTIALS_UNAVAILABLE', `the credentials provider answered with expired credentials${judged}`, { field: given.expiresIn === undefined ? 'provider.expiresAt' : 'provider.expiresIn' });
+          }
         } catch (error) {
           return failed(error);
         }
         if (inflight !== promise) return fresh; // abandoned by stop(): nobody is waiting for it
         inflight = undefined;
-        const { current } = self;
-        const changed = current?.username !== fresh.username || current.password !== fresh.password || current.expiresAt !== fresh.expiresAt;
+        // The same credentials are the same username, password and issuer's expiry; the expiry on this
+        // clock moves a little with each answer (it counts from the request).
+        const changed = !last || last.username !== given.username || last.password !== given.password || last.expiresAt !== given.expiresAt;
+        last = given;
         self.current = fresh;
+        self.offset = offset;
         const { expiresAt } = fresh;
         if (expiresAt !== undefined) {
-          // Ahead of expiry by the margin, but never more than half the lifetime, never sooner than
-          // minBackoff (credentials that live a few milliseconds are not renewed in a spin); and a
-          // provider that keeps handing out the same credentials is asked once per backoff step, not
-          // in a tightening loop as their end nears.
-          const ahead = Math.max(expiresAt - Math.min(refreshMargin, (expiresAt - fetchedAt) / 2) - clock.now(), tuning.minBackoff);
-          schedule(changed || reason !== 'expiring' ? ahead : Math.max(ahead, backoff.next()), 'expiring', false);
+          const remaining = expiresAt - clock.now();
+          // Renewed refreshMargin before expiry, but never before two thirds of the remaining life
+          // have passed (90-second tokens are renewed after 60 s, not at once), and never sooner than
+          // minBackoff (credentials that live a few milliseconds are not renewed in a spin).
+          let delay = Math.max(remaining - Math.min(refreshMargin, remaining / 3), tuning.minBackoff);
+          // A renewal answered with the same credentials (the server's cache) is asked again at two
+          // thirds of what is left, and at least one step of its own backoff later; not at all when
+          // that step ends after the expiry (the expiry's reconnect asks then).
+          if (!changed && reason === 'expiring') delay = Math.max(delay, repeats.next());
+          else repeats.reset();
+          if (delay < remaining) schedule(delay, 'expiring', false);
         }
         onUpdate(fresh, reason, changed);
         return fresh;
@@ -150,6 +191,7 @@ export function _createRefresher(input: RefresherInput): Refresher {
 
   const self: { -readonly [K in keyof Refresher]: Refresher[K] } = {
     current: undefined,
+    offset: undefined,
     next: undefined,
     get fetching() {
       return inflight !== undefined;

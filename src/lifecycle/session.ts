@@ -118,6 +118,7 @@ export function _startSession(client: MqttClient, input: SessionInput, connectNo
     clock: input.clock,
     tuning: input.tuning,
     autoReconnect: period !== 0,
+    host: client.options.hostname ?? client.options.host,
     ports: {
       install(fresh) {
         client.options.username = fresh.username;

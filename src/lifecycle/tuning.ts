@@ -10,7 +10,11 @@ import { _mustBe } from '../internal/bytes.js';
 export interface RefreshOptions {
   /**
    * Fetch new credentials this long before they expire (ms). Default 5 minutes, the lead time of
-   * the broker's own expiry notice; capped at half the credentials' lifetime.
+   * the broker's own expiry notice. Short-lived credentials (a remaining life under three times the
+   * margin) are renewed once two thirds of their remaining life have passed instead (90-second
+   * tokens after 60 s), never sooner than `minBackoff`; a renewal answered with the same credentials
+   * (a server's cache) is asked again at two thirds of what is then left, and at least one backoff
+   * step later.
    */
   refreshMargin?: number;
   /** First retry delay after a failed credential request or connection (ms). Default 1 s. */

@@ -7,6 +7,7 @@
  */
 import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorCode } from '../errors.js';
 import type { HmacSha1 } from '../hmac/types.js';
+import { _checkClock, type Clock } from '../clock.js';
 import { validateClientId } from '../credentials/client-id.js';
 import { deviceCredentials } from '../credentials/device.js';
 import { signatureCredentials } from '../credentials/signature.js';
@@ -81,6 +82,11 @@ export interface CredentialHandlerOptions {
   onError?: (error: unknown, request: Request) => void;
   /** HMAC-SHA1 to use instead of the default. */
   hmac?: HmacSha1;
+  /**
+   * The clock answers are dated with (`issuedAt`, `expiresIn`). Default: the token issuer's (its
+   * `now`), else the real one. Token expiries are on the issuer's clock, so give the same one.
+   */
+  clock?: Clock;
 }
 
 /** One token in a Token-mode answer, for in-band rotation (`$SYS/uploadToken`). */
@@ -111,6 +117,13 @@ export interface CredentialBody {
   password: string;
   /** When the password stops working (Token mode: the earliest token expiry), ms since the epoch. */
   expiresAt?: number;
+  /**
+   * Seconds from this answer to `expiresAt` (rounded down): the lifetime a client whose clock is wrong
+   * can still use (`remoteCredentials` reads it).
+   */
+  expiresIn?: number;
+  /** When the server answered, UNIX ms on its clock: a client learns from it how far off its own clock is. */
+  issuedAt: number;
   /** Token mode: each token, by type. */
   tokens?: IssuedTokenBody[];
   /** The `connect` hints from the options. */
@@ -194,7 +207,8 @@ function permissionsOf(grant: CredentialGrant): readonly TokenPermission[] {
 
 /**
  * A fetch-style credential handler. Answers `GET ?clientId=…` or `POST {"clientId": …}` (JSON or
- * form) with `{ mode, clientId, instanceId, username, password, expiresAt?, tokens?, connect? }`;
+ * form) with `{ mode, clientId, instanceId, username, password, expiresAt?, expiresIn?, issuedAt, tokens?, connect? }`
+ * (`issuedAt` and `expiresIn` on the server's clock, so that a client whose clock is wrong still times its credentials);
  * failures with `{ error: { code, message, field? } }` and status 400, 403, 405, 413, 415, 500, 502, or
  * 503 with `Retry-After` when ApplyToken is throttled.
  * Every answer has `Cache-Control: no-store`. No answer ever contains an AccessKey secret, a device
@@ -238,12 +252,14 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
   if (connectHints && !Object.values(connectHints).every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
     throw _invalid('connect', 'must hold only strings, numbers and booleans');
   }
+  const clock = _checkClock(options.clock);
+  const now = clock ? () => clock.now() : typeof issuer?.now === 'function' ? () => issuer.now!() : () => Date.now();
   const cors = _cors(options.cors, methods);
   const allow = [...methods, 'OPTIONS'].join(', ');
 
   let signer: Promise<Signer> | undefined;
 
-  async function credentialsFor(grant: CredentialGrant, clientId: string, reason: string | undefined): Promise<CredentialBody> {
+  async function credentialsFor(grant: CredentialGrant, clientId: string, reason: string | undefined): Promise<Omit<CredentialBody, 'issuedAt'>> {
     const base = { clientId, instanceId, ...(connectHints ? { connect: connectHints } : {}) };
     const withHmac = hmac ? { hmac } : {};
     switch (grant.mode) {
@@ -316,7 +332,10 @@ export function createCredentialHandler(options: CredentialHandlerOptions): (req
     if (typeof grant !== 'object') throw misconfigured('authorize must return a grant object such as { mode: "signature" } or false');
     // Own properties only: a polluted Object.prototype must not widen what authorize granted.
     const body = await credentialsFor(_requireOptions(grant, 'grant'), clientId, params['reason']);
-    return _json(200, body, corsHeaders ?? {});
+    // Dated on the server's clock: a device hours off still knows how long the credentials live.
+    const issuedAt = now();
+    const dated: CredentialBody = body.expiresAt === undefined ? { ...body, issuedAt } : { ...body, expiresIn: Math.max(0, Math.floor((body.expiresAt - issuedAt) / 1000)), issuedAt };
+    return _json(200, dated, corsHeaders ?? {});
   }
 
   return async function credentialHandler(request: Request): Promise<Response> {

@@ -82,7 +82,7 @@ export type { TokenActions } from '../protocol/token-rules.js';
 export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
 // Types the signatures above refer to, so that users can name them from this entry.
-export type { ApsaraMqttAuthErrorOptions } from '../errors.js';
+export type { ApsaraMqttAuthErrorOptions, ConnectRefusalCause } from '../errors.js';
 export type { HmacSha1, HmacSha256, Sha256 } from '../hmac/types.js';
 export type { TokenSet, TokenType } from '../protocol/token-password.js';
 export type { AuthMode } from '../protocol/username.js';

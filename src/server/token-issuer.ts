@@ -118,6 +118,11 @@ export interface TokenIssuer {
   revoke(permission: TokenPermission): Promise<boolean>;
   /** How many keys are cached in this process (the default store: all; the Redis store: its local copy). */
   readonly size: number;
+  /**
+   * The issuer's time (UNIX ms), which its tokens' expiries are counted from: the credential handler
+   * dates its answers with it (`issuedAt`), so that clients judge expiry by this clock, not their own.
+   */
+  now?(): number;
 }
 
 
@@ -338,5 +343,6 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     get size() {
       return store.size ?? 0;
     },
+    now,
   });
 }

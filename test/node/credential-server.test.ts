@@ -173,6 +173,34 @@ describe('with the client-side remoteCredentials provider', () => {
     expect(provided.expiresAt).toBeGreaterThan(Date.now());
   });
 
+  it("the answer carries the server's time: remoteCredentials turns it into expiresIn, whatever the device's clock says", async () => {
+    const served = await start({ ...base, authorize: () => ({ mode: 'token', resources: ['devices/#'], actions: 'R' }) });
+    const provided = await remoteCredentials(served.url)({ clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' });
+    // The handler's issuedAt and expiresIn (whole seconds) come from the same clock as the token's expiry.
+    expect(Number.isInteger(provided.expiresIn)).toBe(true);
+    expect(provided.expiresIn! * 1000).toBeGreaterThan(provided.expiresAt! - Date.now() - 2000);
+    expect(provided.expiresIn! * 1000).toBeLessThanOrEqual(provided.expiresAt! - Date.now() + 1000);
+  });
+
+  it("a server that adds no time fields: the HTTP Date header dates the answer (its second's end), on the real clock only", async () => {
+    const serverNow = Date.now() + 2 * 3_600_000; // a server 2 h ahead of this process
+    const expiresAt = serverNow + 90_000;
+    const served = await serve(
+      async () => new Response(JSON.stringify({ username: 'u', password: 'p', expiresAt }), { headers: { 'content-type': 'application/json', date: new Date(serverNow).toUTCString() } }),
+    );
+    try {
+      const context = { clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' as const };
+      const provided = await remoteCredentials(served.url)(context);
+      expect(provided.expiresAt).toBe(expiresAt);
+      expect(provided.expiresIn! * 1000).toBe(expiresAt - (Math.floor(serverNow / 1000) * 1000 + 1000));
+      // A test's manual clock is not the time a Date header tells: not read then.
+      const manual = { now: () => 0, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as never) };
+      expect((await remoteCredentials(served.url, {}, { clock: manual })(context)).expiresIn).toBeUndefined();
+    } finally {
+      await served.close();
+    }
+  });
+
   it('a refusal reaches the client as ERR_CREDENTIALS_UNAVAILABLE with the status and the server code', async () => {
     const served = await start(base);
     const error = await Promise.resolve(remoteCredentials(served.url)({ clientId: CLIENT, instanceId: INSTANCE, reason: 'connect' })).then(

@@ -112,14 +112,14 @@ describe('grants', () => {
     const { status, body } = await call({ ...base, connect, authorize: () => ({ mode: 'signature' }) });
     expect(status).toBe(200);
     const expected = await signatureCredentials({ accessKeyId: AK, accessKeySecret: SECRET, instanceId: INSTANCE, clientId: CLIENT });
-    expect(body).toEqual({ mode: 'signature', clientId: CLIENT, instanceId: INSTANCE, connect, ...expected });
+    expect(body).toEqual({ mode: 'signature', clientId: CLIENT, instanceId: INSTANCE, connect, ...expected, issuedAt: clock.now() });
   });
 
   it('device: signed with the device secret, which never leaves the server', async () => {
     const { status, body } = await call({ ...base, authorize: () => ({ mode: 'device' }) }, post({ clientId: CLIENT }));
     expect(status).toBe(200);
     const expected = await deviceCredentials({ deviceAccessKeyId: 'DK-1', deviceAccessKeySecret: DEVICE_SECRET, instanceId: INSTANCE, clientId: CLIENT });
-    expect(body).toEqual({ mode: 'device', clientId: CLIENT, instanceId: INSTANCE, ...expected });
+    expect(body).toEqual({ mode: 'device', clientId: CLIENT, instanceId: INSTANCE, ...expected, issuedAt: clock.now() });
     const unknown = await call({ ...base, authorize: () => ({ mode: 'device' }) }, { query: '?clientId=GID_Test@@@unregistered' });
     expect(unknown).toMatchObject({ status: 403, body: { error: { code: 'ERR_FORBIDDEN' } } });
   });
@@ -131,6 +131,16 @@ describe('grants', () => {
     expect(token).toMatchObject({ type: 'RW', resources: ['fleet/#', `p2p/${CLIENT}`], actions: 'R,W', expiresAt: clock.now() + 3600_000 });
     expect(tokens.query(token.token)).toBe(true);
     expect(body).toMatchObject({ mode: 'token', clientId: CLIENT, instanceId: INSTANCE, username: `Token|${AK}|${INSTANCE}`, password: `RW|${token.token}`, expiresAt: token.expiresAt });
+    // Dated on the issuer's clock: a client whose clock is hours off still knows the lifetime.
+    expect(body).toMatchObject({ issuedAt: clock.now(), expiresIn: 3600 });
+  });
+
+  it('dates its answers with its own clock when given one: issuedAt, and expiresIn rounded down', async () => {
+    const own = manualClock(clock.now() - 1500); // 1.5 s behind the issuer
+    const { body } = await call({ ...base, clock: own, authorize: () => ({ mode: 'token', resources: ['fleet/#'], actions: 'R' }) });
+    expect(body.issuedAt).toBe(own.now());
+    expect(body.expiresIn).toBe(Math.floor((body.expiresAt - own.now()) / 1000));
+    expect(() => createCredentialHandler({ ...base, clock: { now: () => 1 } as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'clock' }));
   });
 
   it('token: several permissions make an R|…|W|… password with the earliest expiry', async () => {

@@ -183,6 +183,22 @@ describe('session state machine: transitions', () => {
     expect(h.machine.snapshot().state).toBe('refused');
   });
 
+  it('refused credentials that had expired by the time of the refusal: likelyCause token-expired, in the message too', async () => {
+    // Each answer lives 1 ms: it has expired when the (fake) broker's refusal comes 1 ms after the CONNECT.
+    const h = harness({ broker: { kind: 'refuse' }, answers: (n) => ({ username: 'Token|AK|mqtt-x', password: `RW|t${n}`, expiresAt: h.clock.now() + 1 }) });
+    h.machine.start(true);
+    await h.clock.advanceAsync(HOUR);
+    expect(h.machine.snapshot().state).toBe('refused');
+    expect(h.errors('error')).toEqual([expect.objectContaining({ code: 'ERR_CONNECT_REFUSED', likelyCause: 'token-expired', message: expect.stringContaining('likely because the credentials it sent had expired') })]);
+  });
+
+  it('a refusal of Signature credentials signed for another instance names it (likelyCause instance-mismatch)', async () => {
+    const h = harness({ broker: { kind: 'refuse', code: 0x86 }, answers: () => ({ username: 'Signature|AK|mqtt-elsewhere', password: 'sig' }) });
+    h.machine.start(true);
+    await h.clock.advanceAsync(HOUR);
+    expect(h.errors('error')).toEqual([expect.objectContaining({ returnCode: 0x86, likelyCause: 'instance-mismatch' })]);
+  });
+
   it('a provider that answers a refusal with the same credentials ends in refused without a second attempt', async () => {
     const fixed = { username: 'Signature|AK|mqtt-x', password: 'c2FtZQ==' };
     const h = harness({ broker: { kind: 'refuse' }, answers: () => fixed });
@@ -230,19 +246,58 @@ describe('session state machine: transitions', () => {
     h.machine.tokenExpiring({ expireTime: h.clock.now() + 1 }); // about the old token: nothing to do
     await h.clock.advanceAsync(0);
     expect(h.calls()).toBe(2);
-    h.machine.tokenExpiring({ expireTime: h.clock.now() + HOUR }); // about the current one
+    // About the current one, an hour ahead, far beyond the notice's 5-minute lead: the clocks moved since
+    // the schedule was made (the broker's is ahead now), so the notice is believed.
+    h.machine.tokenExpiring({ expireTime: h.clock.now() + HOUR });
     await h.clock.advanceAsync(0);
     expect(h.calls()).toBe(3);
   });
 
-  it('a provider that keeps handing out the same token is asked once per backoff step as it nears expiry, not in a tightening loop', async () => {
+  it('the expiry notice asks for new credentials when nothing renews them before the expiry it names', async () => {
+    const h = harness({ answers: (n) => ({ username: 'Token|AK|mqtt-x', password: `RW|t${n}` }) }); // no expiry known
+    h.machine.start(true);
+    await h.clock.advanceAsync(10);
+    h.machine.tokenExpiring({ expireTime: h.clock.now() + 300_000 });
+    await h.clock.advanceAsync(0);
+    expect(h.reasons).toEqual(['connect', 'expiring']);
+  });
+
+  it('90-second tokens: the notice that comes at once (inside its 5-minute lead) asks nothing; the renewal comes at 60 s', async () => {
+    const h = harness({ answers: (n) => ({ username: 'Token|AK|mqtt-x', password: `RW|t${n}`, expiresAt: h.clock.now() + 90_000 }) });
+    h.machine.start(true);
+    await h.clock.advanceAsync(10);
+    h.machine.tokenExpiring({ expireTime: h.clock.now() + 90_000 - 10 });
+    await h.clock.advanceAsync(59_000);
+    expect(h.reasons).toEqual(['connect']);
+    await h.clock.advanceAsync(1_000);
+    expect(h.reasons).toEqual(['connect', 'expiring']);
+  });
+
+  it("an issuer's clock 2 h ahead: notices are read on the issuer's clock, and the state reports the offset", async () => {
+    const AHEAD = 2 * HOUR;
+    const h = harness({ answers: (n) => ({ username: 'Token|AK|mqtt-x', password: `RW|t${n}`, expiresAt: h.clock.now() + AHEAD + 90_000, expiresIn: 90 }) });
+    h.machine.start(true);
+    await h.clock.advanceAsync(10);
+    const { credentials } = h.machine.snapshot();
+    expect(credentials).toMatchObject({ expiresAt: h.clock.now() - 10 + 90_000, clockOffset: AHEAD });
+    // The broker's notice names the expiry on its own clock: the same token, renewed at 60 s anyway.
+    h.machine.tokenExpiring({ expireTime: h.clock.now() - 10 + AHEAD + 90_000 });
+    await h.clock.advanceAsync(0);
+    expect(h.reasons).toEqual(['connect']);
+    await h.clock.advanceAsync(60_000);
+    expect(h.reasons).toEqual(['connect', 'expiring']);
+  });
+
+  it('a provider that keeps handing out the same token is asked at two thirds of what is left, a backoff step apart, not in a tightening loop', async () => {
     let fixed: ProvidedCredentials | undefined;
     const h = harness({ answers: () => (fixed ??= { username: 'Token|AK|mqtt-x', password: 'RW|cached', expiresAt: 1_700_000_000_000 + 120_000 }) });
     h.machine.start(true);
-    await h.clock.advanceAsync(120_000);
-    // Renewals at 60 s (half the lifetime), then one per step: 60 + 0.75 + 1.5 + 3 + 6 + 12 + 24 s < 120 s.
-    expect(h.calls()).toBeLessThanOrEqual(8);
+    await h.clock.advanceAsync(119_000);
+    // Renewals at 80 s (two thirds of 120), 106.7 s, 115.6 s, 118.6 s; the next backoff step (6 s) would end after the expiry.
+    expect(h.calls()).toBe(5);
     expect(h.events.filter(([e, p]) => e === 'credentials' && !(p as { changed: boolean }).changed).length).toBe(h.calls() - 1);
+    // A server's cache is no failure: the connection's failures in a row stay at 0.
+    expect(h.machine.snapshot().failures).toBe(0);
   });
 
   it('expired credentials are replaced before a reconnect, not sent', async () => {
