@@ -122,17 +122,23 @@ export async function startRedisCluster(options: { masters?: number; startTimeou
         if (!owner) throw new Error(`no master serves slot ${slot}`);
         return owner.port;
       },
-      async replicaOf(port) {
-        const all = await nodesNow();
-        const master = all.find((n) => n.port === port);
-        const replica = all.find((n) => !n.master && n.masterId === master?.id);
-        if (!replica) throw new Error(`no replica follows 127.0.0.1:${port}`);
-        return replica.port;
-      },
+      replicaOf: (port) =>
+        // The node's own view: after a failover, the former master is known as a replica a moment later.
+        pollUntil(
+          async () => {
+            const all = parseNodes(await cli(port, 'CLUSTER', 'NODES'));
+            const master = all.find((n) => n.port === port);
+            return all.find((n) => !n.master && n.masterId === master?.id)?.port;
+          },
+          { timeout: startTimeout, interval: 50, what: `a replica following 127.0.0.1:${port}` },
+        ),
       async failover(replica) {
+        const former = Number((await cli(replica, 'ROLE')).split('\n')[2]);
         const answer = await cli(replica, 'CLUSTER', 'FAILOVER');
         if (answer !== 'OK') throw new Error(`CLUSTER FAILOVER on ${replica}: ${answer}`);
         await pollUntil(async () => (await cli(replica, 'ROLE')).startsWith('master'), { timeout: startTimeout, interval: 50, what: `${replica} to become a master` });
+        // The former master follows it, synced, and every node agrees the cluster is ok.
+        await pollUntil(async () => /^slave\n[^\n]*\n\d+\nconnected/.test(await cli(former, 'ROLE')), { timeout: startTimeout, interval: 50, what: `${former} to follow ${replica}` });
         await pollUntil(ok, { timeout: startTimeout, interval: 100, what: 'the cluster to be ok after the failover' });
       },
       close,

@@ -143,6 +143,8 @@ const MAX_REPLAYS = 1000;
 const MAX_ENTRY = 256 * 1024;
 /** The largest message read from the channel. */
 const MAX_MESSAGE = 16 * 1024;
+/** How long a change waits after its own echo before it counts as known to every process, ms. */
+const ECHO_GRACE = 5;
 /** SCAN steps per master before the server counts as misbehaving. */
 const MAX_SCAN_STEPS = 100_000;
 
@@ -509,7 +511,9 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
       }, timeout);
       sub.echoes.set(seq, () => {
         clearTimeout(timer);
-        resolve();
+        // Redis wrote the message to every subscriber of its node at once, and a cluster passes it on
+        // in one hop: a short grace lets the others (on this host, or this very process) read theirs.
+        setTimeout(resolve, ECHO_GRACE);
       });
     });
   }
