@@ -458,11 +458,14 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
     if (sub.closed || !sub.stop || outage) return;
     if (sub.heard !== 0 && Date.now() - sub.heardAt > beat * 2.5) reset();
     const seq = ++sub.sent;
-    // A heartbeat that failed to go out breaks the run: the next one heard back starts a new one.
-    command(['PUBLISH', channel, JSON.stringify([self, seq, 'p', ''])]).then(
-      (reply) => void integer(reply, 'PUBLISH', 0, Number.MAX_SAFE_INTEGER),
-      () => reset(),
-    ).catch(() => reset());
+    // A heartbeat that fails is a Redis failure like any other (the near cache would otherwise hide an
+    // outage until its entries age out); it also breaks the run: the next one heard back starts a new one.
+    command(['PUBLISH', channel, JSON.stringify([self, seq, 'p', ''])])
+      .then((reply) => void integer(reply, 'PUBLISH', 0, Number.MAX_SAFE_INTEGER))
+      .catch((error: unknown) => {
+        reset();
+        trouble(error);
+      });
   }
 
   async function listen(): Promise<void> {
