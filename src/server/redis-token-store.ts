@@ -143,8 +143,6 @@ const MAX_REPLAYS = 1000;
 const MAX_ENTRY = 256 * 1024;
 /** The largest message read from the channel. */
 const MAX_MESSAGE = 16 * 1024;
-/** How long a change waits after its own echo before it counts as known to every process, ms. */
-const ECHO_GRACE = 5;
 /** SCAN steps per master before the server counts as misbehaving. */
 const MAX_SCAN_STEPS = 100_000;
 
@@ -231,14 +229,18 @@ interface Near {
   until: number;
 }
 
-/** A message on the channel: who sent it, its number, and what changed (`p`: heartbeat, `k`: a key, `s`: every key of a scope). */
-type Notice = [origin: string, seq: number, kind: 'p' | 'k' | 's', subject: string];
+/**
+ * A message on the channel: who sent it, its number, and what it says: `p` a heartbeat, `k` a key
+ * written, `d` a key deleted and `s` every key of a scope deleted (both answered with an `a`ck, whose
+ * subject is `<origin> <seq>` of what it confirms).
+ */
+type Notice = [origin: string, seq: number, kind: 'p' | 'k' | 'd' | 's' | 'a', subject: string];
 
 function notice(raw: string): Notice | undefined {
   if (raw.length > MAX_MESSAGE) return undefined;
   try {
     const n = JSON.parse(raw) as unknown;
-    if (!Array.isArray(n) || n.length !== 4 || typeof n[0] !== 'string' || !Number.isSafeInteger(n[1]) || !['p', 'k', 's'].includes(n[2]) || typeof n[3] !== 'string') return undefined;
+    if (!Array.isArray(n) || n.length !== 4 || typeof n[0] !== 'string' || !Number.isSafeInteger(n[1]) || !['p', 'k', 'd', 's', 'a'].includes(n[2]) || typeof n[3] !== 'string') return undefined;
     return n as Notice;
   } catch {
     return undefined;
@@ -411,8 +413,10 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
     heardAt: 0,
     timer: undefined as ReturnType<typeof setInterval> | undefined,
     closed: false,
-    /** Own changes waiting for their echo: the seq and what resolves the wait. */
-    echoes: new Map<number, () => void>(),
+    /** Own deletions waiting for the others' acks: the seq, who has yet to answer, and what resolves the wait. */
+    acks: new Map<number, { waiting: Set<string>; done: () => void }>(),
+    /** The other processes on the channel, and when each was last heard (real time). */
+    peers: new Map<string, number>(),
   };
   const nearEnabled = nearMaxAge > 0 && link.subscribe !== undefined;
 
@@ -445,13 +449,21 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
         return;
       }
       // This process made the change and has applied it already (and counted it in `changes`).
-      sub.echoes.get(seq)?.();
-      sub.echoes.delete(seq);
+      return;
+    }
+    sub.peers.set(origin, Date.now());
+    if (kind === 'p') return;
+    if (kind === 'a') {
+      const [target, number] = subject.split(' ');
+      const pending = target === self ? sub.acks.get(Number(number)) : undefined;
+      if (pending && pending.waiting.delete(origin) && pending.waiting.size === 0) pending.done();
       return;
     }
     changes++;
-    if (kind === 'k') near.delete(subject);
-    else if (kind === 's') for (const key of [...near.keys()]) if (key.startsWith(subject)) near.delete(key);
+    if (kind === 'k' || kind === 'd') near.delete(subject);
+    else for (const key of [...near.keys()]) if (key.startsWith(subject)) near.delete(key);
+    // A deletion is confirmed once dropped here, so its sender knows this process will not serve it again.
+    if (kind !== 'k') command(['PUBLISH', channel, JSON.stringify([self, ++sequence, 'a', `${origin} ${seq}`])]).catch(() => undefined);
   }
 
   function heartbeat(): void {
@@ -496,27 +508,35 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
   }
 
   /** A change's message, numbered: `[message, seq]`. */
-  const change = (kind: 'k' | 's', subject: string): [string, number] => {
+  const change = (kind: 'k' | 'd' | 's', subject: string): [string, number] => {
     const seq = ++sequence;
     return [JSON.stringify([self, seq, kind, subject]), seq];
   };
 
   /**
-   * Waits (at most `timeout`) for this process's own message about a change to come back: then Redis
-   * has sent it to every subscribed process, so a revocation resolves once every process can know it.
+   * Waits (at most `timeout`) until every other process heard on the channel lately (a heartbeat within
+   * 2.5 periods) has confirmed a deletion: then none of them serves the deleted token again, so a
+   * revocation resolves once every live process knows it. A process that stays silent longer delays it
+   * by `timeout` at most (and one whose subscription is broken has its near cache off anyway).
    */
-  function echo(seq: number, wrote: boolean): Promise<void> {
-    if (!wrote || !live()) return Promise.resolve();
+  function confirmed(seq: number, wrote: boolean): Promise<void> {
+    if (!wrote || !nearEnabled || !sub.stop) return Promise.resolve();
+    const since = Date.now() - beat * 2.5;
+    const waiting = new Set([...sub.peers].filter(([, at]) => at >= since).map(([origin]) => origin));
+    for (const [origin, at] of sub.peers) if (at < since) sub.peers.delete(origin);
+    if (waiting.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        sub.echoes.delete(seq);
+        sub.acks.delete(seq);
         resolve();
       }, timeout);
-      sub.echoes.set(seq, () => {
-        clearTimeout(timer);
-        // Redis wrote the message to every subscriber of its node at once, and a cluster passes it on
-        // in one hop: a short grace lets the others (on this host, or this very process) read theirs.
-        setTimeout(resolve, ECHO_GRACE);
+      sub.acks.set(seq, {
+        waiting,
+        done: () => {
+          clearTimeout(timer);
+          sub.acks.delete(seq);
+          resolve();
+        },
       });
     });
   }
@@ -563,9 +583,12 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
         if (key !== undefined) {
           near.delete(key);
           changes++;
-          const [message, seq] = change('k', key);
+          const [message, seq] = change('d', key);
+          // Registered before the script runs, so no ack can come back before it is awaited.
+          const acked = confirmed(seq, true);
           const wrote = await flag(script(DELETE_TOKEN, [tokenKey(key)], [token ?? '', channel, message]), 'the delete script');
-          await echo(seq, wrote === 1);
+          if (wrote === 1) await acked;
+          else sub.acks.get(seq)?.done();
           return;
         }
         const subject = scope ?? '';
@@ -589,8 +612,12 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
           }
         }
         const [message, seq] = change('s', subject);
-        await command(['PUBLISH', channel, message]);
-        await echo(seq, true);
+        const acked = confirmed(seq, true);
+        await command(['PUBLISH', channel, message]).catch((error: unknown) => {
+          sub.acks.get(seq)?.done();
+          throw error;
+        });
+        await acked;
       },
       () => {
         if (replays.size < MAX_REPLAYS) replays.set(key === undefined ? `scope ${scope ?? ''}` : `key ${key}`, { key, token, scope });
@@ -660,7 +687,7 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
 
   async function write(key: string, token: AppliedToken, ttl: number): Promise<void> {
     const lock = held.get(key);
-    const [message, seq] = change('k', key);
+    const [message] = change('k', key);
     near.delete(key);
     const before = ++changes;
     const wrote = await flag(
@@ -668,9 +695,9 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
       'the write script',
     );
     if (lock) lock.released = true;
-    // Kept near only if it is what Redis now holds and nothing else changed meanwhile.
+    // Kept near only if it is what Redis now holds and nothing else changed meanwhile. The others drop
+    // their copy when they hear of it; the token they hold meanwhile is still valid, so none is waited for.
     if (wrote === 1 && changes === before) keep(key, token);
-    await echo(seq, wrote === 1);
   }
 
   return Object.freeze({
