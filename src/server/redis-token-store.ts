@@ -451,7 +451,8 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
       // This process made the change and has applied it already (and counted it in `changes`).
       return;
     }
-    sub.peers.set(origin, Date.now());
+    // Bounded, whatever is published on the channel: a flood of made-up origins is not kept.
+    if (sub.peers.size < 10_000 || sub.peers.has(origin)) sub.peers.set(origin, Date.now());
     if (kind === 'p') return;
     if (kind === 'a') {
       const [target, number] = subject.split(' ');
@@ -467,6 +468,9 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
   }
 
   function heartbeat(): void {
+    // Processes not heard for a while are gone (restarted, scaled in): no deletion waits for them.
+    const since = Date.now() - beat * 2.5;
+    for (const [origin, at] of sub.peers) if (at < since) sub.peers.delete(origin);
     if (sub.closed || !sub.stop || outage) return;
     if (sub.heard !== 0 && Date.now() - sub.heardAt > beat * 2.5) reset();
     const seq = ++sub.sent;
