@@ -58,7 +58,13 @@ async function route(request) {
     requests++;
     return credentials(request);
   }
-  if (url.pathname === '/admin/revoke') return json({ revoked: await issuer.revoke(permissionOf(url.searchParams)) });
+  if (url.pathname === '/admin/revoke') {
+    // RevokeToken may be throttled (5 calls a second per account): the caller is told, as JSON.
+    return issuer.revoke(permissionOf(url.searchParams)).then(
+      (revoked) => json({ revoked }),
+      (error) => json({ revoked: false, error: error?.openApiCode ?? error?.code ?? 'failed' }, 503),
+    );
+  }
   if (url.pathname === '/admin/health') {
     return json({ healthy: store ? store.healthy : true, near: store ? store.nearCacheLive : false, client: store?.client, size: issuer.size, storeErrors, requests });
   }
