@@ -220,7 +220,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     token.actions === actions &&
     Array.isArray(token.resources) &&
     token.resources.length === resources.length &&
-    token.resources.every((r, i) => r === resources[i]);
+    // The same topics in any order (an applier may answer them unsorted); few enough to compare both ways.
+    (token.resources.every((r, i) => r === resources[i]) || (token.resources.every((r) => resources.includes(r)) && resources.every((r) => token.resources.includes(r))));
   const detach = (key: string) => {
     const flight = flights.get(key);
     if (flight) flight.detached = true;
