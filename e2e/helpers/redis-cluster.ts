@@ -136,7 +136,15 @@ export async function startRedisCluster(options: { masters?: number; startTimeou
         const former = Number((await cli(replica, 'ROLE')).split('\n')[2]);
         const answer = await cli(replica, 'CLUSTER', 'FAILOVER');
         if (answer !== 'OK') throw new Error(`CLUSTER FAILOVER on ${replica}: ${answer}`);
-        await pollUntil(async () => (await cli(replica, 'ROLE')).startsWith('master'), { timeout: startTimeout, interval: 50, what: `${replica} to become a master` });
+        const promoted = async () => (await cli(replica, 'ROLE')).startsWith('master');
+        // A manual failover waits for the replica to catch up with its master and gives up after a few node
+        // timeouts (on a loaded machine it was seen to): then FORCE, which skips that handshake, as an operator would.
+        const done = await pollUntil(promoted, { timeout: 8000, interval: 50, what: `${replica} to become a master` }).catch(() => false);
+        if (!done) {
+          const forced = await cli(replica, 'CLUSTER', 'FAILOVER', 'FORCE');
+          if (forced !== 'OK') throw new Error(`CLUSTER FAILOVER FORCE on ${replica}: ${forced}`);
+          await pollUntil(promoted, { timeout: startTimeout, interval: 50, what: `${replica} to become a master (FORCE)` });
+        }
         // The former master follows it, synced, and every node agrees the cluster is ok.
         await pollUntil(async () => /^slave\n[^\n]*\n\d+\nconnected/.test(await cli(former, 'ROLE')), { timeout: startTimeout, interval: 50, what: `${former} to follow ${replica}` });
         await pollUntil(ok, { timeout: startTimeout, interval: 100, what: 'the cluster to be ok after the failover' });
