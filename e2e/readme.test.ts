@@ -432,8 +432,8 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
     // The token is in Redis, under the sample's prefix, for every credential server to share.
     const inspector = await createClient({ url: redis.url }).connect();
     try {
-      const keys = await inspector.keys('mqtt-auth:token:*');
-      expect(keys).toEqual([expect.stringContaining(`mqtt-auth:token:${sampleEnv.APSARAMQ_ACCESS_KEY_ID}|${sampleEnv.APSARAMQ_INSTANCE_ID}|`)]);
+      const keys = await inspector.keys('mqtt-auth:*:token');
+      expect(keys).toEqual([expect.stringContaining(`mqtt-auth:{${sampleEnv.APSARAMQ_ACCESS_KEY_ID}|${sampleEnv.APSARAMQ_INSTANCE_ID}|`)]);
     } finally {
       inspector.destroy();
     }
@@ -446,6 +446,10 @@ const CHECKS: Record<string, (block: ReadmeBlock) => Promise<void>> = {
     // The same sample through @alicloud/credentials' default chain (here its environment step, as on Function Compute).
     const chain = { APSARAMQ_ACCESS_KEY_SECRET: undefined, ALIBABA_CLOUD_ACCESS_KEY_ID: sampleEnv.APSARAMQ_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sampleEnv.APSARAMQ_ACCESS_KEY_SECRET };
     expect((await runNode(block, chain)).stdout).toMatch(line);
+  },
+
+  'README.md#running-several-credential-servers:2': async (block) => {
+    expect((await runNode(block, { REDIS_URL: redis.url })).stdout).toBe('the store took it as: ioredis\n');
   },
 
   'README.md#react-native': async (block) => {

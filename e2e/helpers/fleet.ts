@@ -116,6 +116,10 @@ export interface FleetOptions {
   /** `'redis'` (with `redisUrl`) or `'memory'`. */
   store: 'redis' | 'memory';
   redisUrl?: string;
+  /** A Redis Cluster's nodes (instead of `redisUrl`): each process uses its client's cluster client. */
+  cluster?: { host: string; port: number }[];
+  /** Which Redis client the processes use (default node-redis). */
+  client?: 'node-redis' | 'ioredis';
   lockTtl?: number;
   timeout?: number;
   /** The issuers' `rateLimit` (default theirs, 100). */
@@ -131,6 +135,8 @@ export async function startFleet(count: number, options: FleetOptions): Promise<
     instanceId: FLEET_INSTANCE,
     store: options.store,
     redisUrl: options.redisUrl,
+    cluster: options.cluster,
+    client: options.client,
     lockTtl: options.lockTtl,
     timeout: options.timeout,
     rateLimit: options.rateLimit,

@@ -38,7 +38,7 @@ export type { IssueOptions, TokenApplier, TokenIssuer, TokenIssuerOptions, Token
 export { createMemoryTokenStore, RATE_WINDOW } from './token-store.js';
 export type { MemoryTokenStore, MemoryTokenStoreOptions, TokenCacheStore, TokenClaim } from './token-store.js';
 export { createRedisTokenStore } from './redis-token-store.js';
-export type { RedisCommandClient, RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.js';
+export type { RedisCallClient, RedisClusterCommandClient, RedisCommandClient, RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.js';
 export { createCredentialHandler } from './credential-handler.js';
 export type { Authorize, AuthorizeContext, CredentialBody, CredentialGrant, CredentialHandlerOptions, DeviceSecret, IssuedTokenBody } from './credential-handler.js';
 export type { CorsOptions, CredentialErrorBody } from './http.js';

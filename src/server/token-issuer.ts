@@ -215,6 +215,17 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     return { key: `${scope}${actions}|${resources.join(',')}`, resources, actions };
   };
   const fresh = (token: AppliedToken) => now() < token.expiresAt - refreshMargin;
+  /**
+   * Whether a stored token is for exactly this permission: a shared store is written by others (and a
+   * broken or hostile one could hold anything), so a token for other topics or actions is never served.
+   */
+  const belongs = (token: AppliedToken, resources: readonly string[], actions: TokenActions) =>
+    token.instanceId === instanceId &&
+    token.actions === actions &&
+    Array.isArray(token.resources) &&
+    token.resources.length === resources.length &&
+    // The same topics in any order (an applier may answer them unsorted); few enough to compare both ways.
+    (token.resources.every((r, i) => r === resources[i]) || (token.resources.every((r) => resources.includes(r)) && resources.every((r) => token.resources.includes(r))));
   const detach = (key: string) => {
     const flight = flights.get(key);
     if (flight) flight.detached = true;
@@ -230,7 +241,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         openApiCode: 'Throttling.Local',
       });
     }
-    if (delay > 0) await sleep(delay);
+    // A store answers at most queueTimeout; one that answers more (or no number) waits no longer than that.
+    if (delay > 0) await sleep(Number.isFinite(delay) ? Math.min(delay, queueTimeout) : queueTimeout);
   };
 
   /** ApplyToken through the caller's applier: what it throws that is not ours becomes an OpenApiError (kept as its cause). */
@@ -245,8 +257,12 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
 
   /** Applies for the key's token (or takes one another process published meanwhile) and stores it. */
   const apply = async (key: string, resources: string[], actions: TokenActions, old: AppliedToken | undefined, flight: Flight): Promise<AppliedToken> => {
-    const claim = store.claim ? await store.claim(key, fresh) : undefined;
-    if (claim?.token) return claim.token;
+    const usable = (token: AppliedToken) => fresh(token) && belongs(token, resources, actions);
+    let claim = store.claim ? await store.claim(key, usable) : undefined;
+    if (claim?.token) {
+      if (usable(claim.token)) return claim.token;
+      claim = undefined; // a store that answered with another permission's token holds no lock: apply
+    }
     try {
       await admitted();
       // The applier is the caller's: an answer that is not a token is refused, not stored.
@@ -267,11 +283,13 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const joined = flights.get(key);
     if (joined) return joined.promise;
     const found = store.get(key);
-    // The in-memory store answers synchronously: a cache hit costs no flight.
-    if (!isThenable(found) && found && fresh(found)) return Promise.resolve(found);
+    // The in-memory store (and the Redis store's near cache) answers synchronously: a cache hit costs no flight.
+    if (!isThenable(found) && found && fresh(found) && belongs(found, resources, actions)) return Promise.resolve(found);
     const flight = { detached: false } as Flight;
     flight.promise = (async () => {
-      const cached = await found;
+      const stored = await found;
+      // A token for another permission is no token for this one: neither served nor kept as a fallback.
+      const cached = stored && belongs(stored, resources, actions) ? stored : undefined;
       if (cached && fresh(cached)) return cached;
       return apply(key, resources, actions, cached, flight);
     })().finally(() => {

@@ -271,3 +271,25 @@ describe('the store', () => {
     expect(store.admit('AK', 100, 0)).toBe(0);
   });
 });
+
+describe('what a store answers is checked', () => {
+  it('a stored token of another permission (instance, topics or actions) is neither served nor kept as a fallback', async () => {
+    const store = createMemoryTokenStore({ clock });
+    const issuer = createTokenIssuer({ client, clock, store });
+    const broad = await createTokenIssuer({ client, clock }).issue({ resources: ['devices/#'], actions: 'R,W' });
+    const key = `${AK}|${INSTANCE}|R|devices/one`;
+    store.set(key, broad);
+    const before = applyCalls();
+    const served = await issuer.issue({ resources: ['devices/one'], actions: 'R' });
+    expect(served.token).not.toBe(broad.token);
+    expect(served).toMatchObject({ resources: ['devices/one'], actions: 'R', instanceId: INSTANCE });
+    expect(applyCalls() - before).toBe(1);
+  });
+
+  it("a store's turn longer than queueTimeout is waited for no longer than queueTimeout", async () => {
+    const store = { ...createMemoryTokenStore({ clock }), admit: () => 2_000_000_000 };
+    // queueTimeout is real time here (the issuer sleeps with setTimeout): 20 ms, not 23 days.
+    const issuer = createTokenIssuer({ client, clock, store, queueTimeout: 20 });
+    await expect(issuer.issue({ resources: ['devices/slow'], actions: 'R' })).resolves.toMatchObject({ resources: ['devices/slow'] });
+  });
+});
