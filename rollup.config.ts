@@ -25,7 +25,7 @@ import { dts } from 'rollup-plugin-dts';
 import tsApi from 'typescript';
 
 /** Entry points: the isomorphic client API. Node-only entries are added beside it. */
-const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/index.ts', broker: 'src/broker/index.ts' };
+const entries: Record<string, string> = { index: 'src/index.ts', server: 'src/server/server-entry.ts', broker: 'src/broker/broker-entry.ts' };
 const UMD_NAME = 'ApsaraMqttAuth';
 const UMD_FILE = 'dist/apsaramq-mqtt-auth.umd';
 const FULL_FILE = 'dist/apsaramq-mqtt-auth.full.umd';

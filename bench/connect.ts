@@ -5,7 +5,7 @@
  */
 import mqtt from 'mqtt';
 import { startMosquitto } from '../e2e/helpers/mosquitto.js';
-import { startBroker } from '../src/broker/index.js';
+import { startBroker } from '../src/broker/broker-entry.js';
 import * as sdk from '../src/index.js';
 import { rotate, round, rounded, summarize } from './stats.js';
 import type { BenchOptions, Row, Section } from './types.js';

@@ -9,8 +9,8 @@ import typescript from '@rollup/plugin-typescript';
 const root = resolve(import.meta.dirname, '..');
 const DIST = {
   [resolve(root, 'src/index.ts')]: resolve(root, 'dist/index.js'),
-  [resolve(root, 'src/broker/index.ts')]: resolve(root, 'dist/broker.js'),
-  [resolve(root, 'src/server/index.ts')]: resolve(root, 'dist/server.js'),
+  [resolve(root, 'src/broker/broker-entry.ts')]: resolve(root, 'dist/broker.js'),
+  [resolve(root, 'src/server/server-entry.ts')]: resolve(root, 'dist/server.js'),
 };
 
 /** `../src/index.js` (and the broker and server entries) → the built file in dist/. */

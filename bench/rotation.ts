@@ -5,7 +5,7 @@
  * @module
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import * as sdk from '../src/index.js';
 import { rotate, round, rounded, spread, summarize } from './stats.js';
 import type { BenchOptions, Row, Section } from './types.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../e2e/helpers/paths.js';
-import { createCredentialHandler, toNodeListener } from '../src/server/index.js';
+import { createCredentialHandler, toNodeListener } from '../src/server/server-entry.js';
 import { round, rounded, spread, summarize } from './stats.js';
 import type { BenchOptions, Row, Section } from './types.js';
 

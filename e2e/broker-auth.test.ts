@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, deviceCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, disconnectReason, nextMessage, refusalCode } from './broker-helpers.js';
 
 const DEVICE = { clientId: 'GID_dev@@@sensor-1', deviceAccessKeyId: 'DevKey-1', deviceAccessKeySecret: 'device-secret-1' };

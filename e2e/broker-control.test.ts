@@ -5,7 +5,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceCredentials, tokenCredentials } from '../src/index.js';
-import { startBroker, SYS_TOPICS, type LocalBroker, type RouteHandler } from '../src/broker/index.js';
+import { startBroker, SYS_TOPICS, type LocalBroker, type RouteHandler } from '../src/broker/broker-entry.js';
 import { AK, INSTANCE, closeAll, closed, connect, nextMessage, refusalCode } from './broker-helpers.js';
 
 const DEVICE_SECRET = 'device-secret-DoNotLeak-42';

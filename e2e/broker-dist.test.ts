@@ -18,7 +18,7 @@ const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.jso
 
 afterAll(closeAll);
 
-type BrokerModule = typeof import('../src/broker/index.js');
+type BrokerModule = typeof import('../src/broker/broker-entry.js');
 type ClientModule = typeof import('../src/index.js');
 
 /** Every file the ESM/CJS file `entry` loads statically or dynamically, relative imports followed. */

@@ -4,7 +4,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { createConnectOptions, type Credentials, type PassThroughMqttOptions } from '../src/index.js';
-import type { BrokerEvents, LocalBroker } from '../src/broker/index.js';
+import type { BrokerEvents, LocalBroker } from '../src/broker/broker-entry.js';
 
 export const INSTANCE = 'mqtt-local-test';
 export const AK = { accessKeyId: 'LTAI-local-test', accessKeySecret: 'broker-test-secret-Xy9!' };

@@ -6,7 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureCredentials, tokenCredentials, type TokenSet } from '../src/index.js';
-import { createManualClock, startBroker, SYS_TOPICS, type LocalBroker } from '../src/broker/index.js';
+import { createManualClock, startBroker, SYS_TOPICS, type LocalBroker } from '../src/broker/broker-entry.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, disconnectReason, nextMessage } from './broker-helpers.js';
 
 const AK2 = { accessKeyId: 'LTAI-second-account', accessKeySecret: 'second-secret' };

@@ -6,7 +6,7 @@
  * `web/#`; a password signed with the wrong secret is refused with code 5 and not retried.
  */
 import { connectAsync, signatureCredentials } from '../src/index.js';
-import { startBroker } from '../src/broker/index.js';
+import { startBroker } from '../src/broker/broker-entry.js';
 import { browserRoundTripSuite, pageIdentity, useBrowserRig, withPublisher, type BrowserTarget, type PageIdentity } from './helpers/browser-suite.js';
 
 const instanceId = 'mqtt-cn-local-web';

@@ -7,9 +7,9 @@
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/index.js';
+import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { signatureCredentials } from '../src/index.js';
-import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/index.js';
+import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/server-entry.js';
 import { serve, type Served } from '../test/helpers/loopback.js';
 import { launchChromium, recordPage, recordResponses, screenshot } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';

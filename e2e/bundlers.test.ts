@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { build as esbuild } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { DOC_VECTOR } from '../test/helpers/vectors.js';
 import { launchChromium, recordPage, screenshot } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';

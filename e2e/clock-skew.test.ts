@@ -11,9 +11,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { signatureCredentials } from '../src/index.js';
-import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/index.js';
+import { createCredentialHandler, createOnsMqttClient, createTokenIssuer } from '../src/server/server-entry.js';
 import { serve, type Served } from '../test/helpers/loopback.js';
 import { ROOT } from './helpers/paths.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';

@@ -6,7 +6,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
+import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/broker-entry.js';
 import { createOpenApiService, type OpenApiService } from '../src/broker/openapi-service.js';
 import { connectAsync, parseClientId, remoteCredentials, type Credentials } from '../src/index.js';
 import {
@@ -16,7 +16,7 @@ import {
   type CredentialBody,
   type OnsMqttClient,
   type TokenIssuer,
-} from '../src/server/index.js';
+} from '../src/server/server-entry.js';
 import { serve, type Served } from '../test/helpers/loopback.js';
 import { closeAll, closed, connect, nextMessage } from './broker-helpers.js';
 

@@ -8,7 +8,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadBrokerConfig, startBroker, type BrokerConfig, type LocalBroker } from '../src/broker/index.js';
+import { loadBrokerConfig, startBroker, type BrokerConfig, type LocalBroker } from '../src/broker/broker-entry.js';
 import { deviceCredentials, signatureCredentials } from '../src/index.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { endAll } from './helpers/mqtt.js';

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials } from '../src/index.js';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
-import { createHttpAuthHandler, credentialsMatch, toNodeListener, type HttpAuthCredentials, type HttpAuthDecision } from '../src/server/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
+import { createHttpAuthHandler, credentialsMatch, toNodeListener, type HttpAuthCredentials, type HttpAuthDecision } from '../src/server/server-entry.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, nextMessage, refusalCode } from './broker-helpers.js';
 
 const METER_SECRET = 'meter-secret-Q7';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { brokerEvent, closeAll, connect } from './broker-helpers.js';
 import { startProcess, type StartedProcess } from './helpers/process.js';
 import { WAIT, withTimeout } from './helpers/wait.js';

@@ -14,7 +14,7 @@
 import { once } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
+import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/broker-entry.js';
 import {
   ApsaraMqttAuthError,
   connectAsync,

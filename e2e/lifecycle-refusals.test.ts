@@ -19,7 +19,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
+import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/broker-entry.js';
 import {
   ApsaraMqttAuthError,
   connectAsync,
@@ -33,7 +33,7 @@ import {
   type ProvidedCredentials,
   type TokenInvalidNotice,
 } from '../src/index.js';
-import { createHttpAuthHandler, credentialsMatch, toNodeListener } from '../src/server/index.js';
+import { createHttpAuthHandler, credentialsMatch, toNodeListener } from '../src/server/server-entry.js';
 import { mqttReleases, type MqttRelease } from '../test/helpers/mqtt-releases.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 

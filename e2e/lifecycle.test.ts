@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCredentialHandler, toNodeListener } from '../src/server/index.js';
+import { createCredentialHandler, toNodeListener } from '../src/server/server-entry.js';
 import { freePort } from './helpers/ports.js';
 import { WAIT } from './helpers/wait.js';
-import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/index.js';
+import { createManualClock, startBroker, type LocalBroker, type ManualClock } from '../src/broker/broker-entry.js';
 import {
   connect,
   connectAsync,

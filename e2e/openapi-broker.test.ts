@@ -9,7 +9,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { popCore, type PopCaller } from '../test/helpers/pop-core.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, nextMessage, refusalCode } from './broker-helpers.js';
 import { ROOT } from './helpers/paths.js';

@@ -13,7 +13,7 @@ import { Cluster as ValkeyCluster, Redis as Valkey } from 'iovalkey';
 import { createClient, createCluster } from 'redis';
 import { createClient as createClient5, createCluster as createCluster5 } from 'redis5';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppliedToken, createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type OnsMqttClient, type RedisTokenStore, type RedisTokenStoreOptions, type TokenIssuer, type TokenPermission } from '../src/server/index.js';
+import { AppliedToken, createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type OnsMqttClient, type RedisTokenStore, type RedisTokenStoreOptions, type TokenIssuer, type TokenPermission } from '../src/server/server-entry.js';
 import { FLEET_INSTANCE, FLEET_KEY, startOpenApi, type OpenApi } from './helpers/fleet.js';
 import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';

@@ -7,7 +7,7 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApsaraMqttAuthError } from '../src/errors.js';
-import { createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type OnsMqttClient, type RedisTokenStore, type RedisTokenStoreOptions } from '../src/server/index.js';
+import { createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type OnsMqttClient, type RedisTokenStore, type RedisTokenStoreOptions } from '../src/server/server-entry.js';
 import { DELETE_TOKEN, RELEASE_LOCK, WRITE_TOKEN } from '../src/server/redis-scripts.js';
 import { FLEET_INSTANCE, FLEET_KEY, startOpenApi, type OpenApi } from './helpers/fleet.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';

@@ -4,7 +4,7 @@
  * with a secret that has a trailing newline, and a Username naming another instance.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startBroker, type LocalBroker } from '../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { connectAsync, deviceCredentials, signatureCredentials, tokenCredentials } from '../src/index.js';
 
 const INSTANCE = 'mqtt-cn-cause';

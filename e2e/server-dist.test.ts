@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DOC_RPC_EXAMPLE } from '../test/helpers/openapi-vectors.js';
 import { DOC_VECTOR } from '../test/helpers/vectors.js';
 
-type ServerApi = typeof import('../src/server/index.js');
+type ServerApi = typeof import('../src/server/server-entry.js');
 type MainApi = typeof import('../src/index.js');
 
 const dist = resolve(import.meta.dirname, '../dist');

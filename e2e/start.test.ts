@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/index.js';
+import { createOpenApiService, startBroker, type LocalBroker } from '../src/broker/broker-entry.js';
 import { launchChromium, recordPage, recordResponses, screenshot, type PageLog, type SeenResponse } from './helpers/chromium.js';
 import { ROOT } from './helpers/paths.js';
 import { accepts, EPHEMERAL_START_PORTS } from './helpers/ports.js';

@@ -10,13 +10,13 @@ export { ApsaraMqttAuthError } from './errors.js';
 export type { ApsaraMqttAuthErrorCode, ApsaraMqttAuthErrorOptions, ConnectRefusalCause } from './errors.js';
 export type { BytesLike } from './internal/bytes.js';
 
-export type { HmacSha1 } from './hmac/types.js';
+export type { HmacSha1 } from './hmac/hmac-types.js';
 export { hmacSha1, hmacBackend } from './hmac/hmac.js';
 export type { HmacBackend } from './hmac/hmac.js';
 export { webCryptoHmacSha1 } from './hmac/webcrypto.js';
 export { nobleHmacSha1 } from './hmac/noble.js';
 
-export type { Credentials } from './credentials/types.js';
+export type { Credentials } from './credentials/credential-types.js';
 export { signatureCredentials } from './credentials/signature.js';
 export type { SignatureCredentialsOptions } from './credentials/signature.js';
 export { deviceCredentials } from './credentials/device.js';

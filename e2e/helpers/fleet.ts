@@ -8,8 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createOpenApiService, TokenStore, type OpenApiService } from '../../src/broker/index.js';
-import { toNodeListener } from '../../src/server/index.js';
+import { createOpenApiService, TokenStore, type OpenApiService } from '../../src/broker/broker-entry.js';
+import { toNodeListener } from '../../src/server/server-entry.js';
 import { ROOT } from './paths.js';
 import { startProcess, type StartedProcess } from './process.js';
 

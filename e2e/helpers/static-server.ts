@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notFound, staticFiles } from '../../scripts/start/static-files.mjs';
-import { toNodeListener } from '../../src/server/index.js';
+import { toNodeListener } from '../../src/server/server-entry.js';
 import { withTimeout } from './wait.js';
 
 /** One request the server saw. */

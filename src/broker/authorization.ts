@@ -14,7 +14,7 @@ import type { Action } from '../protocol/token-rules.js';
 import { DISCONNECT_REASON } from './connection.js';
 import type { BrokerCore } from './core.js';
 import type { DenialReason } from './events.js';
-import { _unauthorized, afterKick, kick, type Session } from './session.js';
+import { _unauthorized, afterKick, kick, type Session } from './client-session.js';
 import { uploadToken } from './token-lifecycle.js';
 
 /** MQTT 5 DISCONNECT reason per refusal (the rest: 0x87 not authorized). */

@@ -10,13 +10,13 @@ import { _typeName } from '../internal/bytes.js';
 import type { BrokerTlsConfig } from './certificates.js';
 import { _backgroundClock, _checkedClock, type Clock } from '../clock.js';
 import { _checkNames } from './http-guard.js';
-import { _checkLimits, type BrokerLimits } from './limits.js';
+import { _checkLimits, type BrokerLimits } from './broker-limits.js';
 import { _requireSegment } from '../protocol/username.js';
 import { _parseActions } from '../protocol/token-rules.js';
 import { checkStsSettings } from './openapi/sts.js';
 import { topicProblem } from '../protocol/topics.js';
 import type { Permissions } from './acl.js';
-import type { HttpAuthConfig } from './http-auth.js';
+import type { HttpAuthConfig } from './http-auth-client.js';
 import type { RoleConfig } from './openapi/sts.js';
 
 /**

@@ -15,7 +15,7 @@
  */
 import { Duplex } from 'node:stream';
 import type * as MqttPacket from 'mqtt-packet';
-import { _cappedKeepAlive, DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
+import { _cappedKeepAlive, DEFAULT_LIMITS, type BrokerLimits } from './broker-limits.js';
 import { PacketSizeGuard, _v311PacketLimit } from './packet-size.js';
 
 type PacketModule = typeof MqttPacket;

@@ -29,7 +29,7 @@ import { _errorResponse } from '../http/json-answers.js';
 import { _duplicateJsonKey, _nameable, _repeatedName } from '../internal/json-keys.js';
 import type { RouteHandler } from './config.js';
 import { _deviceCredentialBody, type DeviceStore } from './devices.js';
-import { _MAX_BODY } from './http.js';
+import { _MAX_BODY } from './http-listener.js';
 import type { TokenStore } from './tokens.js';
 
 /** What the control routes need from the broker. */

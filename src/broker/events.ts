@@ -6,7 +6,7 @@
 import type { TokenType } from '../protocol/token-password.js';
 import type { TokenInvalidCode } from '../protocol/sys-topics.js';
 import type { Denial } from './acl.js';
-import type { BrokerAuthMode, RefusalKind } from './auth/types.js';
+import type { BrokerAuthMode, RefusalKind } from './auth/auth-types.js';
 
 /** A connected client as `LocalBroker.sessions()` lists it (no secrets). */
 export interface SessionInfo {

@@ -5,12 +5,12 @@
  * @module
  */
 import type { AedesOptions, Client } from 'aedes';
-import type { AuthResult } from './auth/types.js';
+import type { AuthResult } from './auth/auth-types.js';
 import { authorizeForward, authorizePublish, authorizeSubscribe } from './authorization.js';
 import { DISCONNECT_REASON, _v5ConnackReason, type ClientConnection } from './connection.js';
 import type { BrokerCore } from './core.js';
-import { _runAt } from './clock.js';
-import { _unauthorized, cancelTimers, kick, sessionInfo, type AedesClientInternals, type Session } from './session.js';
+import { _runAt } from './broker-clock.js';
+import { _unauthorized, cancelTimers, kick, sessionInfo, type AedesClientInternals, type Session } from './client-session.js';
 import { scheduleToken } from './token-lifecycle.js';
 import { p2pTopic } from '../protocol/topics.js';
 

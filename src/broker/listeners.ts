@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { ApsaraMqttAuthError } from '../errors.js';
 import type { RouteHandler } from './config.js';
-import { _serveRoutes } from './http.js';
+import { _serveRoutes } from './http-listener.js';
 import type { RequestGuard } from './http-guard.js';
 import type { BrokerPeers } from './peers.js';
 

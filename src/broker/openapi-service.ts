@@ -5,10 +5,10 @@
  */
 export { createOpenApiService, ONSMQTT_ACTIONS } from './openapi/service.js';
 export type { OpenApiBroker, OpenApiService, OpenApiServiceOptions, OpenApiServiceSettings, OpenApiStores } from './openapi/service.js';
-export type { OpenApiTokenStore } from './openapi/tokens.js';
-export type { OpenApiDeviceRecord, OpenApiDeviceStore } from './openapi/devices.js';
-export type { OpenApiGroupStore } from './openapi/groups.js';
-export type { OpenApiPublisher, OpenApiSessions } from './openapi/sessions.js';
-export { DOCUMENTED_RATE_LIMITS } from './openapi/errors.js';
+export type { OpenApiTokenStore } from './openapi/token-actions.js';
+export type { OpenApiDeviceRecord, OpenApiDeviceStore } from './openapi/device-actions.js';
+export type { OpenApiGroupStore } from './openapi/group-actions.js';
+export type { OpenApiPublisher, OpenApiSessions } from './openapi/session-actions.js';
+export { DOCUMENTED_RATE_LIMITS } from './openapi/error-answers.js';
 export type { RoleConfig, StsSettings } from './openapi/sts.js';
 export { STS_API_VERSION } from './openapi/sts.js';

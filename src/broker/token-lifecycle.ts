@@ -8,10 +8,10 @@ import type { PublishPacket } from 'aedes';
 import { _formatExpireNotice, _parseUploadToken, SYS_TOPICS, TOKEN_INVALID_CODES } from '../protocol/sys-topics.js';
 import { permissionsPolicy } from './access.js';
 import { checkSubscription } from './acl.js';
-import type { HeldToken } from './auth/types.js';
-import { _runAt } from './clock.js';
+import type { HeldToken } from './auth/auth-types.js';
+import { _runAt } from './broker-clock.js';
 import type { BrokerCore } from './core.js';
-import { _unauthorized, cancelTimers, kick, sendNotice, type AedesClientInternals, type Session } from './session.js';
+import { _unauthorized, cancelTimers, kick, sendNotice, type AedesClientInternals, type Session } from './client-session.js';
 
 /**
  * A PUBLISH to `$SYS/uploadToken`: checks the token and installs it (the PUBACK follows), or sends

@@ -4,7 +4,7 @@
  * itself (and the optional peers aedes, ws and mqtt-packet it needs) loads only when it runs.
  * @module
  */
-import type { LocalBroker } from '../broker/index.js';
+import type { LocalBroker } from '../broker/broker-entry.js';
 import { relabel, usageError, type Flags } from './args.js';
 import type { CliIo, StopSignal } from './io.js';
 import { flagNeed, requireAll } from './needs.js';
@@ -75,7 +75,7 @@ async function runBroker(flags: Flags, io: CliIo): Promise<number> {
   requireAll([flagNeed('config', ' (see examples/broker.json)')], flags, io, '');
   const ports = readPorts(flags);
   // Loaded here, not at the top: the broker is large and needs the optional peers aedes, ws and mqtt-packet.
-  const { loadBrokerConfig, startBroker } = await import('../broker/index.js');
+  const { loadBrokerConfig, startBroker } = await import('../broker/broker-entry.js');
   const flagOf: Record<string, string> = { config: '--config', ...Object.fromEntries(Object.entries(PORTS).filter(([name]) => flags.has(name)).map(([name, setting]) => [setting, `--${name}`])) };
   let broker: LocalBroker;
   try {

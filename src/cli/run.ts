@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { ApsaraMqttAuthError } from '../index.js';
 import { isUsageError, parseFlags } from './args.js';
 import { BROKER } from './broker-command.js';
-import { CHECK } from './check.js';
+import { CHECK } from './check-command.js';
 import { MODES, secretVariablesBlock } from './credential-flags.js';
-import { EXPLAIN } from './explain.js';
+import { EXPLAIN } from './explain-command.js';
 import type { CliIo } from './io.js';
 import { escapeControls } from './terminal-escapes.js';
-import { SIGN } from './sign.js';
+import { SIGN } from './sign-command.js';
 import { PROGRAM, helpRows, helpText, type CommandSpec } from './spec.js';
 import { closest, quoteIfSafe } from './suggest.js';
 

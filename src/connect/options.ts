@@ -5,7 +5,7 @@
 import type { IClientOptions } from 'mqtt';
 import { _invalid } from '../errors.js';
 import { _checkClientId } from '../credentials/client-id.js';
-import type { Credentials } from '../credentials/types.js';
+import type { Credentials } from '../credentials/credential-types.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { RECOMMENDED_KEEPALIVE_SECONDS } from '../protocol/limits.js';
 import { _miniProgramOptions, _miniProgramTransport } from './mini-program.js';

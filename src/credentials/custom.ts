@@ -5,10 +5,10 @@
 import { _invalid } from '../errors.js';
 import { _checkClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
-import type { Credentials } from './types.js';
+import type { Credentials } from './credential-types.js';
 import { _onBuilt } from './built.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 
 /** How a custom identity's password is made: the secret itself, or the client id signed with it. */
 export type CustomSignMode = 'ORIGIN' | 'SIGNED';

@@ -7,7 +7,7 @@ import { _invalid } from '../errors.js';
 import { _fromBase64, _hex, _toBytes, _typeName } from '../internal/bytes.js';
 import { hmacBackend, type HmacBackend } from '../hmac/hmac.js';
 import { _codecReady } from '../hmac/noble.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 import { validateClientId } from './client-id.js';
 import { _signClientId } from './sign.js';
 import { _joinUsername, USERNAME_LABELS, type AuthMode } from '../protocol/username.js';

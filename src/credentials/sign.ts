@@ -7,10 +7,10 @@ import { _base64, _toBytes } from '../internal/bytes.js';
 import { hmacSha1 } from '../hmac/hmac.js';
 import { _codecReady } from '../hmac/noble.js';
 import { _node, type _NodeCrypto } from '../hmac/node.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 import { _checkClientId } from './client-id.js';
 import { _formatUsername, type UsernameLabel } from '../protocol/username.js';
-import type { Credentials } from './types.js';
+import type { Credentials } from './credential-types.js';
 import { _onBuilt } from './built.js';
 import { _requireHmac, _requireOptions, _requireString } from './validate.js';
 

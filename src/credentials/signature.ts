@@ -4,8 +4,8 @@
  */
 import { _SIGNATURE_LABEL } from '../protocol/username.js';
 import { _modeCredentials } from './sign.js';
-import type { Credentials } from './types.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { Credentials } from './credential-types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 
 /** Inputs of {@link signatureCredentials}. */
 export interface SignatureCredentialsOptions {

@@ -9,7 +9,7 @@ import { _codecReady, _loadNoble } from '../hmac/noble.js';
 import { _node } from '../hmac/node.js';
 import { _formatUsername, USERNAME_LABELS } from '../protocol/username.js';
 import { _isValidClientId, _requireClientId } from './client-id.js';
-import type { Credentials } from './types.js';
+import type { Credentials } from './credential-types.js';
 import { _requireOptions } from './validate.js';
 
 /** Where a {@link Signer} computes its HMACs: Node's native `node:crypto`, or `@noble/hashes` in pure JavaScript. */

@@ -4,7 +4,7 @@
  */
 import { _formatTokenPassword, type TokenSet } from '../protocol/token-password.js';
 import { _formatUsername, _TOKEN_LABEL } from '../protocol/username.js';
-import type { Credentials } from './types.js';
+import type { Credentials } from './credential-types.js';
 import { _requireOptions } from './validate.js';
 
 /** Inputs of {@link tokenCredentials}. */

@@ -5,7 +5,7 @@
 import { _invalid } from '../errors.js';
 import { _ownCopy } from '../own.js';
 import { _mustBe } from '../internal/bytes.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 
 /**
  * @internal The options object, as a copy of its own enumerable properties (`_ownCopy`): every

@@ -5,7 +5,7 @@
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { ApsaraMqttAuthError, _invalid } from '../errors.js';
-import type { Credentials } from '../credentials/types.js';
+import type { Credentials } from '../credentials/credential-types.js';
 import { createConnectOptions, type ConnectOptionsInput } from '../connect/options.js';
 import { _mqttAsync, _mqttSync, type MqttModule } from '../connect/mqtt-module.js';
 import { _requireMethods, _requireOptions } from '../credentials/validate.js';

@@ -8,7 +8,7 @@ import { _mustBe } from '../internal/bytes.js';
 import { _own, _requireOptions, _requireString } from '../credentials/validate.js';
 import { deviceCredentials, type DeviceCredentialsOptions } from '../credentials/device.js';
 import { signatureCredentials, type SignatureCredentialsOptions } from '../credentials/signature.js';
-import type { Credentials } from '../credentials/types.js';
+import type { Credentials } from '../credentials/credential-types.js';
 import { _checkClock, systemClock, type Clock } from '../clock.js';
 import { _carryNotes } from './built-credentials.js';
 

@@ -5,9 +5,9 @@
  * @module
  */
 import { _fieldOf, _invalid } from '../errors.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
-import { openApiSignature } from './signature.js';
+import { openApiSignature } from './rpc-signature.js';
 
 /** The parameters an RPC request carries besides the action's own. */
 export const RPC_COMMON_PARAMS = ['AccessKeyId', 'Action', 'Format', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version'] as const;

@@ -3,16 +3,16 @@
  * method V3" in the Alibaba Cloud SDK docs): canonical request → string to sign → hex HMAC-SHA256 →
  * `Authorization: ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<list>,Signature=<hex>`.
  * The one module that both signs (`createOnsMqttClient`) and verifies (the local broker's OpenAPI);
- * V2 (`SignatureVersion=1.0`, HMAC-SHA1) is `signature.ts` beside it. Pure and isomorphic: SHA-256
+ * V2 (`SignatureVersion=1.0`, HMAC-SHA1) is `rpc-signature.ts` beside it. Pure and isomorphic: SHA-256
  * and HMAC-SHA256 come from the SDK's backends (`node:crypto`, WebCrypto, `@noble/hashes`) or the caller.
  * @module
  */
 import { _fieldOf, _invalid } from '../errors.js';
 import { hmacSha256 as defaultHmacSha256, sha256 as defaultSha256 } from '../hmac/sha256.js';
-import type { HmacSha256, Sha256 } from '../hmac/types.js';
+import type { HmacSha256, Sha256 } from '../hmac/hmac-types.js';
 import { _toBytes } from '../internal/bytes.js';
 import { _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
-import { _percentEncode } from './signature.js';
+import { _percentEncode } from './rpc-signature.js';
 import { rpcTimestamp } from './rpc.js';
 
 /** The V3 signature algorithm's name, as it opens the `Authorization` header and the string to sign. */

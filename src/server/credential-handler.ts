@@ -6,7 +6,7 @@
  * @module
  */
 import { ApsaraMqttAuthError, _invalid, type ApsaraMqttAuthErrorCode } from '../errors.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 import { _checkClock, type Clock } from '../clock.js';
 import { validateClientId } from '../credentials/client-id.js';
 import { deviceCredentials } from '../credentials/device.js';
@@ -19,7 +19,7 @@ import { tokenTypeOf } from '../protocol/token-rules.js';
 import { _errorResponse, _json } from '../http/json-answers.js';
 import { _readBody } from '../http/body-limit.js';
 import { _duplicateJsonKey, _duplicateParam, _nameable, _repeatedName } from '../internal/json-keys.js';
-import { _cors, type CorsOptions } from './http.js';
+import { _cors, type CorsOptions } from './http-helpers.js';
 import { isThrottlingCode, type OpenApiError } from './openapi-error.js';
 import type { TokenIssuer, TokenPermission } from './token-issuer.js';
 

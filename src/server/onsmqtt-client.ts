@@ -8,11 +8,11 @@
  */
 import { _checkedClock, type Clock } from '../clock.js';
 import { _invalid, _redactedCause } from '../errors.js';
-import type { HmacSha1, HmacSha256, Sha256 } from '../hmac/types.js';
+import type { HmacSha1, HmacSha256, Sha256 } from '../hmac/hmac-types.js';
 import { _own, _requireHmac, _requireOptions, _requireSegment, _requireString } from '../credentials/validate.js';
 import { _mustBe } from '../internal/bytes.js';
 import { _readBody } from '../http/body-limit.js';
-import { canonicalQuery, percentEncode } from '../openapi/signature.js';
+import { canonicalQuery, percentEncode } from '../openapi/rpc-signature.js';
 import { signRpcRequest } from '../openapi/rpc.js';
 import { _requireResources, tokenTypeOf, type TokenActions } from '../protocol/token-rules.js';
 import { ONSMQTT_CONTRACT, ONSMQTT_VERSION, type OnsMqttAction } from '../openapi/onsmqtt-contract.js';

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNodeListener, type NodeListenerOptions } from '../../src/server/node.js';
+import { toNodeListener, type NodeListenerOptions } from '../../src/server/node-listener.js';
 
 export interface Served {
   /** `http://127.0.0.1:<port>/` */

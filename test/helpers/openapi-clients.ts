@@ -7,7 +7,7 @@
  * {@link CallerError} carrying Alibaba's error code and the HTTP status.
  */
 import { createRequire } from 'node:module';
-import { createOnsMqttClient, OpenApiError } from '../../src/server/index.js';
+import { createOnsMqttClient, OpenApiError } from '../../src/server/server-entry.js';
 import type { Clock } from '../../src/clock.js';
 
 const require = createRequire(import.meta.url);

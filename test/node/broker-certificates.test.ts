@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { _makeCa, _makeServerCertificate, _tlsMaterial, defaultStateDir } from '../../src/broker/certificates.js';
 import { _der, _integer, _oid, _time } from '../../src/broker/der.js';
-import { _cappedKeepAlive, _checkLimits, DEFAULT_LIMITS } from '../../src/broker/limits.js';
+import { _cappedKeepAlive, _checkLimits, DEFAULT_LIMITS } from '../../src/broker/broker-limits.js';
 
 let dir: string;
 beforeAll(async () => {

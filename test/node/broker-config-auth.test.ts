@@ -5,8 +5,8 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseBrokerConfig } from '../../src/broker/index.js';
-import { customAuthFromConfig } from '../../src/broker/auth/custom.js';
+import { parseBrokerConfig } from '../../src/broker/broker-entry.js';
+import { customAuthFromConfig } from '../../src/broker/auth/custom-mode.js';
 import { checkRules } from '../../src/broker/rules.js';
 
 describe('config files', () => {

@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBrokerConfig, parseBrokerConfig, startBroker } from '../../src/broker/index.js';
+import { loadBrokerConfig, parseBrokerConfig, startBroker } from '../../src/broker/broker-entry.js';
 import { _BROKER_SETTINGS, _checkBrokerConfig, type BrokerConfig } from '../../src/broker/config.js';
-import { DEFAULT_LIMITS } from '../../src/broker/limits.js';
+import { DEFAULT_LIMITS } from '../../src/broker/broker-limits.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
 const fails = (run: () => unknown) => {

@@ -7,7 +7,7 @@ import { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { ClientConnection } from '../../src/broker/connection.js';
-import { DEFAULT_LIMITS } from '../../src/broker/limits.js';
+import { DEFAULT_LIMITS } from '../../src/broker/broker-limits.js';
 
 type Packet = mqttPacket.Packet;
 

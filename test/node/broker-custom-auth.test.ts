@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CustomAuthCapacityError, CustomAuthStore, GroupStore, checkRules, checkRulesSubscription, type AccessRule } from '../../src/broker/index.js';
+import { CustomAuthCapacityError, CustomAuthStore, GroupStore, checkRules, checkRulesSubscription, type AccessRule } from '../../src/broker/broker-entry.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
 const rule = (effect: 'allow' | 'deny', actions: ('R' | 'W')[], topic: string): AccessRule => ({ effect, actions: new Set(actions), topic });

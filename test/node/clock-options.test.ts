@@ -11,8 +11,8 @@ import {
   startBroker,
   TokenStore,
   type LocalBroker,
-} from '../../src/broker/index.js';
-import { createMemoryTokenStore, createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type RedisCommandClient } from '../../src/server/index.js';
+} from '../../src/broker/broker-entry.js';
+import { createMemoryTokenStore, createOnsMqttClient, createRedisTokenStore, createTokenIssuer, type RedisCommandClient } from '../../src/server/server-entry.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { SECRET } from '../suites/api.js';
 

@@ -16,9 +16,9 @@ import {
   type CredentialHandlerOptions,
   type OnsMqttClient,
   type TokenIssuer,
-} from '../../src/server/index.js';
+} from '../../src/server/server-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
-import { TokenStore } from '../../src/broker/index.js';
+import { TokenStore } from '../../src/broker/broker-entry.js';
 import { post } from '../helpers/requests.js';
 import { SECRET } from '../suites/api.js';
 

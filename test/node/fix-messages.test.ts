@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { DeviceStore, TokenStore } from '../../src/broker/index.js';
+import { DeviceStore, TokenStore } from '../../src/broker/broker-entry.js';
 import { connect, connectAsync, createConnectOptions, customCredentials, deviceCredentials, parseClientId, signatureCredentials, validateClientId } from '../../src/index.js';
-import { createOnsMqttClient, type OnsMqttClient } from '../../src/server/index.js';
+import { createOnsMqttClient, type OnsMqttClient } from '../../src/server/server-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { manualClock } from '../helpers/manual-clock.js';
 

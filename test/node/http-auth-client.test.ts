@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { askHttpAuth, _checkHttpAuth } from '../../src/broker/http-auth.js';
+import { askHttpAuth, _checkHttpAuth } from '../../src/broker/http-auth-client.js';
 import { checkRules, checkRulesSubscription } from '../../src/broker/rules.js';
 
 const PASSWORD = 'Secret-Pass-93af';

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../../src/broker/broker-entry.js';
 import { createConnectOptions, signatureCredentials } from '../../src/index.js';
 import { _mqttContractProblems, _mqttPort, MQTT_INTERNALS } from '../../src/lifecycle/mqtt-port.js';
 import { _NO_MQTT_RECONNECT } from '../../src/lifecycle/session.js';

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { CustomAuthStore, DeviceStore, GroupStore, TokenStore } from '../../src/broker/index.js';
+import { CustomAuthStore, DeviceStore, GroupStore, TokenStore } from '../../src/broker/broker-entry.js';
 import { decodeAnswer, encodeRequest, formatAnswer, parseRequest, type ParseHooks } from '../../src/openapi/onsmqtt-codec.js';
 import {
   actionSpec,
@@ -24,7 +24,7 @@ import {
   type OnsMqttAction,
 } from '../../src/openapi/onsmqtt-contract.js';
 import { RPC_COMMON_PARAMS } from '../../src/openapi/rpc.js';
-import { ApsaraMqttAuthError, createOnsMqttClient, ONSMQTT_API_VERSION, OpenApiError, type FetchLike, type OnsMqttClient } from '../../src/server/index.js';
+import { ApsaraMqttAuthError, createOnsMqttClient, ONSMQTT_API_VERSION, OpenApiError, type FetchLike, type OnsMqttClient } from '../../src/server/server-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { SECRET } from '../suites/api.js';
 

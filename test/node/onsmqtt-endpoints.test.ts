@@ -4,7 +4,7 @@
  * still overrides the table.
  */
 import { describe, expect, it } from 'vitest';
-import { ApsaraMqttAuthError, createOnsMqttClient, ONSMQTT_ENDPOINTS, onsMqttEndpoint } from '../../src/server/index.js';
+import { ApsaraMqttAuthError, createOnsMqttClient, ONSMQTT_ENDPOINTS, onsMqttEndpoint } from '../../src/server/server-entry.js';
 import { SECRET } from '../suites/api.js';
 
 const base = { accessKeyId: 'LTAI5tRegions', accessKeySecret: SECRET, fetch: async () => Response.json({}) };

@@ -7,9 +7,9 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
 import { deviceCredentials } from '../../src/index.js';
-import { AppliedToken, createOnsMqttClient, OpenApiError, percentEncode, type OnsMqttClientOptions } from '../../src/server/index.js';
+import { AppliedToken, createOnsMqttClient, OpenApiError, percentEncode, type OnsMqttClientOptions } from '../../src/server/server-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
-import { DeviceStore, TokenStore } from '../../src/broker/index.js';
+import { DeviceStore, TokenStore } from '../../src/broker/broker-entry.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { SECRET } from '../suites/api.js';
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService } from '../../src/broker/openapi-service.js';
-import { CustomAuthStore, DeviceStore, GroupStore, TokenStore } from '../../src/broker/index.js';
+import { CustomAuthStore, DeviceStore, GroupStore, TokenStore } from '../../src/broker/broker-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { CALLERS, CallerError, openApiCaller, type CallerName, type OpenApiCaller } from '../helpers/openapi-clients.js';
 import { SECRET } from '../suites/api.js';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, ONSMQTT_ACTIONS, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { CustomAuthStore, DeviceStore, GroupStore, TokenStore } from '../../src/broker/index.js';
+import { CustomAuthStore, DeviceStore, GroupStore, TokenStore } from '../../src/broker/broker-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
 import { popCore, type PopCaller } from '../helpers/pop-core.js';
 import { SECRET } from '../suites/api.js';

@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { DeviceStore, TokenStore } from '../../src/broker/index.js';
-import { ApsaraMqttAuthError, createOnsMqttClient, OpenApiError, signV3Request, type OpenApiCredentialProvider } from '../../src/server/index.js';
+import { DeviceStore, TokenStore } from '../../src/broker/broker-entry.js';
+import { ApsaraMqttAuthError, createOnsMqttClient, OpenApiError, signV3Request, type OpenApiCredentialProvider } from '../../src/server/server-entry.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { openApiCore } from '../helpers/openapi-client.js';
 import { serve, type Served } from '../helpers/loopback.js';
@@ -284,7 +284,7 @@ describe('credential providers', () => {
   });
 
   it('a token issuer needs the AccessKey ID of Token Usernames beside a provider, and says so', async () => {
-    const { createTokenIssuer } = await import('../../src/server/index.js');
+    const { createTokenIssuer } = await import('../../src/server/server-entry.js');
     const api = createOnsMqttClient({ credentials: { getCredential: async () => ({ accessKeyId: 'STS.x', accessKeySecret: 's' }) }, endpoint: served.url, instanceId: INSTANCE });
     expect(api.accessKeyId).toBe('');
     expect(() => createTokenIssuer({ client: api })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', field: 'client.accessKeyId', message: expect.stringMatching(/accessKeyId beside a credentials provider/) }));
@@ -338,7 +338,7 @@ describe('credential providers', () => {
 
 describe('broker config: roles and stsMinSessionSeconds', () => {
   it('a config file may list roles; bad ones are named by field when the broker starts', async () => {
-    const { parseBrokerConfig, startBroker } = await import('../../src/broker/index.js');
+    const { parseBrokerConfig, startBroker } = await import('../../src/broker/broker-entry.js');
     const config = parseBrokerConfig({ instanceId: 'mqtt-x', roles: [{ arn: ROLE, maxSessionSeconds: 900 }], stsMinSessionSeconds: 60 });
     expect(config).toMatchObject({ roles: [{ arn: ROLE, maxSessionSeconds: 900 }], stsMinSessionSeconds: 60 });
     expect(() => parseBrokerConfig({ instanceId: 'mqtt-x', roles: [{ arn: ROLE, maxSession: 1 }] })).toThrow(expect.objectContaining({ field: 'roles[0].maxSession' }));

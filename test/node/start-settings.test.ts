@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BUILD_OUTPUTS, buildNeeded } from '../../scripts/start/build.mjs';
 import { accessKeyVariables, MIN_TOKEN_TTL_MS, readStartSettings, StartSettingsError } from '../../scripts/start/settings.mjs';
 import { MIN_TOKEN_LIFETIME } from '../../src/protocol/token-rules.js';
-import { createTokenIssuer } from '../../src/server/index.js';
+import { createTokenIssuer } from '../../src/server/server-entry.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const files = { brokerConfigFile: join(ROOT, 'examples/broker.json') };

@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
-import { createCredentialHandler, createOnsMqttClient, createTokenIssuer, type OpenApiCredentialProvider } from '../../src/server/index.js';
+import { startBroker, type LocalBroker } from '../../src/broker/broker-entry.js';
+import { createCredentialHandler, createOnsMqttClient, createTokenIssuer, type OpenApiCredentialProvider } from '../../src/server/server-entry.js';
 import { openApiCore } from '../helpers/openapi-client.js';
 import { serve, type Served } from '../helpers/loopback.js';
 

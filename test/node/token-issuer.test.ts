@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiService, type OpenApiService } from '../../src/broker/openapi-service.js';
-import { createCredentialHandler, createMemoryTokenStore, createOnsMqttClient, createTokenIssuer, OpenApiError, RATE_WINDOW, type OnsMqttClient } from '../../src/server/index.js';
+import { createCredentialHandler, createMemoryTokenStore, createOnsMqttClient, createTokenIssuer, OpenApiError, RATE_WINDOW, type OnsMqttClient } from '../../src/server/server-entry.js';
 import { serve, type Served } from '../helpers/loopback.js';
-import { TokenStore } from '../../src/broker/index.js';
+import { TokenStore } from '../../src/broker/broker-entry.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { SECRET } from '../suites/api.js';
 

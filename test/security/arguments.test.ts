@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as client from '../../src/index.js';
-import * as server from '../../src/server/index.js';
+import * as server from '../../src/server/server-entry.js';
 import { SECRET } from '../suites/api.js';
 
 const { ApsaraMqttAuthError } = client;

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlRoutes, createOpenApiService, startBroker, TokenStore, type LocalBroker } from '../../src/broker/index.js';
+import { createControlRoutes, createOpenApiService, startBroker, TokenStore, type LocalBroker } from '../../src/broker/broker-entry.js';
 import { ApsaraMqttAuthError } from '../../src/errors.js';
 
 const SECRET = 'broker-sec-secret-DoNotLeak-11';

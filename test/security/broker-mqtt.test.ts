@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { generate } from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signatureCredentials, tokenCredentials } from '../../src/index.js';
-import { createManualClock, startBroker, SYS_TOPICS, TokenStore, TOKEN_INVALID_CODES, type LocalBroker } from '../../src/broker/index.js';
+import { createManualClock, startBroker, SYS_TOPICS, TokenStore, TOKEN_INVALID_CODES, type LocalBroker } from '../../src/broker/broker-entry.js';
 import { AK, INSTANCE, brokerEvent, closeAll, closed, connect, nextMessage } from '../../e2e/broker-helpers.js';
 
 let broker: LocalBroker;

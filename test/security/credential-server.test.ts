@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError } from '../../src/errors.js';
-import { createCredentialHandler, toNodeListener, type CredentialHandlerOptions, type NodeListenerOptions } from '../../src/server/index.js';
+import { createCredentialHandler, toNodeListener, type CredentialHandlerOptions, type NodeListenerOptions } from '../../src/server/server-entry.js';
 import { SECRET } from '../suites/api.js';
 
 const base: CredentialHandlerOptions = { instanceId: 'mqtt-cn-sec', accessKeyId: 'LTAI5tSec', accessKeySecret: SECRET, authorize: () => ({ mode: 'signature' }) };

@@ -10,10 +10,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
-import { askHttpAuth, _checkHttpAuth } from '../../src/broker/http-auth.js';
+import { startBroker, type LocalBroker } from '../../src/broker/broker-entry.js';
+import { askHttpAuth, _checkHttpAuth } from '../../src/broker/http-auth-client.js';
 import { _duplicateJsonKey } from '../../src/internal/json-keys.js';
-import { createCredentialHandler, createHttpAuthHandler, parseHttpAuthResponse, signRpcRequest } from '../../src/server/index.js';
+import { createCredentialHandler, createHttpAuthHandler, parseHttpAuthResponse, signRpcRequest } from '../../src/server/server-entry.js';
 import { SECRET } from '../suites/api.js';
 
 const APPROVED = 'GID_sec@@@approved';

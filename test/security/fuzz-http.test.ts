@@ -15,8 +15,8 @@ import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
-import { createCredentialHandler, toNodeListener } from '../../src/server/index.js';
+import { startBroker, type LocalBroker } from '../../src/broker/broker-entry.js';
+import { createCredentialHandler, toNodeListener } from '../../src/server/server-entry.js';
 import { RUNS } from './fuzz/harness.js';
 
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError } from '../../src/errors.js';
-import { AppliedToken, OpenApiError, createRedisTokenStore, createTokenIssuer, type TokenApplier } from '../../src/server/index.js';
+import { AppliedToken, OpenApiError, createRedisTokenStore, createTokenIssuer, type TokenApplier } from '../../src/server/server-entry.js';
 import { ADMIT } from '../../src/server/redis-scripts.js';
 
 const RUNS = Math.max(30, Math.floor(Number(process.env.FUZZ_RUNS ?? 150) / 3));

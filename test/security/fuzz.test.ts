@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import * as client from '../../src/index.js';
-import * as server from '../../src/server/index.js';
-import * as broker from '../../src/broker/index.js';
+import * as server from '../../src/server/server-entry.js';
+import * as broker from '../../src/broker/broker-entry.js';
 import { fuzzEntry, fuzzStats } from './fuzz/harness.js';
 import { loadEntries } from './fuzz/seeds.js';
 import { describeArgs, fakeMqtt } from './fuzz/values.js';

@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
-import { toNodeListener, type NodeListenerOptions } from '../../src/server/index.js';
+import { startBroker, type LocalBroker } from '../../src/broker/broker-entry.js';
+import { toNodeListener, type NodeListenerOptions } from '../../src/server/server-entry.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];

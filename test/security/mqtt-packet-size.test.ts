@@ -10,7 +10,7 @@ import { createConnection, type Socket } from 'node:net';
 import { generate } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureCredentials } from '../../src/index.js';
-import { startBroker, type LocalBroker } from '../../src/broker/index.js';
+import { startBroker, type LocalBroker } from '../../src/broker/broker-entry.js';
 import { AK, INSTANCE, connect as connectClient, closeAll } from '../../e2e/broker-helpers.js';
 
 let broker: LocalBroker;

@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as client from '../../src/index.js';
-import * as server from '../../src/server/index.js';
+import * as server from '../../src/server/server-entry.js';
 import mqtt from 'mqtt';
-import { startBroker } from '../../src/broker/index.js';
+import { startBroker } from '../../src/broker/broker-entry.js';
 import { _parseNotice } from '../../src/protocol/sys-topics.js';
 import { SECRET } from '../suites/api.js';
 

@@ -7,7 +7,7 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApsaraMqttAuthError } from '../../src/errors.js';
-import { AppliedToken, createRedisTokenStore, createTokenIssuer, type RedisCommandClient, type TokenApplier } from '../../src/server/index.js';
+import { AppliedToken, createRedisTokenStore, createTokenIssuer, type RedisCommandClient, type TokenApplier } from '../../src/server/server-entry.js';
 import { ADMIT } from '../../src/server/redis-scripts.js';
 import { startRedis, type RedisServer } from '../../e2e/helpers/redis.js';
 

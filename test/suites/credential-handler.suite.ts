@@ -3,7 +3,7 @@ import { DOC_VECTOR } from '../helpers/vectors.js';
 import { SECRET } from './api.js';
 
 /** The server entry under test: the TypeScript sources or `dist/server.js`, in any runtime with `Request`/`Response`. */
-export type ServerApi = typeof import('../../src/server/index.js');
+export type ServerApi = typeof import('../../src/server/server-entry.js');
 
 const INSTANCE = 'mqtt-cn-runtime';
 const AK = 'LTAI5tRuntime';

@@ -13,7 +13,7 @@ import {
   createTokenIssuer,
   type CredentialHandlerOptions,
   type FetchLike,
-} from '../../src/server/index.js';
+} from '../../src/server/server-entry.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { memoryTokenStore } from '../helpers/stores.js';

@@ -16,7 +16,7 @@ import {
   HTTP_AUTH_MAX_RULES,
   type HttpAuthDecision,
   type HttpAuthHandlerOptions,
-} from '../../src/server/index.js';
+} from '../../src/server/server-entry.js';
 import { DOC_VECTOR } from '../helpers/vectors.js';
 
 const URL_ = 'http://auth.test/mqtt/auth';

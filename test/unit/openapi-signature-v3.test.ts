@@ -26,7 +26,7 @@ import {
   v3Signature,
   v3StringToSign,
   webCryptoHmacSha256,
-} from '../../src/server/index.js';
+} from '../../src/server/server-entry.js';
 import { _hex } from '../../src/openapi/signature-v3.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

@@ -14,7 +14,7 @@ import {
   stringToSign,
   tokenTypeOf,
   ApsaraMqttAuthError,
-} from '../../src/server/index.js';
+} from '../../src/server/server-entry.js';
 import { _requireActions, _requireExpireTime, _requireResources } from '../../src/protocol/token-rules.js';
 import { DOC_RPC_EXAMPLE } from '../helpers/openapi-vectors.js';
 import { nobleHmacSha1 } from '../../src/index.js';

@@ -12,18 +12,18 @@ import { validateClientId } from '../../credentials/client-id.js';
 import { parseUsername } from '../../protocol/username.js';
 import type { TokenType } from '../../protocol/token-password.js';
 import { _checkPermissions, _ownConfig, type AccessKeyConfig, type PermissionsConfig } from '../config.js';
-import type { CustomAuthStore } from '../custom-auth.js';
+import type { CustomAuthStore } from '../custom-auth-store.js';
 import type { DeviceStore } from '../devices.js';
 import type { GroupStore } from '../groups.js';
-import { _checkHttpAuth, type HttpAuthConfig } from '../http-auth.js';
+import { _checkHttpAuth, type HttpAuthConfig } from '../http-auth-client.js';
 import type { TokenStore } from '../tokens.js';
 import { AccessKeys } from './access-keys.js';
-import { CustomMode } from './custom.js';
-import { HttpAuthMode } from './http.js';
-import { DeviceMode } from './device.js';
-import { SignatureMode } from './signature.js';
-import { TokenMode, type TokenCheckResult } from './token.js';
-import { _refuse, type AuthResult, type ModeAuthenticator } from './types.js';
+import { CustomMode } from './custom-mode.js';
+import { HttpAuthMode } from './http-auth-mode.js';
+import { DeviceMode } from './device-mode.js';
+import { SignatureMode } from './signature-mode.js';
+import { TokenMode, type TokenCheckResult } from './token-mode.js';
+import { _refuse, type AuthResult, type ModeAuthenticator } from './auth-types.js';
 
 /** Options of the {@link Authenticator} constructor. */
 export interface AuthenticatorOptions {

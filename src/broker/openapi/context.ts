@@ -8,7 +8,7 @@
 import { ApsaraMqttAuthError } from '../../errors.js';
 import { ONSMQTT_CONTRACT, type ActionSpec, type OnsMqttAction, type OnsMqttInput } from '../../openapi/onsmqtt-contract.js';
 import { formatAnswer, parseRequest } from '../../openapi/onsmqtt-codec.js';
-import { instanceNotFound, instancePermissionCheckFailed, internalError, invalidParameter, missing, parameterFieldCheckFailed, type ApiFailure } from './errors.js';
+import { instanceNotFound, instancePermissionCheckFailed, internalError, invalidParameter, missing, parameterFieldCheckFailed, type ApiFailure } from './error-answers.js';
 import type { Params } from './params.js';
 
 /** One call, as an action sees it (signature, nonce and rate limit already checked). */

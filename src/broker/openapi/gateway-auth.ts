@@ -8,9 +8,9 @@
  * @module
  */
 import { _constantTimeEqual } from '../../internal/equal.js';
-import { openApiSignature, stringToSign } from '../../openapi/signature.js';
+import { openApiSignature, stringToSign } from '../../openapi/rpc-signature.js';
 import { ACS3_HMAC_SHA256, isV3SignedHeader, parseV3Authorization, v3CanonicalRequest, v3PayloadHash, v3Signature, v3StringToSign } from '../../openapi/signature-v3.js';
-import { ApiFailure, missing } from './errors.js';
+import { ApiFailure, missing } from './error-answers.js';
 import type { LocalSts } from './sts.js';
 
 /** Who signed a request that passed. */

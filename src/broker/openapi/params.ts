@@ -4,7 +4,7 @@
  * @module
  */
 import { _readBody } from '../../http/body-limit.js';
-import { ApiFailure, invalidParameter, repeated, requestTooLarge } from './errors.js';
+import { ApiFailure, invalidParameter, repeated, requestTooLarge } from './error-answers.js';
 
 /**
  * The most a request may carry: bounds checked while reading, before any signature is computed (a

@@ -17,18 +17,18 @@ import { _invalid } from '../../errors.js';
 import { _own } from '../../credentials/validate.js';
 import { ONSMQTT_SDK_ACTIONS, ONSMQTT_VERSION } from '../../openapi/onsmqtt-contract.js';
 import { _readBody } from '../../http/body-limit.js';
-import type { CustomAuthStore } from '../custom-auth.js';
+import type { CustomAuthStore } from '../custom-auth-store.js';
 import type { ActionContext, ActionHandler } from './context.js';
-import { customAuthActions } from './custom-auth.js';
-import { deviceActions, type OpenApiDeviceStore } from './devices.js';
-import { actionNotFound, apiNotSupported, ApiFailure, DOCUMENTED_RATE_LIMITS, internalError, invalidParameter, overflow, requestTooLarge } from './errors.js';
+import { customAuthActions } from './custom-auth-actions.js';
+import { deviceActions, type OpenApiDeviceStore } from './device-actions.js';
+import { actionNotFound, apiNotSupported, ApiFailure, DOCUMENTED_RATE_LIMITS, internalError, invalidParameter, overflow, requestTooLarge } from './error-answers.js';
 import { answer, answerFormat, type AnswerFormat } from './format.js';
-import { groupActions, type OpenApiGroupStore } from './groups.js';
+import { groupActions, type OpenApiGroupStore } from './group-actions.js';
 import { createGatewayAuth, isV3Request, mayBeV3Request } from './gateway-auth.js';
 import { MAX_REQUEST_BYTES, Params, readParams } from './params.js';
-import { sessionActions, type OpenApiPublisher, type OpenApiSessions } from './sessions.js';
+import { sessionActions, type OpenApiPublisher, type OpenApiSessions } from './session-actions.js';
 import { LocalSts, STS_API_VERSION, type StsSettings } from './sts.js';
-import { tokenActions, type OpenApiTokenStore } from './tokens.js';
+import { tokenActions, type OpenApiTokenStore } from './token-actions.js';
 
 /**
  * What a local broker offers the service (a `LocalBroker` has all of it): its instance, stores, live

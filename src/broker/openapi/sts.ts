@@ -13,7 +13,7 @@
  */
 import { _invalid } from '../../errors.js';
 import { rpcTimestamp } from '../../openapi/rpc.js';
-import { ApiFailure, invalidParameter, missing } from './errors.js';
+import { ApiFailure, invalidParameter, missing } from './error-answers.js';
 import type { Params } from './params.js';
 
 /** The STS API version the service answers. */

@@ -43,11 +43,11 @@ const device = { deviceAccessKeyId: 'dak', deviceAccessKeySecret: SECRET, instan
 const onsOptions = (fetch = FETCH_FAKES[0] as never) => ({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: 'http://127.0.0.1:9/', instanceId: INSTANCE, fetch, nonce: () => 'n-1' });
 
 /** Lazily imported, so the client entry's fuzzing does not need the server or broker sources. */
-let server: typeof import('../../../src/server/index.js') | undefined;
-let broker: typeof import('../../../src/broker/index.js') | undefined;
+let server: typeof import('../../../src/server/server-entry.js') | undefined;
+let broker: typeof import('../../../src/broker/broker-entry.js') | undefined;
 export async function loadEntries(): Promise<void> {
-  server = await import('../../../src/server/index.js');
-  broker = await import('../../../src/broker/index.js');
+  server = await import('../../../src/server/server-entry.js');
+  broker = await import('../../../src/broker/broker-entry.js');
 }
 
 const issuer = fresh(() => server!.createTokenIssuer({ client: server!.createOnsMqttClient(onsOptions()) }));

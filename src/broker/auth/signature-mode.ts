@@ -7,7 +7,7 @@ import { signatureCredentials } from '../../credentials/signature.js';
 import { _constantTimeEqual } from '../../internal/equal.js';
 import { permissionsPolicy } from '../access.js';
 import type { AccessKeys } from './access-keys.js';
-import { _refuse, type AuthResult } from './types.js';
+import { _refuse, type AuthResult } from './auth-types.js';
 
 /** Checks Signature-mode CONNECTs against the configured AccessKeys. */
 export class SignatureMode {

@@ -5,7 +5,7 @@
  * @module
  */
 import { _fieldOf, _invalid } from '../errors.js';
-import type { HmacSha1 } from '../hmac/types.js';
+import type { HmacSha1 } from '../hmac/hmac-types.js';
 import { _mustBe } from '../internal/bytes.js';
 import { _signClientId } from '../credentials/sign.js';
 import { _requireHmac, _requireOptions, _requireString } from '../credentials/validate.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import { asParameterError, contractAction, type ActionHandler } from './context.js';
-import { deviceCredentialNotFound, invalidParameter } from './errors.js';
+import { deviceCredentialNotFound, invalidParameter } from './error-answers.js';
 import { groupIdProblem } from '../groups.js';
 
 /** A device credential with the OpenAPI's field names (the secret may be a non-enumerable property). */

@@ -11,9 +11,9 @@ import { customCredentials } from '../../credentials/custom.js';
 import { ApsaraMqttAuthError } from '../../errors.js';
 import { _constantTimeEqual } from '../../internal/equal.js';
 import { _checkList, _checkPermissions, type CustomIdentityConfig, type CustomPermissionConfig } from '../config.js';
-import { CustomAuthStore, type PermitAction } from '../custom-auth.js';
+import { CustomAuthStore, type PermitAction } from '../custom-auth-store.js';
 import { rulesPolicy } from '../rules.js';
-import { _refuse, type AuthResult, type ConnectCredentials, type ModeAuthenticator } from './types.js';
+import { _refuse, type AuthResult, type ConnectCredentials, type ModeAuthenticator } from './auth-types.js';
 
 const PERMIT: Readonly<Record<string, PermitAction>> = { R: 'SUB', W: 'PUB', 'R,W': 'PUB_SUB', 'W,R': 'PUB_SUB' };
 

@@ -9,7 +9,7 @@ import { TOKEN_INVALID_CODES, type TokenInvalidCode } from '../../protocol/sys-t
 import { permissionsPolicy } from '../access.js';
 import type { TokenStore } from '../tokens.js';
 import type { AccessKeys } from './access-keys.js';
-import { _refuse, type AuthResult, type HeldToken } from './types.js';
+import { _refuse, type AuthResult, type HeldToken } from './auth-types.js';
 
 /** The verdict on one token. */
 export type TokenCheckResult = { ok: true; held: HeldToken } | { ok: false; code: TokenInvalidCode; reason: string };

@@ -41,7 +41,7 @@ export { createRedisTokenStore } from './redis-token-store.js';
 export type { RedisCallClient, RedisClusterCommandClient, RedisCommandClient, RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.js';
 export { createCredentialHandler } from './credential-handler.js';
 export type { Authorize, AuthorizeContext, CredentialBody, CredentialGrant, CredentialHandlerOptions, DeviceSecret, IssuedTokenBody } from './credential-handler.js';
-export type { CorsOptions, CredentialErrorBody } from './http.js';
+export type { CorsOptions, CredentialErrorBody } from './http-helpers.js';
 export { createHttpAuthHandler, credentialsMatch } from './http-auth-handler.js';
 export type { HttpAuthContext, HttpAuthDecision, HttpAuthHandlerOptions } from './http-auth-handler.js';
 export {
@@ -53,13 +53,13 @@ export {
   HTTP_AUTH_MAX_RULES,
 } from '../protocol/http-auth.js';
 export type { HttpAuthAclRule, HttpAuthAction, HttpAuthCredentials, HttpAuthProblem, HttpAuthVerdict } from '../protocol/http-auth.js';
-export { toNodeListener } from './node.js';
-export type { NodeListenerOptions, NodeRequestLike, NodeResponseLike } from './node.js';
+export { toNodeListener } from './node-listener.js';
+export type { NodeListenerOptions, NodeRequestLike, NodeResponseLike } from './node-listener.js';
 
 export { signRpcRequest, rpcTimestamp, RPC_COMMON_PARAMS } from '../openapi/rpc.js';
 export type { SignRpcRequestOptions } from '../openapi/rpc.js';
-export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/signature.js';
-export type { OpenApiSignatureOptions } from '../openapi/signature.js';
+export { openApiSignature, canonicalQuery, percentEncode, stringToSign } from '../openapi/rpc-signature.js';
+export type { OpenApiSignatureOptions } from '../openapi/rpc-signature.js';
 export {
   ACS3_HMAC_SHA256,
   isV3SignedHeader,
@@ -83,7 +83,7 @@ export { ApsaraMqttAuthError } from '../errors.js';
 export type { ApsaraMqttAuthErrorCode } from '../errors.js';
 // Types the signatures above refer to, so that users can name them from this entry.
 export type { ApsaraMqttAuthErrorOptions, ConnectRefusalCause } from '../errors.js';
-export type { HmacSha1, HmacSha256, Sha256 } from '../hmac/types.js';
+export type { HmacSha1, HmacSha256, Sha256 } from '../hmac/hmac-types.js';
 export type { TokenSet, TokenType } from '../protocol/token-password.js';
 export type { AuthMode } from '../protocol/username.js';
 // The one clock every factory here takes as `{ clock }` (the same as the main entry's).

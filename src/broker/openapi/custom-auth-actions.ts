@@ -7,9 +7,9 @@
  * Deleting what does not exist succeeds (inferred: the reference lists no code for it).
  * @module
  */
-import { CustomAuthCapacityError, type CustomAuthStore } from '../custom-auth.js';
+import { CustomAuthCapacityError, type CustomAuthStore } from '../custom-auth-store.js';
 import { asParameterError, contractAction, pagedAnswer, type ActionHandler } from './context.js';
-import { customAuthOverCapacity } from './errors.js';
+import { customAuthOverCapacity } from './error-answers.js';
 
 /** Runs a store change; capacity and rule errors become the documented answers. */
 async function change<T>(run: () => T): Promise<T> {

@@ -5,7 +5,7 @@
  * @module
  */
 import { contractAction, type ActionHandler } from './context.js';
-import { invalidParameter } from './errors.js';
+import { invalidParameter } from './error-answers.js';
 
 /** What the session actions need from the broker. */
 export interface OpenApiSessions {

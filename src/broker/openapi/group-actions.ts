@@ -7,7 +7,7 @@
 import type { GroupRecord } from '../groups.js';
 import { groupIdProblem } from '../groups.js';
 import { contractAction, type ActionHandler } from './context.js';
-import { groupIdAlreadyExists, parameterFieldCheckFailed } from './errors.js';
+import { groupIdAlreadyExists, parameterFieldCheckFailed } from './error-answers.js';
 
 /** The Group ID store the actions need: the broker's `GroupStore`, or any with this shape. */
 export interface OpenApiGroupStore {

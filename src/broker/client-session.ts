@@ -7,7 +7,7 @@ import type { AedesPublishPacket, Client } from 'aedes';
 import type { TokenType } from '../protocol/token-password.js';
 import { _formatInvalidNotice, SYS_TOPICS, type TokenInvalidCode } from '../protocol/sys-topics.js';
 import type { AccessPolicy } from './access.js';
-import type { HeldToken, Identity } from './auth/types.js';
+import type { HeldToken, Identity } from './auth/auth-types.js';
 import { DISCONNECT_REASON, type ClientConnection } from './connection.js';
 import type { EmitEvent, SessionInfo } from './events.js';
 

@@ -7,8 +7,8 @@
 export { startBroker, SYS_TOPICS } from './broker.js';
 export type { BrokerEndpoint, BrokerMqttTransport, BrokerTransport, LocalBroker } from './broker.js';
 export type { BrokerTlsConfig } from './certificates.js';
-export { DEFAULT_LIMITS } from './limits.js';
-export type { BrokerLimits } from './limits.js';
+export { DEFAULT_LIMITS } from './broker-limits.js';
+export type { BrokerLimits } from './broker-limits.js';
 export type { BrokerEvents, DenialReason, SessionInfo } from './events.js';
 export { DEFAULT_EXPIRE_NOTICE_LEAD_MS } from './config.js';
 export type {
@@ -30,15 +30,15 @@ export type { DeviceCredentialInput, StoredDeviceCredential, DeviceStoreOptions 
 // The one clock the broker and its stores take as `{ clock }` (the same as the main entry's), and the manual one.
 export { systemClock } from '../clock.js';
 export type { Clock } from '../clock.js';
-export { createManualClock } from './clock.js';
-export type { ManualClock } from './clock.js';
+export { createManualClock } from './broker-clock.js';
+export type { ManualClock } from './broker-clock.js';
 export { createControlRoutes } from './control.js';
 export type { ControlTarget } from './control.js';
 export { topicMatches, filterCovers, parseP2pTopic, checkTopic, checkSubscription } from './acl.js';
 export type { Action, Denial, Permissions } from './acl.js';
-export type { BrokerAuthMode, RefusalKind } from './auth/types.js';
+export type { BrokerAuthMode, RefusalKind } from './auth/auth-types.js';
 export type { AccessPolicy } from './access.js';
-export type { HttpAuthConfig } from './http-auth.js';
+export type { HttpAuthConfig } from './http-auth-client.js';
 export { loadBrokerConfig, parseBrokerConfig } from './config-file.js';
 export type { BrokerConfigFileOptions } from './config-file.js';
 export { createOpenApiService, DOCUMENTED_RATE_LIMITS, ONSMQTT_ACTIONS, STS_API_VERSION } from './openapi-service.js';
@@ -59,7 +59,7 @@ export type {
 } from './openapi-service.js';
 export { GroupStore, groupIdProblem } from './groups.js';
 export type { GroupRecord, GroupStoreOptions } from './groups.js';
-export { CustomAuthStore, CustomAuthCapacityError, MAX_CUSTOM_USERNAME_LENGTH } from './custom-auth.js';
+export { CustomAuthStore, CustomAuthCapacityError, MAX_CUSTOM_USERNAME_LENGTH } from './custom-auth-store.js';
 export type {
   CustomAuthStoreOptions,
   CustomIdentityInput,
@@ -71,7 +71,7 @@ export type {
   PermitAction,
   PermitEffect,
   SignMode,
-} from './custom-auth.js';
+} from './custom-auth-store.js';
 export { checkRules, checkRulesSubscription, rulesPolicy } from './rules.js';
 export type { AccessRule } from './rules.js';
 // The error class the broker throws, and types its signatures refer to, nameable from this entry.

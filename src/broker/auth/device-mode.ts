@@ -8,7 +8,7 @@ import { _constantTimeEqual } from '../../internal/equal.js';
 import { permissionsPolicy, type AccessPolicy } from '../access.js';
 import type { Permissions } from '../acl.js';
 import type { DeviceStore } from '../devices.js';
-import { _refuse, type AuthResult } from './types.js';
+import { _refuse, type AuthResult } from './auth-types.js';
 
 /** Checks DeviceCredential-mode CONNECTs against the device store. */
 export class DeviceMode {
