@@ -102,7 +102,6 @@ export async function startRedisCluster(options: { masters?: number; startTimeou
     await run(REDIS_CLI, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: startTimeout });
     const ok = async () => (await Promise.all(ports.map((p) => cli(p, 'CLUSTER', 'INFO')))).every((info) => /cluster_state:ok/.test(info));
     await pollUntil(ok, { timeout: startTimeout, interval: 100, what: 'the cluster to report cluster_state:ok on every node' });
-    const nodesNow = async () => parseNodes(await cli(ports[0]!, 'CLUSTER', 'NODES'));
     // Every replica has synced its master, so a failover loses nothing.
     await pollUntil(
       async () => {
@@ -118,9 +117,19 @@ export async function startRedisCluster(options: { masters?: number; startTimeou
       cli,
       async masterOf(key) {
         const slot = Number(await cli(ports[0]!, 'CLUSTER', 'KEYSLOT', key));
-        const owner = (await nodesNow()).find((n) => n.master && n.slots.some(([a, b]) => slot >= a && slot <= b));
-        if (!owner) throw new Error(`no master serves slot ${slot}`);
-        return owner.port;
+        // Asked of the masters themselves: one node's table can still name a master that a failover has
+        // just made a replica (seen under load, and then no replica follows the port it named).
+        return pollUntil(
+          async () => {
+            for (const port of ports) {
+              if (!(await cli(port, 'ROLE')).startsWith('master')) continue;
+              const self = parseNodes(await cli(port, 'CLUSTER', 'NODES')).find((n) => n.port === port);
+              if (self?.master && self.slots.some(([a, b]) => slot >= a && slot <= b)) return port;
+            }
+            return undefined;
+          },
+          { timeout: startTimeout, interval: 100, what: `the master of slot ${slot}` },
+        );
       },
       replicaOf: (port) =>
         // The node's own view: after a failover, the former master is known as a replica a moment later.
