@@ -27,6 +27,7 @@ import {
   type TokenInvalidNotice,
 } from '../src/index.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { advanceUntil } from './helpers/manual-time.js';
 
 const INSTANCE = 'mqtt-authz-test';
 const AK = { accessKeyId: 'LTAI-authz', accessKeySecret: 'authz-secret-Q9' };
@@ -42,20 +43,6 @@ afterEach(async () => {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-/** Moves the client's clock on in 250 ms steps until `condition` (at most 60 s of its time). */
-async function advanceUntil(clock: ManualClock, condition: () => boolean, what: string): Promise<void> {
-  const start = clock.now();
-  const late = await vi.waitFor(
-    () => {
-      if (condition()) return false;
-      if (clock.now() - start > 60 * SECOND) return true;
-      clock.advance(250);
-      throw new Error(`waiting for ${what}`);
-    },
-    { timeout: 30_000, interval: 5 },
-  );
-  if (late) throw new Error(`${what} did not happen within 60 s of the client's time`);
-}
 
 interface Counted {
   provider: CredentialsProvider;

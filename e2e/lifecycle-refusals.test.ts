@@ -36,6 +36,7 @@ import {
 import { createHttpAuthHandler, credentialsMatch, toNodeListener } from '../src/server/server-entry.js';
 import { mqttReleases, type MqttRelease } from '../test/helpers/mqtt-releases.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { advanceUntil } from './helpers/manual-time.js';
 
 const INSTANCE = 'mqtt-refusals-test';
 const AK_SIGNATURE = { accessKeyId: 'LTAI-refusal-sig', accessKeySecret: 'refusal-sig-secret-4' };
@@ -73,20 +74,6 @@ afterEach(async () => {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-/** Moves the clock on in 250 ms steps until `condition` (at most 60 s of the client's time). */
-async function advanceUntil(clock: ManualClock, condition: () => boolean, what: string): Promise<void> {
-  const start = clock.now();
-  const late = await vi.waitFor(
-    () => {
-      if (condition()) return false;
-      if (clock.now() - start > 60 * SECOND) return true;
-      clock.advance(250);
-      throw new Error(`waiting for ${what}`);
-    },
-    { timeout: 30_000, interval: 5 },
-  );
-  if (late) throw new Error(`${what} did not happen within 60 s of the client's time`);
-}
 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
